@@ -1,0 +1,410 @@
+//! Commentaries: what an importer or an editor submits ([`ArticleDraft`]), the checked form a
+//! store writes ([`NewArticle`]), and what the site reads back ([`Article`], [`ArticleSummary`]).
+
+use crate::language::Language;
+use crate::period::Period;
+use crate::sanitize::{html_to_text, sanitize_html};
+use crate::slug::{is_slug, slugify};
+use crate::status::{Alert, Status};
+use crate::topic::Topics;
+use serde::{Deserialize, Serialize};
+use std::str::FromStr;
+use time::PrimitiveDateTime;
+
+/// What kind of publication an article is. Only weekly commentaries are bound to the
+/// one-per-topic-week-language rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ArticleKind {
+    /// The weekly commentary on one topic.
+    Weekly,
+    /// An annual review (major threats, forecast).
+    AnnualReview,
+    /// Anything else (announcements, special reports).
+    Other,
+}
+
+impl ArticleKind {
+    /// Stable identifier for storage.
+    pub fn code(self) -> &'static str {
+        match self {
+            ArticleKind::Weekly => "weekly",
+            ArticleKind::AnnualReview => "annual_review",
+            ArticleKind::Other => "other",
+        }
+    }
+}
+
+/// Error for an unknown kind.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown kind {0:?}: expected weekly, annual_review or other")]
+pub struct UnknownKind(pub String);
+
+impl FromStr for ArticleKind {
+    type Err = UnknownKind;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_lowercase().replace(['-', ' '], "_").as_str() {
+            "" | "weekly" | "commentary" | "weekly_commentary" => Ok(ArticleKind::Weekly),
+            "annual_review" | "annual" | "review" => Ok(ArticleKind::AnnualReview),
+            "other" => Ok(ArticleKind::Other),
+            _ => Err(UnknownKind(s.to_string())),
+        }
+    }
+}
+
+/// An article as a source describes it, before checking. Importers fill what their format
+/// has; [`ArticleDraft::prepare`] derives the rest and checks every field.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ArticleDraft {
+    /// Identity across re-imports, if the source has one (JSON `id`, front matter `id`).
+    pub key: Option<String>,
+    /// Language; detected from the text when the source does not say.
+    pub lang: Option<Language>,
+    /// Kind name as written in the source; weekly when absent.
+    pub kind: Option<String>,
+    /// Topic name, slug or alias as written in the source.
+    pub topic: Option<String>,
+    /// Headline without the topic prefix.
+    pub title: String,
+    /// One-paragraph summary; the first paragraph of the body when absent.
+    pub lead: Option<String>,
+    /// Body as HTML (sanitised in `prepare`).
+    pub body_html: String,
+    /// Publication date and time (site-local).
+    pub published_at: Option<PrimitiveDateTime>,
+    /// Explicit period; wins over the one derived from the publication date.
+    pub period: Option<String>,
+    /// Status word as written in the source.
+    pub status: Option<String>,
+    /// One-line reason for the status.
+    pub rationale: Option<String>,
+    /// Alert word as written in the source.
+    pub alert: Option<String>,
+    /// Image URL.
+    pub image_url: Option<String>,
+    /// Image credit ("www.mil.by").
+    pub image_credit: Option<String>,
+    /// Author names.
+    pub authors: Vec<String>,
+    /// Free tags.
+    pub tags: Vec<String>,
+    /// Where the article was first published.
+    pub source_url: Option<String>,
+    /// URL slug; derived from the title when absent.
+    pub slug: Option<String>,
+    /// Shared by the translations of one commentary.
+    pub translation_group: Option<String>,
+    /// Titles of articles the source lists as similar (the seed's "Similar articles").
+    pub similar_titles: Vec<String>,
+}
+
+/// A field of a draft that failed its check, with what was expected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("field `{field}`: {message}")]
+pub struct DraftError {
+    /// Name of the offending field, as in the JSON-lines schema.
+    pub field: &'static str,
+    /// What was wrong and what was expected.
+    pub message: String,
+}
+
+impl DraftError {
+    fn new(field: &'static str, message: impl Into<String>) -> DraftError {
+        DraftError {
+            field,
+            message: message.into(),
+        }
+    }
+}
+
+/// A checked article, ready to be written by a store.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NewArticle {
+    /// Identity across re-imports.
+    pub key: String,
+    /// Language.
+    pub lang: Language,
+    /// Kind.
+    pub kind: ArticleKind,
+    /// Topic slug, known to the site's topics.
+    pub topic: String,
+    /// Headline.
+    pub title: String,
+    /// Plain-text summary.
+    pub lead: String,
+    /// Sanitised body HTML.
+    pub body_html: String,
+    /// Plain text of the body, for similarity and search.
+    pub body_text: String,
+    /// Publication date and time.
+    pub published_at: PrimitiveDateTime,
+    /// The week the commentary covers.
+    pub period: Period,
+    /// Status marker.
+    pub status: Status,
+    /// Reason for the status.
+    pub rationale: String,
+    /// Forward alert.
+    pub alert: Alert,
+    /// Image URL (http or https only).
+    pub image_url: Option<String>,
+    /// Image credit.
+    pub image_credit: Option<String>,
+    /// Authors.
+    pub authors: Vec<String>,
+    /// Tags.
+    pub tags: Vec<String>,
+    /// Original URL.
+    pub source_url: Option<String>,
+    /// Preferred slug; a store may add a date suffix on collision.
+    pub slug: String,
+    /// Translation group.
+    pub translation_group: Option<String>,
+    /// Titles listed by the source as similar.
+    pub similar_titles: Vec<String>,
+}
+
+/// Longest lead kept, in characters.
+pub const MAX_LEAD_CHARS: usize = 400;
+
+fn non_empty(s: Option<String>) -> Option<String> {
+    s.map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+}
+
+fn first_paragraph(text: &str) -> String {
+    let p = text.split("\n\n").map(str::trim).find(|p| !p.is_empty()).unwrap_or("");
+    truncate_words(p, MAX_LEAD_CHARS)
+}
+
+/// Cuts `text` to at most `max` characters at a word boundary, adding an ellipsis.
+pub fn truncate_words(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let cut: String = text.chars().take(max).collect();
+    let cut = match cut.rfind(' ') {
+        Some(i) if i > max / 2 => &cut[..i],
+        _ => &cut[..],
+    };
+    format!("{}…", cut.trim_end_matches([',', ';', ':', ' ']))
+}
+
+impl ArticleDraft {
+    /// Checks every field against the site's `topics` and derives what the source left out:
+    /// language, period, slug, lead, key. Errors name the field and say what was expected.
+    pub fn prepare(self, topics: &Topics) -> Result<NewArticle, DraftError> {
+        let title = self.title.split_whitespace().collect::<Vec<_>>().join(" ");
+        if title.is_empty() {
+            return Err(DraftError::new("title", "missing: every article needs a headline"));
+        }
+        let body_html = sanitize_html(&self.body_html);
+        let body_text = html_to_text(&body_html);
+        if body_text.trim().is_empty() {
+            return Err(DraftError::new("body", "missing: the article has no text"));
+        }
+        let published_at = self.published_at.ok_or_else(|| {
+            DraftError::new("date", "missing: expected a publication date such as 2017-08-07 12:25")
+        })?;
+        let kind = match self.kind.as_deref() {
+            None => ArticleKind::Weekly,
+            Some(k) => k.parse().map_err(|e: UnknownKind| DraftError::new("kind", e.to_string()))?,
+        };
+        let topic_name = non_empty(self.topic).ok_or_else(|| {
+            DraftError::new("topic", format!("missing: expected one of {}", topics.slugs()))
+        })?;
+        let topic = topics
+            .find(&topic_name)
+            .ok_or_else(|| {
+                DraftError::new(
+                    "topic",
+                    format!("unknown topic {topic_name:?}: expected one of {}", topics.slugs()),
+                )
+            })?
+            .slug
+            .clone();
+        let lang = self
+            .lang
+            .unwrap_or_else(|| Language::detect(&format!("{title} {body_text}")));
+        let period = match non_empty(self.period) {
+            Some(p) => p
+                .parse::<Period>()
+                .map_err(|e| DraftError::new("period", e.to_string()))?,
+            None => Period::reviewed_on(published_at.date()),
+        };
+        let status = match self.status.as_deref() {
+            None => Status::NotRated,
+            Some(s) => s.parse().map_err(|e: crate::status::UnknownStatus| {
+                DraftError::new("status", e.to_string())
+            })?,
+        };
+        let alert = match self.alert.as_deref() {
+            None => Alert::None,
+            Some(s) => s
+                .parse()
+                .map_err(|e: crate::status::UnknownAlert| DraftError::new("alert", e.to_string()))?,
+        };
+        let image_url = non_empty(self.image_url);
+        if let Some(u) = &image_url {
+            if !(u.starts_with("https://") || u.starts_with("http://") || u.starts_with('/')) {
+                return Err(DraftError::new(
+                    "image",
+                    format!("{u:?} is not an http(s) URL or a site path"),
+                ));
+            }
+        }
+        let slug = match non_empty(self.slug) {
+            Some(s) if is_slug(&s) => s,
+            Some(s) => {
+                return Err(DraftError::new(
+                    "slug",
+                    format!("{s:?} is not a slug: expected lowercase a-z, 0-9 and single hyphens"),
+                ))
+            }
+            None => {
+                let s = slugify(&title);
+                if s.is_empty() {
+                    format!("article-{}", published_at.date())
+                } else {
+                    s
+                }
+            }
+        };
+        let key = non_empty(self.key).unwrap_or_else(|| {
+            format!("{}:{}:{}", lang.code(), published_at.date(), slug)
+        });
+        let lead = match non_empty(self.lead) {
+            Some(l) => truncate_words(&html_to_text(&l), MAX_LEAD_CHARS),
+            None => first_paragraph(&body_text),
+        };
+        let clean_list = |v: Vec<String>| -> Vec<String> {
+            let mut out: Vec<String> = Vec::new();
+            for s in v.into_iter().map(|s| s.trim().to_string()) {
+                if !s.is_empty() && !out.contains(&s) {
+                    out.push(s);
+                }
+            }
+            out
+        };
+        Ok(NewArticle {
+            key,
+            lang,
+            kind,
+            topic,
+            title,
+            lead,
+            body_html,
+            body_text,
+            published_at,
+            period,
+            status,
+            rationale: non_empty(self.rationale).unwrap_or_default(),
+            alert,
+            image_url,
+            image_credit: non_empty(self.image_credit),
+            authors: clean_list(self.authors),
+            tags: clean_list(self.tags),
+            source_url: non_empty(self.source_url),
+            slug,
+            translation_group: non_empty(self.translation_group),
+            similar_titles: clean_list(self.similar_titles),
+        })
+    }
+}
+
+/// A stored article, as the article page needs it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Article {
+    /// Database id.
+    pub id: i64,
+    /// The checked content.
+    #[serde(flatten)]
+    pub content: NewArticle,
+}
+
+/// The part of an article that lists, archives and "Similar articles" show.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ArticleSummary {
+    /// Database id.
+    pub id: i64,
+    /// Language.
+    pub lang: Language,
+    /// Kind.
+    pub kind: ArticleKind,
+    /// URL slug.
+    pub slug: String,
+    /// Topic slug.
+    pub topic: String,
+    /// Headline.
+    pub title: String,
+    /// Summary.
+    pub lead: String,
+    /// Publication date and time.
+    pub published_at: PrimitiveDateTime,
+    /// Covered week.
+    pub period: Period,
+    /// Status marker.
+    pub status: Status,
+    /// Forward alert.
+    pub alert: Alert,
+    /// Image credit.
+    pub image_credit: Option<String>,
+    /// Translation group.
+    pub translation_group: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    fn draft() -> ArticleDraft {
+        ArticleDraft {
+            topic: Some("Security".into()),
+            title: "  Minsk   aims to steer clear ".into(),
+            body_html: "<p>Last week, a trend.</p><p>Second.</p>".into(),
+            published_at: Some(datetime!(2017-08-07 12:25)),
+            ..ArticleDraft::default()
+        }
+    }
+
+    #[test]
+    fn derives_missing_fields() {
+        let a = draft().prepare(&Topics::default()).expect("valid draft");
+        assert_eq!(a.title, "Minsk aims to steer clear");
+        assert_eq!(a.topic, "security");
+        assert_eq!(a.period.to_string(), "2017-W31");
+        assert_eq!(a.lead, "Last week, a trend.");
+        assert_eq!(a.slug, "minsk-aims-to-steer-clear");
+        assert_eq!(a.key, "en:2017-08-07:minsk-aims-to-steer-clear");
+        assert_eq!(a.status, Status::NotRated);
+        assert_eq!(a.lang, Language::En);
+    }
+
+    #[test]
+    fn explicit_period_wins() {
+        let mut d = draft();
+        d.period = Some("2017-W30".into());
+        assert_eq!(d.prepare(&Topics::default()).map(|a| a.period.to_string()), Ok("2017-W30".into()));
+    }
+
+    #[test]
+    fn errors_name_the_field() {
+        let mut d = draft();
+        d.topic = Some("Sports".into());
+        let e = d.prepare(&Topics::default()).expect_err("unknown topic");
+        assert_eq!(e.field, "topic");
+        assert!(e.message.contains("Sports") && e.message.contains("security"));
+
+        let mut d = draft();
+        d.published_at = None;
+        assert_eq!(d.prepare(&Topics::default()).map_err(|e| e.field), Err("date"));
+
+        let mut d = draft();
+        d.status = Some("sideways".into());
+        assert_eq!(d.prepare(&Topics::default()).map_err(|e| e.field), Err("status"));
+
+        let mut d = draft();
+        d.body_html = "<script>x</script>".into();
+        assert_eq!(d.prepare(&Topics::default()).map_err(|e| e.field), Err("body"));
+    }
+}
