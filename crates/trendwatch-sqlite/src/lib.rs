@@ -1,0 +1,600 @@
+//! The embedded SQLite backend of [`trendwatch_store::Store`].
+//!
+//! One database file in the data directory, in WAL mode with foreign keys on and
+//! `synchronous=FULL`. One writer connection (SQLite allows one writer at a time anyway) and
+//! a few reader connections, all used from Tokio's blocking pool so the async web layer never
+//! waits on disk. rusqlite is used rather than sqlx because its per-statement cost is several
+//! times lower, which an archive import of thousands of articles per second needs.
+
+mod migrations;
+mod rows;
+
+use async_trait::async_trait;
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use trendwatch_core::article::{Article, ArticleSummary, NewArticle};
+use trendwatch_core::similarity::{Scored, SimilarityDoc};
+use trendwatch_core::{Language, Period};
+use trendwatch_store::{Page, Store, StoreError, WriteError, WriteOutcome};
+
+use rows::{datetime_to_sql, SUMMARY_COLUMNS};
+
+/// File name of the database inside the data directory.
+pub const DB_FILE: &str = "trendwatch.sqlite3";
+
+const READERS: usize = 4;
+
+struct Inner {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    readers: Vec<Mutex<Connection>>,
+    next_reader: AtomicUsize,
+}
+
+/// A Trendwatch archive in one SQLite file. Cheap to clone.
+#[derive(Clone)]
+pub struct SqliteStore {
+    inner: Arc<Inner>,
+}
+
+fn store_err(e: impl std::fmt::Display) -> StoreError {
+    StoreError(e.to_string())
+}
+
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    Ok(())
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the archive in `data_dir`, applying pending migrations.
+    pub fn open(data_dir: &Path) -> Result<SqliteStore, StoreError> {
+        std::fs::create_dir_all(data_dir).map_err(|e| {
+            StoreError(format!("cannot create data directory {}: {e}", data_dir.display()))
+        })?;
+        let path = data_dir.join(DB_FILE);
+        let ctx = |e: rusqlite::Error| StoreError(format!("{}: {e}", path.display()));
+        let mut writer = Connection::open(&path).map_err(ctx)?;
+        configure(&writer).map_err(ctx)?;
+        migrations::apply(&mut writer).map_err(|e| StoreError(format!("{}: {e}", path.display())))?;
+        let mut readers = Vec::with_capacity(READERS);
+        for _ in 0..READERS {
+            let conn = Connection::open_with_flags(
+                &path,
+                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )
+            .map_err(ctx)?;
+            conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(ctx)?;
+            readers.push(Mutex::new(conn));
+        }
+        Ok(SqliteStore {
+            inner: Arc::new(Inner {
+                path,
+                writer: Mutex::new(writer),
+                readers,
+                next_reader: AtomicUsize::new(0),
+            }),
+        })
+    }
+
+    /// Path of the database file.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    async fn read<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            let i = inner.next_reader.fetch_add(1, Ordering::Relaxed) % inner.readers.len();
+            let conn = inner.readers[i]
+                .lock()
+                .map_err(|_| StoreError("reader connection poisoned".into()))?;
+            f(&conn).map_err(store_err)
+        })
+        .await
+        .map_err(store_err)?
+    }
+
+    async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = inner
+                .writer
+                .lock()
+                .map_err(|_| StoreError("writer connection poisoned".into()))?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(store_err)?
+    }
+}
+
+/// Checks the rules one article must satisfy against what is stored, then writes it with its
+/// authors, tags and listed-similar titles. Runs inside a savepoint: on any error the caller
+/// rolls the savepoint back, so nothing of the article remains.
+fn write_one(tx: &Connection, a: &NewArticle) -> Result<WriteOutcome, WriteError> {
+    let backend = |e: rusqlite::Error| WriteError::Backend(format!("database: {e}"));
+    let lang = a.lang.code();
+    let (existing, dup_week, dup_translation): (Option<i64>, Option<(String, String)>, Option<String>) = {
+        let existing = tx
+            .prepare_cached("SELECT id FROM articles WHERE key = ?1")
+            .and_then(|mut s| s.query_row([&a.key], |r| r.get(0)).optional())
+            .map_err(backend)?;
+        let dup_week = if a.kind.code() == "weekly" {
+            tx.prepare_cached(
+                "SELECT key, title FROM articles WHERE kind = 'weekly' AND topic = ?1 \
+                 AND period_key = ?2 AND lang = ?3 AND key <> ?4",
+            )
+            .and_then(|mut s| {
+                s.query_row(params![a.topic, a.period.key(), lang, a.key], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
+                .optional()
+            })
+            .map_err(backend)?
+        } else {
+            None
+        };
+        let dup_translation = match &a.translation_group {
+            Some(g) => tx
+                .prepare_cached(
+                    "SELECT key FROM articles WHERE translation_group = ?1 AND lang = ?2 AND key <> ?3",
+                )
+                .and_then(|mut s| s.query_row(params![g, lang, a.key], |r| r.get(0)).optional())
+                .map_err(backend)?,
+            None => None,
+        };
+        (existing, dup_week, dup_translation)
+    };
+    if let Some((existing_key, existing_title)) = dup_week {
+        return Err(WriteError::DuplicateWeek {
+            topic: a.topic.clone(),
+            period: a.period,
+            lang: a.lang,
+            existing_title,
+            existing_key,
+            title: a.title.clone(),
+            key: a.key.clone(),
+        });
+    }
+    if let (Some(existing_key), Some(group)) = (dup_translation, &a.translation_group) {
+        return Err(WriteError::DuplicateTranslation {
+            group: group.clone(),
+            lang: a.lang,
+            existing_key,
+        });
+    }
+    // The headline's slug, or, when another article already has it (weekly "No change"
+    // headlines repeat), the slug with the publication date appended.
+    let mut slug = None;
+    for candidate in [a.slug.clone(), format!("{}-{}", a.slug, a.published_at.date())] {
+        let taken: Option<i64> = tx
+            .prepare_cached("SELECT 1 FROM articles WHERE lang = ?1 AND slug = ?2 AND key <> ?3")
+            .and_then(|mut s| s.query_row(params![lang, candidate, a.key], |r| r.get(0)).optional())
+            .map_err(backend)?;
+        if taken.is_none() {
+            slug = Some(candidate);
+            break;
+        }
+    }
+    let slug = slug.ok_or_else(|| WriteError::SlugTaken {
+        slug: a.slug.clone(),
+        lang: a.lang,
+    })?;
+    let values = params![
+        a.key,
+        lang,
+        a.kind.code(),
+        a.topic,
+        a.title,
+        a.lead,
+        a.body_html,
+        a.body_text,
+        datetime_to_sql(a.published_at),
+        a.period.key(),
+        a.status.code(),
+        a.rationale,
+        a.alert.code(),
+        a.image_url,
+        a.image_credit,
+        a.source_url,
+        slug,
+        a.translation_group,
+    ];
+    let (id, outcome) = match existing {
+        Some(id) => {
+            tx.prepare_cached(
+                "UPDATE articles SET key = ?1, lang = ?2, kind = ?3, topic = ?4, title = ?5, \
+                 lead = ?6, body_html = ?7, body_text = ?8, published_at = ?9, period_key = ?10, \
+                 status = ?11, rationale = ?12, alert = ?13, image_url = ?14, image_credit = ?15, \
+                 source_url = ?16, slug = ?17, translation_group = ?18 WHERE id = ?19",
+            )
+            .and_then(|mut s| {
+                let mut v: Vec<&dyn rusqlite::ToSql> = values.to_vec();
+                v.push(&id);
+                s.execute(v.as_slice())
+            })
+            .map_err(backend)?;
+            for table in ["article_authors", "article_tags", "article_listed_similar"] {
+                tx.prepare_cached(&format!("DELETE FROM {table} WHERE article_id = ?1"))
+                    .and_then(|mut s| s.execute([id]))
+                    .map_err(backend)?;
+            }
+            (id, WriteOutcome::Updated(id))
+        }
+        None => {
+            tx.prepare_cached(
+                "INSERT INTO articles (key, lang, kind, topic, title, lead, body_html, body_text, \
+                 published_at, period_key, status, rationale, alert, image_url, image_credit, \
+                 source_url, slug, translation_group) VALUES \
+                 (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+            )
+            .and_then(|mut s| s.execute(values))
+            .map_err(backend)?;
+            let id = tx.last_insert_rowid();
+            (id, WriteOutcome::Created(id))
+        }
+    };
+    for (i, name) in a.authors.iter().enumerate() {
+        tx.prepare_cached("INSERT INTO article_authors (article_id, position, name) VALUES (?1, ?2, ?3)")
+            .and_then(|mut s| s.execute(params![id, i as i64, name]))
+            .map_err(backend)?;
+    }
+    for tag in &a.tags {
+        tx.prepare_cached("INSERT OR IGNORE INTO article_tags (article_id, tag) VALUES (?1, ?2)")
+            .and_then(|mut s| s.execute(params![id, tag]))
+            .map_err(backend)?;
+    }
+    for (i, title) in a.similar_titles.iter().enumerate() {
+        tx.prepare_cached(
+            "INSERT INTO article_listed_similar (article_id, position, title) VALUES (?1, ?2, ?3)",
+        )
+        .and_then(|mut s| s.execute(params![id, i as i64, title]))
+        .map_err(backend)?;
+    }
+    Ok(outcome)
+}
+
+fn summaries(
+    conn: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> rusqlite::Result<Vec<ArticleSummary>> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt.query_map(params, rows::summary)?;
+    rows.collect()
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn write_articles(
+        &self,
+        articles: &[NewArticle],
+    ) -> Result<Vec<Result<WriteOutcome, WriteError>>, StoreError> {
+        let articles = articles.to_vec();
+        self.write(move |conn| {
+            // One outer transaction per batch (one fsync) and one savepoint per article (each
+            // article whole or not at all).
+            let mut tx = conn.transaction().map_err(store_err)?;
+            let mut results = Vec::with_capacity(articles.len());
+            for a in &articles {
+                let sp = tx.savepoint().map_err(store_err)?;
+                let result = write_one(&sp, a);
+                match result {
+                    Ok(_) => sp.commit().map_err(store_err)?,
+                    Err(_) => sp.finish().map_err(store_err)?,
+                }
+                results.push(result);
+            }
+            if results.iter().any(Result::is_ok) {
+                tx.execute("UPDATE meta SET value = value + 1 WHERE name = 'generation'", [])
+                    .map_err(store_err)?;
+            }
+            tx.set_drop_behavior(rusqlite::DropBehavior::Commit);
+            tx.commit().map_err(store_err)?;
+            Ok(results)
+        })
+        .await
+    }
+
+    async fn article(&self, lang: Language, slug: &str) -> Result<Option<Article>, StoreError> {
+        let slug = slug.to_string();
+        self.read(move |conn| {
+            let row = conn
+                .prepare_cached(
+                    "SELECT id, key, lang, kind, topic, title, lead, body_html, body_text, \
+                     published_at, period_key, status, rationale, alert, image_url, image_credit, \
+                     source_url, slug, translation_group FROM articles WHERE lang = ?1 AND slug = ?2",
+                )?
+                .query_row(params![lang.code(), slug], |r| {
+                    Ok(Article {
+                        id: r.get(0)?,
+                        content: NewArticle {
+                            key: r.get(1)?,
+                            lang: rows::lang(r, 2)?,
+                            kind: rows::kind(r, 3)?,
+                            topic: r.get(4)?,
+                            title: r.get(5)?,
+                            lead: r.get(6)?,
+                            body_html: r.get(7)?,
+                            body_text: r.get(8)?,
+                            published_at: rows::datetime(r, 9)?,
+                            period: rows::period(r, 10)?,
+                            status: rows::status(r, 11)?,
+                            rationale: r.get(12)?,
+                            alert: rows::alert(r, 13)?,
+                            image_url: r.get(14)?,
+                            image_credit: r.get(15)?,
+                            source_url: r.get(16)?,
+                            slug: r.get(17)?,
+                            translation_group: r.get(18)?,
+                            authors: Vec::new(),
+                            tags: Vec::new(),
+                            similar_titles: Vec::new(),
+                        },
+                    })
+                })
+                .optional()?;
+            let Some(mut article) = row else {
+                return Ok(None);
+            };
+            let list = |sql: &str| -> rusqlite::Result<Vec<String>> {
+                let mut stmt = conn.prepare_cached(sql)?;
+                let v = stmt.query_map([article.id], |r| r.get(0))?.collect();
+                v
+            };
+            article.content.authors =
+                list("SELECT name FROM article_authors WHERE article_id = ?1 ORDER BY position")?;
+            article.content.tags =
+                list("SELECT tag FROM article_tags WHERE article_id = ?1 ORDER BY tag")?;
+            article.content.similar_titles = list(
+                "SELECT title FROM article_listed_similar WHERE article_id = ?1 ORDER BY position",
+            )?;
+            Ok(Some(article))
+        })
+        .await
+    }
+
+    async fn translations(
+        &self,
+        group: &str,
+        except_id: i64,
+    ) -> Result<Vec<ArticleSummary>, StoreError> {
+        let group = group.to_string();
+        self.read(move |conn| {
+            summaries(
+                conn,
+                &format!(
+                    "SELECT {SUMMARY_COLUMNS} FROM articles a \
+                     WHERE a.translation_group = ?1 AND a.id <> ?2 ORDER BY a.lang"
+                ),
+                params![group, except_id],
+            )
+        })
+        .await
+    }
+
+    async fn latest_period(&self, lang: Language) -> Result<Option<Period>, StoreError> {
+        self.read(move |conn| {
+            let key: Option<i32> = conn
+                .prepare_cached(
+                    "SELECT MAX(period_key) FROM articles WHERE lang = ?1 AND kind = 'weekly'",
+                )?
+                .query_row([lang.code()], |r| r.get(0))?;
+            Ok(key.and_then(|k| Period::from_key(k).ok()))
+        })
+        .await
+    }
+
+    async fn week(
+        &self,
+        lang: Language,
+        period: Period,
+    ) -> Result<Vec<ArticleSummary>, StoreError> {
+        self.read(move |conn| {
+            summaries(
+                conn,
+                &format!(
+                    "SELECT {SUMMARY_COLUMNS} FROM articles a WHERE a.lang = ?1 AND a.period_key = ?2 \
+                     AND a.kind = 'weekly' ORDER BY a.topic"
+                ),
+                params![lang.code(), period.key()],
+            )
+        })
+        .await
+    }
+
+    async fn adjacent_periods(
+        &self,
+        lang: Language,
+        period: Period,
+    ) -> Result<(Option<Period>, Option<Period>), StoreError> {
+        self.read(move |conn| {
+            let (prev, next): (Option<i32>, Option<i32>) = conn
+                .prepare_cached(
+                    "SELECT (SELECT MAX(period_key) FROM articles WHERE lang = ?1 AND kind = 'weekly' AND period_key < ?2), \
+                            (SELECT MIN(period_key) FROM articles WHERE lang = ?1 AND kind = 'weekly' AND period_key > ?2)",
+                )?
+                .query_row(params![lang.code(), period.key()], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            Ok((
+                prev.and_then(|k| Period::from_key(k).ok()),
+                next.and_then(|k| Period::from_key(k).ok()),
+            ))
+        })
+        .await
+    }
+
+    async fn topic_archive(
+        &self,
+        lang: Language,
+        topic: &str,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Page<ArticleSummary>, StoreError> {
+        let topic = topic.to_string();
+        self.read(move |conn| {
+            let total: i64 = conn
+                .prepare_cached("SELECT COUNT(*) FROM articles WHERE lang = ?1 AND topic = ?2")?
+                .query_row(params![lang.code(), topic], |r| r.get(0))?;
+            let items = summaries(
+                conn,
+                &format!(
+                    "SELECT {SUMMARY_COLUMNS} FROM articles a WHERE a.lang = ?1 AND a.topic = ?2 \
+                     ORDER BY a.period_key DESC, a.published_at DESC, a.id DESC LIMIT ?3 OFFSET ?4"
+                ),
+                params![lang.code(), topic, limit as i64, offset as i64],
+            )?;
+            Ok(Page {
+                items,
+                total: total as u64,
+            })
+        })
+        .await
+    }
+
+    async fn recent(
+        &self,
+        lang: Language,
+        limit: u64,
+        except_id: Option<i64>,
+    ) -> Result<Vec<ArticleSummary>, StoreError> {
+        self.read(move |conn| {
+            summaries(
+                conn,
+                &format!(
+                    "SELECT {SUMMARY_COLUMNS} FROM articles a WHERE a.lang = ?1 AND a.id <> ?2 \
+                     ORDER BY a.published_at DESC, a.id DESC LIMIT ?3"
+                ),
+                params![lang.code(), except_id.unwrap_or(-1), limit as i64],
+            )
+        })
+        .await
+    }
+
+    async fn similar(
+        &self,
+        article: &Article,
+        limit: u64,
+    ) -> Result<Vec<ArticleSummary>, StoreError> {
+        let (id, lang, group) = (
+            article.id,
+            article.content.lang,
+            article.content.translation_group.clone(),
+        );
+        self.read(move |conn| {
+            let mut listed = summaries(
+                conn,
+                &format!(
+                    "SELECT {SUMMARY_COLUMNS} FROM article_listed_similar s \
+                     JOIN articles a ON a.title = s.title AND a.lang = ?2 \
+                     WHERE s.article_id = ?1 AND a.id <> ?1 \
+                     AND (?3 IS NULL OR a.translation_group IS NULL OR a.translation_group <> ?3) \
+                     ORDER BY s.position"
+                ),
+                params![id, lang.code(), group],
+            )?;
+            let computed = summaries(
+                conn,
+                &format!(
+                    "SELECT {SUMMARY_COLUMNS} FROM related r JOIN articles a ON a.id = r.related_id \
+                     WHERE r.article_id = ?1 AND a.lang = ?2 AND a.id <> ?1 \
+                     AND (?3 IS NULL OR a.translation_group IS NULL OR a.translation_group <> ?3) \
+                     ORDER BY r.position"
+                ),
+                params![id, lang.code(), group],
+            )?;
+            for c in computed {
+                if !listed.iter().any(|l| l.id == c.id) {
+                    listed.push(c);
+                }
+            }
+            listed.dedup_by_key(|a| a.id);
+            listed.truncate(limit as usize);
+            Ok(listed)
+        })
+        .await
+    }
+
+    async fn similarity_corpus(&self) -> Result<Vec<SimilarityDoc>, StoreError> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT id, lang, translation_group, topic, title, body_text FROM articles ORDER BY id",
+            )?;
+            let docs = stmt
+                .query_map([], |r| {
+                    Ok(SimilarityDoc {
+                        id: r.get(0)?,
+                        lang: rows::lang(r, 1)?,
+                        group: r.get(2)?,
+                        topic: r.get(3)?,
+                        title: r.get(4)?,
+                        text: r.get(5)?,
+                    })
+                })?
+                .collect();
+            docs
+        })
+        .await
+    }
+
+    async fn replace_related(&self, lists: &[(i64, Vec<Scored>)]) -> Result<(), StoreError> {
+        let lists = lists.to_vec();
+        self.write(move |conn| {
+            let tx = conn.transaction().map_err(store_err)?;
+            {
+                let mut del = tx
+                    .prepare_cached("DELETE FROM related WHERE article_id = ?1")
+                    .map_err(store_err)?;
+                let mut ins = tx
+                    .prepare_cached(
+                        "INSERT INTO related (article_id, position, related_id, score) VALUES (?1, ?2, ?3, ?4)",
+                    )
+                    .map_err(store_err)?;
+                for (id, list) in &lists {
+                    del.execute([id]).map_err(store_err)?;
+                    for (i, s) in list.iter().enumerate() {
+                        ins.execute(params![id, i as i64, s.id, f64::from(s.score)])
+                            .map_err(store_err)?;
+                    }
+                }
+            }
+            tx.execute("UPDATE meta SET value = value + 1 WHERE name = 'generation'", [])
+                .map_err(store_err)?;
+            tx.commit().map_err(store_err)
+        })
+        .await
+    }
+
+    async fn generation(&self) -> Result<i64, StoreError> {
+        self.read(|conn| {
+            conn.prepare_cached("SELECT value FROM meta WHERE name = 'generation'")?
+                .query_row([], |r| r.get(0))
+        })
+        .await
+    }
+
+    async fn count_articles(&self) -> Result<Vec<(Language, u64)>, StoreError> {
+        self.read(|conn| {
+            let mut stmt =
+                conn.prepare_cached("SELECT lang, COUNT(*) FROM articles GROUP BY lang ORDER BY lang")?;
+            let v = stmt
+                .query_map([], |r| Ok((rows::lang(r, 0)?, r.get::<_, i64>(1)? as u64)))?
+                .collect();
+            v
+        })
+        .await
+    }
+}

@@ -1,0 +1,160 @@
+//! The storage seam of Trendwatch. The web layer, the CLI and the importers talk to a
+//! [`Store`]; each backend (SQLite today, PostgreSQL later) lives in its own crate with its
+//! own migrations and implements this trait, so adding a backend touches nothing above it.
+
+use async_trait::async_trait;
+use trendwatch_core::article::{Article, ArticleSummary, NewArticle};
+use trendwatch_core::similarity::{Scored, SimilarityDoc};
+use trendwatch_core::{Language, Period};
+
+/// A failure of the backend itself (I/O, corruption, a lost connection). Never shown to
+/// readers; the web layer logs it and renders a generic error page.
+#[derive(Debug, thiserror::Error)]
+#[error("storage error: {0}")]
+pub struct StoreError(pub String);
+
+/// Why one article was not written. The rest of its batch is unaffected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WriteError {
+    /// Another weekly commentary already covers this topic, week and language.
+    #[error(
+        "duplicate week: {topic} {period} ({lang}) already has \"{existing_title}\" (key {existing_key}); \
+         \"{title}\" (key {key}) would be a second commentary for the same week"
+    )]
+    DuplicateWeek {
+        /// Topic slug.
+        topic: String,
+        /// The contested week.
+        period: Period,
+        /// Language.
+        lang: Language,
+        /// Headline of the article already stored.
+        existing_title: String,
+        /// Key of the article already stored.
+        existing_key: String,
+        /// Headline of the rejected article.
+        title: String,
+        /// Key of the rejected article.
+        key: String,
+    },
+    /// Another article of the same translation group already exists in this language.
+    #[error("translation group {group:?} already has a {lang} article (key {existing_key})")]
+    DuplicateTranslation {
+        /// Group id.
+        group: String,
+        /// Language.
+        lang: Language,
+        /// Key of the article already stored.
+        existing_key: String,
+    },
+    /// The slug (and its dated variant) is taken by other articles.
+    #[error("slug {slug:?} is already used by another {lang} article")]
+    SlugTaken {
+        /// The slug.
+        slug: String,
+        /// Language.
+        lang: Language,
+    },
+    /// The backend failed while writing this article; nothing of it was kept.
+    #[error("{0}")]
+    Backend(String),
+}
+
+/// What writing one article did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteOutcome {
+    /// A new article was stored under this id.
+    Created(i64),
+    /// An article with the same key was replaced.
+    Updated(i64),
+}
+
+impl WriteOutcome {
+    /// The article's id either way.
+    pub fn id(self) -> i64 {
+        match self {
+            WriteOutcome::Created(id) | WriteOutcome::Updated(id) => id,
+        }
+    }
+}
+
+/// One page of a listing, with the total for pagination.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page<T> {
+    /// Items of this page.
+    pub items: Vec<T>,
+    /// Number of items over all pages.
+    pub total: u64,
+}
+
+/// Everything Trendwatch keeps. Implementations must make each article write atomic: an
+/// article is stored whole (with its authors, tags and links) or not at all.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Writes a batch of articles, each one atomically, matching existing ones by key so a
+    /// re-import updates instead of duplicating. One item's failure does not affect the others;
+    /// the outer error is only for a backend failure that stopped the whole batch.
+    async fn write_articles(
+        &self,
+        articles: &[NewArticle],
+    ) -> Result<Vec<Result<WriteOutcome, WriteError>>, StoreError>;
+
+    /// The article at `/{lang}/articles/{slug}`.
+    async fn article(&self, lang: Language, slug: &str) -> Result<Option<Article>, StoreError>;
+
+    /// The other-language versions of an article's translation group.
+    async fn translations(
+        &self,
+        group: &str,
+        except_id: i64,
+    ) -> Result<Vec<ArticleSummary>, StoreError>;
+
+    /// The newest week with any commentary in `lang`.
+    async fn latest_period(&self, lang: Language) -> Result<Option<Period>, StoreError>;
+
+    /// Every commentary of one week in `lang`.
+    async fn week(&self, lang: Language, period: Period)
+        -> Result<Vec<ArticleSummary>, StoreError>;
+
+    /// The nearest weeks before and after `period` that have commentaries in `lang`.
+    async fn adjacent_periods(
+        &self,
+        lang: Language,
+        period: Period,
+    ) -> Result<(Option<Period>, Option<Period>), StoreError>;
+
+    /// A topic's commentaries, newest week first.
+    async fn topic_archive(
+        &self,
+        lang: Language,
+        topic: &str,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Page<ArticleSummary>, StoreError>;
+
+    /// The most recently published articles in `lang`, optionally leaving one out.
+    async fn recent(
+        &self,
+        lang: Language,
+        limit: u64,
+        except_id: Option<i64>,
+    ) -> Result<Vec<ArticleSummary>, StoreError>;
+
+    /// "Similar articles" for one article: the ones its source listed (when they exist in
+    /// the same language), then the engine's list, never the article or its translations.
+    async fn similar(&self, article: &Article, limit: u64)
+        -> Result<Vec<ArticleSummary>, StoreError>;
+
+    /// The text of every article, for a related-articles engine.
+    async fn similarity_corpus(&self) -> Result<Vec<SimilarityDoc>, StoreError>;
+
+    /// Replaces the engine's similar lists for the given articles.
+    async fn replace_related(&self, lists: &[(i64, Vec<Scored>)]) -> Result<(), StoreError>;
+
+    /// A number that changes whenever content changes, so caches of every process (and later
+    /// every web node) know when to drop their pages.
+    async fn generation(&self) -> Result<i64, StoreError>;
+
+    /// How many articles there are in each language.
+    async fn count_articles(&self) -> Result<Vec<(Language, u64)>, StoreError>;
+}
