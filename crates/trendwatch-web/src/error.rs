@@ -1,0 +1,68 @@
+//! The one error type of the web layer. Readers see a friendly page in their language; the
+//! cause of an internal error goes to the log only.
+
+use crate::config::SiteConfig;
+use crate::views::{mirror_alternates, Layout};
+use askama::Template;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use std::sync::Arc;
+use trendwatch_core::Language;
+use trendwatch_store::StoreError;
+
+/// A request that cannot be answered with the page asked for.
+#[derive(Debug)]
+pub enum WebError {
+    /// No such page; rendered in `lang`.
+    NotFound(Language, Arc<SiteConfig>),
+    /// A failure on our side; the cause is logged, never shown.
+    Internal(Language, Arc<SiteConfig>, String),
+}
+
+impl WebError {
+    /// Wraps a storage failure.
+    pub fn store(lang: Language, site: &Arc<SiteConfig>, e: StoreError) -> WebError {
+        WebError::Internal(lang, site.clone(), e.to_string())
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    l: Layout,
+    heading: &'static str,
+    message: &'static str,
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        let (status, lang, site) = match &self {
+            WebError::NotFound(lang, site) => (StatusCode::NOT_FOUND, *lang, site.clone()),
+            WebError::Internal(lang, site, cause) => {
+                tracing::error!(%cause, "internal error while rendering a page");
+                (StatusCode::INTERNAL_SERVER_ERROR, *lang, site.clone())
+            }
+        };
+        let t = crate::i18n::strings(lang);
+        let (heading, message) = if status == StatusCode::NOT_FOUND {
+            (t.not_found_title, t.not_found_body)
+        } else {
+            (t.error_title, t.error_body)
+        };
+        let page = ErrorPage {
+            l: Layout::new(&site, lang, heading, format!("/{}/", lang.code()), mirror_alternates(lang, "/"), None),
+            heading,
+            message,
+        };
+        let body = page.render().unwrap_or_else(|_| heading.to_string());
+        (
+            status,
+            [
+                (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            body,
+        )
+            .into_response()
+    }
+}

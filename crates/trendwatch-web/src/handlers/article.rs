@@ -1,0 +1,95 @@
+//! The article page, with every element of the reference site's page: headline with topic,
+//! category status in colour and words, date and time, image credit, body, similar articles,
+//! recent trends, and a link to the translation.
+
+use super::{html, lang_of};
+use crate::error::WebError;
+use crate::views::{article_url, format_datetime, iso_datetime, topic_url, week_url, AlertView, Alternate, Card, Layout, Marker};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::Response;
+
+#[derive(Template)]
+#[template(path = "article.html")]
+struct ArticlePage {
+    l: Layout,
+    title: String,
+    topic_name: String,
+    topic_url: String,
+    marker: Marker,
+    rationale: String,
+    alert: Option<AlertView>,
+    date: String,
+    iso_date: String,
+    period_label: String,
+    period_url: String,
+    image_url: Option<String>,
+    image_credit: Option<String>,
+    body_html: String,
+    authors: Vec<String>,
+    tags: Vec<String>,
+    source_url: Option<String>,
+    translations: Vec<Alternate>,
+    similar: Vec<Card>,
+    recent: Vec<Card>,
+}
+
+/// `/{lang}/articles/{slug}`.
+pub async fn page(State(state): State<AppState>, Path((lang, slug)): Path<(String, String)>) -> Result<Response, WebError> {
+    let lang = lang_of(&state, &lang)?;
+    let err = |e| WebError::store(lang, &state.site, e);
+    let article = state
+        .store
+        .article(lang, &slug)
+        .await
+        .map_err(err)?
+        .ok_or_else(|| WebError::NotFound(lang, state.site.clone()))?;
+    let a = &article.content;
+    let translations: Vec<Alternate> = match &a.translation_group {
+        Some(g) => state
+            .store
+            .translations(g, article.id)
+            .await
+            .map_err(err)?
+            .into_iter()
+            .map(|t| Alternate {
+                code: t.lang.code(),
+                name: t.lang.native_name(),
+                url: article_url(t.lang, &t.slug),
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    let similar = state.store.similar(&article, 5).await.map_err(err)?;
+    let recent = state.store.recent(lang, 5, Some(article.id)).await.map_err(err)?;
+    let topic_name = state
+        .site
+        .topics
+        .by_slug(&a.topic)
+        .map(|t| t.name(lang).to_string())
+        .unwrap_or_else(|| a.topic.clone());
+    let view = ArticlePage {
+        l: Layout::new(&state.site, lang, &format!("{topic_name}: {}", a.title), article_url(lang, &a.slug), translations.clone(), Some(&a.topic)),
+        title: a.title.clone(),
+        topic_url: topic_url(lang, &a.topic, 1),
+        topic_name,
+        marker: Marker::new(a.status, lang),
+        rationale: a.rationale.clone(),
+        alert: AlertView::new(a.alert, lang),
+        date: format_datetime(a.published_at, lang),
+        iso_date: iso_datetime(a.published_at),
+        period_label: a.period.label(lang),
+        period_url: week_url(lang, a.period),
+        image_url: a.image_url.clone(),
+        image_credit: a.image_credit.clone(),
+        body_html: a.body_html.clone(),
+        authors: a.authors.clone(),
+        tags: a.tags.clone(),
+        source_url: a.source_url.clone(),
+        translations,
+        similar: similar.iter().map(|s| Card::new(s, &state.site)).collect(),
+        recent: recent.iter().map(|s| Card::new(s, &state.site)).collect(),
+    };
+    html(&view, lang, &state)
+}

@@ -1,0 +1,43 @@
+//! One module per page; each renders the template of the same name in `templates/`.
+
+pub mod about;
+pub mod article;
+pub mod assets;
+pub mod home;
+pub mod topic;
+pub mod week;
+
+use crate::error::WebError;
+use crate::AppState;
+use askama::Template;
+use axum::extract::State;
+use axum::http::{header, Uri};
+use axum::response::{IntoResponse, Response};
+use trendwatch_core::Language;
+
+/// Parses the language prefix of a URL; an unknown one is a 404 (in English).
+pub fn lang_of(state: &AppState, code: &str) -> Result<Language, WebError> {
+    match code {
+        "en" => Ok(Language::En),
+        "ru" => Ok(Language::Ru),
+        _ => Err(WebError::NotFound(Language::En, state.site.clone())),
+    }
+}
+
+/// Renders a page template into an HTML response.
+pub fn html<T: Template>(page: &T, lang: Language, state: &AppState) -> Result<Response, WebError> {
+    let body = page
+        .render()
+        .map_err(|e| WebError::Internal(lang, state.site.clone(), format!("template: {e}")))?;
+    Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response())
+}
+
+/// The friendly 404 for any unknown address, in the language of its prefix.
+pub async fn not_found(State(state): State<AppState>, uri: Uri) -> WebError {
+    let lang = if uri.path().starts_with("/ru") {
+        Language::Ru
+    } else {
+        Language::En
+    };
+    WebError::NotFound(lang, state.site.clone())
+}

@@ -1,0 +1,73 @@
+//! Topic archives ("All trends"): a topic's commentaries by weekly period, newest first, with
+//! stable page URLs (`/en/topics/security`, `/en/topics/security/page/2`).
+
+use super::{html, lang_of};
+use crate::error::WebError;
+use crate::views::{mirror_alternates, topic_url, Card, Layout};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::Response;
+
+#[derive(Template)]
+#[template(path = "topic.html")]
+struct TopicPage {
+    l: Layout,
+    topic_name: String,
+    cards: Vec<Card>,
+    page: u64,
+    pages: u64,
+    newer_url: Option<String>,
+    older_url: Option<String>,
+}
+
+/// `/{lang}/topics/{topic}`.
+pub async fn first_page(state: State<AppState>, Path((lang, topic)): Path<(String, String)>) -> Result<Response, WebError> {
+    render(state, lang, topic, 1).await
+}
+
+/// `/{lang}/topics/{topic}/page/{n}`; page 1 lives only at the URL without a suffix.
+pub async fn page(state: State<AppState>, Path((lang, topic, n)): Path<(String, String, String)>) -> Result<Response, WebError> {
+    let l = lang_of(&state, &lang)?;
+    match n.parse::<u64>() {
+        Ok(n) if n >= 2 => render(state, lang, topic, n).await,
+        _ => Err(WebError::NotFound(l, state.site.clone())),
+    }
+}
+
+async fn render(State(state): State<AppState>, lang: String, topic: String, page: u64) -> Result<Response, WebError> {
+    let lang = lang_of(&state, &lang)?;
+    let not_found = || WebError::NotFound(lang, state.site.clone());
+    let t = state.site.topics.by_slug(&topic).ok_or_else(not_found)?;
+    let per_page = state.site.page_size.max(1);
+    let result = state
+        .store
+        .topic_archive(lang, &t.slug, (page - 1) * per_page, per_page)
+        .await
+        .map_err(|e| WebError::store(lang, &state.site, e))?;
+    let pages = result.total.div_ceil(per_page).max(1);
+    if page > pages {
+        return Err(not_found());
+    }
+    let path = if page == 1 {
+        format!("/topics/{}", t.slug)
+    } else {
+        format!("/topics/{}/page/{page}", t.slug)
+    };
+    let topic_name = t.name(lang).to_string();
+    let title = if page > 1 {
+        format!("{topic_name} — {} {page}", crate::i18n::strings(lang).page)
+    } else {
+        topic_name.clone()
+    };
+    let view = TopicPage {
+        l: Layout::new(&state.site, lang, &title, format!("/{}{}", lang.code(), path), mirror_alternates(lang, &path), Some(&t.slug)),
+        topic_name,
+        cards: result.items.iter().map(|a| Card::new(a, &state.site)).collect(),
+        page,
+        pages,
+        newer_url: (page > 1).then(|| topic_url(lang, &t.slug, page - 1)),
+        older_url: (page < pages).then(|| topic_url(lang, &t.slug, page + 1)),
+    };
+    html(&view, lang, &state)
+}

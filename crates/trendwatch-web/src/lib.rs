@@ -1,0 +1,73 @@
+//! The public Trendwatch site: server-rendered pages in every language, complete without
+//! JavaScript, cacheable. This crate only reads through [`trendwatch_store::Store`]; it never
+//! knows which database is behind it.
+//!
+//! `templates/` mirrors `handlers/`: each handler module renders the template of its name.
+
+pub mod cache;
+pub mod config;
+pub mod error;
+pub mod handlers;
+pub mod i18n;
+pub mod views;
+
+use axum::http::HeaderValue;
+use axum::routing::get;
+use axum::Router;
+use std::sync::Arc;
+use trendwatch_store::Store;
+
+pub use config::SiteConfig;
+
+/// Everything a handler may use; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    /// The archive.
+    pub store: Arc<dyn Store>,
+    /// Site settings.
+    pub site: Arc<SiteConfig>,
+    /// Rendered pages.
+    pub cache: Arc<cache::PageCache>,
+    /// The `Cache-Control` value of pages.
+    pub cache_control: HeaderValue,
+}
+
+impl AppState {
+    /// State for `store` with `site` settings and an empty page cache.
+    pub fn new(store: Arc<dyn Store>, site: SiteConfig) -> AppState {
+        let cache_control = HeaderValue::from_str(&format!(
+            "public, max-age={}, stale-while-revalidate=300",
+            site.max_age_seconds
+        ))
+        .unwrap_or_else(|_| HeaderValue::from_static("public, max-age=60"));
+        AppState {
+            store,
+            site: Arc::new(site),
+            cache: Arc::new(cache::PageCache::default()),
+            cache_control,
+        }
+    }
+}
+
+/// The whole public site as one router.
+pub fn router(state: AppState) -> Router {
+    use handlers::*;
+    Router::new()
+        .route("/", get(home::root))
+        .route("/healthz", get(assets::health))
+        .route("/static/style.css", get(assets::stylesheet))
+        .route("/{lang}", get(home::redirect_to_slash))
+        .route("/{lang}/", get(home::page))
+        .route("/{lang}/about", get(about::page))
+        .route("/{lang}/topics/{topic}", get(topic::first_page))
+        .route("/{lang}/topics/{topic}/page/{n}", get(topic::page))
+        .route("/{lang}/articles/{slug}", get(article::page))
+        .route("/{lang}/weeks/", get(week::latest))
+        .route("/{lang}/weeks/{period}", get(week::page))
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            cache::layer,
+        ))
+        .with_state(state)
+}

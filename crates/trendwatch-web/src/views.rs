@@ -1,0 +1,230 @@
+//! View models: domain values turned into the strings templates print, so templates hold no
+//! logic beyond loops and conditions.
+
+use crate::config::SiteConfig;
+use crate::i18n::{strings, Strings};
+use time::PrimitiveDateTime;
+use trendwatch_core::article::ArticleSummary;
+use trendwatch_core::period::{month_en, month_ru_genitive};
+use trendwatch_core::{Alert, Language, Period, Status};
+
+/// Formats a publication time as the reference site does ("August 07, 2017 12:25").
+pub fn format_datetime(t: PrimitiveDateTime, lang: Language) -> String {
+    match lang {
+        Language::En => format!(
+            "{} {:02}, {} {:02}:{:02}",
+            month_en(t.month()),
+            t.day(),
+            t.year(),
+            t.hour(),
+            t.minute()
+        ),
+        Language::Ru => format!(
+            "{} {} {} {:02}:{:02}",
+            t.day(),
+            month_ru_genitive(t.month()),
+            t.year(),
+            t.hour(),
+            t.minute()
+        ),
+    }
+}
+
+/// Machine-readable time for `<time datetime>`.
+pub fn iso_datetime(t: PrimitiveDateTime) -> String {
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute()
+    )
+}
+
+/// URL of an article.
+pub fn article_url(lang: Language, slug: &str) -> String {
+    format!("/{}/articles/{}", lang.code(), slug)
+}
+
+/// URL of a topic archive page (page 1 has no suffix, so its URL never changes).
+pub fn topic_url(lang: Language, topic: &str, page: u64) -> String {
+    if page <= 1 {
+        format!("/{}/topics/{}", lang.code(), topic)
+    } else {
+        format!("/{}/topics/{}/page/{}", lang.code(), topic, page)
+    }
+}
+
+/// URL of a weekly overview.
+pub fn week_url(lang: Language, period: Period) -> String {
+    format!("/{}/weeks/{}", lang.code(), period.url_slug())
+}
+
+/// A status marker: a CSS class for colour, a symbol for shape and a word, so meaning never
+/// depends on colour alone.
+#[derive(Debug, Clone)]
+pub struct Marker {
+    pub code: &'static str,
+    pub symbol: &'static str,
+    pub label: &'static str,
+}
+
+impl Marker {
+    pub fn new(status: Status, lang: Language) -> Marker {
+        Marker {
+            code: status.code(),
+            symbol: status.symbol(),
+            label: status.label(lang),
+        }
+    }
+}
+
+/// A forward alert as shown next to a headline; `None` when there is none.
+#[derive(Debug, Clone)]
+pub struct AlertView {
+    pub code: &'static str,
+    pub label: &'static str,
+}
+
+impl AlertView {
+    pub fn new(alert: Alert, lang: Language) -> Option<AlertView> {
+        (alert != Alert::None).then(|| AlertView {
+            code: alert.code(),
+            label: alert.label(lang),
+        })
+    }
+}
+
+/// One article in a list: home, archives, weekly overview, similar articles, recent trends.
+#[derive(Debug, Clone)]
+pub struct Card {
+    pub url: String,
+    pub title: String,
+    pub lead: String,
+    pub topic_name: String,
+    pub topic_url: String,
+    pub date: String,
+    pub iso_date: String,
+    pub period_label: String,
+    pub period_url: String,
+    pub marker: Marker,
+    pub alert: Option<AlertView>,
+    pub credit: Option<String>,
+}
+
+impl Card {
+    pub fn new(a: &ArticleSummary, site: &SiteConfig) -> Card {
+        let lang = a.lang;
+        let topic_name = site
+            .topics
+            .by_slug(&a.topic)
+            .map(|t| t.name(lang).to_string())
+            .unwrap_or_else(|| a.topic.clone());
+        Card {
+            url: article_url(lang, &a.slug),
+            title: a.title.clone(),
+            lead: a.lead.clone(),
+            topic_name,
+            topic_url: topic_url(lang, &a.topic, 1),
+            date: format_datetime(a.published_at, lang),
+            iso_date: iso_datetime(a.published_at),
+            period_label: a.period.label(lang),
+            period_url: week_url(lang, a.period),
+            marker: Marker::new(a.status, lang),
+            alert: AlertView::new(a.alert, lang),
+            credit: a.image_credit.clone(),
+        }
+    }
+}
+
+/// A link to the same page in another language, for the switcher and `hreflang`.
+#[derive(Debug, Clone)]
+pub struct Alternate {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub url: String,
+}
+
+/// A topic in the main navigation.
+#[derive(Debug, Clone)]
+pub struct NavItem {
+    pub url: String,
+    pub name: String,
+    pub current: bool,
+}
+
+/// What the shared layout needs on every page.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    pub lang: &'static str,
+    pub t: &'static Strings,
+    pub title: String,
+    pub site_name: String,
+    pub tagline: String,
+    pub notice: String,
+    pub home_url: String,
+    pub about_url: String,
+    pub week_url: String,
+    pub css_url: String,
+    pub nav: Vec<NavItem>,
+    /// Other languages of this page (empty when the page exists in one language only).
+    pub alternates: Vec<Alternate>,
+    /// This page's own URL, for the `hreflang` self-reference.
+    pub self_url: String,
+}
+
+impl Layout {
+    /// Layout for a page of `lang` at `self_url`, whose other-language versions are
+    /// `alternates`; `current_topic` is highlighted in the navigation.
+    pub fn new(
+        site: &SiteConfig,
+        lang: Language,
+        title: &str,
+        self_url: String,
+        alternates: Vec<Alternate>,
+        current_topic: Option<&str>,
+    ) -> Layout {
+        let site_name = site.name(lang).to_string();
+        Layout {
+            lang: lang.code(),
+            t: strings(lang),
+            title: if title.is_empty() {
+                site_name.clone()
+            } else {
+                format!("{title} — {site_name}")
+            },
+            site_name,
+            tagline: site.tagline(lang).to_string(),
+            notice: site.notice(lang).to_string(),
+            home_url: format!("/{}/", lang.code()),
+            about_url: format!("/{}/about", lang.code()),
+            week_url: format!("/{}/weeks/", lang.code()),
+            css_url: crate::handlers::assets::css_url(),
+            nav: site
+                .topics
+                .iter()
+                .map(|t| NavItem {
+                    url: topic_url(lang, &t.slug, 1),
+                    name: t.name(lang).to_string(),
+                    current: current_topic == Some(t.slug.as_str()),
+                })
+                .collect(),
+            alternates,
+            self_url,
+        }
+    }
+}
+
+/// The same path in every other language (for pages that exist in all languages).
+pub fn mirror_alternates(lang: Language, path_after_lang: &str) -> Vec<Alternate> {
+    Language::ALL
+        .iter()
+        .filter(|l| **l != lang)
+        .map(|l| Alternate {
+            code: l.code(),
+            name: l.native_name(),
+            url: format!("/{}{}", l.code(), path_after_lang),
+        })
+        .collect()
+}

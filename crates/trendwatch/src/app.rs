@@ -1,0 +1,106 @@
+//! Starting the site: the one function ([`start`]) that the binary and every test use to run
+//! Trendwatch on a listener they chose.
+
+use crate::config::Config;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use trendwatch_sqlite::SqliteStore;
+use trendwatch_store::Store;
+use trendwatch_web::AppState;
+
+/// How often a running site checks whether content changed (e.g. by an import run from the
+/// CLI in another process).
+pub const GENERATION_POLL: Duration = Duration::from_secs(1);
+
+/// Opens the embedded SQLite archive of a data directory.
+pub fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
+    Ok(Arc::new(SqliteStore::open(&config.data_dir)?))
+}
+
+/// A site running in the background.
+pub struct RunningApp {
+    /// The address it listens on (useful with port 0).
+    pub addr: SocketAddr,
+    /// Its state, for tests that write content while it runs.
+    pub state: AppState,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: JoinHandle<std::io::Result<()>>,
+    watcher: JoinHandle<()>,
+}
+
+impl RunningApp {
+    /// `http://addr`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops accepting connections, finishes open requests and returns.
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        self.watcher.abort();
+        self.server.await??;
+        Ok(())
+    }
+
+    /// Runs until the server ends (for the binary: until Ctrl-C or SIGTERM).
+    pub async fn wait(self) -> anyhow::Result<()> {
+        self.server.await??;
+        Ok(())
+    }
+}
+
+/// Starts Trendwatch on `listener` with `store` and `config`, in the background.
+pub async fn start(listener: TcpListener, store: Arc<dyn Store>, config: &Config) -> anyhow::Result<RunningApp> {
+    let addr = listener.local_addr()?;
+    let state = AppState::new(store, config.file.site.clone());
+    state.cache.observe_generation(state.store.generation().await?);
+    let watcher = tokio::spawn(trendwatch_web::cache::watch_generation(state.clone(), GENERATION_POLL));
+    let router = trendwatch_web::router(state.clone());
+    let (tx, rx) = oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async move {
+                tokio::select! {
+                    _ = rx => {}
+                    _ = shutdown_signal() => {}
+                }
+            })
+            .await
+    });
+    Ok(RunningApp {
+        addr,
+        state,
+        shutdown: Some(tx),
+        server,
+        watcher,
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}

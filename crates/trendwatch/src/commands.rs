@@ -1,0 +1,82 @@
+//! What each subcommand does, on top of the library functions.
+
+use crate::cli::{Cli, Command};
+use crate::config::Config;
+use crate::{app, generate, import, sample};
+use std::io::IsTerminal;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use tokio::net::TcpListener;
+
+/// Runs one command line to completion.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async move {
+        match cli.command {
+            Command::Serve { addr, demo } => serve(&cli.data, addr, demo).await,
+            Command::Demo { addr } => serve(&cli.data, addr, true).await,
+            Command::Import { paths, no_progress } => {
+                let config = Config::load(&cli.data)?;
+                let store = app::open_store(&config)?;
+                let show = !no_progress && std::io::stderr().is_terminal();
+                let report = import::import_paths(&store, &config, &paths, show).await?;
+                for r in &report.rejected {
+                    eprintln!("rejected {r}");
+                }
+                println!("{report}");
+                Ok(if report.rejected.is_empty() {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::FAILURE
+                })
+            }
+            Command::Generate { articles, out } => {
+                let n = generate::generate(articles, &out)?;
+                println!("wrote {n} articles to {}", out.join("content").display());
+                Ok(ExitCode::SUCCESS)
+            }
+            Command::RebuildSimilar => {
+                let config = Config::load(&cli.data)?;
+                let store = app::open_store(&config)?;
+                import::rebuild_similar(&store, &config).await?;
+                println!("similar articles rebuilt");
+                Ok(ExitCode::SUCCESS)
+            }
+        }
+    })
+}
+
+async fn bind(addr: SocketAddr, fallback: bool) -> anyhow::Result<TcpListener> {
+    match TcpListener::bind(addr).await {
+        Ok(l) => Ok(l),
+        Err(e) if fallback && e.kind() == std::io::ErrorKind::AddrInUse => {
+            eprintln!("{addr} is in use; choosing a free port");
+            Ok(TcpListener::bind(SocketAddr::new(addr.ip(), 0)).await?)
+        }
+        Err(e) => Err(anyhow::anyhow!("cannot listen on {addr}: {e}")),
+    }
+}
+
+async fn serve(data: &std::path::Path, addr: SocketAddr, demo: bool) -> anyhow::Result<ExitCode> {
+    let mut config = Config::load(data)?;
+    let store = app::open_store(&config)?;
+    if demo {
+        if config.file.site.notice_en.is_empty() {
+            config.file.site.notice_en = sample::NOTICE_EN.into();
+        }
+        if config.file.site.notice_ru.is_empty() {
+            config.file.site.notice_ru = sample::NOTICE_RU.into();
+        }
+        let folder = sample::extract(data)?;
+        let report = import::import_paths(&store, &config, &[folder], false).await?;
+        eprintln!("sample archive: {report}");
+        for r in &report.rejected {
+            eprintln!("rejected {r}");
+        }
+    }
+    let listener = bind(addr, demo).await?;
+    let running = app::start(listener, store, &config).await?;
+    println!("Trendwatch is running at {}/en/ (Русская версия: {}/ru/) — press Ctrl-C to stop", running.url(), running.url());
+    running.wait().await?;
+    Ok(ExitCode::SUCCESS)
+}

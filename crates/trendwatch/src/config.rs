@@ -1,0 +1,103 @@
+//! `trendwatch.toml`: the optional configuration file in the data directory. Unknown keys are
+//! errors, so a typo never silently falls back to a default.
+
+use anyhow::Context;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use trendwatch_core::similarity::TfIdfEngine;
+use trendwatch_web::SiteConfig;
+
+/// File name of the configuration inside the data directory.
+pub const CONFIG_FILE: &str = "trendwatch.toml";
+
+/// Weights of the similar-articles baseline (`[similar]`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SimilarConfig {
+    /// How many times a headline word counts compared with a body word.
+    pub title_weight: f32,
+    /// Score added when two articles share a topic.
+    pub same_topic_bonus: f32,
+    /// How many similar articles are kept per article.
+    pub list_length: usize,
+}
+
+impl Default for SimilarConfig {
+    fn default() -> Self {
+        let e = TfIdfEngine::default();
+        SimilarConfig {
+            title_weight: e.title_weight,
+            same_topic_bonus: e.same_topic_bonus,
+            list_length: 5,
+        }
+    }
+}
+
+impl SimilarConfig {
+    /// The engine these settings describe.
+    pub fn engine(&self) -> TfIdfEngine {
+        TfIdfEngine {
+            title_weight: self.title_weight,
+            same_topic_bonus: self.same_topic_bonus,
+            ..TfIdfEngine::default()
+        }
+    }
+}
+
+/// The whole configuration file.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FileConfig {
+    /// The public site (`[site]`, with `[[site.topics]]`).
+    pub site: SiteConfig,
+    /// Similar articles (`[similar]`).
+    pub similar: SimilarConfig,
+}
+
+/// Everything a running Trendwatch needs to know.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where the database and configuration live.
+    pub data_dir: PathBuf,
+    /// Settings from `trendwatch.toml`, or the defaults.
+    pub file: FileConfig,
+}
+
+impl Config {
+    /// Reads `trendwatch.toml` from `data_dir` if it exists; defaults otherwise.
+    pub fn load(data_dir: &Path) -> anyhow::Result<Config> {
+        let path = data_dir.join(CONFIG_FILE);
+        let file = match std::fs::read_to_string(&path) {
+            Ok(text) => toml::from_str(&text)
+                .with_context(|| format!("{}: invalid configuration", path.display()))?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => FileConfig::default(),
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+        };
+        Ok(Config {
+            data_dir: data_dir.to_path_buf(),
+            file,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_keys_are_errors_naming_the_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join(CONFIG_FILE), "[site]\nnmae_en = \"x\"\n").expect("write");
+        let err = format!("{:#}", Config::load(dir.path()).expect_err("typo rejected"));
+        assert!(err.contains("trendwatch.toml") && err.contains("nmae_en"), "{err}");
+    }
+
+    #[test]
+    fn partial_file_keeps_defaults() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join(CONFIG_FILE), "[site]\nname_en = \"Arvenia Monitor\"\n").expect("write");
+        let c = Config::load(dir.path()).expect("valid");
+        assert_eq!(c.file.site.name_en, "Arvenia Monitor");
+        assert_eq!(c.file.site.topics.0.len(), 5);
+    }
+}

@@ -1,0 +1,14 @@
+//! Trendwatch as a library: configuration, starting the site on a listener, importing,
+//! generating synthetic archives and the bundled sample. The `trendwatch` binary is a thin
+//! command line over these, and every integration test uses the same functions.
+
+pub mod app;
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod generate;
+pub mod import;
+pub mod sample;
+
+pub use app::{open_store, start, RunningApp};
+pub use config::Config;
