@@ -25,6 +25,10 @@ pub fn slugify(text: &str) -> String {
     let mut out = String::with_capacity(text.len().min(MAX_SLUG_LEN));
     let mut pending_dash = false;
     for c in text.chars().flat_map(char::to_lowercase) {
+        // Apostrophes join a word ("creditors' blessing", "neighbour's") rather than split it.
+        if matches!(c, '\'' | '’' | 'ʼ') {
+            continue;
+        }
         let piece: Option<String> = if c.is_ascii_alphanumeric() {
             Some(c.to_string())
         } else if let Some(t) = transliterate(c) {

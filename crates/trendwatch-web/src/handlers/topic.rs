@@ -7,7 +7,7 @@ use crate::views::{mirror_alternates, topic_url, Card, Layout};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 
 #[derive(Template)]
 #[template(path = "topic.html")]
@@ -31,6 +31,8 @@ pub async fn page(state: State<AppState>, Path((lang, topic, n)): Path<(String, 
     let l = lang_of(&state, &lang)?;
     match n.parse::<u64>() {
         Ok(n) if n >= 2 => render(state, lang, topic, n).await,
+        // Page 1 has one canonical address, without the suffix.
+        Ok(1) => Ok(Redirect::permanent(&topic_url(l, &topic, 1)).into_response()),
         _ => Err(WebError::NotFound(l, state.site.clone())),
     }
 }

@@ -1,0 +1,140 @@
+//! Shared test support: a real Trendwatch on 127.0.0.1:0 over a SQLite archive in a temporary
+//! directory, a small HTTP client, and DOM helpers.
+#![allow(dead_code)]
+
+use reqwest::header::HeaderMap;
+use reqwest::StatusCode;
+use scraper::{Html, Selector};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tempfile::TempDir;
+use trendwatch::import::{import_paths, Report};
+use trendwatch::{Config, RunningApp};
+use trendwatch_store::Store;
+
+/// The fixtures folder of this crate.
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("fixtures")
+}
+
+/// `../shared` next to the checkout, if present (it is on CI, not on a user's machine).
+pub fn shared() -> Option<PathBuf> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared");
+    p.is_dir().then_some(p)
+}
+
+/// An archive in a temporary data directory, not yet serving.
+pub struct TestArchive {
+    pub dir: TempDir,
+    pub config: Config,
+    pub store: Arc<dyn Store>,
+}
+
+impl TestArchive {
+    pub fn new() -> TestArchive {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let config = Config::load(dir.path()).expect("default config");
+        let store = trendwatch::open_store(&config).expect("open store");
+        TestArchive { dir, config, store }
+    }
+
+    pub async fn import(&self, paths: &[PathBuf]) -> Report {
+        import_paths(&self.store, &self.config, paths, false)
+            .await
+            .expect("import runs")
+    }
+
+    pub async fn serve(self) -> TestApp {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let app = trendwatch::start(listener, self.store.clone(), &self.config)
+            .await
+            .expect("start");
+        TestApp {
+            app,
+            archive: self,
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client"),
+        }
+    }
+}
+
+/// A running site.
+pub struct TestApp {
+    pub app: RunningApp,
+    pub archive: TestArchive,
+    pub client: reqwest::Client,
+}
+
+/// A fetched page.
+pub struct Fetched {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Fetched {
+    pub fn doc(&self) -> Html {
+        Html::parse_document(&self.body)
+    }
+}
+
+impl TestApp {
+    pub async fn get(&self, path: &str) -> Fetched {
+        self.get_with(path, &[]).await
+    }
+
+    pub async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Fetched {
+        let mut req = self.client.get(format!("{}{}", self.app.url(), path));
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let resp = req.send().await.expect("request");
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let body = resp.text().await.expect("body");
+        Fetched { status, headers, body }
+    }
+
+    /// GETs a page that must exist and returns its DOM.
+    pub async fn page(&self, path: &str) -> Html {
+        let f = self.get(path).await;
+        assert_eq!(f.status, StatusCode::OK, "GET {path}: {}", f.body);
+        f.doc()
+    }
+}
+
+pub fn sel(s: &str) -> Selector {
+    Selector::parse(s).expect("valid selector")
+}
+
+/// Text of every element matching `s`, whitespace-normalised.
+pub fn texts(doc: &Html, s: &str) -> Vec<String> {
+    doc.select(&sel(s))
+        .map(|e| e.text().collect::<String>().split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect()
+}
+
+/// Text of the single element matching `s`.
+pub fn text(doc: &Html, s: &str) -> String {
+    let t = texts(doc, s);
+    assert_eq!(t.len(), 1, "expected exactly one {s}, found {t:?}");
+    t[0].clone()
+}
+
+/// `attr` of every element matching `s`.
+pub fn attrs(doc: &Html, s: &str, attr: &str) -> Vec<String> {
+    doc.select(&sel(s))
+        .filter_map(|e| e.value().attr(attr).map(str::to_string))
+        .collect()
+}
+
+/// Checks the page skeleton every page shares: one h1, the landmarks, a language.
+pub fn assert_accessible_skeleton(doc: &Html) {
+    assert_eq!(doc.select(&sel("h1")).count(), 1, "exactly one h1");
+    for landmark in ["header", "nav", "main", "footer"] {
+        assert!(doc.select(&sel(landmark)).next().is_some(), "missing <{landmark}>");
+    }
+    assert!(!attrs(doc, "html", "lang")[0].is_empty());
+}
