@@ -82,6 +82,28 @@ impl SqliteStore {
         })
     }
 
+    /// The writer connection's journal mode, `foreign_keys` and `synchronous` settings, for
+    /// operators and tests to confirm the durability settings (`("wal", 1, 2)`).
+    pub async fn durability_settings(&self) -> Result<(String, i64, i64), StoreError> {
+        self.write(|conn| {
+            let q = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, rusqlite::types::Value>(0));
+            let mode = match q("PRAGMA journal_mode").map_err(store_err)? {
+                rusqlite::types::Value::Text(t) => t,
+                other => format!("{other:?}"),
+            };
+            let int = |v| match v {
+                rusqlite::types::Value::Integer(i) => i,
+                _ => -1,
+            };
+            Ok((
+                mode,
+                int(q("PRAGMA foreign_keys").map_err(store_err)?),
+                int(q("PRAGMA synchronous").map_err(store_err)?),
+            ))
+        })
+        .await
+    }
+
     /// Path of the database file.
     pub fn path(&self) -> &Path {
         &self.inner.path

@@ -75,8 +75,9 @@ impl fmt::Display for Report {
     }
 }
 
-/// Collects the importable files under `paths` (files as given; folders recursively, by
-/// extension, skipping hidden entries), sorted so runs are reproducible.
+/// Collects the importable files under `paths`: files as given, folders recursively by
+/// extension, skipping hidden entries. Arguments keep their order (the first one given wins a
+/// contested week); each folder's files are sorted so runs are reproducible.
 pub fn collect_files(paths: &[PathBuf], report: &mut Report) -> Vec<PathBuf> {
     fn walk(dir: &Path, out: &mut Vec<PathBuf>, report: &mut Report) {
         let entries = match std::fs::read_dir(dir) {
@@ -109,7 +110,10 @@ pub fn collect_files(paths: &[PathBuf], report: &mut Report) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for p in paths {
         if p.is_dir() {
-            walk(p, &mut out, report);
+            let mut found = Vec::new();
+            walk(p, &mut found, report);
+            found.sort();
+            out.extend(found);
         } else if p.exists() {
             out.push(p.clone());
         } else {
@@ -119,7 +123,6 @@ pub fn collect_files(paths: &[PathBuf], report: &mut Report) -> Vec<PathBuf> {
             });
         }
     }
-    out.sort();
     out
 }
 
