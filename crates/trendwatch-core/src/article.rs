@@ -172,7 +172,11 @@ fn non_empty(s: Option<String>) -> Option<String> {
 }
 
 fn first_paragraph(text: &str) -> String {
-    let p = text.split("\n\n").map(str::trim).find(|p| !p.is_empty()).unwrap_or("");
+    let p = text
+        .split("\n\n")
+        .map(str::trim)
+        .find(|p| !p.is_empty())
+        .unwrap_or("");
     truncate_words(p, MAX_LEAD_CHARS)
 }
 
@@ -195,7 +199,10 @@ impl ArticleDraft {
     pub fn prepare(self, topics: &Topics) -> Result<NewArticle, DraftError> {
         let title = self.title.split_whitespace().collect::<Vec<_>>().join(" ");
         if title.is_empty() {
-            return Err(DraftError::new("title", "missing: every article needs a headline"));
+            return Err(DraftError::new(
+                "title",
+                "missing: every article needs a headline",
+            ));
         }
         let body_html = sanitize_html(&self.body_html);
         let body_text = html_to_text(&body_html);
@@ -203,21 +210,32 @@ impl ArticleDraft {
             return Err(DraftError::new("body", "missing: the article has no text"));
         }
         let published_at = self.published_at.ok_or_else(|| {
-            DraftError::new("date", "missing: expected a publication date such as 2017-08-07 12:25")
+            DraftError::new(
+                "date",
+                "missing: expected a publication date such as 2017-08-07 12:25",
+            )
         })?;
         let kind = match self.kind.as_deref() {
             None => ArticleKind::Weekly,
-            Some(k) => k.parse().map_err(|e: UnknownKind| DraftError::new("kind", e.to_string()))?,
+            Some(k) => k
+                .parse()
+                .map_err(|e: UnknownKind| DraftError::new("kind", e.to_string()))?,
         };
         let topic_name = non_empty(self.topic).ok_or_else(|| {
-            DraftError::new("topic", format!("missing: expected one of {}", topics.slugs()))
+            DraftError::new(
+                "topic",
+                format!("missing: expected one of {}", topics.slugs()),
+            )
         })?;
         let topic = topics
             .find(&topic_name)
             .ok_or_else(|| {
                 DraftError::new(
                     "topic",
-                    format!("unknown topic {topic_name:?}: expected one of {}", topics.slugs()),
+                    format!(
+                        "unknown topic {topic_name:?}: expected one of {}",
+                        topics.slugs()
+                    ),
                 )
             })?
             .slug
@@ -239,9 +257,9 @@ impl ArticleDraft {
         };
         let alert = match self.alert.as_deref() {
             None => Alert::None,
-            Some(s) => s
-                .parse()
-                .map_err(|e: crate::status::UnknownAlert| DraftError::new("alert", e.to_string()))?,
+            Some(s) => s.parse().map_err(|e: crate::status::UnknownAlert| {
+                DraftError::new("alert", e.to_string())
+            })?,
         };
         let image_url = non_empty(self.image_url);
         if let Some(u) = &image_url {
@@ -269,9 +287,8 @@ impl ArticleDraft {
                 }
             }
         };
-        let key = non_empty(self.key).unwrap_or_else(|| {
-            format!("{}:{}:{}", lang.code(), published_at.date(), slug)
-        });
+        let key = non_empty(self.key)
+            .unwrap_or_else(|| format!("{}:{}:{}", lang.code(), published_at.date(), slug));
         let lead = match non_empty(self.lead) {
             Some(l) => truncate_words(&html_to_text(&l), MAX_LEAD_CHARS),
             None => first_paragraph(&body_text),
@@ -384,7 +401,10 @@ mod tests {
     fn explicit_period_wins() {
         let mut d = draft();
         d.period = Some("2017-W30".into());
-        assert_eq!(d.prepare(&Topics::default()).map(|a| a.period.to_string()), Ok("2017-W30".into()));
+        assert_eq!(
+            d.prepare(&Topics::default()).map(|a| a.period.to_string()),
+            Ok("2017-W30".into())
+        );
     }
 
     #[test]
@@ -397,14 +417,23 @@ mod tests {
 
         let mut d = draft();
         d.published_at = None;
-        assert_eq!(d.prepare(&Topics::default()).map_err(|e| e.field), Err("date"));
+        assert_eq!(
+            d.prepare(&Topics::default()).map_err(|e| e.field),
+            Err("date")
+        );
 
         let mut d = draft();
         d.status = Some("sideways".into());
-        assert_eq!(d.prepare(&Topics::default()).map_err(|e| e.field), Err("status"));
+        assert_eq!(
+            d.prepare(&Topics::default()).map_err(|e| e.field),
+            Err("status")
+        );
 
         let mut d = draft();
         d.body_html = "<script>x</script>".into();
-        assert_eq!(d.prepare(&Topics::default()).map_err(|e| e.field), Err("body"));
+        assert_eq!(
+            d.prepare(&Topics::default()).map_err(|e| e.field),
+            Err("body")
+        );
     }
 }

@@ -105,7 +105,13 @@ impl Period {
             Language::En => {
                 let (ma, mb) = (month_en(a.month()), month_en(b.month()));
                 if a.year() != b.year() {
-                    format!("{ma} {}, {} – {mb} {}, {}", a.day(), a.year(), b.day(), b.year())
+                    format!(
+                        "{ma} {}, {} – {mb} {}, {}",
+                        a.day(),
+                        a.year(),
+                        b.day(),
+                        b.year()
+                    )
                 } else {
                     format!("{ma} {} – {mb} {}, {}", a.day(), b.day(), b.year())
                 }
@@ -113,7 +119,13 @@ impl Period {
             Language::Ru => {
                 let (ma, mb) = (month_ru_genitive(a.month()), month_ru_genitive(b.month()));
                 if a.year() != b.year() {
-                    format!("{} {ma} {} – {} {mb} {}", a.day(), a.year(), b.day(), b.year())
+                    format!(
+                        "{} {ma} {} – {} {mb} {}",
+                        a.day(),
+                        a.year(),
+                        b.day(),
+                        b.year()
+                    )
                 } else if a.month() != b.month() {
                     format!("{} {ma} – {} {mb} {}", a.day(), b.day(), b.year())
                 } else {
@@ -172,9 +184,7 @@ impl FromStr for Period {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let t = s.trim();
         let syntax = || PeriodError::Syntax(s.to_string());
-        let (y, w) = t
-            .split_once(['W', 'w'])
-            .ok_or_else(syntax)?;
+        let (y, w) = t.split_once(['W', 'w']).ok_or_else(syntax)?;
         let y = y.strip_suffix('-').unwrap_or(y);
         if y.len() != 4 || w.is_empty() || w.len() > 2 {
             return Err(syntax());
@@ -226,8 +236,14 @@ mod tests {
 
     #[test]
     fn rejects_bad_periods() {
-        assert!(matches!("2017-31".parse::<Period>(), Err(PeriodError::Syntax(_))));
-        assert!(matches!("2019-W53".parse::<Period>(), Err(PeriodError::NoSuchWeek(..))));
+        assert!(matches!(
+            "2017-31".parse::<Period>(),
+            Err(PeriodError::Syntax(_))
+        ));
+        assert!(matches!(
+            "2019-W53".parse::<Period>(),
+            Err(PeriodError::NoSuchWeek(..))
+        ));
         assert!("2020-W53".parse::<Period>().is_ok());
         assert!("May 7 - May 13".parse::<Period>().is_err());
     }

@@ -9,9 +9,35 @@ fn builder() -> &'static ammonia::Builder<'static> {
     static BUILDER: OnceLock<ammonia::Builder<'static>> = OnceLock::new();
     BUILDER.get_or_init(|| {
         let tags: HashSet<&str> = [
-            "p", "br", "h2", "h3", "h4", "ul", "ol", "li", "blockquote", "em", "strong", "b", "i",
-            "a", "q", "cite", "sup", "sub", "figure", "figcaption", "img", "table", "thead",
-            "tbody", "tr", "th", "td", "hr", "abbr",
+            "p",
+            "br",
+            "h2",
+            "h3",
+            "h4",
+            "ul",
+            "ol",
+            "li",
+            "blockquote",
+            "em",
+            "strong",
+            "b",
+            "i",
+            "a",
+            "q",
+            "cite",
+            "sup",
+            "sub",
+            "figure",
+            "figcaption",
+            "img",
+            "table",
+            "thead",
+            "tbody",
+            "tr",
+            "th",
+            "td",
+            "hr",
+            "abbr",
         ]
         .into_iter()
         .collect();
@@ -21,7 +47,10 @@ fn builder() -> &'static ammonia::Builder<'static> {
             .tag_attributes(
                 [
                     ("a", ["href", "title"].into_iter().collect()),
-                    ("img", ["src", "alt", "width", "height"].into_iter().collect()),
+                    (
+                        "img",
+                        ["src", "alt", "width", "height"].into_iter().collect(),
+                    ),
                     ("abbr", ["title"].into_iter().collect()),
                     ("td", ["colspan", "rowspan"].into_iter().collect()),
                     ("th", ["colspan", "rowspan", "scope"].into_iter().collect()),
@@ -88,9 +117,15 @@ pub fn html_to_text(html: &str) -> String {
             }
             '>' if in_tag => {
                 in_tag = false;
-                let name = tag.trim_start_matches('/').split_whitespace().next().unwrap_or("");
-                if matches!(name, "p" | "br" | "li" | "h2" | "h3" | "h4" | "blockquote" | "tr")
-                    && !out.ends_with("\n\n")
+                let name = tag
+                    .trim_start_matches('/')
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or("");
+                if matches!(
+                    name,
+                    "p" | "br" | "li" | "h2" | "h3" | "h4" | "blockquote" | "tr"
+                ) && !out.ends_with("\n\n")
                 {
                     out.push_str("\n\n");
                 }

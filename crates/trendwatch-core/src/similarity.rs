@@ -71,11 +71,62 @@ const STOP_EN: &[&str] = &[
     "can", "may", "our", "out", "there", "these", "those", "while", "what", "when", "where",
 ];
 const STOP_RU: &[&str] = &[
-    "и", "в", "во", "не", "что", "он", "на", "я", "с", "со", "как", "а", "то", "все", "она",
-    "так", "его", "но", "да", "ты", "к", "у", "же", "вы", "за", "бы", "по", "только", "ее",
-    "мне", "было", "вот", "от", "меня", "еще", "нет", "о", "из", "ему", "для", "при", "это",
-    "этот", "эти", "того", "также", "который", "которые", "была", "были", "будет", "после",
-    "неделе", "прошлой", "более", "между",
+    "и",
+    "в",
+    "во",
+    "не",
+    "что",
+    "он",
+    "на",
+    "я",
+    "с",
+    "со",
+    "как",
+    "а",
+    "то",
+    "все",
+    "она",
+    "так",
+    "его",
+    "но",
+    "да",
+    "ты",
+    "к",
+    "у",
+    "же",
+    "вы",
+    "за",
+    "бы",
+    "по",
+    "только",
+    "ее",
+    "мне",
+    "было",
+    "вот",
+    "от",
+    "меня",
+    "еще",
+    "нет",
+    "о",
+    "из",
+    "ему",
+    "для",
+    "при",
+    "это",
+    "этот",
+    "эти",
+    "того",
+    "также",
+    "который",
+    "которые",
+    "была",
+    "были",
+    "будет",
+    "после",
+    "неделе",
+    "прошлой",
+    "более",
+    "между",
 ];
 
 /// Splits text into lowercase word stems: letters and digits only, ё folded to е, stop words
@@ -121,7 +172,12 @@ impl TfIdfEngine {
             .map(|tf| {
                 let mut v: Vec<(u32, f32)> = tf
                     .into_iter()
-                    .map(|(t, f)| (t, (1.0 + f.ln()) * (n / df[t as usize] as f32).ln().max(0.0)))
+                    .map(|(t, f)| {
+                        (
+                            t,
+                            (1.0 + f.ln()) * (n / df[t as usize] as f32).ln().max(0.0),
+                        )
+                    })
                     .filter(|(_, w)| *w > 0.0)
                     .collect();
                 let norm = v.iter().map(|(_, w)| w * w).sum::<f32>().sqrt().max(1e-9);
@@ -171,7 +227,10 @@ impl RelatedEngine for TfIdfEngine {
                 if other.topic == d.topic {
                     score += self.same_topic_bonus;
                 }
-                cands.push(Scored { id: other.id, score });
+                cands.push(Scored {
+                    id: other.id,
+                    score,
+                });
             }
             touched.clear();
             cands.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.id.cmp(&b.id)));
@@ -200,17 +259,50 @@ mod tests {
     #[test]
     fn ranks_same_story_first_and_respects_language_and_translations() {
         let docs = vec![
-            doc(1, Language::En, Some("g1"), "security", "army exercises near the border tanks"),
-            doc(2, Language::En, None, "security", "border army exercises continue tanks deployed"),
-            doc(3, Language::En, None, "society", "party congress elects new leader"),
-            doc(4, Language::Ru, Some("g1"), "security", "army exercises near the border tanks"),
-            doc(5, Language::En, Some("g1"), "security", "army exercises near the border tanks"),
+            doc(
+                1,
+                Language::En,
+                Some("g1"),
+                "security",
+                "army exercises near the border tanks",
+            ),
+            doc(
+                2,
+                Language::En,
+                None,
+                "security",
+                "border army exercises continue tanks deployed",
+            ),
+            doc(
+                3,
+                Language::En,
+                None,
+                "society",
+                "party congress elects new leader",
+            ),
+            doc(
+                4,
+                Language::Ru,
+                Some("g1"),
+                "security",
+                "army exercises near the border tanks",
+            ),
+            doc(
+                5,
+                Language::En,
+                Some("g1"),
+                "security",
+                "army exercises near the border tanks",
+            ),
         ];
         let lists = TfIdfEngine::default().related_lists(&docs, 5);
         let first = &lists[0].1;
         assert_eq!(first.first().map(|s| s.id), Some(2));
         assert!(first.iter().all(|s| s.id != 1 && s.id != 4 && s.id != 5));
-        assert!(lists[3].1.is_empty(), "the only Russian doc has no Russian neighbours");
+        assert!(
+            lists[3].1.is_empty(),
+            "the only Russian doc has no Russian neighbours"
+        );
     }
 
     #[test]

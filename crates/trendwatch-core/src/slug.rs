@@ -8,12 +8,42 @@ fn transliterate(c: char) -> Option<&'static str> {
     // A hand-written table: the transliteration crates on crates.io either pull in large
     // all-script tables or follow passport rules that produce unreadable slugs.
     Some(match c {
-        'а' => "a", 'б' => "b", 'в' => "v", 'г' => "g", 'д' => "d", 'е' | 'ё' => "e",
-        'ж' => "zh", 'з' => "z", 'и' => "i", 'й' => "y", 'к' => "k", 'л' => "l", 'м' => "m",
-        'н' => "n", 'о' => "o", 'п' => "p", 'р' => "r", 'с' => "s", 'т' => "t", 'у' => "u",
-        'ф' => "f", 'х' => "kh", 'ц' => "ts", 'ч' => "ch", 'ш' => "sh", 'щ' => "shch",
-        'ъ' | 'ь' => "", 'ы' => "y", 'э' => "e", 'ю' => "yu", 'я' => "ya", 'і' => "i",
-        'ў' => "u", 'є' => "ye", 'ї' => "yi", 'ґ' => "g",
+        'а' => "a",
+        'б' => "b",
+        'в' => "v",
+        'г' => "g",
+        'д' => "d",
+        'е' | 'ё' => "e",
+        'ж' => "zh",
+        'з' => "z",
+        'и' => "i",
+        'й' => "y",
+        'к' => "k",
+        'л' => "l",
+        'м' => "m",
+        'н' => "n",
+        'о' => "o",
+        'п' => "p",
+        'р' => "r",
+        'с' => "s",
+        'т' => "t",
+        'у' => "u",
+        'ф' => "f",
+        'х' => "kh",
+        'ц' => "ts",
+        'ч' => "ch",
+        'ш' => "sh",
+        'щ' => "shch",
+        'ъ' | 'ь' => "",
+        'ы' => "y",
+        'э' => "e",
+        'ю' => "yu",
+        'я' => "ya",
+        'і' => "i",
+        'ў' => "u",
+        'є' => "ye",
+        'ї' => "yi",
+        'ґ' => "g",
         _ => return None,
     })
 }
@@ -31,10 +61,8 @@ pub fn slugify(text: &str) -> String {
         }
         let piece: Option<String> = if c.is_ascii_alphanumeric() {
             Some(c.to_string())
-        } else if let Some(t) = transliterate(c) {
-            Some(t.to_string())
         } else {
-            None
+            transliterate(c).map(str::to_string)
         };
         match piece {
             Some(p) if !p.is_empty() => {
@@ -62,7 +90,8 @@ pub fn is_slug(s: &str) -> bool {
         && !s.starts_with('-')
         && !s.ends_with('-')
         && !s.contains("--")
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 #[cfg(test)]
@@ -76,7 +105,10 @@ mod tests {
             slugify("Security: Minsk aims to steer clear of new commitments to Moscow"),
             "security-minsk-aims-to-steer-clear-of-new-commitments-to-moscow"
         );
-        assert_eq!(slugify("Минск стремится избежать"), "minsk-stremitsya-izbezhat");
+        assert_eq!(
+            slugify("Минск стремится избежать"),
+            "minsk-stremitsya-izbezhat"
+        );
         assert_eq!(slugify("  --Hello,   World!-- "), "hello-world");
         assert_eq!(slugify("???"), "");
     }

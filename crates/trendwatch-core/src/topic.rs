@@ -145,13 +145,24 @@ mod tests {
     #[test]
     fn finds_by_name_alias_and_slug() {
         let topics = Topics::default();
-        assert_eq!(topics.find("Security").map(|t| t.slug.as_str()), Some("security"));
-        assert_eq!(topics.find("security").map(|t| t.slug.as_str()), Some("security"));
         assert_eq!(
-            topics.find("Belarus - Russia   relations").map(|t| t.slug.as_str()),
+            topics.find("Security").map(|t| t.slug.as_str()),
+            Some("security")
+        );
+        assert_eq!(
+            topics.find("security").map(|t| t.slug.as_str()),
+            Some("security")
+        );
+        assert_eq!(
+            topics
+                .find("Belarus - Russia   relations")
+                .map(|t| t.slug.as_str()),
             Some("east")
         );
-        assert_eq!(topics.find("Безопасность").map(|t| t.slug.as_str()), Some("security"));
+        assert_eq!(
+            topics.find("Безопасность").map(|t| t.slug.as_str()),
+            Some("security")
+        );
         assert!(topics.find("Sports").is_none());
         assert!(topics.find("").is_none());
     }

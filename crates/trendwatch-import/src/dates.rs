@@ -5,20 +5,45 @@
 use time::{Date, Month, PrimitiveDateTime, Time};
 
 const MONTHS_EN: [&str; 12] = [
-    "january", "february", "march", "april", "may", "june", "july", "august", "september",
-    "october", "november", "december",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
 ];
 const MONTHS_RU: [&str; 12] = [
-    "январ", "феврал", "март", "апрел", "ма", "июн", "июл", "август", "сентябр", "октябр",
-    "ноябр", "декабр",
+    "январ",
+    "феврал",
+    "март",
+    "апрел",
+    "ма",
+    "июн",
+    "июл",
+    "август",
+    "сентябр",
+    "октябр",
+    "ноябр",
+    "декабр",
 ];
 
 fn month_from_name(word: &str) -> Option<Month> {
-    let w = word.trim_matches(|c: char| !c.is_alphabetic()).to_lowercase();
+    let w = word
+        .trim_matches(|c: char| !c.is_alphabetic())
+        .to_lowercase();
     if w.len() < 3 {
         return None;
     }
-    if let Some(i) = MONTHS_EN.iter().position(|m| m.starts_with(&w) || w.starts_with(m)) {
+    if let Some(i) = MONTHS_EN
+        .iter()
+        .position(|m| m.starts_with(&w) || w.starts_with(m))
+    {
         return Month::try_from(i as u8 + 1).ok();
     }
     // Russian names by stem, longest stems first so "май"/"мая" does not catch "март".
@@ -26,7 +51,9 @@ fn month_from_name(word: &str) -> Option<Month> {
     order.sort_by_key(|&i| std::cmp::Reverse(MONTHS_RU[i].chars().count()));
     order
         .into_iter()
-        .find(|&i| w.starts_with(MONTHS_RU[i]) && w.chars().count() <= MONTHS_RU[i].chars().count() + 3)
+        .find(|&i| {
+            w.starts_with(MONTHS_RU[i]) && w.chars().count() <= MONTHS_RU[i].chars().count() + 3
+        })
         .and_then(|i| Month::try_from(i as u8 + 1).ok())
 }
 
@@ -55,10 +82,7 @@ fn parse_iso(s: &str) -> Option<PrimitiveDateTime> {
         return Some(PrimitiveDateTime::new(date, Time::MIDNIGHT));
     }
     // Drop a zone suffix: Z, +03:00, -0500.
-    let time_str = rest
-        .split(['Z', 'z', '+'])
-        .next()
-        .unwrap_or(rest);
+    let time_str = rest.split(['Z', 'z', '+']).next().unwrap_or(rest);
     let time_str = match time_str.get(8..).and_then(|t| t.find('-')) {
         Some(i) => &time_str[..8 + i],
         None => time_str,
@@ -108,15 +132,42 @@ mod tests {
 
     #[test]
     fn formats() {
-        assert_eq!(parse_datetime("August 07, 2017 12:25"), Some(datetime!(2017-08-07 12:25)));
-        assert_eq!(parse_datetime("2017-08-07 12:25"), Some(datetime!(2017-08-07 12:25)));
-        assert_eq!(parse_datetime("2017-08-07T12:25:30+03:00"), Some(datetime!(2017-08-07 12:25:30)));
-        assert_eq!(parse_datetime("2017-08-07T12:25:30Z"), Some(datetime!(2017-08-07 12:25:30)));
-        assert_eq!(parse_datetime("2017-08-07T12:25:30-05:00"), Some(datetime!(2017-08-07 12:25:30)));
-        assert_eq!(parse_datetime("2017-08-07"), Some(datetime!(2017-08-07 0:00)));
-        assert_eq!(parse_datetime("7 августа 2017 12:25"), Some(datetime!(2017-08-07 12:25)));
-        assert_eq!(parse_datetime("13 мая 2018"), Some(datetime!(2018-05-13 0:00)));
-        assert_eq!(parse_datetime("2 марта 2018"), Some(datetime!(2018-03-02 0:00)));
+        assert_eq!(
+            parse_datetime("August 07, 2017 12:25"),
+            Some(datetime!(2017-08-07 12:25))
+        );
+        assert_eq!(
+            parse_datetime("2017-08-07 12:25"),
+            Some(datetime!(2017-08-07 12:25))
+        );
+        assert_eq!(
+            parse_datetime("2017-08-07T12:25:30+03:00"),
+            Some(datetime!(2017-08-07 12:25:30))
+        );
+        assert_eq!(
+            parse_datetime("2017-08-07T12:25:30Z"),
+            Some(datetime!(2017-08-07 12:25:30))
+        );
+        assert_eq!(
+            parse_datetime("2017-08-07T12:25:30-05:00"),
+            Some(datetime!(2017-08-07 12:25:30))
+        );
+        assert_eq!(
+            parse_datetime("2017-08-07"),
+            Some(datetime!(2017-08-07 0:00))
+        );
+        assert_eq!(
+            parse_datetime("7 августа 2017 12:25"),
+            Some(datetime!(2017-08-07 12:25))
+        );
+        assert_eq!(
+            parse_datetime("13 мая 2018"),
+            Some(datetime!(2018-05-13 0:00))
+        );
+        assert_eq!(
+            parse_datetime("2 марта 2018"),
+            Some(datetime!(2018-03-02 0:00))
+        );
         assert_eq!(parse_datetime("Photo: www.mil.by"), None);
         assert_eq!(parse_datetime("February 30, 2017"), None);
     }

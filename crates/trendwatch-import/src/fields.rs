@@ -20,17 +20,28 @@ fn text(v: &Value) -> Option<String> {
 fn list(v: &Value) -> Vec<String> {
     match v {
         Value::Array(a) => a.iter().filter_map(text).collect(),
-        Value::String(s) => s.split(',').map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect(),
+        Value::String(s) => s
+            .split(',')
+            .map(|x| x.trim().to_string())
+            .filter(|x| !x.is_empty())
+            .collect(),
         _ => Vec::new(),
     }
 }
 
 /// The first present field among `names`.
 fn pick<'a>(map: &'a Map<String, Value>, names: &[&str]) -> Option<&'a Value> {
-    names.iter().find_map(|n| map.get(*n)).filter(|v| !v.is_null())
+    names
+        .iter()
+        .find_map(|n| map.get(*n))
+        .filter(|v| !v.is_null())
 }
 
-fn pick_text(map: &Map<String, Value>, field: &str, names: &[&str]) -> Result<Option<String>, String> {
+fn pick_text(
+    map: &Map<String, Value>,
+    field: &str,
+    names: &[&str],
+) -> Result<Option<String>, String> {
     match pick(map, names) {
         None => Ok(None),
         Some(v) => text(v)
@@ -41,7 +52,10 @@ fn pick_text(map: &Map<String, Value>, field: &str, names: &[&str]) -> Result<Op
 
 /// Fills a draft from `map`. `body_html` is the body when the caller already has it (the
 /// Markdown after the front matter); otherwise `body_html`, `body` (Markdown) or `body_text`.
-pub fn draft_from_map(map: &Map<String, Value>, body_html: Option<String>) -> Result<ArticleDraft, String> {
+pub fn draft_from_map(
+    map: &Map<String, Value>,
+    body_html: Option<String>,
+) -> Result<ArticleDraft, String> {
     let mut d = ArticleDraft {
         key: pick_text(map, "id", &["id", "key"])?,
         kind: pick_text(map, "kind", &["kind", "type"])?,
@@ -52,40 +66,57 @@ pub fn draft_from_map(map: &Map<String, Value>, body_html: Option<String>) -> Re
         rationale: pick_text(map, "rationale", &["rationale", "status_rationale"])?,
         alert: pick_text(map, "alert", &["alert"])?,
         image_url: pick_text(map, "image", &["image", "image_url"])?,
-        image_credit: pick_text(map, "image_credit", &["image_credit", "credit", "photo_credit"])?,
+        image_credit: pick_text(
+            map,
+            "image_credit",
+            &["image_credit", "credit", "photo_credit"],
+        )?,
         source_url: pick_text(map, "source_url", &["source_url", "url"])?,
         slug: pick_text(map, "slug", &["slug"])?,
-        translation_group: pick_text(map, "translation_group", &["translation_group", "translationKey", "translation_key"])?,
+        translation_group: pick_text(
+            map,
+            "translation_group",
+            &["translation_group", "translationKey", "translation_key"],
+        )?,
         ..ArticleDraft::default()
     };
     if let Some(l) = pick_text(map, "lang", &["lang", "language"])? {
-        d.lang = Some(l.parse::<Language>().map_err(|e| format!("field `lang`: {e}"))?);
+        d.lang = Some(
+            l.parse::<Language>()
+                .map_err(|e| format!("field `lang`: {e}"))?,
+        );
     }
     d.topic = match pick(map, &["topic", "category", "section"]) {
-        Some(v) => Some(text(v).ok_or_else(|| format!("field `topic`: expected a string, found {v}"))?),
+        Some(v) => {
+            Some(text(v).ok_or_else(|| format!("field `topic`: expected a string, found {v}"))?)
+        }
         None => {
             // Hugo `categories = [...]`, Zola `[taxonomies] topics = [...]`.
             let from_list = pick(map, &["topics", "categories"]).map(list);
-            let from_tax = map.get("taxonomies").and_then(|t| t.as_object()).and_then(|t| {
-                pick(t, &["topics", "topic", "categories"]).map(list)
-            });
+            let from_tax = map
+                .get("taxonomies")
+                .and_then(|t| t.as_object())
+                .and_then(|t| pick(t, &["topics", "topic", "categories"]).map(list));
             from_list.or(from_tax).and_then(|l| l.into_iter().next())
         }
     };
     if let Some(raw) = pick_text(map, "date", &["published_at", "date", "published"])? {
-        d.published_at = Some(
-            parse_datetime(&raw)
-                .ok_or_else(|| format!("field `date`: {raw:?} is not a date: expected e.g. 2017-08-07 12:25"))?,
-        );
+        d.published_at = Some(parse_datetime(&raw).ok_or_else(|| {
+            format!("field `date`: {raw:?} is not a date: expected e.g. 2017-08-07 12:25")
+        })?);
     }
-    d.authors = pick(map, &["authors", "author"]).map(list).unwrap_or_default();
+    d.authors = pick(map, &["authors", "author"])
+        .map(list)
+        .unwrap_or_default();
     d.tags = pick(map, &["tags"]).map(list).unwrap_or_default();
     if d.tags.is_empty() {
         if let Some(t) = map.get("taxonomies").and_then(|t| t.get("tags")) {
             d.tags = list(t);
         }
     }
-    d.similar_titles = pick(map, &["similar", "similar_titles"]).map(list).unwrap_or_default();
+    d.similar_titles = pick(map, &["similar", "similar_titles"])
+        .map(list)
+        .unwrap_or_default();
     d.body_html = match body_html {
         Some(b) => b,
         None => {

@@ -14,7 +14,13 @@ fn sel(s: &str) -> Option<Selector> {
 fn first_text(doc: &Html, selectors: &[&str]) -> Option<String> {
     selectors.iter().filter_map(|s| sel(s)).find_map(|s| {
         doc.select(&s)
-            .map(|e| e.text().collect::<String>().split_whitespace().collect::<Vec<_>>().join(" "))
+            .map(|e| {
+                e.text()
+                    .collect::<String>()
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
             .find(|t| !t.is_empty())
     })
 }
@@ -65,8 +71,19 @@ pub fn parse(text: &str) -> Parsed {
     let raw_title = first_attr(&doc, &[("meta[property='og:title']", "content")])
         .or_else(|| first_text(&doc, &["article h1", "h1", "title"]))
         .unwrap_or_default();
-    let section = first_attr(&doc, &[("meta[property='article:section']", "content")])
-        .or_else(|| first_text(&doc, &["[rel=category]", "[rel='category tag']", ".category", ".topic", ".field-name-field-category"]));
+    let section =
+        first_attr(&doc, &[("meta[property='article:section']", "content")]).or_else(|| {
+            first_text(
+                &doc,
+                &[
+                    "[rel=category]",
+                    "[rel='category tag']",
+                    ".category",
+                    ".topic",
+                    ".field-name-field-category",
+                ],
+            )
+        });
     // "Security: Headline" carries the topic in the headline, as on the reference site.
     match (section, raw_title.split_once(": ")) {
         (Some(s), Some((prefix, rest))) if prefix.trim().eq_ignore_ascii_case(s.trim()) => {
@@ -93,35 +110,84 @@ pub fn parse(text: &str) -> Parsed {
             ("[itemprop=datePublished]", "datetime"),
         ],
     )
-    .or_else(|| first_text(&doc, &[".date", ".post-date", ".entry-date", ".published", "time"]));
+    .or_else(|| {
+        first_text(
+            &doc,
+            &[".date", ".post-date", ".entry-date", ".published", "time"],
+        )
+    });
     match date_raw.as_deref().map(|r| (r, parse_datetime(r))) {
         Some((_, Some(t))) => d.published_at = Some(t),
-        Some((raw, None)) => return Parsed::err(None, format!("unreadable date {raw:?}: expected e.g. 2017-08-07T12:25")),
-        None => return Parsed::err(None, "missing date: no <time datetime>, article:published_time or .date element"),
+        Some((raw, None)) => {
+            return Parsed::err(
+                None,
+                format!("unreadable date {raw:?}: expected e.g. 2017-08-07T12:25"),
+            )
+        }
+        None => {
+            return Parsed::err(
+                None,
+                "missing date: no <time datetime>, article:published_time or .date element",
+            )
+        }
     }
 
-    d.lang = first_attr(&doc, &[("html", "lang")]).and_then(|l| l.get(..2).and_then(|c| c.parse().ok()));
+    d.lang =
+        first_attr(&doc, &[("html", "lang")]).and_then(|l| l.get(..2).and_then(|c| c.parse().ok()));
     d.status = first_attr(&doc, &[("[data-status]", "data-status")]).or_else(|| {
-        first_text(&doc, &[".status", ".category-status"]).map(|s| {
-            s.trim_start_matches("Category status:").trim().to_string()
-        })
+        first_text(&doc, &[".status", ".category-status"])
+            .map(|s| s.trim_start_matches("Category status:").trim().to_string())
     });
-    d.image_url = first_attr(&doc, &[("meta[property='og:image']", "content"), ("article figure img", "src"), ("article img", "src")]);
-    d.image_credit = first_text(&doc, &[".photo-credit", ".image-credit", "figcaption", ".credit"])
-        .map(|c| strip_credit(&c).unwrap_or(c));
+    d.image_url = first_attr(
+        &doc,
+        &[
+            ("meta[property='og:image']", "content"),
+            ("article figure img", "src"),
+            ("article img", "src"),
+        ],
+    );
+    d.image_credit = first_text(
+        &doc,
+        &[".photo-credit", ".image-credit", "figcaption", ".credit"],
+    )
+    .map(|c| strip_credit(&c).unwrap_or(c));
     d.authors = sel("[rel=author], .author-name, [itemprop=author]")
-        .map(|s| doc.select(&s).map(|e| e.text().collect::<String>().trim().to_string()).filter(|a| !a.is_empty()).collect())
+        .map(|s| {
+            doc.select(&s)
+                .map(|e| e.text().collect::<String>().trim().to_string())
+                .filter(|a| !a.is_empty())
+                .collect()
+        })
         .unwrap_or_default();
     d.tags = sel("[rel=tag], .tags a")
-        .map(|s| doc.select(&s).map(|e| e.text().collect::<String>().trim().to_string()).collect())
+        .map(|s| {
+            doc.select(&s)
+                .map(|e| e.text().collect::<String>().trim().to_string())
+                .collect()
+        })
         .unwrap_or_default();
-    d.source_url = first_attr(&doc, &[("link[rel=canonical]", "href"), ("meta[property='og:url']", "content")]);
-    d.lead = first_attr(&doc, &[("meta[name=description]", "content"), ("meta[property='og:description']", "content")]);
+    d.source_url = first_attr(
+        &doc,
+        &[
+            ("link[rel=canonical]", "href"),
+            ("meta[property='og:url']", "content"),
+        ],
+    );
+    d.lead = first_attr(
+        &doc,
+        &[
+            ("meta[name=description]", "content"),
+            ("meta[property='og:description']", "content"),
+        ],
+    );
 
     // Body: the paragraphs of the article container, minus credit lines and anything inside
     // "similar" or "recent" asides.
     let Some(container) = body_container(&doc) else {
-        return Parsed::err(None, "no article body: expected an <article>, <main> or .entry-content element");
+        return Parsed::err(
+            None,
+            "no article body: expected an <article>, <main> or .entry-content element",
+        );
     };
     let p_sel = sel("p, h2, h3, blockquote, ul, ol");
     let mut body = String::new();
@@ -129,10 +195,17 @@ pub fn parse(text: &str) -> Parsed {
         for el in container.select(&p_sel) {
             let inside_aside = el.ancestors().filter_map(ElementRef::wrap).any(|a| {
                 let v = a.value();
-                matches!(v.name(), "aside" | "nav" | "footer" | "header" | "figure" | "blockquote" | "ul" | "ol")
-                    && a != el
+                matches!(
+                    v.name(),
+                    "aside" | "nav" | "footer" | "header" | "figure" | "blockquote" | "ul" | "ol"
+                ) && a != el
                     && !(v.name() == "blockquote" && el.value().name() != "p")
-                    || v.classes().any(|c| c.contains("similar") || c.contains("related") || c.contains("recent") || c.contains("credit"))
+                    || v.classes().any(|c| {
+                        c.contains("similar")
+                            || c.contains("related")
+                            || c.contains("recent")
+                            || c.contains("credit")
+                    })
             });
             let text = el.text().collect::<String>();
             if inside_aside || text.trim().is_empty() || strip_credit(&text).is_some() {
@@ -143,9 +216,14 @@ pub fn parse(text: &str) -> Parsed {
         }
     }
     d.body_html = body;
-    d.similar_titles = sel(".similar-articles h3, .similar-articles h4, .related-posts h3, .similar h3")
-        .map(|s| doc.select(&s).map(|e| e.text().collect::<String>().trim().to_string()).collect())
-        .unwrap_or_default();
+    d.similar_titles =
+        sel(".similar-articles h3, .similar-articles h4, .related-posts h3, .similar h3")
+            .map(|s| {
+                doc.select(&s)
+                    .map(|e| e.text().collect::<String>().trim().to_string())
+                    .collect()
+            })
+            .unwrap_or_default();
     Parsed::ok(None, d)
 }
 
@@ -173,7 +251,8 @@ mod tests {
 
     #[test]
     fn missing_date_is_rejected() {
-        let p = parse("<html><body><article><h1>Security: X</h1><p>Body</p></article></body></html>");
+        let p =
+            parse("<html><body><article><h1>Security: X</h1><p>Body</p></article></body></html>");
         assert!(p.result.is_err_and(|e| e.contains("missing date")));
     }
 }

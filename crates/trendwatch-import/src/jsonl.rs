@@ -13,7 +13,10 @@ pub fn parse_bytes(bytes: &[u8]) -> Vec<Parsed> {
         let text = match std::str::from_utf8(raw) {
             Ok(t) => t.trim(),
             Err(e) => {
-                out.push(Parsed::err(line, format!("invalid UTF-8 at column {}", e.valid_up_to() + 1)));
+                out.push(Parsed::err(
+                    line,
+                    format!("invalid UTF-8 at column {}", e.valid_up_to() + 1),
+                ));
                 continue;
             }
         };
@@ -22,7 +25,10 @@ pub fn parse_bytes(bytes: &[u8]) -> Vec<Parsed> {
         }
         let text = text.trim_start_matches('\u{feff}');
         let result = match serde_json::from_str::<Value>(text) {
-            Err(e) if e.is_eof() => Err(format!("truncated JSON (line ends at column {})", e.column())),
+            Err(e) if e.is_eof() => Err(format!(
+                "truncated JSON (line ends at column {})",
+                e.column()
+            )),
             Err(e) => Err(format!("invalid JSON: {e}")),
             Ok(Value::Object(map)) => draft_from_map(&map, None),
             Ok(_) => Err("expected a JSON object with the article's fields".to_string()),
@@ -47,9 +53,18 @@ mod tests {
         let a = items[0].result.as_ref().expect("line 1 valid");
         assert_eq!(a.body_html.trim(), "<p>Hello <em>world</em></p>");
         assert_eq!(items[1].line, Some(3));
-        assert!(items[1].result.as_ref().is_err_and(|e| e.contains("truncated")));
-        assert!(items[2].result.as_ref().is_err_and(|e| e.contains("JSON object")));
-        assert!(items[3].result.as_ref().is_err_and(|e| e.contains("field `date`")));
+        assert!(items[1]
+            .result
+            .as_ref()
+            .is_err_and(|e| e.contains("truncated")));
+        assert!(items[2]
+            .result
+            .as_ref()
+            .is_err_and(|e| e.contains("JSON object")));
+        assert!(items[3]
+            .result
+            .as_ref()
+            .is_err_and(|e| e.contains("field `date`")));
         assert!(items[4].result.as_ref().is_err_and(|e| e.contains("UTF-8")));
     }
 }

@@ -57,19 +57,35 @@ pub enum Format {
 }
 
 /// File extensions worth reading when walking a folder.
-pub const EXTENSIONS: &[&str] = &["txt", "html", "htm", "md", "markdown", "jsonl", "ndjson", "json"];
+pub const EXTENSIONS: &[&str] = &[
+    "txt", "html", "htm", "md", "markdown", "jsonl", "ndjson", "json",
+];
 
 /// Tells the format from the first bytes of the content. `None` when it is none of them.
 pub fn detect(text: &str) -> Option<Format> {
     let t = text.trim_start_matches('\u{feff}').trim_start();
-    let head: String = t.chars().take(2048).collect::<String>().to_ascii_lowercase();
+    let head: String = t
+        .chars()
+        .take(2048)
+        .collect::<String>()
+        .to_ascii_lowercase();
     if t.starts_with("---") || t.starts_with("+++") {
         Some(Format::Markdown)
     } else if t.starts_with('{') {
         Some(Format::JsonLines)
-    } else if head.starts_with("<!doctype html") || head.starts_with("<html") || head.contains("<body") || head.contains("<article") || (t.starts_with('<') && !head.starts_with("header -->")) {
+    } else if head.starts_with("<!doctype html")
+        || head.starts_with("<html")
+        || head.contains("<body")
+        || head.contains("<article")
+        || (t.starts_with('<') && !head.starts_with("header -->"))
+    {
         Some(Format::Html)
-    } else if head.starts_with("header -->") || text.lines().take(40).any(|l| l.trim() == "Category status:" || l.trim().starts_with("Category status:")) {
+    } else if head.starts_with("header -->")
+        || text
+            .lines()
+            .take(40)
+            .any(|l| l.trim() == "Category status:" || l.trim().starts_with("Category status:"))
+    {
         Some(Format::SeedText)
     } else {
         None
@@ -117,8 +133,14 @@ mod tests {
 
     #[test]
     fn detects_formats() {
-        assert_eq!(detect("header -->\n\nSecurity: X\n"), Some(Format::SeedText));
-        assert_eq!(detect("Security: X\n\nCategory status:\n"), Some(Format::SeedText));
+        assert_eq!(
+            detect("header -->\n\nSecurity: X\n"),
+            Some(Format::SeedText)
+        );
+        assert_eq!(
+            detect("Security: X\n\nCategory status:\n"),
+            Some(Format::SeedText)
+        );
         assert_eq!(detect("<!DOCTYPE html><html>"), Some(Format::Html));
         assert_eq!(detect("---\ntitle: x\n---\n"), Some(Format::Markdown));
         assert_eq!(detect("+++\ntitle = 'x'\n+++\n"), Some(Format::Markdown));
@@ -132,6 +154,9 @@ mod tests {
         let items = parse_file(Path::new("x.txt"), bytes);
         assert_eq!(items.len(), 1);
         assert_eq!(items[0].line, Some(4));
-        assert!(items[0].result.as_ref().is_err_and(|e| e.contains("invalid UTF-8 at byte 24")));
+        assert!(items[0]
+            .result
+            .as_ref()
+            .is_err_and(|e| e.contains("invalid UTF-8 at byte 24")));
     }
 }

@@ -22,14 +22,23 @@ pub fn to_html(markdown: &str) -> String {
 }
 
 /// Splits front matter from body: `(delimiter, front matter, body, body's first line)`.
-fn split(text: &str) -> Result<(&'static str, &str, &str, usize), Parsed> {
+/// A problem found while reading the file: its line, if known, and the reason.
+type Problem = (Option<usize>, String);
+
+/// The parts of a Markdown file: delimiter, front matter, body, and the body's first line.
+type Parts<'a> = (&'static str, &'a str, &'a str, usize);
+
+fn split(text: &str) -> Result<Parts<'_>, Problem> {
     let t = text.trim_start_matches('\u{feff}');
     let delim = if t.starts_with("---") {
         "---"
     } else if t.starts_with("+++") {
         "+++"
     } else {
-        return Err(Parsed::err(Some(1), "missing front matter: expected a first line of --- (YAML) or +++ (TOML)"));
+        return Err((
+            Some(1),
+            "missing front matter: expected a first line of --- (YAML) or +++ (TOML)".into(),
+        ));
     };
     let after_open = t[3..].find('\n').map(|i| 3 + i + 1).unwrap_or(t.len());
     let rest = &t[after_open..];
@@ -43,18 +52,21 @@ fn split(text: &str) -> Result<(&'static str, &str, &str, usize), Parsed> {
         }
         offset += line.len();
     }
-    Err(Parsed::err(
+    Err((
         Some(1),
         format!("truncated: front matter opened with {delim} on line 1 is never closed"),
     ))
 }
 
-fn front_matter(delim: &str, fm: &str) -> Result<Map<String, Value>, (Option<usize>, String)> {
+fn front_matter(delim: &str, fm: &str) -> Result<Map<String, Value>, Problem> {
     if delim == "---" {
         match serde_yaml::from_str::<Value>(fm) {
             Ok(Value::Object(m)) => Ok(m),
             Ok(Value::Null) => Ok(Map::new()),
-            Ok(_) => Err((Some(2), "front matter must be a YAML mapping of fields".into())),
+            Ok(_) => Err((
+                Some(2),
+                "front matter must be a YAML mapping of fields".into(),
+            )),
             Err(e) => Err((
                 e.location().map(|l| l.line() + 1),
                 format!("invalid YAML front matter: {e}"),
@@ -67,7 +79,9 @@ fn front_matter(delim: &str, fm: &str) -> Result<Map<String, Value>, (Option<usi
                 _ => Err((Some(2), "front matter must be a TOML table".into())),
             },
             Err(e) => {
-                let line = e.span().map(|s| fm[..s.start.min(fm.len())].lines().count().max(1) + 1);
+                let line = e
+                    .span()
+                    .map(|s| fm[..s.start.min(fm.len())].lines().count().max(1) + 1);
                 Err((line, format!("invalid TOML front matter: {}", e.message())))
             }
         }
@@ -82,7 +96,7 @@ pub fn parse(path: &Path, text: &str) -> Vec<Parsed> {
     }
     let (delim, fm, body, body_line) = match split(text) {
         Ok(parts) => parts,
-        Err(p) => return vec![p],
+        Err((line, reason)) => return vec![Parsed::err(line, reason)],
     };
     let mut map = match front_matter(delim, fm) {
         Ok(m) => m,
@@ -91,7 +105,10 @@ pub fn parse(path: &Path, text: &str) -> Vec<Parsed> {
     // Hugo/Zola conventions, used only when the front matter is silent.
     let stem_parts: Vec<&str> = file_name.split('.').collect();
     if stem_parts.len() >= 3 && !map.contains_key("lang") && !map.contains_key("language") {
-        map.insert("lang".into(), Value::String(stem_parts[stem_parts.len() - 2].to_string()));
+        map.insert(
+            "lang".into(),
+            Value::String(stem_parts[stem_parts.len() - 2].to_string()),
+        );
     }
     let topic_keys = ["topic", "category", "section", "topics", "categories"];
     let has_topic = topic_keys.iter().any(|k| map.contains_key(*k))
@@ -100,12 +117,19 @@ pub fn parse(path: &Path, text: &str) -> Vec<Parsed> {
             .and_then(Value::as_object)
             .is_some_and(|t| topic_keys.iter().any(|k| t.contains_key(*k)));
     if !has_topic {
-        if let Some(section) = path.parent().and_then(|p| p.file_name()).and_then(|n| n.to_str()) {
+        if let Some(section) = path
+            .parent()
+            .and_then(|p| p.file_name())
+            .and_then(|n| n.to_str())
+        {
             map.insert("topic".into(), Value::String(section.to_string()));
         }
     }
     if body.trim().is_empty() {
-        return vec![Parsed::err(Some(body_line), "the article has no body text after the front matter")];
+        return vec![Parsed::err(
+            Some(body_line),
+            "the article has no body text after the front matter",
+        )];
     }
     vec![Parsed {
         line: Some(1),
@@ -129,7 +153,10 @@ mod tests {
         assert_eq!(d.topic.as_deref(), Some("The ruling elite"));
         assert_eq!(d.published_at, Some(datetime!(2026-03-02 09:30)));
         assert_eq!(d.translation_group.as_deref(), Some("resh-1"));
-        assert_eq!(d.body_html.trim(), "<p>The <strong>cabinet</strong> changed.</p>");
+        assert_eq!(
+            d.body_html.trim(),
+            "<p>The <strong>cabinet</strong> changed.</p>"
+        );
     }
 
     #[test]
@@ -145,12 +172,21 @@ mod tests {
     #[test]
     fn malformed_front_matter() {
         let p = parse(Path::new("a.md"), "---\ntitle: x\n");
-        assert!(p[0].result.as_ref().is_err_and(|e| e.contains("never closed")));
+        assert!(p[0]
+            .result
+            .as_ref()
+            .is_err_and(|e| e.contains("never closed")));
         let p = parse(Path::new("a.md"), "---\ntitle: [unclosed\n---\nBody\n");
-        assert!(p[0].result.as_ref().is_err_and(|e| e.contains("invalid YAML")));
+        assert!(p[0]
+            .result
+            .as_ref()
+            .is_err_and(|e| e.contains("invalid YAML")));
         let p = parse(Path::new("a.md"), "+++\ntitle = \n+++\nBody\n");
         assert_eq!(p[0].line, Some(2));
-        assert!(p[0].result.as_ref().is_err_and(|e| e.contains("invalid TOML")));
+        assert!(p[0]
+            .result
+            .as_ref()
+            .is_err_and(|e| e.contains("invalid TOML")));
         assert!(parse(Path::new("content/security/_index.md"), "+++\n+++\n").is_empty());
     }
 }

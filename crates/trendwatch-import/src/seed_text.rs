@@ -37,7 +37,10 @@ pub fn parse(text: &str) -> Parsed {
         }
     };
     skip_blank(&mut i);
-    if lines.get(i).is_some_and(|l| l.trim().starts_with("header -->")) {
+    if lines
+        .get(i)
+        .is_some_and(|l| l.trim().starts_with("header -->"))
+    {
         i += 1;
         skip_blank(&mut i);
     }
@@ -58,7 +61,10 @@ pub fn parse(text: &str) -> Parsed {
     };
     i += 1;
     skip_blank(&mut i);
-    if let Some(rest) = lines.get(i).and_then(|l| l.trim().strip_prefix("Category status:")) {
+    if let Some(rest) = lines
+        .get(i)
+        .and_then(|l| l.trim().strip_prefix("Category status:"))
+    {
         let s = rest.trim();
         if !s.is_empty() {
             d.status = Some(s.to_string());
@@ -67,14 +73,20 @@ pub fn parse(text: &str) -> Parsed {
         skip_blank(&mut i);
     }
     let Some(date_line) = lines.get(i) else {
-        return Parsed::err(Some(i + 1), "truncated: expected the publication date after the headline");
+        return Parsed::err(
+            Some(i + 1),
+            "truncated: expected the publication date after the headline",
+        );
     };
     match parse_datetime(date_line) {
         Some(t) => d.published_at = Some(t),
         None => {
             return Parsed::err(
                 Some(i + 1),
-                format!("missing date: expected e.g. \"August 07, 2017 12:25\", found {:?}", date_line.trim()),
+                format!(
+                    "missing date: expected e.g. \"August 07, 2017 12:25\", found {:?}",
+                    date_line.trim()
+                ),
             )
         }
     }
@@ -113,7 +125,10 @@ pub fn parse(text: &str) -> Parsed {
         paragraphs.push(current);
     }
     if paragraphs.is_empty() {
-        return Parsed::err(Some(i.min(lines.len()) + 1), "truncated: the article has no body text");
+        return Parsed::err(
+            Some(i.min(lines.len()) + 1),
+            "truncated: the article has no body text",
+        );
     }
     d.body_html = paragraphs_to_html(paragraphs.iter().map(String::as_str));
     // Similar entries: a headline is a non-empty line followed by a date line.
@@ -123,7 +138,11 @@ pub fn parse(text: &str) -> Parsed {
             if RECENT_HEADINGS.contains(&l) {
                 break;
             }
-            if !l.is_empty() && lines.get(i + 1).is_some_and(|n| parse_datetime(n).is_some()) {
+            if !l.is_empty()
+                && lines
+                    .get(i + 1)
+                    .is_some_and(|n| parse_datetime(n).is_some())
+            {
                 d.similar_titles.push(l.to_string());
                 i += 2;
                 continue;
@@ -151,7 +170,10 @@ mod tests {
         assert_eq!(d.status.as_deref(), Some("improved"));
         assert_eq!(d.published_at, Some(datetime!(2018-05-14 10:00)));
         assert_eq!(d.image_credit.as_deref(), Some("example.org"));
-        assert_eq!(d.body_html, "<p>First paragraph continues here.</p>\n<p>Second &lt;b&gt;para&lt;/b&gt;.</p>\n");
+        assert_eq!(
+            d.body_html,
+            "<p>First paragraph continues here.</p>\n<p>Second &lt;b&gt;para&lt;/b&gt;.</p>\n"
+        );
         assert_eq!(d.similar_titles, vec!["Other headline", "Third headline"]);
     }
 

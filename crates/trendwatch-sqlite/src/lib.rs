@@ -55,13 +55,17 @@ impl SqliteStore {
     /// Opens (creating if needed) the archive in `data_dir`, applying pending migrations.
     pub fn open(data_dir: &Path) -> Result<SqliteStore, StoreError> {
         std::fs::create_dir_all(data_dir).map_err(|e| {
-            StoreError(format!("cannot create data directory {}: {e}", data_dir.display()))
+            StoreError(format!(
+                "cannot create data directory {}: {e}",
+                data_dir.display()
+            ))
         })?;
         let path = data_dir.join(DB_FILE);
         let ctx = |e: rusqlite::Error| StoreError(format!("{}: {e}", path.display()));
         let mut writer = Connection::open(&path).map_err(ctx)?;
         configure(&writer).map_err(ctx)?;
-        migrations::apply(&mut writer).map_err(|e| StoreError(format!("{}: {e}", path.display())))?;
+        migrations::apply(&mut writer)
+            .map_err(|e| StoreError(format!("{}: {e}", path.display())))?;
         let mut readers = Vec::with_capacity(READERS);
         for _ in 0..READERS {
             let conn = Connection::open_with_flags(
@@ -69,7 +73,8 @@ impl SqliteStore {
                 OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
             )
             .map_err(ctx)?;
-            conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(ctx)?;
+            conn.busy_timeout(std::time::Duration::from_secs(10))
+                .map_err(ctx)?;
             readers.push(Mutex::new(conn));
         }
         Ok(SqliteStore {
@@ -147,10 +152,16 @@ impl SqliteStore {
 /// Checks the rules one article must satisfy against what is stored, then writes it with its
 /// authors, tags and listed-similar titles. Runs inside a savepoint: on any error the caller
 /// rolls the savepoint back, so nothing of the article remains.
+// Rejections are rare and not on a hot path, so the large, flat error is kept for easy matching.
+#[allow(clippy::result_large_err)]
 fn write_one(tx: &Connection, a: &NewArticle) -> Result<WriteOutcome, WriteError> {
     let backend = |e: rusqlite::Error| WriteError::Backend(format!("database: {e}"));
     let lang = a.lang.code();
-    let (existing, dup_week, dup_translation): (Option<i64>, Option<(String, String)>, Option<String>) = {
+    let (existing, dup_week, dup_translation): (
+        Option<i64>,
+        Option<(String, String)>,
+        Option<String>,
+    ) = {
         let existing = tx
             .prepare_cached("SELECT id FROM articles WHERE key = ?1")
             .and_then(|mut s| s.query_row([&a.key], |r| r.get(0)).optional())
@@ -202,10 +213,16 @@ fn write_one(tx: &Connection, a: &NewArticle) -> Result<WriteOutcome, WriteError
     // The headline's slug, or, when another article already has it (weekly "No change"
     // headlines repeat), the slug with the publication date appended.
     let mut slug = None;
-    for candidate in [a.slug.clone(), format!("{}-{}", a.slug, a.published_at.date())] {
+    for candidate in [
+        a.slug.clone(),
+        format!("{}-{}", a.slug, a.published_at.date()),
+    ] {
         let taken: Option<i64> = tx
             .prepare_cached("SELECT 1 FROM articles WHERE lang = ?1 AND slug = ?2 AND key <> ?3")
-            .and_then(|mut s| s.query_row(params![lang, candidate, a.key], |r| r.get(0)).optional())
+            .and_then(|mut s| {
+                s.query_row(params![lang, candidate, a.key], |r| r.get(0))
+                    .optional()
+            })
             .map_err(backend)?;
         if taken.is_none() {
             slug = Some(candidate);
@@ -271,9 +288,11 @@ fn write_one(tx: &Connection, a: &NewArticle) -> Result<WriteOutcome, WriteError
         }
     };
     for (i, name) in a.authors.iter().enumerate() {
-        tx.prepare_cached("INSERT INTO article_authors (article_id, position, name) VALUES (?1, ?2, ?3)")
-            .and_then(|mut s| s.execute(params![id, i as i64, name]))
-            .map_err(backend)?;
+        tx.prepare_cached(
+            "INSERT INTO article_authors (article_id, position, name) VALUES (?1, ?2, ?3)",
+        )
+        .and_then(|mut s| s.execute(params![id, i as i64, name]))
+        .map_err(backend)?;
     }
     for tag in &a.tags {
         tx.prepare_cached("INSERT OR IGNORE INTO article_tags (article_id, tag) VALUES (?1, ?2)")
@@ -322,8 +341,11 @@ impl Store for SqliteStore {
                 results.push(result);
             }
             if results.iter().any(Result::is_ok) {
-                tx.execute("UPDATE meta SET value = value + 1 WHERE name = 'generation'", [])
-                    .map_err(store_err)?;
+                tx.execute(
+                    "UPDATE meta SET value = value + 1 WHERE name = 'generation'",
+                    [],
+                )
+                .map_err(store_err)?;
             }
             tx.set_drop_behavior(rusqlite::DropBehavior::Commit);
             tx.commit().map_err(store_err)?;
@@ -610,8 +632,9 @@ impl Store for SqliteStore {
 
     async fn count_articles(&self) -> Result<Vec<(Language, u64)>, StoreError> {
         self.read(|conn| {
-            let mut stmt =
-                conn.prepare_cached("SELECT lang, COUNT(*) FROM articles GROUP BY lang ORDER BY lang")?;
+            let mut stmt = conn.prepare_cached(
+                "SELECT lang, COUNT(*) FROM articles GROUP BY lang ORDER BY lang",
+            )?;
             let v = stmt
                 .query_map([], |r| Ok((rows::lang(r, 0)?, r.get::<_, i64>(1)? as u64)))?
                 .collect();

@@ -7,7 +7,13 @@ use trendwatch_core::{ArticleDraft, Language, Topics};
 use trendwatch_sqlite::{SqliteStore, DB_FILE};
 use trendwatch_store::{Store, WriteError, WriteOutcome};
 
-fn article(key: &str, title: &str, day: u8, lang: &str, group: Option<&str>) -> trendwatch_core::article::NewArticle {
+fn article(
+    key: &str,
+    title: &str,
+    day: u8,
+    lang: &str,
+    group: Option<&str>,
+) -> trendwatch_core::article::NewArticle {
     ArticleDraft {
         key: Some(key.into()),
         lang: Some(lang.parse().expect("lang")),
@@ -34,7 +40,10 @@ fn count(dir: &std::path::Path, sql: &str) -> i64 {
 async fn opens_with_wal_foreign_keys_and_full_sync_and_migrates_once() {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = SqliteStore::open(dir.path()).expect("open");
-    assert_eq!(store.durability_settings().await.expect("pragmas"), ("wal".to_string(), 1, 2));
+    assert_eq!(
+        store.durability_settings().await.expect("pragmas"),
+        ("wal".to_string(), 1, 2)
+    );
     drop(store);
     // Reopening applies nothing twice.
     let _again = SqliteStore::open(dir.path()).expect("reopen");
@@ -56,19 +65,39 @@ async fn a_rejected_article_leaves_nothing_behind_and_its_batch_survives() {
     let results = store.write_articles(&batch).await.expect("batch runs");
     assert!(matches!(results[0], Ok(WriteOutcome::Created(_))));
     match &results[1] {
-        Err(WriteError::DuplicateWeek { existing_title, title, existing_key, .. }) => {
-            assert_eq!((existing_title.as_str(), title.as_str(), existing_key.as_str()), ("First commentary", "Second commentary", "a"));
+        Err(WriteError::DuplicateWeek {
+            existing_title,
+            title,
+            existing_key,
+            ..
+        }) => {
+            assert_eq!(
+                (
+                    existing_title.as_str(),
+                    title.as_str(),
+                    existing_key.as_str()
+                ),
+                ("First commentary", "Second commentary", "a")
+            );
         }
         other => panic!("expected a duplicate week, got {other:?}"),
     }
     assert!(matches!(results[2], Ok(WriteOutcome::Created(_))));
-    assert!(matches!(&results[3], Err(WriteError::DuplicateTranslation { existing_key, .. }) if existing_key == "a"));
+    assert!(
+        matches!(&results[3], Err(WriteError::DuplicateTranslation { existing_key, .. }) if existing_key == "a")
+    );
     // Only the two stored articles have child rows.
     assert_eq!(count(dir.path(), "SELECT COUNT(*) FROM articles"), 2);
     assert_eq!(count(dir.path(), "SELECT COUNT(*) FROM article_authors"), 4);
     assert_eq!(count(dir.path(), "SELECT COUNT(*) FROM article_tags"), 2);
-    assert_eq!(count(dir.path(), "SELECT COUNT(*) FROM article_listed_similar"), 2);
-    assert_eq!(store.count_articles().await.expect("count"), vec![(Language::En, 1), (Language::Ru, 1)]);
+    assert_eq!(
+        count(dir.path(), "SELECT COUNT(*) FROM article_listed_similar"),
+        2
+    );
+    assert_eq!(
+        store.count_articles().await.expect("count"),
+        vec![(Language::En, 1), (Language::Ru, 1)]
+    );
 }
 
 #[tokio::test]
@@ -76,7 +105,10 @@ async fn rewriting_replaces_children_and_bumps_the_generation() {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = SqliteStore::open(dir.path()).expect("open");
     let g0 = store.generation().await.expect("generation");
-    store.write_articles(&[article("a", "Title", 19, "en", None)]).await.expect("write");
+    store
+        .write_articles(&[article("a", "Title", 19, "en", None)])
+        .await
+        .expect("write");
     let mut changed = article("a", "Title", 19, "en", None);
     changed.authors = vec!["Only Author".into()];
     let r = store.write_articles(&[changed]).await.expect("write");
@@ -89,9 +121,22 @@ async fn rewriting_replaces_children_and_bumps_the_generation() {
 async fn repeated_headlines_get_dated_slugs() {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = SqliteStore::open(dir.path()).expect("open");
-    store.write_articles(&[article("a", "No change", 12, "en", None)]).await.expect("write");
-    store.write_articles(&[article("b", "No change", 19, "en", None)]).await.expect("write");
-    assert!(store.article(Language::En, "no-change").await.expect("read").is_some());
-    let second = store.article(Language::En, "no-change-2026-10-19").await.expect("read");
+    store
+        .write_articles(&[article("a", "No change", 12, "en", None)])
+        .await
+        .expect("write");
+    store
+        .write_articles(&[article("b", "No change", 19, "en", None)])
+        .await
+        .expect("write");
+    assert!(store
+        .article(Language::En, "no-change")
+        .await
+        .expect("read")
+        .is_some());
+    let second = store
+        .article(Language::En, "no-change-2026-10-19")
+        .await
+        .expect("read");
     assert_eq!(second.map(|a| a.content.key), Some("b".to_string()));
 }

@@ -142,8 +142,11 @@ pub trait Store: Send + Sync + 'static {
 
     /// "Similar articles" for one article: the ones its source listed (when they exist in
     /// the same language), then the engine's list, never the article or its translations.
-    async fn similar(&self, article: &Article, limit: u64)
-        -> Result<Vec<ArticleSummary>, StoreError>;
+    async fn similar(
+        &self,
+        article: &Article,
+        limit: u64,
+    ) -> Result<Vec<ArticleSummary>, StoreError>;
 
     /// The text of every article, for a related-articles engine.
     async fn similarity_corpus(&self) -> Result<Vec<SimilarityDoc>, StoreError>;

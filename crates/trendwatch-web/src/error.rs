@@ -50,7 +50,14 @@ impl IntoResponse for WebError {
             (t.error_title, t.error_body)
         };
         let page = ErrorPage {
-            l: Layout::new(&site, lang, heading, format!("/{}/", lang.code()), mirror_alternates(lang, "/"), None),
+            l: Layout::new(
+                &site,
+                lang,
+                heading,
+                format!("/{}/", lang.code()),
+                mirror_alternates(lang, "/"),
+                None,
+            ),
             heading,
             message,
         };

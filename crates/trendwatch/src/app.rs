@@ -56,11 +56,20 @@ impl RunningApp {
 }
 
 /// Starts Trendwatch on `listener` with `store` and `config`, in the background.
-pub async fn start(listener: TcpListener, store: Arc<dyn Store>, config: &Config) -> anyhow::Result<RunningApp> {
+pub async fn start(
+    listener: TcpListener,
+    store: Arc<dyn Store>,
+    config: &Config,
+) -> anyhow::Result<RunningApp> {
     let addr = listener.local_addr()?;
     let state = AppState::new(store, config.file.site.clone());
-    state.cache.observe_generation(state.store.generation().await?);
-    let watcher = tokio::spawn(trendwatch_web::cache::watch_generation(state.clone(), GENERATION_POLL));
+    state
+        .cache
+        .observe_generation(state.store.generation().await?);
+    let watcher = tokio::spawn(trendwatch_web::cache::watch_generation(
+        state.clone(),
+        GENERATION_POLL,
+    ));
     let router = trendwatch_web::router(state.clone());
     let (tx, rx) = oneshot::channel::<()>();
     let server = tokio::spawn(async move {

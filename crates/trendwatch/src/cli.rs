@@ -10,7 +10,12 @@ use std::path::PathBuf;
 #[command(name = "trendwatch", version, about, long_about = None)]
 pub struct Cli {
     /// Data directory: the SQLite archive and the optional trendwatch.toml live here.
-    #[arg(long, global = true, env = "TRENDWATCH_DATA", default_value = "./trendwatch-data")]
+    #[arg(
+        long,
+        global = true,
+        env = "TRENDWATCH_DATA",
+        default_value = "./trendwatch-data"
+    )]
     pub data: PathBuf,
 
     /// What to do.

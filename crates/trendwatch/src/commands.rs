@@ -10,7 +10,9 @@ use tokio::net::TcpListener;
 
 /// Runs one command line to completion.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(async move {
         match cli.command {
             Command::Serve { addr, demo } => serve(&cli.data, addr, demo).await,
@@ -76,7 +78,11 @@ async fn serve(data: &std::path::Path, addr: SocketAddr, demo: bool) -> anyhow::
     }
     let listener = bind(addr, demo).await?;
     let running = app::start(listener, store, &config).await?;
-    println!("Trendwatch is running at {}/en/ (Русская версия: {}/ru/) — press Ctrl-C to stop", running.url(), running.url());
+    println!(
+        "Trendwatch is running at {}/en/ (Русская версия: {}/ru/) — press Ctrl-C to stop",
+        running.url(),
+        running.url()
+    );
     running.wait().await?;
     Ok(ExitCode::SUCCESS)
 }

@@ -89,13 +89,20 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         std::fs::write(dir.path().join(CONFIG_FILE), "[site]\nnmae_en = \"x\"\n").expect("write");
         let err = format!("{:#}", Config::load(dir.path()).expect_err("typo rejected"));
-        assert!(err.contains("trendwatch.toml") && err.contains("nmae_en"), "{err}");
+        assert!(
+            err.contains("trendwatch.toml") && err.contains("nmae_en"),
+            "{err}"
+        );
     }
 
     #[test]
     fn partial_file_keeps_defaults() {
         let dir = tempfile::tempdir().expect("tempdir");
-        std::fs::write(dir.path().join(CONFIG_FILE), "[site]\nname_en = \"Arvenia Monitor\"\n").expect("write");
+        std::fs::write(
+            dir.path().join(CONFIG_FILE),
+            "[site]\nname_en = \"Arvenia Monitor\"\n",
+        )
+        .expect("write");
         let c = Config::load(dir.path()).expect("valid");
         assert_eq!(c.file.site.name_en, "Arvenia Monitor");
         assert_eq!(c.file.site.topics.0.len(), 5);

@@ -11,21 +11,56 @@ use trendwatch_core::Period;
 const TOPICS: [&str; 5] = ["ruling-elite", "society", "security", "west", "east"];
 const STATUSES: [&str; 4] = ["improved", "unchanged", "worsened", "not_rated"];
 const ACTORS: &[&str] = &[
-    "President Varen", "the Assembly", "the Civic Forum", "the Security Council", "Prime Minister Dal",
-    "the Lorsk city council", "the trade unions", "the Western Alliance", "the Eastern Union",
-    "the Ministry of Defence", "the Central Bank", "the Electoral Commission", "regional governors",
-    "the Farmers' League", "independent media", "the Supreme Court",
+    "President Varen",
+    "the Assembly",
+    "the Civic Forum",
+    "the Security Council",
+    "Prime Minister Dal",
+    "the Lorsk city council",
+    "the trade unions",
+    "the Western Alliance",
+    "the Eastern Union",
+    "the Ministry of Defence",
+    "the Central Bank",
+    "the Electoral Commission",
+    "regional governors",
+    "the Farmers' League",
+    "independent media",
+    "the Supreme Court",
 ];
 const VERBS: &[&str] = &[
-    "signalled", "postponed", "announced", "rejected", "accelerated", "softened", "questioned",
-    "expanded", "froze", "renewed", "criticised", "welcomed", "delayed", "reviewed",
+    "signalled",
+    "postponed",
+    "announced",
+    "rejected",
+    "accelerated",
+    "softened",
+    "questioned",
+    "expanded",
+    "froze",
+    "renewed",
+    "criticised",
+    "welcomed",
+    "delayed",
+    "reviewed",
 ];
 const OBJECTS: &[&str] = &[
-    "the border agreement", "the energy tariff reform", "the media law", "joint military drills",
-    "the customs union talks", "the pension reform", "the local election timetable",
-    "the visa facilitation deal", "the privatisation programme", "the grain export quota",
-    "the anti-corruption package", "the air defence upgrade", "the transit corridor",
-    "the loan negotiations", "the opposition's registration", "the cabinet reshuffle",
+    "the border agreement",
+    "the energy tariff reform",
+    "the media law",
+    "joint military drills",
+    "the customs union talks",
+    "the pension reform",
+    "the local election timetable",
+    "the visa facilitation deal",
+    "the privatisation programme",
+    "the grain export quota",
+    "the anti-corruption package",
+    "the air defence upgrade",
+    "the transit corridor",
+    "the loan negotiations",
+    "the opposition's registration",
+    "the cabinet reshuffle",
 ];
 const CLOSERS: &[&str] = &[
     "The trend is likely to persist in the coming weeks.",
@@ -35,8 +70,21 @@ const CLOSERS: &[&str] = &[
     "Much depends on the budget debate in the Assembly.",
 ];
 const RU_WORDS: &[&str] = &[
-    "президент", "парламент", "правительство", "оппозиция", "граница", "реформа", "выборы",
-    "соглашение", "учения", "тарифы", "кредит", "переговоры", "союз", "экономика", "безопасность",
+    "президент",
+    "парламент",
+    "правительство",
+    "оппозиция",
+    "граница",
+    "реформа",
+    "выборы",
+    "соглашение",
+    "учения",
+    "тарифы",
+    "кредит",
+    "переговоры",
+    "союз",
+    "экономика",
+    "безопасность",
 ];
 
 /// A small deterministic generator (xorshift64*), enough for synthetic text and free of a
@@ -57,12 +105,19 @@ impl Rng {
 }
 
 fn sentence(rng: &mut Rng) -> String {
-    format!("{} {} {}.", capitalise(rng.pick(ACTORS)), rng.pick(VERBS), rng.pick(OBJECTS))
+    format!(
+        "{} {} {}.",
+        capitalise(rng.pick(ACTORS)),
+        rng.pick(VERBS),
+        rng.pick(OBJECTS)
+    )
 }
 
 fn capitalise(s: &str) -> String {
     let mut c = s.chars();
-    c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
+    c.next()
+        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+        .unwrap_or_default()
 }
 
 /// Writes `n` articles under `out/content/`, returning how many files were written.
@@ -88,7 +143,10 @@ pub fn generate(n: usize, out: &Path) -> anyhow::Result<usize> {
             Some(j) => ("ru", format!("g{j}"), period_of[j]),
             None => ("en", format!("g{i}"), period),
         };
-        let published = p.next().monday().with_time(Time::from_hms(10, (i % TOPICS.len()) as u8 * 7, 0)?);
+        let published =
+            p.next()
+                .monday()
+                .with_time(Time::from_hms(10, (i % TOPICS.len()) as u8 * 7, 0)?);
         let status = STATUSES[(rng.next() % 4) as usize];
         let alert = match rng.next() % 10 {
             0 => "risk",
@@ -96,7 +154,12 @@ pub fn generate(n: usize, out: &Path) -> anyhow::Result<usize> {
             _ => "none",
         };
         let (title, body) = if lang == "en" {
-            let title = format!("{} {} {}", capitalise(rng.pick(ACTORS)), rng.pick(VERBS), rng.pick(OBJECTS));
+            let title = format!(
+                "{} {} {}",
+                capitalise(rng.pick(ACTORS)),
+                rng.pick(VERBS),
+                rng.pick(OBJECTS)
+            );
             let mut body = String::new();
             for _ in 0..4 {
                 for _ in 0..4 {
@@ -108,7 +171,12 @@ pub fn generate(n: usize, out: &Path) -> anyhow::Result<usize> {
             }
             (title, body)
         } else {
-            let words = |k: usize, rng: &mut Rng| (0..k).map(|_| rng.pick(RU_WORDS)).collect::<Vec<_>>().join(" ");
+            let words = |k: usize, rng: &mut Rng| {
+                (0..k)
+                    .map(|_| rng.pick(RU_WORDS))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
             let title = capitalise(&words(6, &mut rng));
             let mut body = String::new();
             for _ in 0..4 {
@@ -124,7 +192,13 @@ pub fn generate(n: usize, out: &Path) -> anyhow::Result<usize> {
         writeln!(text, "---")?;
         writeln!(text, "id: synthetic-{i}")?;
         writeln!(text, "title: \"{}\"", title.replace('"', "'"))?;
-        writeln!(text, "date: {} {:02}:{:02}", published.date(), published.hour(), published.minute())?;
+        writeln!(
+            text,
+            "date: {} {:02}:{:02}",
+            published.date(),
+            published.hour(),
+            published.minute()
+        )?;
         // Synthetic headlines repeat; the index keeps every slug unique.
         writeln!(text, "slug: {}-{i}", trendwatch_core::slug::slugify(&title))?;
         writeln!(text, "period: {p}")?;
@@ -133,10 +207,17 @@ pub fn generate(n: usize, out: &Path) -> anyhow::Result<usize> {
         writeln!(text, "alert: {alert}")?;
         writeln!(text, "translation_group: {group}")?;
         writeln!(text, "authors: [\"Synthetic Analyst {}\"]", i % 7)?;
-        writeln!(text, "tags: [\"{}\", \"synthetic\"]", rng.pick(OBJECTS).trim_start_matches("the "))?;
+        writeln!(
+            text,
+            "tags: [\"{}\", \"synthetic\"]",
+            rng.pick(OBJECTS).trim_start_matches("the ")
+        )?;
         writeln!(text, "---")?;
         text.push_str(&body);
-        let file = out.join("content").join(topic).join(format!("{}-{lang}-{i}.md", p.url_slug()));
+        let file = out
+            .join("content")
+            .join(topic)
+            .join(format!("{}-{lang}-{i}.md", p.url_slug()));
         std::fs::write(file, text)?;
         written += 1;
     }

@@ -84,7 +84,10 @@ pub fn collect_files(paths: &[PathBuf], report: &mut Report) -> Vec<PathBuf> {
             Ok(e) => e,
             Err(e) => {
                 report.rejected.push(Rejection {
-                    at: Location { file: dir.to_path_buf(), line: None },
+                    at: Location {
+                        file: dir.to_path_buf(),
+                        line: None,
+                    },
                     reason: format!("cannot read folder: {e}"),
                 });
                 return;
@@ -92,7 +95,10 @@ pub fn collect_files(paths: &[PathBuf], report: &mut Report) -> Vec<PathBuf> {
         };
         for entry in entries.flatten() {
             let path = entry.path();
-            let hidden = path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.'));
+            let hidden = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with('.'));
             if hidden {
                 continue;
             }
@@ -118,7 +124,10 @@ pub fn collect_files(paths: &[PathBuf], report: &mut Report) -> Vec<PathBuf> {
             out.push(p.clone());
         } else {
             report.rejected.push(Rejection {
-                at: Location { file: p.clone(), line: None },
+                at: Location {
+                    file: p.clone(),
+                    line: None,
+                },
                 reason: "no such file or folder".into(),
             });
         }
@@ -131,7 +140,9 @@ fn progress(len: u64, show: bool) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::new(len);
-    if let Ok(style) = ProgressStyle::with_template("{spinner} {msg:10} [{bar:40}] {pos}/{len} ({per_sec}, {eta})") {
+    if let Ok(style) =
+        ProgressStyle::with_template("{spinner} {msg:10} [{bar:40}] {pos}/{len} ({per_sec}, {eta})")
+    {
         bar.set_style(style.progress_chars("=> "));
     }
     bar
@@ -160,15 +171,24 @@ pub async fn import_paths(
             Ok(b) => b,
             Err(e) => {
                 report.rejected.push(Rejection {
-                    at: Location { file: file.clone(), line: None },
+                    at: Location {
+                        file: file.clone(),
+                        line: None,
+                    },
                     reason: format!("cannot read: {e}"),
                 });
                 continue;
             }
         };
         for item in parse_file(file, &bytes) {
-            let at = Location { file: file.clone(), line: item.line };
-            match item.result.and_then(|d| d.prepare(topics).map_err(|e| e.to_string())) {
+            let at = Location {
+                file: file.clone(),
+                line: item.line,
+            };
+            match item
+                .result
+                .and_then(|d| d.prepare(topics).map_err(|e| e.to_string()))
+            {
                 Ok(a) => pending.push((a, at)),
                 Err(reason) => report.rejected.push(Rejection { at, reason }),
             }
@@ -192,7 +212,10 @@ pub async fn import_paths(
                             reason.push_str(&format!(" (the first was imported from {first})"));
                         }
                     }
-                    report.rejected.push(Rejection { at: at.clone(), reason });
+                    report.rejected.push(Rejection {
+                        at: at.clone(),
+                        reason,
+                    });
                     continue;
                 }
             }
@@ -205,7 +228,9 @@ pub async fn import_paths(
     if report.created + report.updated > 0 {
         rebuild_similar(store, config).await?;
     }
-    report.rejected.sort_by(|a, b| (&a.at.file, a.at.line).cmp(&(&b.at.file, b.at.line)));
+    report
+        .rejected
+        .sort_by(|a, b| (&a.at.file, a.at.line).cmp(&(&b.at.file, b.at.line)));
     Ok(report)
 }
 
@@ -213,7 +238,10 @@ pub async fn import_paths(
 pub async fn rebuild_similar(store: &Arc<dyn Store>, config: &Config) -> anyhow::Result<()> {
     let corpus = store.similarity_corpus().await?;
     let similar = config.file.similar.clone();
-    let lists = tokio::task::spawn_blocking(move || similar.engine().related_lists(&corpus, similar.list_length)).await?;
+    let lists = tokio::task::spawn_blocking(move || {
+        similar.engine().related_lists(&corpus, similar.list_length)
+    })
+    .await?;
     store.replace_related(&lists).await?;
     Ok(())
 }

@@ -6,12 +6,18 @@ mod common;
 use common::*;
 use reqwest::StatusCode;
 
-const DRILLS: &str = "/en/articles/arvenia-hosts-iron-ridge-drills-with-a-larger-contingent-than-announced";
+const DRILLS: &str =
+    "/en/articles/arvenia-hosts-iron-ridge-drills-with-a-larger-contingent-than-announced";
 
 async fn seed_format_site() -> TestApp {
     let archive = TestArchive::new();
     let report = archive.import(&[fixtures().join("seed-format")]).await;
-    assert_eq!((report.created, report.rejected.len()), (2, 0), "{:?}", report.rejected);
+    assert_eq!(
+        (report.created, report.rejected.len()),
+        (2, 0),
+        "{:?}",
+        report.rejected
+    );
     archive.serve().await
 }
 
@@ -21,20 +27,35 @@ async fn article_page_shows_every_element_of_the_seed_page() {
     let doc = app.page(DRILLS).await;
     assert_accessible_skeleton(&doc);
 
-    assert_eq!(text(&doc, "h1"), "Arvenia hosts Iron Ridge drills with a larger contingent than announced");
+    assert_eq!(
+        text(&doc, "h1"),
+        "Arvenia hosts Iron Ridge drills with a larger contingent than announced"
+    );
     assert_eq!(text(&doc, ".topic-label a"), "Security");
     // Status in colour (class) and in words, plus a shape symbol.
     assert_eq!(text(&doc, ".status-line dt"), "Category status:");
-    assert_eq!(attrs(&doc, ".status-line .marker", "class"), vec!["marker marker-worsened"]);
+    assert_eq!(
+        attrs(&doc, ".status-line .marker", "class"),
+        vec!["marker marker-worsened"]
+    );
     assert_eq!(text(&doc, ".status-line .marker-label"), "Worsened");
     assert_eq!(text(&doc, ".status-line .marker-symbol"), "▼");
     // Date and time, machine-readable too.
     assert_eq!(text(&doc, ".article-meta time"), "October 19, 2026 11:00");
-    assert_eq!(attrs(&doc, ".article-meta time", "datetime"), vec!["2026-10-19T11:00"]);
+    assert_eq!(
+        attrs(&doc, ".article-meta time", "datetime"),
+        vec!["2026-10-19T11:00"]
+    );
     assert_eq!(text(&doc, ".article-meta .credit dt"), "Photo:");
-    assert_eq!(text(&doc, ".article-meta .credit dd"), "mod.arvenia.example");
+    assert_eq!(
+        text(&doc, ".article-meta .credit dd"),
+        "mod.arvenia.example"
+    );
     // The period is the ISO week before publication, shown as a label, linked to the overview.
-    assert_eq!(text(&doc, ".article-meta a[href='/en/weeks/2026-w42']"), "October 12 – October 18, 2026");
+    assert_eq!(
+        text(&doc, ".article-meta a[href='/en/weeks/2026-w42']"),
+        "October 12 – October 18, 2026"
+    );
     let paragraphs = texts(&doc, ".article-body p");
     assert_eq!(paragraphs.len(), 4);
     assert!(paragraphs[0].starts_with("Last week, the Iron Ridge exercise began"));
@@ -43,19 +64,32 @@ async fn article_page_shows_every_element_of_the_seed_page() {
     // the listed one that does not exist is not shown.
     assert_eq!(text(&doc, "#similar-heading"), "Similar articles");
     let similar = texts(&doc, ".similar-item .card-title a");
-    assert_eq!(similar, vec!["Defence ministry publishes the Iron Ridge drill calendar"]);
+    assert_eq!(
+        similar,
+        vec!["Defence ministry publishes the Iron Ridge drill calendar"]
+    );
     assert_eq!(
         attrs(&doc, ".similar-item .card-title a", "href"),
         vec!["/en/articles/defence-ministry-publishes-the-iron-ridge-drill-calendar"]
     );
     assert_eq!(text(&doc, ".similar-item time"), "October 12, 2026 09:30");
-    assert_eq!(text(&doc, ".similar-item .credit"), "Photo: mod.arvenia.example");
-    assert!(text(&doc, ".similar-item .card-lead").starts_with("Last week, the Arvenian Ministry of Defence"));
-    assert!(!doc.root_element().text().any(|t| t.contains("not in this archive")));
+    assert_eq!(
+        text(&doc, ".similar-item .credit"),
+        "Photo: mod.arvenia.example"
+    );
+    assert!(text(&doc, ".similar-item .card-lead")
+        .starts_with("Last week, the Arvenian Ministry of Defence"));
+    assert!(!doc
+        .root_element()
+        .text()
+        .any(|t| t.contains("not in this archive")));
 
     // Recent trends, never the article itself.
     assert_eq!(text(&doc, "#recent-heading"), "Recent trends");
-    assert_eq!(texts(&doc, ".recent li a"), vec!["Defence ministry publishes the Iron Ridge drill calendar"]);
+    assert_eq!(
+        texts(&doc, ".recent li a"),
+        vec!["Defence ministry publishes the Iron Ridge drill calendar"]
+    );
 }
 
 #[tokio::test]
@@ -69,7 +103,11 @@ async fn article_main_content_snapshot() {
 async fn markdown_site() -> TestApp {
     let archive = TestArchive::new();
     let report = archive
-        .import(&[fixtures().join("markdown"), fixtures().join("jsonl"), fixtures().join("seed-format")])
+        .import(&[
+            fixtures().join("markdown"),
+            fixtures().join("jsonl"),
+            fixtures().join("seed-format"),
+        ])
         .await;
     assert_eq!(report.rejected, vec![], "fixtures import cleanly");
     archive.serve().await
@@ -79,13 +117,21 @@ async fn markdown_site() -> TestApp {
 async fn period_labels_in_both_languages() {
     let app = markdown_site().await;
     let en = app.page("/en/weeks/2026-w42").await;
-    assert_eq!(text(&en, "h1"), "Weekly overview: October 12 – October 18, 2026");
+    assert_eq!(
+        text(&en, "h1"),
+        "Weekly overview: October 12 – October 18, 2026"
+    );
     let ru = app.page("/ru/weeks/2026-w42").await;
     assert_eq!(text(&ru, "h1"), "Обзор недели: 12–18 октября 2026");
     assert_eq!(attrs(&ru, "html", "lang"), vec!["ru"]);
     // A week spanning two months, in Russian.
-    let ru = app.page("/ru/articles/zakonoproekt-o-smi-obyazhet-internet-izdaniya-poluchat-litsenzii").await;
-    assert_eq!(text(&ru, ".article-meta a[href^='/ru/weeks/']"), "12–18 октября 2026");
+    let ru = app
+        .page("/ru/articles/zakonoproekt-o-smi-obyazhet-internet-izdaniya-poluchat-litsenzii")
+        .await;
+    assert_eq!(
+        text(&ru, ".article-meta a[href^='/ru/weeks/']"),
+        "12–18 октября 2026"
+    );
     assert_eq!(text(&ru, ".article-meta time"), "19 октября 2026 10:30");
     assert_eq!(text(&ru, ".status-line .marker-label"), "Ухудшение");
 }
@@ -100,11 +146,23 @@ async fn weekly_overview_lists_every_topic_and_links_neighbour_weeks() {
         .select(&sel(".topic-row"))
         .find(|r| r.text().any(|t| t == "Security"))
         .expect("security row");
-    assert!(security.text().any(|t| t.contains("Arvenia hosts Iron Ridge drills")));
+    assert!(security
+        .text()
+        .any(|t| t.contains("Arvenia hosts Iron Ridge drills")));
     assert!(texts(&doc, ".topic-row .muted").contains(&"No commentary for this week.".to_string()));
-    assert_eq!(attrs(&doc, "a[rel=prev]", "href"), vec!["/en/weeks/2026-w41"]);
-    assert_eq!(attrs(&doc, "a[rel=next]", "href"), Vec::<String>::new(), "no later week");
-    assert_eq!(app.get("/en/weeks/2026-w60").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        attrs(&doc, "a[rel=prev]", "href"),
+        vec!["/en/weeks/2026-w41"]
+    );
+    assert_eq!(
+        attrs(&doc, "a[rel=next]", "href"),
+        Vec::<String>::new(),
+        "no later week"
+    );
+    assert_eq!(
+        app.get("/en/weeks/2026-w60").await.status,
+        StatusCode::NOT_FOUND
+    );
     let latest = app.get("/en/weeks/").await;
     assert_eq!(latest.status, StatusCode::SEE_OTHER);
     assert_eq!(latest.headers["location"], "/en/weeks/2026-w42");
@@ -113,10 +171,18 @@ async fn weekly_overview_lists_every_topic_and_links_neighbour_weeks() {
 #[tokio::test]
 async fn translations_are_linked_with_hreflang() {
     let app = markdown_site().await;
-    let en = app.page("/en/articles/draft-media-law-would-require-licences-for-online-outlets").await;
+    let en = app
+        .page("/en/articles/draft-media-law-would-require-licences-for-online-outlets")
+        .await;
     let ru_url = "/ru/articles/zakonoproekt-o-smi-obyazhet-internet-izdaniya-poluchat-litsenzii";
-    assert_eq!(attrs(&en, ".translations a[hreflang=ru]", "href"), vec![ru_url]);
-    assert_eq!(attrs(&en, "link[rel=alternate][hreflang=ru]", "href"), vec![ru_url]);
+    assert_eq!(
+        attrs(&en, ".translations a[hreflang=ru]", "href"),
+        vec![ru_url]
+    );
+    assert_eq!(
+        attrs(&en, "link[rel=alternate][hreflang=ru]", "href"),
+        vec![ru_url]
+    );
     assert_eq!(text(&en, ".translations a"), "Русский");
     let ru = app.page(ru_url).await;
     assert_eq!(
@@ -124,14 +190,19 @@ async fn translations_are_linked_with_hreflang() {
         vec!["/en/articles/draft-media-law-would-require-licences-for-online-outlets"]
     );
     // Similar articles never include the translation, and stay in the reader's language.
-    assert!(texts(&ru, ".similar-item a").iter().all(|t| !t.contains("Draft media law")));
+    assert!(texts(&ru, ".similar-item a")
+        .iter()
+        .all(|t| !t.contains("Draft media law")));
     // An article without a translation has no alternates.
     let solo = app.page("/en/articles/gas-price-talks-drag-on").await;
     assert!(attrs(&solo, "link[rel=alternate]", "hreflang").is_empty());
     assert!(solo.select(&sel(".translations")).next().is_none());
     // Pages that exist in both languages point to each other.
     let home = app.page("/en/").await;
-    assert_eq!(attrs(&home, "link[rel=alternate][hreflang=ru]", "href"), vec!["/ru/"]);
+    assert_eq!(
+        attrs(&home, "link[rel=alternate][hreflang=ru]", "href"),
+        vec!["/ru/"]
+    );
 }
 
 #[tokio::test]
@@ -141,16 +212,40 @@ async fn home_shows_the_latest_week_across_topics() {
     assert_accessible_skeleton(&doc);
     assert_eq!(text(&doc, "h1"), "This week: October 12 – October 18, 2026");
     let rows = texts(&doc, ".topic-row .topic-name");
-    assert_eq!(rows, vec!["The ruling elite", "Society and political parties", "Security", "Relations with the West", "Relations with the East"]);
+    assert_eq!(
+        rows,
+        vec![
+            "The ruling elite",
+            "Society and political parties",
+            "Security",
+            "Relations with the West",
+            "Relations with the East"
+        ]
+    );
     let titles = texts(&doc, ".topic-row .card-title a");
-    assert!(titles.contains(&"Arvenia hosts Iron Ridge drills with a larger contingent than announced".to_string()));
-    assert!(titles.contains(&"Draft media law would require licences for online outlets".to_string()));
+    assert!(titles.contains(
+        &"Arvenia hosts Iron Ridge drills with a larger contingent than announced".to_string()
+    ));
+    assert!(
+        titles.contains(&"Draft media law would require licences for online outlets".to_string())
+    );
     // Markers carry words, not only colour; the risk alert is listed separately.
-    assert!(texts(&doc, ".topic-row .marker-label").iter().all(|w| ["Improved", "Unchanged", "Worsened", "Not rated"].contains(&w.as_str())));
-    assert_eq!(texts(&doc, ".alerts li a"), vec!["Draft media law would require licences for online outlets"]);
+    assert!(texts(&doc, ".topic-row .marker-label").iter().all(|w| [
+        "Improved",
+        "Unchanged",
+        "Worsened",
+        "Not rated"
+    ]
+    .contains(&w.as_str())));
+    assert_eq!(
+        texts(&doc, ".alerts li a"),
+        vec!["Draft media law would require licences for online outlets"]
+    );
     assert!(texts(&doc, ".recent li a").len() >= 4);
     // The language root redirects by Accept-Language.
-    let root = app.get_with("/", &[("accept-language", "ru-RU,ru;q=0.9,en;q=0.5")]).await;
+    let root = app
+        .get_with("/", &[("accept-language", "ru-RU,ru;q=0.9,en;q=0.5")])
+        .await;
     assert_eq!(root.headers["location"], "/ru/");
 }
 
@@ -167,28 +262,56 @@ async fn topic_archive_is_paginated_with_stable_urls() {
     assert_accessible_skeleton(&p1);
     assert_eq!(text(&p1, "h1"), "Security");
     assert_eq!(texts(&p1, ".archive-item").len(), 20);
-    assert_eq!(texts(&p1, ".archive-item .period a")[0], "November 16 – November 22, 2026");
-    assert_eq!(attrs(&p1, "a[rel=next]", "href"), vec!["/en/topics/security/page/2"]);
-    assert_eq!(attrs(&p1, "link[rel=next]", "href"), vec!["/en/topics/security/page/2"]);
+    assert_eq!(
+        texts(&p1, ".archive-item .period a")[0],
+        "November 16 – November 22, 2026"
+    );
+    assert_eq!(
+        attrs(&p1, "a[rel=next]", "href"),
+        vec!["/en/topics/security/page/2"]
+    );
+    assert_eq!(
+        attrs(&p1, "link[rel=next]", "href"),
+        vec!["/en/topics/security/page/2"]
+    );
     assert!(p1.select(&sel("a[rel=prev]")).next().is_none());
-    assert_eq!(attrs(&p1, "nav a[aria-current=page]", "href"), vec!["/en/topics/security"]);
+    assert_eq!(
+        attrs(&p1, "nav a[aria-current=page]", "href"),
+        vec!["/en/topics/security"]
+    );
 
     let p2 = app.page("/en/topics/security/page/2").await;
     assert_eq!(texts(&p2, ".archive-item").len(), 4);
-    assert_eq!(attrs(&p2, "a[rel=prev]", "href"), vec!["/en/topics/security"]);
+    assert_eq!(
+        attrs(&p2, "a[rel=prev]", "href"),
+        vec!["/en/topics/security"]
+    );
     assert_eq!(text(&p2, ".pagination span"), "Page 2 of 2");
     // Periods run newest first, each week once.
-    let all: Vec<String> = [texts(&p1, ".archive-item .period a"), texts(&p2, ".archive-item .period a")].concat();
+    let all: Vec<String> = [
+        texts(&p1, ".archive-item .period a"),
+        texts(&p2, ".archive-item .period a"),
+    ]
+    .concat();
     let mut dedup = all.clone();
     dedup.dedup();
     assert_eq!(all, dedup);
 
-    assert_eq!(app.get("/en/topics/security/page/3").await.status, StatusCode::NOT_FOUND);
-    assert_eq!(app.get("/en/topics/security/page/zero").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get("/en/topics/security/page/3").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get("/en/topics/security/page/zero").await.status,
+        StatusCode::NOT_FOUND
+    );
     let one = app.get("/en/topics/security/page/1").await;
     assert_eq!(one.status, StatusCode::PERMANENT_REDIRECT);
     assert_eq!(one.headers["location"], "/en/topics/security");
-    assert_eq!(app.get("/en/topics/sports").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get("/en/topics/sports").await.status,
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test]
@@ -215,13 +338,18 @@ async fn pages_revalidate_with_304_and_change_with_content() {
     let first = app.get(DRILLS).await;
     assert_eq!(first.status, StatusCode::OK);
     let etag = first.headers["etag"].to_str().expect("ascii").to_string();
-    assert!(first.headers["cache-control"].to_str().expect("ascii").starts_with("public, max-age="));
+    assert!(first.headers["cache-control"]
+        .to_str()
+        .expect("ascii")
+        .starts_with("public, max-age="));
     assert_eq!(first.headers["content-type"], "text/html; charset=utf-8");
 
     let again = app.get_with(DRILLS, &[("if-none-match", &etag)]).await;
     assert_eq!(again.status, StatusCode::NOT_MODIFIED);
     assert!(again.body.is_empty());
-    let other = app.get_with(DRILLS, &[("if-none-match", "\"something-else\"")]).await;
+    let other = app
+        .get_with(DRILLS, &[("if-none-match", "\"something-else\"")])
+        .await;
     assert_eq!(other.status, StatusCode::OK);
 
     // New content: once the site sees the new generation, the old ETag no longer matches.
@@ -232,10 +360,14 @@ async fn pages_revalidate_with_304_and_change_with_content() {
     app.app.state.cache.observe_generation(generation);
     let home_after = app.get("/en/").await;
     assert_ne!(home_after.headers["etag"], home_before);
-    assert!(texts(&home_after.doc(), ".recent li a").contains(&"Union ties gas discount to customs integration".to_string()));
+    assert!(texts(&home_after.doc(), ".recent li a")
+        .contains(&"Union ties gas discount to customs integration".to_string()));
 
     let css = app.get("/static/style.css").await;
-    assert_eq!(css.headers["cache-control"], "public, max-age=31536000, immutable");
+    assert_eq!(
+        css.headers["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
 }
 
 #[tokio::test]
@@ -270,7 +402,10 @@ async fn about_page_uses_configured_text() {
     let app = archive.serve().await;
     let doc = app.page("/en/about").await;
     assert_eq!(text(&doc, "h1"), "About");
-    assert_eq!(texts(&doc, ".article-body p"), vec!["We watch <Arvenia>.", "Second paragraph."]);
+    assert_eq!(
+        texts(&doc, ".article-body p"),
+        vec!["We watch <Arvenia>.", "Second paragraph."]
+    );
     assert_eq!(text(&doc, ".site-name a"), "Arvenia Monitor");
     assert_eq!(text(&doc, "title"), "About — Arvenia Monitor");
     let ru = app.page("/ru/about").await;

@@ -17,12 +17,23 @@ struct AboutPage {
 }
 
 /// `/{lang}/about`.
-pub async fn page(State(state): State<AppState>, Path(lang): Path<String>) -> Result<Response, WebError> {
+pub async fn page(
+    State(state): State<AppState>,
+    Path(lang): Path<String>,
+) -> Result<Response, WebError> {
     let lang = lang_of(&state, &lang)?;
     let t = crate::i18n::strings(lang);
-    let body_html = trendwatch_core::sanitize::paragraphs_to_html(state.site.about(lang).split("\n\n"));
+    let body_html =
+        trendwatch_core::sanitize::paragraphs_to_html(state.site.about(lang).split("\n\n"));
     let view = AboutPage {
-        l: Layout::new(&state.site, lang, t.about, format!("/{}/about", lang.code()), mirror_alternates(lang, "/about"), None),
+        l: Layout::new(
+            &state.site,
+            lang,
+            t.about,
+            format!("/{}/about", lang.code()),
+            mirror_alternates(lang, "/about"),
+            None,
+        ),
         heading: t.about,
         body_html,
     };

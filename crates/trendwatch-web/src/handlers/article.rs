@@ -4,7 +4,10 @@
 
 use super::{html, lang_of};
 use crate::error::WebError;
-use crate::views::{article_url, format_datetime, iso_datetime, topic_url, week_url, AlertView, Alternate, Card, Layout, Marker};
+use crate::views::{
+    article_url, format_datetime, iso_datetime, topic_url, week_url, AlertView, Alternate, Card,
+    Layout, Marker,
+};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
@@ -36,7 +39,10 @@ struct ArticlePage {
 }
 
 /// `/{lang}/articles/{slug}`.
-pub async fn page(State(state): State<AppState>, Path((lang, slug)): Path<(String, String)>) -> Result<Response, WebError> {
+pub async fn page(
+    State(state): State<AppState>,
+    Path((lang, slug)): Path<(String, String)>,
+) -> Result<Response, WebError> {
     let lang = lang_of(&state, &lang)?;
     let err = |e| WebError::store(lang, &state.site, e);
     let article = state
@@ -62,7 +68,11 @@ pub async fn page(State(state): State<AppState>, Path((lang, slug)): Path<(Strin
         None => Vec::new(),
     };
     let similar = state.store.similar(&article, 5).await.map_err(err)?;
-    let recent = state.store.recent(lang, 5, Some(article.id)).await.map_err(err)?;
+    let recent = state
+        .store
+        .recent(lang, 5, Some(article.id))
+        .await
+        .map_err(err)?;
     let topic_name = state
         .site
         .topics
@@ -70,7 +80,14 @@ pub async fn page(State(state): State<AppState>, Path((lang, slug)): Path<(Strin
         .map(|t| t.name(lang).to_string())
         .unwrap_or_else(|| a.topic.clone());
     let view = ArticlePage {
-        l: Layout::new(&state.site, lang, &format!("{topic_name}: {}", a.title), article_url(lang, &a.slug), translations.clone(), Some(&a.topic)),
+        l: Layout::new(
+            &state.site,
+            lang,
+            &format!("{topic_name}: {}", a.title),
+            article_url(lang, &a.slug),
+            translations.clone(),
+            Some(&a.topic),
+        ),
         title: a.title.clone(),
         topic_url: topic_url(lang, &a.topic, 1),
         topic_name,

@@ -41,19 +41,29 @@ pub async fn root(headers: HeaderMap) -> Response {
         Language::En
     };
     let mut resp = Redirect::to(&format!("/{}/", lang.code())).into_response();
-    resp.headers_mut()
-        .insert(header::VARY, header::HeaderValue::from_static("Accept-Language"));
+    resp.headers_mut().insert(
+        header::VARY,
+        header::HeaderValue::from_static("Accept-Language"),
+    );
     resp
 }
 
 /// `/en` → `/en/`.
-pub async fn redirect_to_slash(State(state): State<AppState>, Path(lang): Path<String>) -> Result<Redirect, WebError> {
+pub async fn redirect_to_slash(
+    State(state): State<AppState>,
+    Path(lang): Path<String>,
+) -> Result<Redirect, WebError> {
     let lang = lang_of(&state, &lang)?;
     Ok(Redirect::permanent(&format!("/{}/", lang.code())))
 }
 
 /// Builds the per-topic rows of one week: every configured topic, with its commentary if any.
-pub fn topic_rows(state: &AppState, lang: Language, cards: &[Card], slugs: &[String]) -> Vec<TopicRow> {
+pub fn topic_rows(
+    state: &AppState,
+    lang: Language,
+    cards: &[Card],
+    slugs: &[String],
+) -> Vec<TopicRow> {
     state
         .site
         .topics
@@ -70,7 +80,10 @@ pub fn topic_rows(state: &AppState, lang: Language, cards: &[Card], slugs: &[Str
 }
 
 /// `/{lang}/`.
-pub async fn page(State(state): State<AppState>, Path(lang): Path<String>) -> Result<Response, WebError> {
+pub async fn page(
+    State(state): State<AppState>,
+    Path(lang): Path<String>,
+) -> Result<Response, WebError> {
     let lang = lang_of(&state, &lang)?;
     let err = |e| WebError::store(lang, &state.site, e);
     let latest = state.store.latest_period(lang).await.map_err(err)?;
@@ -79,8 +92,17 @@ pub async fn page(State(state): State<AppState>, Path(lang): Path<String>) -> Re
             let week = state.store.week(lang, p).await.map_err(err)?;
             let cards: Vec<Card> = week.iter().map(|a| Card::new(a, &state.site)).collect();
             let slugs: Vec<String> = week.iter().map(|a| a.topic.clone()).collect();
-            let alerts = cards.iter().filter(|c| c.alert.is_some()).cloned().collect();
-            (p.label(lang), week_url(lang, p), topic_rows(&state, lang, &cards, &slugs), alerts)
+            let alerts = cards
+                .iter()
+                .filter(|c| c.alert.is_some())
+                .cloned()
+                .collect();
+            (
+                p.label(lang),
+                week_url(lang, p),
+                topic_rows(&state, lang, &cards, &slugs),
+                alerts,
+            )
         }
         None => (String::new(), String::new(), Vec::new(), Vec::new()),
     };
@@ -93,7 +115,14 @@ pub async fn page(State(state): State<AppState>, Path(lang): Path<String>) -> Re
         .map(|a| Card::new(a, &state.site))
         .collect();
     let page = HomePage {
-        l: Layout::new(&state.site, lang, "", format!("/{}/", lang.code()), mirror_alternates(lang, "/"), None),
+        l: Layout::new(
+            &state.site,
+            lang,
+            "",
+            format!("/{}/", lang.code()),
+            mirror_alternates(lang, "/"),
+            None,
+        ),
         period_label,
         period_url,
         rows,

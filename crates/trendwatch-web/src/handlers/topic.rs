@@ -22,12 +22,18 @@ struct TopicPage {
 }
 
 /// `/{lang}/topics/{topic}`.
-pub async fn first_page(state: State<AppState>, Path((lang, topic)): Path<(String, String)>) -> Result<Response, WebError> {
+pub async fn first_page(
+    state: State<AppState>,
+    Path((lang, topic)): Path<(String, String)>,
+) -> Result<Response, WebError> {
     render(state, lang, topic, 1).await
 }
 
 /// `/{lang}/topics/{topic}/page/{n}`; page 1 lives only at the URL without a suffix.
-pub async fn page(state: State<AppState>, Path((lang, topic, n)): Path<(String, String, String)>) -> Result<Response, WebError> {
+pub async fn page(
+    state: State<AppState>,
+    Path((lang, topic, n)): Path<(String, String, String)>,
+) -> Result<Response, WebError> {
     let l = lang_of(&state, &lang)?;
     match n.parse::<u64>() {
         Ok(n) if n >= 2 => render(state, lang, topic, n).await,
@@ -37,7 +43,12 @@ pub async fn page(state: State<AppState>, Path((lang, topic, n)): Path<(String, 
     }
 }
 
-async fn render(State(state): State<AppState>, lang: String, topic: String, page: u64) -> Result<Response, WebError> {
+async fn render(
+    State(state): State<AppState>,
+    lang: String,
+    topic: String,
+    page: u64,
+) -> Result<Response, WebError> {
     let lang = lang_of(&state, &lang)?;
     let not_found = || WebError::NotFound(lang, state.site.clone());
     let t = state.site.topics.by_slug(&topic).ok_or_else(not_found)?;
@@ -63,9 +74,20 @@ async fn render(State(state): State<AppState>, lang: String, topic: String, page
         topic_name.clone()
     };
     let view = TopicPage {
-        l: Layout::new(&state.site, lang, &title, format!("/{}{}", lang.code(), path), mirror_alternates(lang, &path), Some(&t.slug)),
+        l: Layout::new(
+            &state.site,
+            lang,
+            &title,
+            format!("/{}{}", lang.code(), path),
+            mirror_alternates(lang, &path),
+            Some(&t.slug),
+        ),
         topic_name,
-        cards: result.items.iter().map(|a| Card::new(a, &state.site)).collect(),
+        cards: result
+            .items
+            .iter()
+            .map(|a| Card::new(a, &state.site))
+            .collect(),
         page,
         pages,
         newer_url: (page > 1).then(|| topic_url(lang, &t.slug, page - 1)),

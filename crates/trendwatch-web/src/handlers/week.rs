@@ -23,22 +23,37 @@ struct WeekPage {
 }
 
 /// `/{lang}/weeks/`: the latest week with commentaries.
-pub async fn latest(State(state): State<AppState>, Path(lang): Path<String>) -> Result<Response, WebError> {
+pub async fn latest(
+    State(state): State<AppState>,
+    Path(lang): Path<String>,
+) -> Result<Response, WebError> {
     let lang = lang_of(&state, &lang)?;
-    match state.store.latest_period(lang).await.map_err(|e| WebError::store(lang, &state.site, e))? {
+    match state
+        .store
+        .latest_period(lang)
+        .await
+        .map_err(|e| WebError::store(lang, &state.site, e))?
+    {
         Some(p) => Ok(Redirect::to(&week_url(lang, p)).into_response()),
         None => Err(WebError::NotFound(lang, state.site.clone())),
     }
 }
 
 /// `/{lang}/weeks/{2017-w31}`.
-pub async fn page(State(state): State<AppState>, Path((lang, period)): Path<(String, String)>) -> Result<Response, WebError> {
+pub async fn page(
+    State(state): State<AppState>,
+    Path((lang, period)): Path<(String, String)>,
+) -> Result<Response, WebError> {
     let lang = lang_of(&state, &lang)?;
     let not_found = || WebError::NotFound(lang, state.site.clone());
     let period: Period = period.parse().map_err(|_| not_found())?;
     let err = |e| WebError::store(lang, &state.site, e);
     let week = state.store.week(lang, period).await.map_err(err)?;
-    let (prev, next) = state.store.adjacent_periods(lang, period).await.map_err(err)?;
+    let (prev, next) = state
+        .store
+        .adjacent_periods(lang, period)
+        .await
+        .map_err(err)?;
     if week.is_empty() && prev.is_none() && next.is_none() {
         return Err(not_found());
     }
@@ -48,10 +63,21 @@ pub async fn page(State(state): State<AppState>, Path((lang, period)): Path<(Str
     let path = format!("/weeks/{}", period.url_slug());
     let link = |p: Period| (week_url(lang, p), p.label(lang));
     let view = WeekPage {
-        l: Layout::new(&state.site, lang, &label, format!("/{}{}", lang.code(), path), mirror_alternates(lang, &path), None),
+        l: Layout::new(
+            &state.site,
+            lang,
+            &label,
+            format!("/{}{}", lang.code(), path),
+            mirror_alternates(lang, &path),
+            None,
+        ),
         period_label: label,
         period_code: period.to_string(),
-        alerts: cards.iter().filter(|c| c.alert.is_some()).cloned().collect(),
+        alerts: cards
+            .iter()
+            .filter(|c| c.alert.is_some())
+            .cloned()
+            .collect(),
         rows: topic_rows(&state, lang, &cards, &slugs),
         prev: prev.map(link),
         next: next.map(link),

@@ -14,7 +14,9 @@ use trendwatch_store::Store;
 
 /// The fixtures folder of this crate.
 pub fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("fixtures")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("fixtures")
 }
 
 /// `../shared` next to the checkout, if present (it is on CI, not on a user's machine).
@@ -45,7 +47,9 @@ impl TestArchive {
     }
 
     pub async fn serve(self) -> TestApp {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let app = trendwatch::start(listener, self.store.clone(), &self.config)
             .await
             .expect("start");
@@ -94,7 +98,11 @@ impl TestApp {
         let status = resp.status();
         let headers = resp.headers().clone();
         let body = resp.text().await.expect("body");
-        Fetched { status, headers, body }
+        Fetched {
+            status,
+            headers,
+            body,
+        }
     }
 
     /// GETs a page that must exist and returns its DOM.
@@ -112,7 +120,13 @@ pub fn sel(s: &str) -> Selector {
 /// Text of every element matching `s`, whitespace-normalised.
 pub fn texts(doc: &Html, s: &str) -> Vec<String> {
     doc.select(&sel(s))
-        .map(|e| e.text().collect::<String>().split_whitespace().collect::<Vec<_>>().join(" "))
+        .map(|e| {
+            e.text()
+                .collect::<String>()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
         .collect()
 }
 
@@ -134,7 +148,10 @@ pub fn attrs(doc: &Html, s: &str, attr: &str) -> Vec<String> {
 pub fn assert_accessible_skeleton(doc: &Html) {
     assert_eq!(doc.select(&sel("h1")).count(), 1, "exactly one h1");
     for landmark in ["header", "nav", "main", "footer"] {
-        assert!(doc.select(&sel(landmark)).next().is_some(), "missing <{landmark}>");
+        assert!(
+            doc.select(&sel(landmark)).next().is_some(),
+            "missing <{landmark}>"
+        );
     }
     assert!(!attrs(doc, "html", "lang")[0].is_empty());
 }

@@ -1,0 +1,78 @@
+// End-to-end walk through a running Trendwatch in a real headless Chromium:
+// home -> topic archive -> article, checking that the seed page's elements are visible,
+// keeping a screenshot of each page, and failing on any serious or critical axe-core finding.
+//
+// Usage: node browse.mjs BASE_URL ARTIFACT_DIR [CHROMIUM_PATH]
+import { chromium } from "playwright-core";
+import axe from "axe-core";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+
+const [base, artifacts, executablePath = "/usr/bin/chromium"] = process.argv.slice(2);
+if (!base || !artifacts) {
+  console.error("usage: node browse.mjs BASE_URL ARTIFACT_DIR [CHROMIUM_PATH]");
+  process.exit(2);
+}
+mkdirSync(artifacts, { recursive: true });
+
+const browser = await chromium.launch({
+  executablePath,
+  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+});
+const failures = [];
+const check = (cond, what) => { if (!cond) failures.push(what); };
+
+async function audit(page, name) {
+  await page.addScriptTag({ content: axe.source });
+  const result = await page.evaluate(async () => await window.axe.run(document));
+  const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  for (const v of bad) {
+    failures.push(`${name}: axe ${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`);
+  }
+  console.log(`${name}: axe found ${result.violations.length} violation(s), ${bad.length} serious or critical`);
+  await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
+}
+
+try {
+  const context = await browser.newContext({ javaScriptEnabled: true, viewport: { width: 1200, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(`${base}/en/`);
+  check(await page.locator("h1").count() === 1, "home: one h1");
+  check(await page.locator(".topic-row").count() === 5, "home: five topic rows");
+  await audit(page, "home");
+
+  await page.locator("nav.topics-nav a", { hasText: "Security" }).click();
+  await page.waitForURL(/\/en\/topics\/security$/);
+  check((await page.locator("h1").innerText()).trim() === "Security", "archive: h1 is the topic");
+  check(await page.locator(".archive-item").count() > 0, "archive: lists commentaries");
+  await audit(page, "topic");
+
+  // An article that has a Russian translation, so the translation link is checked too.
+  await page.locator(".archive-item .card-title a", { hasText: "Iron Ridge drills begin" }).click();
+  await page.waitForURL(/\/en\/articles\//);
+  for (const [sel, what] of [
+    ["h1", "title"], [".topic-label a", "topic"], [".status-line .marker-label", "status in words"],
+    [".article-meta time", "date and time"], [".article-meta .credit", "image credit"],
+    [".article-body p", "body"], ["#similar-heading", "Similar articles"], ["#recent-heading", "Recent trends"],
+    [".translations a", "translation link"],
+  ]) {
+    check(await page.locator(sel).first().isVisible(), `article: ${what} visible (${sel})`);
+  }
+  await audit(page, "article");
+
+  // The same page works without JavaScript.
+  const nojs = await browser.newContext({ javaScriptEnabled: false });
+  const p2 = await nojs.newPage();
+  await p2.goto(page.url());
+  check(await p2.locator(".similar-item").count() > 0, "article without JavaScript: similar articles");
+} catch (e) {
+  failures.push(`error: ${e.message}`);
+} finally {
+  await browser.close();
+}
+if (failures.length) {
+  console.error("FAILED:\n" + failures.join("\n"));
+  process.exit(1);
+}
+console.log(`browser test passed; screenshots in ${artifacts}`);
