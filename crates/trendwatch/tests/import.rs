@@ -251,9 +251,24 @@ async fn malformed_items_are_reported_and_good_ones_kept() {
         "names the first file: {dup}"
     );
     assert!(find("partly-broken.jsonl").contains("partly-broken.jsonl:2: truncated JSON"));
-    assert_eq!(report.rejected.len(), 6, "{lines:#?}");
-    // The good items were kept: two seed-format pages and the first JSON line.
-    assert_eq!(report.created, 3);
+    assert!(find("invalid-utf8.jsonl").contains("invalid-utf8.jsonl:1: invalid UTF-8"));
+    assert!(
+        find("truncated.html").contains("truncated.html: field `body`: missing"),
+        "{lines:#?}"
+    );
+    assert!(find("unknown-topic.md")
+        .contains("unknown-topic.md:1: field `topic`: unknown topic \"sports\""));
+    assert!(find("missing-date.md").contains("missing-date.md:1: field `date`: missing"));
+    assert!(find("truncated.md").contains("truncated.md:1: truncated: front matter"));
+    assert_eq!(report.rejected.len(), 11, "{lines:#?}");
+    // The good items were kept: two seed-format pages and the good JSON lines.
+    assert_eq!(report.created, 4);
+    assert!(archive
+        .store
+        .article(Language::En, "a-good-line-after-a-bad-one")
+        .await
+        .expect("read")
+        .is_some());
     assert!(archive
         .store
         .article(Language::En, "a-good-line")
