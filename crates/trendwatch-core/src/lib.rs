@@ -7,6 +7,7 @@
 
 pub mod article;
 pub mod language;
+pub mod parallel;
 pub mod period;
 pub mod sanitize;
 pub mod similarity;

@@ -6,7 +6,9 @@
 //! stronger engine of the similarity issue replaces it behind the same trait.
 
 use crate::language::Language;
-use std::collections::HashMap;
+use crate::parallel::par_map;
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
 
 /// What an engine needs to know of one article.
 #[derive(Debug, Clone)]
@@ -51,6 +53,10 @@ pub struct TfIdfEngine {
     /// Only a document's heaviest terms are used to find candidates, which keeps a full
     /// rebuild far below quadratic time.
     pub query_terms: usize,
+    /// Per term, only the documents where it weighs most are scanned ("impact-ordered"
+    /// postings). Terms common enough to exceed this carry little weight anyway, and without
+    /// the cap a corpus with a small vocabulary would make the rebuild quadratic.
+    pub postings_per_term: usize,
 }
 
 impl Default for TfIdfEngine {
@@ -58,7 +64,8 @@ impl Default for TfIdfEngine {
         TfIdfEngine {
             title_weight: 3.0,
             same_topic_bonus: 0.05,
-            query_terms: 40,
+            query_terms: 20,
+            postings_per_term: 160,
         }
     }
 }
@@ -129,65 +136,135 @@ const STOP_RU: &[&str] = &[
     "между",
 ];
 
-/// Splits text into lowercase word stems: letters and digits only, ё folded to е, stop words
-/// dropped, each word cut to its first six characters (a crude stemmer that suits both
-/// English and Russian inflection well enough for a baseline).
-pub fn stems(text: &str) -> impl Iterator<Item = String> + '_ {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| w.chars().count() >= 3)
-        .map(|w| w.to_lowercase().replace('ё', "е"))
-        .filter(|w| !STOP_EN.contains(&w.as_str()) && !STOP_RU.contains(&w.as_str()))
-        .map(|w| w.chars().take(6).collect())
+/// FNV-1a: short stem keys hash several times faster than with the DoS-resistant default,
+/// and the keys here come from the archive, not from requests. (Ten lines rather than a
+/// dependency.)
+#[derive(Default, Clone, Copy)]
+struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h = (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type FnvMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Fnv>>;
+
+type FnvSet<K> = HashSet<K, std::hash::BuildHasherDefault<Fnv>>;
+
+fn stop_words() -> &'static FnvSet<&'static str> {
+    static SET: OnceLock<FnvSet<&'static str>> = OnceLock::new();
+    SET.get_or_init(|| STOP_EN.iter().chain(STOP_RU).copied().collect())
+}
+
+/// Calls `f` with each word stem of `text`: letters and digits only, lowercase, ё folded to
+/// е, stop words dropped, each word cut to its first six characters (a crude stemmer that
+/// suits both English and Russian inflection well enough for a baseline). One buffer is
+/// reused for every word, because tokenising is most of the cost of a full rebuild.
+pub fn for_each_stem(text: &str, mut f: impl FnMut(&str)) {
+    let stops = stop_words();
+    let mut word = String::with_capacity(32);
+    for raw in text.split(|c: char| !c.is_alphanumeric()) {
+        if raw.len() < 3 || raw.chars().nth(2).is_none() {
+            continue;
+        }
+        word.clear();
+        if raw.is_ascii() {
+            word.push_str(raw);
+            word.make_ascii_lowercase();
+        } else {
+            for c in raw.chars().flat_map(char::to_lowercase) {
+                word.push(if c == 'ё' { 'е' } else { c });
+            }
+        }
+        if stops.contains(word.as_str()) {
+            continue;
+        }
+        let cut = word
+            .char_indices()
+            .nth(6)
+            .map(|(i, _)| i)
+            .unwrap_or(word.len());
+        f(&word[..cut]);
+    }
+}
+
+/// The stems of `text` as owned strings (see [`for_each_stem`]).
+pub fn stems(text: &str) -> impl Iterator<Item = String> {
+    let mut out = Vec::new();
+    for_each_stem(text, |s| out.push(s.to_string()));
+    out.into_iter()
+}
+
+fn hash_stem(stem: &str) -> u64 {
+    use std::hash::Hasher;
+    let mut h = Fnv::default();
+    h.write(stem.as_bytes());
+    h.finish()
 }
 
 impl TfIdfEngine {
+    /// Unit-length TF-IDF vectors, heaviest terms first, and the number of distinct terms.
+    /// Stems are identified by a 64-bit hash so documents can be tokenised in parallel
+    /// without a shared vocabulary.
     fn vectors(&self, docs: &[SimilarityDoc]) -> (Vec<Vec<(u32, f32)>>, usize) {
-        let mut vocab: HashMap<String, u32> = HashMap::new();
-        let mut tfs: Vec<HashMap<u32, f32>> = Vec::with_capacity(docs.len());
+        let raw: Vec<Vec<(u64, f32)>> = par_map(docs, |_, d| {
+            let mut tf: FnvMap<u64, f32> = FnvMap::default();
+            for_each_stem(&d.title, |w| {
+                *tf.entry(hash_stem(w)).or_insert(0.0) += self.title_weight
+            });
+            for_each_stem(&d.text, |w| *tf.entry(hash_stem(w)).or_insert(0.0) += 1.0);
+            tf.into_iter().collect()
+        });
+        let mut ids: FnvMap<u64, u32> = FnvMap::default();
         let mut df: Vec<u32> = Vec::new();
-        for d in docs {
-            let mut tf: HashMap<u32, f32> = HashMap::new();
-            let mut add = |w: String, weight: f32, tf: &mut HashMap<u32, f32>| {
-                let next = vocab.len() as u32;
-                let id = *vocab.entry(w).or_insert(next);
-                if id as usize == df.len() {
-                    df.push(0);
-                }
-                *tf.entry(id).or_insert(0.0) += weight;
-            };
-            for w in stems(&d.title) {
-                add(w, self.title_weight, &mut tf);
-            }
-            for w in stems(&d.text) {
-                add(w, 1.0, &mut tf);
-            }
-            for id in tf.keys() {
-                df[*id as usize] += 1;
-            }
-            tfs.push(tf);
-        }
-        let n = docs.len().max(1) as f32;
-        let vecs = tfs
+        let tfs: Vec<Vec<(u32, f32)>> = raw
             .into_iter()
-            .map(|tf| {
-                let mut v: Vec<(u32, f32)> = tf
+            .map(|terms| {
+                terms
                     .into_iter()
-                    .map(|(t, f)| {
-                        (
-                            t,
-                            (1.0 + f.ln()) * (n / df[t as usize] as f32).ln().max(0.0),
-                        )
+                    .map(|(h, f)| {
+                        let next = ids.len() as u32;
+                        let id = *ids.entry(h).or_insert(next);
+                        if id as usize == df.len() {
+                            df.push(0);
+                        }
+                        df[id as usize] += 1;
+                        (id, f)
                     })
-                    .filter(|(_, w)| *w > 0.0)
-                    .collect();
-                let norm = v.iter().map(|(_, w)| w * w).sum::<f32>().sqrt().max(1e-9);
-                for (_, w) in &mut v {
-                    *w /= norm;
-                }
-                v.sort_by(|a, b| b.1.total_cmp(&a.1));
-                v
+                    .collect()
             })
             .collect();
+        let n = docs.len().max(1) as f32;
+        let vecs = par_map(&tfs, |_, tf| {
+            let mut v: Vec<(u32, f32)> = tf
+                .iter()
+                .map(|&(t, f)| {
+                    (
+                        t,
+                        (1.0 + f.ln()) * (n / df[t as usize] as f32).ln().max(0.0),
+                    )
+                })
+                .filter(|(_, w)| *w > 0.0)
+                .collect();
+            let norm = v.iter().map(|(_, w)| w * w).sum::<f32>().sqrt().max(1e-9);
+            for (_, w) in &mut v {
+                *w /= norm;
+            }
+            v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            v
+        });
         (vecs, df.len())
     }
 }
@@ -195,16 +272,83 @@ impl TfIdfEngine {
 impl RelatedEngine for TfIdfEngine {
     fn related_lists(&self, docs: &[SimilarityDoc], k: usize) -> Vec<(i64, Vec<Scored>)> {
         let (vecs, nterms) = self.vectors(docs);
+        let keys = intern(docs);
         let mut postings: Vec<Vec<(u32, f32)>> = vec![Vec::new(); nterms];
         for (i, v) in vecs.iter().enumerate() {
             for &(t, w) in v {
                 postings[t as usize].push((i as u32, w));
             }
         }
+        for p in &mut postings {
+            if p.len() > self.postings_per_term {
+                p.select_nth_unstable_by(self.postings_per_term, |a, b| b.1.total_cmp(&a.1));
+                p.truncate(self.postings_per_term);
+            }
+        }
+        // Documents are independent, so they are scored on every core.
+        let ranges: Vec<std::ops::Range<usize>> = {
+            let step = 256;
+            (0..docs.len())
+                .step_by(step)
+                .map(|a| a..(a + step).min(docs.len()))
+                .collect()
+        };
+        par_map(&ranges, |_, r| {
+            self.score_range(docs, &keys, &vecs, &postings, r.clone(), k)
+        })
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
+/// What the scoring loop compares, as small integers rather than strings.
+#[derive(Debug, Clone, Copy)]
+struct DocKey {
+    lang: Language,
+    topic: u32,
+    /// 0 for no translation group.
+    group: u32,
+}
+
+fn intern(docs: &[SimilarityDoc]) -> Vec<DocKey> {
+    let mut topics: FnvMap<&str, u32> = FnvMap::default();
+    let mut groups: FnvMap<&str, u32> = FnvMap::default();
+    docs.iter()
+        .map(|d| {
+            let n = topics.len() as u32;
+            let topic = *topics.entry(d.topic.as_str()).or_insert(n);
+            let group = match &d.group {
+                Some(g) => {
+                    let n = groups.len() as u32 + 1;
+                    *groups.entry(g.as_str()).or_insert(n)
+                }
+                None => 0,
+            };
+            DocKey {
+                lang: d.lang,
+                topic,
+                group,
+            }
+        })
+        .collect()
+}
+
+impl TfIdfEngine {
+    fn score_range(
+        &self,
+        docs: &[SimilarityDoc],
+        keys: &[DocKey],
+        vecs: &[Vec<(u32, f32)>],
+        postings: &[Vec<(u32, f32)>],
+        range: std::ops::Range<usize>,
+        k: usize,
+    ) -> Vec<(i64, Vec<Scored>)> {
         let mut acc: Vec<f32> = vec![0.0; docs.len()];
         let mut touched: Vec<u32> = Vec::new();
-        let mut out = Vec::with_capacity(docs.len());
-        for (i, d) in docs.iter().enumerate() {
+        let mut out = Vec::with_capacity(range.len());
+        for i in range {
+            let d = &docs[i];
             for &(t, w) in vecs[i].iter().take(self.query_terms) {
                 for &(j, wj) in &postings[t as usize] {
                     if acc[j as usize] == 0.0 {
@@ -215,27 +359,33 @@ impl RelatedEngine for TfIdfEngine {
             }
             let mut cands: Vec<Scored> = Vec::with_capacity(touched.len());
             for &j in &touched {
-                let other = &docs[j as usize];
+                let (me, other) = (keys[i], keys[j as usize]);
                 let mut score = acc[j as usize];
                 acc[j as usize] = 0.0;
                 if j as usize == i
-                    || other.lang != d.lang
-                    || (d.group.is_some() && other.group == d.group)
+                    || other.lang != me.lang
+                    || (me.group != 0 && other.group == me.group)
                 {
                     continue;
                 }
-                if other.topic == d.topic {
+                if other.topic == me.topic {
                     score += self.same_topic_bonus;
                 }
                 cands.push(Scored {
-                    id: other.id,
+                    id: docs[j as usize].id,
                     score,
                 });
             }
             touched.clear();
-            cands.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.id.cmp(&b.id)));
-            cands.truncate(k);
-            out.push((d.id, cands));
+            let by_score =
+                |a: &Scored, b: &Scored| b.score.total_cmp(&a.score).then(a.id.cmp(&b.id));
+            if cands.len() > k {
+                cands.select_nth_unstable_by(k, by_score);
+            }
+            // A fresh vector, so each list keeps k entries rather than the candidates' capacity.
+            let mut best: Vec<Scored> = cands.iter().take(k).copied().collect();
+            best.sort_by(by_score);
+            out.push((d.id, best));
         }
         out
     }

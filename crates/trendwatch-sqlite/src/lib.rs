@@ -157,41 +157,40 @@ impl SqliteStore {
 fn write_one(tx: &Connection, a: &NewArticle) -> Result<WriteOutcome, WriteError> {
     let backend = |e: rusqlite::Error| WriteError::Backend(format!("database: {e}"));
     let lang = a.lang.code();
-    let (existing, dup_week, dup_translation): (
+    // Every rule is checked in one statement: per-statement overhead dominates an import.
+    let (existing, dup_week_key, dup_week_title, dup_translation, slug_taken): (
         Option<i64>,
-        Option<(String, String)>,
         Option<String>,
-    ) = {
-        let existing = tx
-            .prepare_cached("SELECT id FROM articles WHERE key = ?1")
-            .and_then(|mut s| s.query_row([&a.key], |r| r.get(0)).optional())
-            .map_err(backend)?;
-        let dup_week = if a.kind.code() == "weekly" {
-            tx.prepare_cached(
-                "SELECT key, title FROM articles WHERE kind = 'weekly' AND topic = ?1 \
-                 AND period_key = ?2 AND lang = ?3 AND key <> ?4",
+        Option<String>,
+        Option<String>,
+        bool,
+    ) = tx
+        .prepare_cached(
+            "SELECT (SELECT id FROM articles WHERE key = ?1), \
+                    w.key, w.title, \
+                    (SELECT key FROM articles WHERE ?6 IS NOT NULL AND translation_group = ?6 \
+                       AND lang = ?5 AND key <> ?1), \
+                    EXISTS (SELECT 1 FROM articles WHERE lang = ?5 AND slug = ?7 AND key <> ?1) \
+             FROM (SELECT 1) LEFT JOIN (SELECT key, title FROM articles WHERE ?2 = 'weekly' \
+                    AND kind = 'weekly' AND topic = ?3 AND period_key = ?4 AND lang = ?5 \
+                    AND key <> ?1 LIMIT 1) w",
+        )
+        .and_then(|mut s| {
+            s.query_row(
+                params![
+                    a.key,
+                    a.kind.code(),
+                    a.topic,
+                    a.period.key(),
+                    lang,
+                    a.translation_group,
+                    a.slug
+                ],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
             )
-            .and_then(|mut s| {
-                s.query_row(params![a.topic, a.period.key(), lang, a.key], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
-                })
-                .optional()
-            })
-            .map_err(backend)?
-        } else {
-            None
-        };
-        let dup_translation = match &a.translation_group {
-            Some(g) => tx
-                .prepare_cached(
-                    "SELECT key FROM articles WHERE translation_group = ?1 AND lang = ?2 AND key <> ?3",
-                )
-                .and_then(|mut s| s.query_row(params![g, lang, a.key], |r| r.get(0)).optional())
-                .map_err(backend)?,
-            None => None,
-        };
-        (existing, dup_week, dup_translation)
-    };
+        })
+        .map_err(backend)?;
+    let dup_week = dup_week_key.zip(dup_week_title);
     if let Some((existing_key, existing_title)) = dup_week {
         return Err(WriteError::DuplicateWeek {
             topic: a.topic.clone(),
@@ -212,21 +211,18 @@ fn write_one(tx: &Connection, a: &NewArticle) -> Result<WriteOutcome, WriteError
     }
     // The headline's slug, or, when another article already has it (weekly "No change"
     // headlines repeat), the slug with the publication date appended.
-    let mut slug = None;
-    for candidate in [
-        a.slug.clone(),
-        format!("{}-{}", a.slug, a.published_at.date()),
-    ] {
+    let mut slug = (!slug_taken).then(|| a.slug.clone());
+    if slug.is_none() {
+        let dated = format!("{}-{}", a.slug, a.published_at.date());
         let taken: Option<i64> = tx
             .prepare_cached("SELECT 1 FROM articles WHERE lang = ?1 AND slug = ?2 AND key <> ?3")
             .and_then(|mut s| {
-                s.query_row(params![lang, candidate, a.key], |r| r.get(0))
+                s.query_row(params![lang, dated, a.key], |r| r.get(0))
                     .optional()
             })
             .map_err(backend)?;
         if taken.is_none() {
-            slug = Some(candidate);
-            break;
+            slug = Some(dated);
         }
     }
     let slug = slug.ok_or_else(|| WriteError::SlugTaken {

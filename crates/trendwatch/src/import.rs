@@ -9,9 +9,11 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use trendwatch_core::article::NewArticle;
+use trendwatch_core::parallel::par_map;
 use trendwatch_core::similarity::RelatedEngine;
+use trendwatch_core::Topics;
 use trendwatch_import::{parse_file, EXTENSIONS};
-use trendwatch_store::{Store, WriteError, WriteOutcome};
+use trendwatch_store::{Store, StoreError, WriteError, WriteOutcome};
 
 /// Articles written per transaction: one fsync per batch, each article in its own savepoint.
 const BATCH: usize = 500;
@@ -148,85 +150,136 @@ fn progress(len: u64, show: bool) -> ProgressBar {
     bar
 }
 
+/// Reads, parses and checks `files` on every core, keeping their order (so the first file
+/// given wins a contested week).
+fn parse_files(
+    files: &[PathBuf],
+    topics: &Topics,
+    bar: &ProgressBar,
+) -> Vec<(Location, Result<NewArticle, String>)> {
+    par_map(files, |_, file| {
+        let items: Vec<(Location, Result<NewArticle, String>)> = match std::fs::read(file) {
+            Ok(bytes) => parse_file(file, &bytes)
+                .into_iter()
+                .map(|item| {
+                    let at = Location {
+                        file: file.clone(),
+                        line: item.line,
+                    };
+                    let checked = item
+                        .result
+                        .and_then(|d| d.prepare(topics).map_err(|e| e.to_string()));
+                    (at, checked)
+                })
+                .collect(),
+            Err(e) => vec![(
+                Location {
+                    file: file.clone(),
+                    line: None,
+                },
+                Err(format!("cannot read: {e}")),
+            )],
+        };
+        bar.inc(1);
+        items
+    })
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// A batch being written: where each article came from, its key, and the write itself.
+type InFlight = (
+    Vec<Location>,
+    Vec<String>,
+    tokio::task::JoinHandle<Result<Vec<Result<WriteOutcome, WriteError>>, StoreError>>,
+);
+
+/// Waits for a batch write and records its outcome in `report`.
+async fn settle(
+    (locations, keys, write): InFlight,
+    report: &mut Report,
+    origin: &mut HashMap<String, Location>,
+) -> anyhow::Result<()> {
+    let results = write.await??;
+    for ((at, key), result) in locations.into_iter().zip(keys).zip(results) {
+        match result {
+            Ok(WriteOutcome::Created(_)) => report.created += 1,
+            Ok(WriteOutcome::Updated(_)) => report.updated += 1,
+            Err(e) => {
+                let mut reason = e.to_string();
+                if let WriteError::DuplicateWeek { existing_key, .. } = &e {
+                    if let Some(first) = origin.get(existing_key) {
+                        reason.push_str(&format!(" (the first was imported from {first})"));
+                    }
+                }
+                report.rejected.push(Rejection { at, reason });
+                continue;
+            }
+        }
+        origin.insert(key, at);
+    }
+    Ok(())
+}
+
 /// Imports `paths` into `store`. `show_progress` draws a progress bar on the terminal.
+///
+/// Parsing (on every core) and writing (on the store's one writer) overlap: while one batch
+/// is written, the next one is parsed. A batch is settled before the next one is written, so
+/// a duplicate-week error can always name the file of the article that came first.
 pub async fn import_paths(
     store: &Arc<dyn Store>,
     config: &Config,
     paths: &[PathBuf],
     show_progress: bool,
 ) -> anyhow::Result<Report> {
+    let started = std::time::Instant::now();
+    let ms = || started.elapsed().as_millis() as u64;
     let mut report = Report::default();
     let files = collect_files(paths, &mut report);
     report.files = files.len();
-    let topics = &config.file.site.topics;
-
+    let topics = Arc::new(config.file.site.topics.clone());
     let bar = progress(files.len() as u64, show_progress);
-    bar.set_message("reading");
-    let mut pending: Vec<(NewArticle, Location)> = Vec::new();
+    bar.set_message("importing");
+
     // Where each key of this run came from, so a duplicate-week error can name both files.
     let mut origin: HashMap<String, Location> = HashMap::new();
-    for file in &files {
-        bar.inc(1);
-        let bytes = match std::fs::read(file) {
-            Ok(b) => b,
-            Err(e) => {
-                report.rejected.push(Rejection {
-                    at: Location {
-                        file: file.clone(),
-                        line: None,
-                    },
-                    reason: format!("cannot read: {e}"),
-                });
-                continue;
-            }
-        };
-        for item in parse_file(file, &bytes) {
-            let at = Location {
-                file: file.clone(),
-                line: item.line,
-            };
-            match item
-                .result
-                .and_then(|d| d.prepare(topics).map_err(|e| e.to_string()))
-            {
-                Ok(a) => pending.push((a, at)),
+    let mut in_flight: Option<InFlight> = None;
+    for chunk in files.chunks(BATCH) {
+        let (chunk, topics, chunk_bar) = (chunk.to_vec(), topics.clone(), bar.clone());
+        let parsed =
+            tokio::task::spawn_blocking(move || parse_files(&chunk, &topics, &chunk_bar)).await?;
+        let (mut locations, mut keys, mut articles) = (Vec::new(), Vec::new(), Vec::new());
+        for (at, result) in parsed {
+            match result {
+                Ok(a) => {
+                    locations.push(at);
+                    keys.push(a.key.clone());
+                    articles.push(a);
+                }
                 Err(reason) => report.rejected.push(Rejection { at, reason }),
             }
         }
-    }
-    bar.finish_and_clear();
-
-    let bar = progress(pending.len() as u64, show_progress);
-    bar.set_message("writing");
-    for chunk in pending.chunks(BATCH) {
-        let articles: Vec<NewArticle> = chunk.iter().map(|(a, _)| a.clone()).collect();
-        let results = store.write_articles(&articles).await?;
-        for ((article, at), result) in chunk.iter().zip(results) {
-            match result {
-                Ok(WriteOutcome::Created(_)) => report.created += 1,
-                Ok(WriteOutcome::Updated(_)) => report.updated += 1,
-                Err(e) => {
-                    let mut reason = e.to_string();
-                    if let WriteError::DuplicateWeek { existing_key, .. } = &e {
-                        if let Some(first) = origin.get(existing_key) {
-                            reason.push_str(&format!(" (the first was imported from {first})"));
-                        }
-                    }
-                    report.rejected.push(Rejection {
-                        at: at.clone(),
-                        reason,
-                    });
-                    continue;
-                }
-            }
-            origin.insert(article.key.clone(), at.clone());
+        if let Some(previous) = in_flight.take() {
+            settle(previous, &mut report, &mut origin).await?;
         }
-        bar.inc(chunk.len() as u64);
+        let writer = store.clone();
+        let write = tokio::spawn(async move { writer.write_articles(&articles).await });
+        in_flight = Some((locations, keys, write));
+    }
+    if let Some(previous) = in_flight.take() {
+        settle(previous, &mut report, &mut origin).await?;
     }
     bar.finish_and_clear();
+    tracing::debug!(
+        elapsed_ms = ms(),
+        files = files.len(),
+        "articles parsed and written"
+    );
 
     if report.created + report.updated > 0 {
         rebuild_similar(store, config).await?;
+        tracing::debug!(elapsed_ms = ms(), "similar lists rebuilt");
     }
     report
         .rejected
@@ -236,12 +289,21 @@ pub async fn import_paths(
 
 /// Recomputes every similar-articles list with the configured engine.
 pub async fn rebuild_similar(store: &Arc<dyn Store>, config: &Config) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let ms = || started.elapsed().as_millis() as u64;
     let corpus = store.similarity_corpus().await?;
+    tracing::debug!(
+        elapsed_ms = ms(),
+        docs = corpus.len(),
+        "similarity corpus read"
+    );
     let similar = config.file.similar.clone();
     let lists = tokio::task::spawn_blocking(move || {
         similar.engine().related_lists(&corpus, similar.list_length)
     })
     .await?;
+    tracing::debug!(elapsed_ms = ms(), "similar lists computed");
     store.replace_related(&lists).await?;
+    tracing::debug!(elapsed_ms = ms(), "similar lists stored");
     Ok(())
 }

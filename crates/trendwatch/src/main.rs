@@ -1,6 +1,11 @@
 //! The `trendwatch` binary: parse the command line, set up logging, run the command.
 
 use clap::Parser;
+
+// mimalloc: importing and rendering allocate many short-lived strings, which glibc's
+// allocator serves measurably slower (it showed up as ~14% of an import profile).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::process::ExitCode;
 use trendwatch::cli::Cli;
 
