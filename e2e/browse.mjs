@@ -61,6 +61,14 @@ try {
   }
   await audit(page, "article");
 
+  // Dynamics: the grid and charts are server-rendered SVG and tables.
+  await page.locator("nav.topics-nav a", { hasText: "Dynamics" }).click();
+  await page.waitForURL(/\/en\/dynamics$/);
+  check(await page.locator(".grid tbody tr").count() === 5, "dynamics: five topic rows");
+  check(await page.locator("svg.chart").first().isVisible(), "dynamics: chart visible");
+  await audit(page, "dynamics");
+  await page.goBack();
+
   // The same page works without JavaScript.
   const nojs = await browser.newContext({ javaScriptEnabled: false });
   const p2 = await nojs.newPage();

@@ -6,6 +6,7 @@
 //! rely on the same rules and the rules can be tested in isolation.
 
 pub mod article;
+pub mod dynamics;
 pub mod language;
 pub mod parallel;
 pub mod period;

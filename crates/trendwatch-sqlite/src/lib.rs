@@ -457,6 +457,25 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn weekly_between(
+        &self,
+        lang: Language,
+        from: Period,
+        to: Period,
+    ) -> Result<Vec<ArticleSummary>, StoreError> {
+        self.read(move |conn| {
+            summaries(
+                conn,
+                &format!(
+                    "SELECT {SUMMARY_COLUMNS} FROM articles a WHERE a.lang = ?1 AND a.kind = 'weekly' \
+                     AND a.period_key BETWEEN ?2 AND ?3 ORDER BY a.period_key, a.topic"
+                ),
+                params![lang.code(), from.key(), to.key()],
+            )
+        })
+        .await
+    }
+
     async fn adjacent_periods(
         &self,
         lang: Language,

@@ -116,6 +116,15 @@ pub trait Store: Send + Sync + 'static {
     async fn week(&self, lang: Language, period: Period)
         -> Result<Vec<ArticleSummary>, StoreError>;
 
+    /// Weekly commentaries in `lang` whose period lies from `from` to `to` inclusive, by
+    /// period then topic (for the dynamics grid and series).
+    async fn weekly_between(
+        &self,
+        lang: Language,
+        from: Period,
+        to: Period,
+    ) -> Result<Vec<ArticleSummary>, StoreError>;
+
     /// The nearest weeks before and after `period` that have commentaries in `lang`.
     async fn adjacent_periods(
         &self,

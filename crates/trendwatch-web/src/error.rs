@@ -15,6 +15,9 @@ use trendwatch_store::StoreError;
 pub enum WebError {
     /// No such page; rendered in `lang`.
     NotFound(Language, Arc<SiteConfig>),
+    /// The request itself is wrong (e.g. a filter that cannot be read); `message` says what
+    /// was expected and is shown to the reader.
+    BadRequest(Language, Arc<SiteConfig>, String),
     /// A failure on our side; the cause is logged, never shown.
     Internal(Language, Arc<SiteConfig>, String),
 }
@@ -31,23 +34,43 @@ impl WebError {
 struct ErrorPage {
     l: Layout,
     heading: &'static str,
-    message: &'static str,
+    message: String,
 }
 
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
-        let (status, lang, site) = match &self {
-            WebError::NotFound(lang, site) => (StatusCode::NOT_FOUND, *lang, site.clone()),
+        let (status, lang, site, heading, message) = match self {
+            WebError::NotFound(lang, site) => {
+                let t = crate::i18n::strings(lang);
+                (
+                    StatusCode::NOT_FOUND,
+                    lang,
+                    site,
+                    t.not_found_title,
+                    t.not_found_body.to_string(),
+                )
+            }
+            WebError::BadRequest(lang, site, message) => {
+                let t = crate::i18n::strings(lang);
+                (
+                    StatusCode::BAD_REQUEST,
+                    lang,
+                    site,
+                    t.bad_request_title,
+                    message,
+                )
+            }
             WebError::Internal(lang, site, cause) => {
                 tracing::error!(%cause, "internal error while rendering a page");
-                (StatusCode::INTERNAL_SERVER_ERROR, *lang, site.clone())
+                let t = crate::i18n::strings(lang);
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    lang,
+                    site,
+                    t.error_title,
+                    t.error_body.to_string(),
+                )
             }
-        };
-        let t = crate::i18n::strings(lang);
-        let (heading, message) = if status == StatusCode::NOT_FOUND {
-            (t.not_found_title, t.not_found_body)
-        } else {
-            (t.error_title, t.error_body)
         };
         let page = ErrorPage {
             l: Layout::new(

@@ -5,6 +5,7 @@
 //! `templates/` mirrors `handlers/`: each handler module renders the template of its name.
 
 pub mod cache;
+pub mod charts;
 pub mod config;
 pub mod error;
 pub mod handlers;
@@ -62,6 +63,9 @@ pub fn router(state: AppState) -> Router {
         .route("/{lang}/topics/{topic}", get(topic::first_page))
         .route("/{lang}/topics/{topic}/page/{n}", get(topic::page))
         .route("/{lang}/articles/{slug}", get(article::page))
+        .route("/{lang}/dynamics", get(dynamics::page))
+        .route("/{lang}/dynamics.csv", get(dynamics::csv))
+        .route("/{lang}/dynamics.json", get(dynamics::json))
         .route("/{lang}/weeks/", get(week::latest))
         .route("/{lang}/weeks/{period}", get(week::page))
         .fallback(not_found)

@@ -3,6 +3,7 @@
 pub mod about;
 pub mod article;
 pub mod assets;
+pub mod dynamics;
 pub mod home;
 pub mod topic;
 pub mod week;
