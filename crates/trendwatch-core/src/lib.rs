@@ -6,6 +6,7 @@
 //! rely on the same rules and the rules can be tested in isolation.
 
 pub mod article;
+pub mod clustering_metrics;
 pub mod dynamics;
 pub mod language;
 pub mod parallel;
@@ -14,6 +15,7 @@ pub mod sanitize;
 pub mod similarity;
 pub mod slug;
 pub mod status;
+pub mod threading;
 pub mod topic;
 
 pub use article::{ArticleDraft, ArticleKind, DraftError};

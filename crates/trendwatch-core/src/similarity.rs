@@ -172,7 +172,12 @@ fn stop_words() -> &'static FnvSet<&'static str> {
 /// е, stop words dropped, each word cut to its first six characters (a crude stemmer that
 /// suits both English and Russian inflection well enough for a baseline). One buffer is
 /// reused for every word, because tokenising is most of the cost of a full rebuild.
-pub fn for_each_stem(text: &str, mut f: impl FnMut(&str)) {
+pub fn for_each_stem(text: &str, f: impl FnMut(&str)) {
+    for_each_stem_cut(text, 6, f)
+}
+
+/// Like [`for_each_stem`], cutting words to at most `max_chars` characters.
+pub fn for_each_stem_cut(text: &str, max_chars: usize, mut f: impl FnMut(&str)) {
     let stops = stop_words();
     let mut word = String::with_capacity(32);
     for raw in text.split(|c: char| !c.is_alphanumeric()) {
@@ -193,7 +198,7 @@ pub fn for_each_stem(text: &str, mut f: impl FnMut(&str)) {
         }
         let cut = word
             .char_indices()
-            .nth(6)
+            .nth(max_chars)
             .map(|(i, _)| i)
             .unwrap_or(word.len());
         f(&word[..cut]);

@@ -65,4 +65,26 @@ pub enum Command {
     },
     /// Recompute every "Similar articles" list.
     RebuildSimilar,
+    /// Measure text analysis on a labelled corpus.
+    Eval {
+        /// What to measure.
+        #[command(subcommand)]
+        what: EvalCommand,
+    },
+}
+
+/// The evaluations.
+#[derive(Debug, Subcommand)]
+pub enum EvalCommand {
+    /// Storyline threading: NMI, pairwise precision/recall/F1, B-cubed F1 and documents/s of
+    /// one pass over the corpus in file order (or by time when every item has one).
+    Threads {
+        /// Corpus file: MStream JSON lines, label<TAB>text TSV, BBC or Reuters JSON lines, or
+        /// generic JSON lines {"id","title","text","label","lang","time"}.
+        #[arg(long)]
+        corpus: PathBuf,
+        /// Print one JSON object instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
 }

@@ -1,8 +1,8 @@
 //! What each subcommand does, on top of the library functions.
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, EvalCommand};
 use crate::config::Config;
-use crate::{app, generate, import, sample};
+use crate::{app, eval, generate, import, sample};
 use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -35,6 +35,18 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Command::Generate { articles, out } => {
                 let n = generate::generate(articles, &out)?;
                 println!("wrote {n} articles to {}", out.join("content").display());
+                Ok(ExitCode::SUCCESS)
+            }
+            Command::Eval {
+                what: EvalCommand::Threads { corpus, json },
+            } => {
+                let config = Config::load(&cli.data)?;
+                let report = eval::threads(&corpus, &config.file.storylines)?;
+                if json {
+                    println!("{}", serde_json::to_string(&report)?);
+                } else {
+                    println!("{report}");
+                }
                 Ok(ExitCode::SUCCESS)
             }
             Command::RebuildSimilar => {

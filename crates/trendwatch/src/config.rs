@@ -52,6 +52,8 @@ pub struct FileConfig {
     pub site: SiteConfig,
     /// Similar articles (`[similar]`).
     pub similar: SimilarConfig,
+    /// Storyline threading (`[storylines]`).
+    pub storylines: trendwatch_core::threading::ThreadingConfig,
 }
 
 /// Everything a running Trendwatch needs to know.

@@ -6,6 +6,7 @@ pub mod app;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod eval;
 pub mod generate;
 pub mod import;
 pub mod sample;

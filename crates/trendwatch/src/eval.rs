@@ -1,0 +1,172 @@
+//! `trendwatch eval`: quality of the text analysis measured on labelled corpora that nobody
+//! on the team wrote (`../shared/corpora/`), read by path and never copied into the project.
+//!
+//! Accepted formats, told apart by file name and content:
+//! - MStream JSON lines: `{"Id", "clusterNo", "textCleaned"}` (GoogleNews stories);
+//! - `label<TAB>text` TSV (Rakib's GoogleNews-T/S/TS);
+//! - BBC JSON lines: `{"id", "category", "title", "text"}`;
+//! - Reuters-21578 JSON lines: `{"newid", "topics", "title", "body", "date"}` (first topic);
+//! - the generic JSON lines `{"id", "title", "text", "label", "lang", "time"}` (title, lang and
+//!   time optional; `time` as `YYYY-MM-DD…`).
+
+use anyhow::{bail, Context};
+use serde::Serialize;
+use serde_json::Value;
+use std::path::Path;
+use std::time::Instant;
+use trendwatch_core::clustering_metrics::{score, ClusterScores};
+use trendwatch_core::threading::{Threader, ThreadingConfig};
+
+/// One labelled item.
+#[derive(Debug, Clone)]
+pub struct Item {
+    /// Headline (may be empty).
+    pub title: String,
+    /// Text.
+    pub text: String,
+    /// Gold label.
+    pub label: String,
+    /// Days since 1970-01-01, when the corpus has times.
+    pub day: Option<i64>,
+}
+
+fn day_of(s: &str) -> Option<i64> {
+    let d = trendwatch_import::dates::parse_datetime(s)?;
+    Some(
+        (d.date() - time::Date::from_calendar_date(1970, time::Month::January, 1).ok()?)
+            .whole_days(),
+    )
+}
+
+fn text_of(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        _ => String::new(),
+    }
+}
+
+/// Reads a corpus in any of the accepted formats, in file order.
+pub fn load(path: &Path) -> anyhow::Result<Vec<Item>> {
+    let data =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut items = Vec::new();
+    for (n, line) in data.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        let at = || format!("{}:{}", path.display(), n + 1);
+        if line.starts_with('{') {
+            let v: Value =
+                serde_json::from_str(line).with_context(|| format!("{}: invalid JSON", at()))?;
+            let item = if let Some(c) = v.get("clusterNo") {
+                Item {
+                    title: String::new(),
+                    text: text_of(&v["textCleaned"]),
+                    label: text_of(c),
+                    day: None,
+                }
+            } else if let Some(topics) = v.get("topics").and_then(Value::as_array) {
+                let Some(first) = topics.first() else {
+                    continue;
+                };
+                Item {
+                    title: text_of(&v["title"]),
+                    text: text_of(&v["body"]),
+                    label: text_of(first),
+                    day: v.get("date").map(text_of).and_then(|d| day_of(&d)),
+                }
+            } else if let Some(c) = v.get("category") {
+                Item {
+                    title: text_of(&v["title"]),
+                    text: text_of(&v["text"]),
+                    label: text_of(c),
+                    day: None,
+                }
+            } else if let Some(l) = v.get("label") {
+                Item {
+                    title: v.get("title").map(text_of).unwrap_or_default(),
+                    text: text_of(&v["text"]),
+                    label: text_of(l),
+                    day: v.get("time").map(text_of).and_then(|d| day_of(&d)),
+                }
+            } else {
+                bail!(
+                    "{}: expected a labelled item (clusterNo, topics, category or label)",
+                    at()
+                );
+            };
+            items.push(item);
+        } else if let Some((label, text)) = line.split_once('\t') {
+            items.push(Item {
+                title: String::new(),
+                text: text.to_string(),
+                label: label.to_string(),
+                day: None,
+            });
+        } else {
+            bail!("{}: expected JSON lines or label<TAB>text", at());
+        }
+    }
+    if items.is_empty() {
+        bail!("{}: no labelled items", path.display());
+    }
+    Ok(items)
+}
+
+/// What `eval threads` prints.
+#[derive(Debug, Serialize)]
+pub struct ThreadsReport {
+    /// The corpus file.
+    pub corpus: String,
+    /// Scores against the gold labels.
+    #[serde(flatten)]
+    pub scores: ClusterScores,
+    /// Documents threaded per second (one pass, one core).
+    pub docs_per_second: f64,
+    /// The configuration used.
+    pub config: ThreadingConfig,
+}
+
+/// Threads the corpus in file order (or by time when every item has one) and scores it.
+pub fn threads(path: &Path, config: &ThreadingConfig) -> anyhow::Result<ThreadsReport> {
+    let mut items = load(path)?;
+    if items.iter().all(|i| i.day.is_some()) {
+        items.sort_by_key(|i| i.day);
+    }
+    let started = Instant::now();
+    let mut threader = Threader::new(config.clone());
+    let assigned: Vec<usize> = items
+        .iter()
+        .map(|i| threader.add(&i.title, &i.text, i.day).storyline)
+        .collect();
+    // Storylines merged later in the stream take their members along.
+    let predicted: Vec<usize> = assigned.iter().map(|&s| threader.resolve(s)).collect();
+    let secs = started.elapsed().as_secs_f64();
+    let gold: Vec<&str> = items.iter().map(|i| i.label.as_str()).collect();
+    Ok(ThreadsReport {
+        corpus: path.display().to_string(),
+        scores: score(&predicted, &gold),
+        docs_per_second: items.len() as f64 / secs.max(1e-9),
+        config: config.clone(),
+    })
+}
+
+impl std::fmt::Display for ThreadsReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let s = &self.scores;
+        writeln!(f, "corpus            {}", self.corpus)?;
+        writeln!(f, "items             {}", s.items)?;
+        writeln!(f, "gold stories      {}", s.classes)?;
+        writeln!(f, "storylines        {}", s.clusters)?;
+        writeln!(f, "NMI               {:.4}", s.nmi)?;
+        writeln!(
+            f,
+            "pairwise P/R/F1   {:.4} / {:.4} / {:.4}",
+            s.pairwise_precision, s.pairwise_recall, s.pairwise_f1
+        )?;
+        writeln!(f, "B-cubed F1        {:.4}", s.bcubed_f1)?;
+        write!(f, "documents/s       {:.0}", self.docs_per_second)
+    }
+}
