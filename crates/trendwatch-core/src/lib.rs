@@ -15,6 +15,7 @@ pub mod sanitize;
 pub mod similarity;
 pub mod slug;
 pub mod status;
+pub mod storyline;
 pub mod threading;
 pub mod topic;
 

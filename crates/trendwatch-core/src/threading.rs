@@ -167,21 +167,64 @@ impl Threader {
         v
     }
 
+    /// Opens an empty storyline (for one known from elsewhere, e.g. the database) and
+    /// returns its number.
+    pub fn open_storyline(&mut self) -> usize {
+        self.parent.push(self.storylines.len() as u32);
+        self.storylines.push(Storyline::default());
+        self.storylines.len() - 1
+    }
+
+    /// Adds a document to a storyline chosen by someone else (an editor, or an earlier run),
+    /// so later documents are compared with it.
+    pub fn add_fixed(&mut self, storyline: usize, title: &str, text: &str, day: Option<i64>) {
+        let terms = self.term_counts(title, text);
+        let doc = self.unit_vector(&terms);
+        let s = self.resolve(storyline);
+        self.insert(s, &terms, &doc, day);
+    }
+
+    fn unit_vector(&self, terms: &[(u32, f64)]) -> Vec<(u32, f64)> {
+        let mut doc: Vec<(u32, f64)> = terms
+            .iter()
+            .map(|&(t, c)| (t, (1.0 + c.ln()) * self.idf(t)))
+            .collect();
+        let norm = doc.iter().map(|(_, w)| w * w).sum::<f64>().sqrt();
+        if norm > 0.0 {
+            for (_, w) in &mut doc {
+                *w /= norm;
+            }
+        }
+        doc
+    }
+
+    fn insert(&mut self, s: usize, terms: &[(u32, f64)], doc: &[(u32, f64)], day: Option<i64>) {
+        let story = &mut self.storylines[s];
+        story.members += 1;
+        for &(t, w) in doc {
+            let e = story.centroid.entry(t).or_insert(0.0);
+            if *e == 0.0 {
+                self.postings[t as usize].push(s as u32);
+            }
+            story.norm_sq += (*e + w) * (*e + w) - *e * *e;
+            *e += w;
+        }
+        for &(t, _) in terms {
+            self.df[t as usize] += 1;
+        }
+        if let Some(d) = day {
+            story.last_day = Some(story.last_day.map_or(d, |l| l.max(d)));
+        }
+        self.docs += 1;
+    }
+
     /// Threads one document published on `day` (days since any fixed epoch; `None` when
     /// unknown) and returns the storyline it joined.
     pub fn add(&mut self, title: &str, text: &str, day: Option<i64>) -> Assignment {
         let terms = self.term_counts(title, text);
         // The document's unit-length tf-idf vector (log-scaled tf).
-        let mut doc: Vec<(u32, f64)> = terms
-            .iter()
-            .map(|&(t, c)| (t, (1.0 + c.ln()) * self.idf(t)))
-            .collect();
+        let doc = self.unit_vector(&terms);
         let doc_norm = doc.iter().map(|(_, w)| w * w).sum::<f64>().sqrt();
-        if doc_norm > 0.0 {
-            for (_, w) in &mut doc {
-                *w /= doc_norm;
-            }
-        }
         let mut best: Option<(usize, f64, f64)> = None;
         let mut close: Vec<usize> = Vec::new();
         if doc_norm > 0.0 {
@@ -231,10 +274,9 @@ impl Threader {
                 opened: false,
             },
             other => {
-                self.parent.push(self.storylines.len() as u32);
-                self.storylines.push(Storyline::default());
+                let opened = self.open_storyline();
                 Assignment {
-                    storyline: self.storylines.len() - 1,
+                    storyline: opened,
                     confidence: 1.0 - other.map_or(0.0, |(_, _, c)| c),
                     opened: true,
                 }
@@ -250,23 +292,7 @@ impl Threader {
                 self.merge(other, s);
             }
         }
-        let story = &mut self.storylines[s];
-        story.members += 1;
-        for &(t, w) in &doc {
-            let e = story.centroid.entry(t).or_insert(0.0);
-            if *e == 0.0 {
-                self.postings[t as usize].push(s as u32);
-            }
-            story.norm_sq += (*e + w) * (*e + w) - *e * *e;
-            *e += w;
-        }
-        for &(t, _) in &terms {
-            self.df[t as usize] += 1;
-        }
-        if let Some(d) = day {
-            story.last_day = Some(story.last_day.map_or(d, |l| l.max(d)));
-        }
-        self.docs += 1;
+        self.insert(s, &terms, &doc, day);
         assignment
     }
 

@@ -8,6 +8,7 @@
 
 mod migrations;
 mod rows;
+mod storylines;
 
 use async_trait::async_trait;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
@@ -16,8 +17,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use trendwatch_core::article::{Article, ArticleSummary, NewArticle};
 use trendwatch_core::similarity::{Scored, SimilarityDoc};
+use trendwatch_core::storyline::{NewAssignment, StorylineDetail, StorylineSummary, ThreadDoc};
 use trendwatch_core::{Language, Period};
-use trendwatch_store::{Page, Store, StoreError, WriteError, WriteOutcome};
+use trendwatch_store::{EditError, Page, Store, StoreError, WriteError, WriteOutcome};
 
 use rows::{datetime_to_sql, SUMMARY_COLUMNS};
 
@@ -39,7 +41,7 @@ pub struct SqliteStore {
     inner: Arc<Inner>,
 }
 
-fn store_err(e: impl std::fmt::Display) -> StoreError {
+pub(crate) fn store_err(e: impl std::fmt::Display) -> StoreError {
     StoreError(e.to_string())
 }
 
@@ -146,6 +148,17 @@ impl SqliteStore {
         })
         .await
         .map_err(store_err)?
+    }
+}
+
+impl SqliteStore {
+    async fn edit<T, F>(&self, f: F) -> Result<T, EditError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, EditError> + Send + 'static,
+    {
+        let result = self.write(move |conn| Ok(f(conn))).await?;
+        result
     }
 }
 
@@ -635,6 +648,69 @@ impl Store for SqliteStore {
             tx.commit().map_err(store_err)
         })
         .await
+    }
+
+    async fn threading_corpus(&self) -> Result<Vec<ThreadDoc>, StoreError> {
+        self.read(storylines::threading_corpus).await
+    }
+
+    async fn assign_storylines(&self, assignments: &[NewAssignment]) -> Result<(), StoreError> {
+        let assignments = assignments.to_vec();
+        self.write(move |conn| storylines::assign(conn, &assignments).map_err(store_err))
+            .await
+    }
+
+    async fn storyline_of(&self, article_id: i64) -> Result<Option<i64>, StoreError> {
+        self.read(move |conn| storylines::storyline_of(conn, article_id))
+            .await
+    }
+
+    async fn storyline(
+        &self,
+        id: i64,
+        lang: Language,
+    ) -> Result<Option<StorylineDetail>, StoreError> {
+        self.read(move |conn| storylines::detail(conn, id, lang))
+            .await
+    }
+
+    async fn recent_storylines(
+        &self,
+        lang: Language,
+        limit: u64,
+    ) -> Result<Vec<StorylineSummary>, StoreError> {
+        self.read(move |conn| storylines::recent(conn, lang, limit))
+            .await
+    }
+
+    async fn related_storylines(
+        &self,
+        id: i64,
+        lang: Language,
+        limit: u64,
+    ) -> Result<Vec<StorylineSummary>, StoreError> {
+        self.read(move |conn| storylines::related(conn, id, lang, limit))
+            .await
+    }
+
+    async fn rename_storyline(&self, id: i64, title: Option<String>) -> Result<(), EditError> {
+        self.edit(move |conn| storylines::rename(conn, id, title))
+            .await
+    }
+
+    async fn merge_storylines(&self, from: i64, into: i64) -> Result<(), EditError> {
+        self.edit(move |conn| storylines::merge(conn, from, into))
+            .await
+    }
+
+    async fn move_article(&self, article_id: i64, to: Option<i64>) -> Result<i64, EditError> {
+        self.edit(move |conn| storylines::move_article(conn, article_id, to))
+            .await
+    }
+
+    async fn split_storyline(&self, id: i64, from_article: i64) -> Result<i64, EditError> {
+        self.edit(move |conn| storylines::split(conn, id, from_article))
+            .await
     }
 
     async fn generation(&self) -> Result<i64, StoreError> {

@@ -6,10 +6,16 @@
 use rusqlite::Connection;
 
 /// The migrations in order; the version after applying `MIGRATIONS[i]` is `i + 1`.
-pub const MIGRATIONS: &[(&str, &str)] = &[(
-    "0001_articles",
-    include_str!("../migrations/0001_articles.sql"),
-)];
+pub const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "0001_articles",
+        include_str!("../migrations/0001_articles.sql"),
+    ),
+    (
+        "0002_storylines",
+        include_str!("../migrations/0002_storylines.sql"),
+    ),
+];
 
 /// Applies every migration newer than the database's version. Refuses to open a database
 /// written by a newer Trendwatch, rather than misreading it.

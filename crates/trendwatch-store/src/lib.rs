@@ -5,6 +5,7 @@
 use async_trait::async_trait;
 use trendwatch_core::article::{Article, ArticleSummary, NewArticle};
 use trendwatch_core::similarity::{Scored, SimilarityDoc};
+use trendwatch_core::storyline::{NewAssignment, StorylineDetail, StorylineSummary, ThreadDoc};
 use trendwatch_core::{Language, Period};
 
 /// A failure of the backend itself (I/O, corruption, a lost connection). Never shown to
@@ -76,6 +77,20 @@ impl WriteOutcome {
             WriteOutcome::Created(id) | WriteOutcome::Updated(id) => id,
         }
     }
+}
+
+/// Why an editor's change to storylines was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum EditError {
+    /// The named storyline or article does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// The change makes no sense (e.g. merging a storyline into itself).
+    #[error("{0}")]
+    Invalid(String),
+    /// The backend failed; nothing was changed.
+    #[error(transparent)]
+    Backend(#[from] StoreError),
 }
 
 /// One page of a listing, with the total for pagination.
@@ -162,6 +177,52 @@ pub trait Store: Send + Sync + 'static {
 
     /// Replaces the engine's similar lists for the given articles.
     async fn replace_related(&self, lists: &[(i64, Vec<Scored>)]) -> Result<(), StoreError>;
+
+    /// Every article with its text and current storyline, in publication order.
+    async fn threading_corpus(&self) -> Result<Vec<ThreadDoc>, StoreError>;
+
+    /// Stores the threader's assignments (creating new storylines) in one transaction.
+    /// Articles already assigned by an editor are left alone.
+    async fn assign_storylines(&self, assignments: &[NewAssignment]) -> Result<(), StoreError>;
+
+    /// The storyline an article belongs to.
+    async fn storyline_of(&self, article_id: i64) -> Result<Option<i64>, StoreError>;
+
+    /// A storyline with its articles in `lang`; `None` if it has none in that language.
+    async fn storyline(
+        &self,
+        id: i64,
+        lang: Language,
+    ) -> Result<Option<StorylineDetail>, StoreError>;
+
+    /// The storylines with the most recent commentaries in `lang` ("Recent trends").
+    async fn recent_storylines(
+        &self,
+        lang: Language,
+        limit: u64,
+    ) -> Result<Vec<StorylineSummary>, StoreError>;
+
+    /// Other storylines on the same topics, most recently active first.
+    async fn related_storylines(
+        &self,
+        id: i64,
+        lang: Language,
+        limit: u64,
+    ) -> Result<Vec<StorylineSummary>, StoreError>;
+
+    /// Sets (or, with `None`, clears) the editor's title of a storyline.
+    async fn rename_storyline(&self, id: i64, title: Option<String>) -> Result<(), EditError>;
+
+    /// Moves every article of `from` into `into` (as an editor's decision) and deletes `from`.
+    async fn merge_storylines(&self, from: i64, into: i64) -> Result<(), EditError>;
+
+    /// Moves one article to storyline `to`, or to a new storyline when `None`; returns the
+    /// storyline it is now in. Its translations move with it.
+    async fn move_article(&self, article_id: i64, to: Option<i64>) -> Result<i64, EditError>;
+
+    /// Splits storyline `id`: the articles published at or after `from_article` move to a new
+    /// storyline, whose id is returned.
+    async fn split_storyline(&self, id: i64, from_article: i64) -> Result<i64, EditError>;
 
     /// A number that changes whenever content changes, so caches of every process (and later
     /// every web node) know when to drop their pages.

@@ -62,6 +62,14 @@ pub struct Strings {
     pub bad_topic: &'static str,
     pub range_too_long: &'static str,
     pub weeks_count: &'static str,
+    pub commentaries: &'static str,
+    pub storyline: &'static str,
+    pub storylines: &'static str,
+    pub timeline: &'static str,
+    pub first_week: &'static str,
+    pub last_week: &'static str,
+    pub latest_status: &'static str,
+    pub related_storylines: &'static str,
 }
 
 const EN: Strings = Strings {
@@ -121,6 +129,14 @@ const EN: Strings = Strings {
     bad_topic: "unknown topic; expected one of",
     range_too_long: "the range is too long; at most 260 weeks can be shown at once",
     weeks_count: "weeks",
+    commentaries: "commentaries",
+    storyline: "Storyline",
+    storylines: "Storylines",
+    timeline: "Week by week",
+    first_week: "First week",
+    last_week: "Last week",
+    latest_status: "Latest status",
+    related_storylines: "Related storylines",
 };
 
 const RU: Strings = Strings {
@@ -180,6 +196,14 @@ const RU: Strings = Strings {
     bad_topic: "неизвестная тема; возможные варианты",
     range_too_long: "слишком длинный период: за раз можно показать не более 260 недель",
     weeks_count: "нед.",
+    commentaries: "коммент.",
+    storyline: "Сюжет",
+    storylines: "Сюжеты",
+    timeline: "По неделям",
+    first_week: "Первая неделя",
+    last_week: "Последняя неделя",
+    latest_status: "Последний статус",
+    related_storylines: "Связанные сюжеты",
 };
 
 /// The interface strings for `lang`.

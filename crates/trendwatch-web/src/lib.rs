@@ -66,6 +66,7 @@ pub fn router(state: AppState) -> Router {
         .route("/{lang}/dynamics", get(dynamics::page))
         .route("/{lang}/dynamics.csv", get(dynamics::csv))
         .route("/{lang}/dynamics.json", get(dynamics::json))
+        .route("/{lang}/storylines/{id}", get(storyline::page))
         .route("/{lang}/weeks/", get(week::latest))
         .route("/{lang}/weeks/{period}", get(week::page))
         .fallback(not_found)

@@ -138,6 +138,51 @@ impl Card {
     }
 }
 
+/// URL of a storyline page.
+pub fn storyline_url(lang: Language, id: i64) -> String {
+    format!("/{}/storylines/{}", lang.code(), id)
+}
+
+/// A storyline in a list ("Recent trends", related storylines).
+#[derive(Debug, Clone)]
+pub struct StorylineCard {
+    pub url: String,
+    pub title: String,
+    pub marker: Marker,
+    pub last_label: String,
+    pub last_url: String,
+    pub topics: String,
+    pub articles: u64,
+}
+
+impl StorylineCard {
+    pub fn new(
+        s: &trendwatch_core::storyline::StorylineSummary,
+        lang: Language,
+        site: &SiteConfig,
+    ) -> StorylineCard {
+        StorylineCard {
+            url: storyline_url(lang, s.id),
+            title: s.title.clone(),
+            marker: Marker::new(s.latest_status, lang),
+            last_label: s.last.label(lang),
+            last_url: week_url(lang, s.last),
+            topics: s
+                .topics
+                .iter()
+                .map(|t| {
+                    site.topics
+                        .by_slug(t)
+                        .map(|x| x.name(lang).to_string())
+                        .unwrap_or_else(|| t.clone())
+                })
+                .collect::<Vec<_>>()
+                .join(", "),
+            articles: s.articles,
+        }
+    }
+}
+
 /// A link to the same page in another language, for the switcher and `hreflang`.
 #[derive(Debug, Clone)]
 pub struct Alternate {

@@ -65,6 +65,12 @@ pub enum Command {
     },
     /// Recompute every "Similar articles" list.
     RebuildSimilar,
+    /// List and edit storylines (editors' decisions are never undone by the threader).
+    Storylines {
+        /// What to do.
+        #[command(subcommand)]
+        action: StorylineCommand,
+    },
     /// Measure text analysis on a labelled corpus.
     Eval {
         /// What to measure.
@@ -87,4 +93,50 @@ pub enum EvalCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// Editor operations on storylines. Articles are named by language and slug, `en/<slug>`.
+#[derive(Debug, Subcommand)]
+pub enum StorylineCommand {
+    /// List storylines, most recently active first.
+    List {
+        /// Language of the titles and counts.
+        #[arg(long, default_value = "en")]
+        lang: String,
+        /// How many.
+        #[arg(long, default_value_t = 50)]
+        limit: u64,
+    },
+    /// Set a storyline's title (an empty title goes back to the derived one).
+    Rename {
+        /// Storyline id.
+        id: i64,
+        /// The new title.
+        title: String,
+    },
+    /// Move every article of storyline FROM into storyline INTO.
+    Merge {
+        /// Storyline that disappears.
+        from: i64,
+        /// Storyline that stays.
+        into: i64,
+    },
+    /// Move one article (and its translations) to another storyline, or to a new one.
+    Move {
+        /// The article, as `en/<slug>`.
+        article: String,
+        /// Target storyline id; without it, a new storyline is opened.
+        #[arg(long)]
+        to: Option<i64>,
+    },
+    /// Split a storyline: the articles from ARTICLE on move to a new storyline.
+    Split {
+        /// Storyline id.
+        id: i64,
+        /// First article of the new storyline, as `en/<slug>`.
+        #[arg(long)]
+        from: String,
+    },
+    /// Thread every article that has no storyline yet.
+    Thread,
 }

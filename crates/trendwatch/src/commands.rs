@@ -1,6 +1,6 @@
 //! What each subcommand does, on top of the library functions.
 
-use crate::cli::{Cli, Command, EvalCommand};
+use crate::cli::{Cli, Command, EvalCommand, StorylineCommand};
 use crate::config::Config;
 use crate::{app, eval, generate, import, sample};
 use std::io::IsTerminal;
@@ -49,6 +49,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
                 Ok(ExitCode::SUCCESS)
             }
+            Command::Storylines { action } => {
+                let config = Config::load(&cli.data)?;
+                let store = app::open_store(&config)?;
+                storylines(&store, &config, action).await
+            }
             Command::RebuildSimilar => {
                 let config = Config::load(&cli.data)?;
                 let store = app::open_store(&config)?;
@@ -96,5 +101,66 @@ async fn serve(data: &std::path::Path, addr: SocketAddr, demo: bool) -> anyhow::
         running.url()
     );
     running.wait().await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn article_id(
+    store: &std::sync::Arc<dyn trendwatch_store::Store>,
+    name: &str,
+) -> anyhow::Result<i64> {
+    let (lang, slug) = name.split_once('/').ok_or_else(|| {
+        anyhow::anyhow!("article {name:?}: expected <lang>/<slug>, e.g. en/gas-price-talks-drag-on")
+    })?;
+    let lang: trendwatch_core::Language = lang.parse()?;
+    let article = store
+        .article(lang, slug)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("article {name:?} does not exist"))?;
+    Ok(article.id)
+}
+
+async fn storylines(
+    store: &std::sync::Arc<dyn trendwatch_store::Store>,
+    config: &Config,
+    action: StorylineCommand,
+) -> anyhow::Result<ExitCode> {
+    match action {
+        StorylineCommand::List { lang, limit } => {
+            let lang: trendwatch_core::Language = lang.parse()?;
+            for s in store.recent_storylines(lang, limit).await? {
+                println!(
+                    "{:>6}  {} – {}  {:>3} articles  {:<9}  {}",
+                    s.id,
+                    s.first,
+                    s.last,
+                    s.articles,
+                    s.latest_status.code(),
+                    s.title
+                );
+            }
+        }
+        StorylineCommand::Rename { id, title } => {
+            store.rename_storyline(id, Some(title)).await?;
+            println!("storyline {id} renamed");
+        }
+        StorylineCommand::Merge { from, into } => {
+            store.merge_storylines(from, into).await?;
+            println!("storyline {from} merged into {into}");
+        }
+        StorylineCommand::Move { article, to } => {
+            let id = article_id(store, &article).await?;
+            let now = store.move_article(id, to).await?;
+            println!("{article} is now in storyline {now}");
+        }
+        StorylineCommand::Split { id, from } => {
+            let article = article_id(store, &from).await?;
+            let new = store.split_storyline(id, article).await?;
+            println!("storyline {id} split: {from} and later articles are now in storyline {new}");
+        }
+        StorylineCommand::Thread => {
+            let n = import::thread_storylines(store, config).await?;
+            println!("{n} articles threaded");
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }

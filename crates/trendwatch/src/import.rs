@@ -280,6 +280,8 @@ pub async fn import_paths(
     if report.created + report.updated > 0 {
         rebuild_similar(store, config).await?;
         tracing::debug!(elapsed_ms = ms(), "similar lists rebuilt");
+        thread_storylines(store, config).await?;
+        tracing::debug!(elapsed_ms = ms(), "storylines threaded");
     }
     report
         .rejected
@@ -306,4 +308,19 @@ pub async fn rebuild_similar(store: &Arc<dyn Store>, config: &Config) -> anyhow:
     store.replace_related(&lists).await?;
     tracing::debug!(elapsed_ms = ms(), "similar lists stored");
     Ok(())
+}
+
+/// Assigns every article without a storyline to one, in publication order, building on the
+/// assignments already made (by editors or earlier runs), which are never changed.
+/// Returns how many articles were assigned.
+pub async fn thread_storylines(store: &Arc<dyn Store>, config: &Config) -> anyhow::Result<usize> {
+    let docs = store.threading_corpus().await?;
+    let settings = config.file.storylines.clone();
+    let plan =
+        tokio::task::spawn_blocking(move || trendwatch_core::storyline::plan(&docs, &settings))
+            .await?;
+    if !plan.is_empty() {
+        store.assign_storylines(&plan).await?;
+    }
+    Ok(plan.len())
 }

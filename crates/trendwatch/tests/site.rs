@@ -84,12 +84,14 @@ async fn article_page_shows_every_element_of_the_seed_page() {
         .text()
         .any(|t| t.contains("not in this archive")));
 
-    // Recent trends, never the article itself.
+    // Recent trends: the most recently active storylines. Both fixture pages continue one
+    // story, so they were threaded into one storyline, titled after its latest headline.
     assert_eq!(text(&doc, "#recent-heading"), "Recent trends");
-    assert_eq!(
-        texts(&doc, ".recent li a"),
-        vec!["Defence ministry publishes the Iron Ridge drill calendar"]
-    );
+    let drills = "Arvenia hosts Iron Ridge drills with a larger contingent than announced";
+    assert_eq!(texts(&doc, ".recent li > a"), vec![drills]);
+    assert!(text(&doc, ".recent li > .muted")
+        .ends_with("Security · October 12 – October 18, 2026 · 2 commentaries"));
+    assert_eq!(text(&doc, ".storyline-link dd a"), drills);
 }
 
 #[tokio::test]

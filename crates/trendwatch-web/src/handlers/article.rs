@@ -6,7 +6,7 @@ use super::{html, lang_of};
 use crate::error::WebError;
 use crate::views::{
     article_url, format_datetime, iso_datetime, topic_url, week_url, AlertView, Alternate, Card,
-    Layout, Marker,
+    Layout, Marker, StorylineCard,
 };
 use crate::AppState;
 use askama::Template;
@@ -35,7 +35,8 @@ struct ArticlePage {
     source_url: Option<String>,
     translations: Vec<Alternate>,
     similar: Vec<Card>,
-    recent: Vec<Card>,
+    storyline: Option<StorylineCard>,
+    recent: Vec<StorylineCard>,
 }
 
 /// `/{lang}/articles/{slug}`.
@@ -68,11 +69,16 @@ pub async fn page(
         None => Vec::new(),
     };
     let similar = state.store.similar(&article, 5).await.map_err(err)?;
-    let recent = state
-        .store
-        .recent(lang, 5, Some(article.id))
-        .await
-        .map_err(err)?;
+    let recent = state.store.recent_storylines(lang, 5).await.map_err(err)?;
+    let storyline = match state.store.storyline_of(article.id).await.map_err(err)? {
+        Some(id) => state
+            .store
+            .storyline(id, lang)
+            .await
+            .map_err(err)?
+            .map(|d| StorylineCard::new(&d.summary, lang, &state.site)),
+        None => None,
+    };
     let topic_name = state
         .site
         .topics
@@ -106,7 +112,11 @@ pub async fn page(
         source_url: a.source_url.clone(),
         translations,
         similar: similar.iter().map(|s| Card::new(s, &state.site)).collect(),
-        recent: recent.iter().map(|s| Card::new(s, &state.site)).collect(),
+        storyline,
+        recent: recent
+            .iter()
+            .map(|s| StorylineCard::new(s, lang, &state.site))
+            .collect(),
     };
     html(&view, lang, &state)
 }

@@ -2,7 +2,7 @@
 
 use super::{html, lang_of};
 use crate::error::WebError;
-use crate::views::{mirror_alternates, topic_url, week_url, Card, Layout};
+use crate::views::{mirror_alternates, topic_url, week_url, Card, Layout, StorylineCard};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
@@ -25,7 +25,7 @@ struct HomePage {
     period_url: String,
     rows: Vec<TopicRow>,
     alerts: Vec<Card>,
-    recent: Vec<Card>,
+    recent: Vec<StorylineCard>,
 }
 
 /// `/`: sends the reader to the edition their browser prefers.
@@ -108,11 +108,11 @@ pub async fn page(
     };
     let recent = state
         .store
-        .recent(lang, 8, None)
+        .recent_storylines(lang, 8)
         .await
         .map_err(err)?
         .iter()
-        .map(|a| Card::new(a, &state.site))
+        .map(|s| StorylineCard::new(s, lang, &state.site))
         .collect();
     let page = HomePage {
         l: Layout::new(

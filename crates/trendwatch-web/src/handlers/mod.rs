@@ -5,6 +5,7 @@ pub mod article;
 pub mod assets;
 pub mod dynamics;
 pub mod home;
+pub mod storyline;
 pub mod topic;
 pub mod week;
 

@@ -1,0 +1,259 @@
+//! Storylines: a trend followed across weeks, made of the commentaries that continue it.
+//! The threader ([`crate::threading`]) proposes assignments; editors can rename, merge, split
+//! and move, and their decisions are kept apart (`manual`) so the threader never undoes them.
+
+use crate::article::ArticleSummary;
+use crate::language::Language;
+use crate::period::Period;
+use crate::status::Status;
+use crate::threading::{Threader, ThreadingConfig};
+use std::collections::HashMap;
+use time::PrimitiveDateTime;
+
+/// What the threader needs to know of one article.
+#[derive(Debug, Clone)]
+pub struct ThreadDoc {
+    /// Article id.
+    pub article_id: i64,
+    /// Language (each language is threaded on its own; translations follow their original).
+    pub lang: Language,
+    /// Translation group.
+    pub group: Option<String>,
+    /// Headline.
+    pub title: String,
+    /// Plain text of the body.
+    pub text: String,
+    /// Publication time (threading runs in publication order).
+    pub published_at: PrimitiveDateTime,
+    /// The storyline it already belongs to, if any.
+    pub storyline: Option<i64>,
+}
+
+/// Where an article goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StorylineTarget {
+    /// An existing storyline.
+    Existing(i64),
+    /// The k-th storyline created by this batch of assignments.
+    New(usize),
+}
+
+/// One assignment proposed by the threader.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct NewAssignment {
+    /// Article id.
+    pub article_id: i64,
+    /// Storyline.
+    pub target: StorylineTarget,
+    /// The threader's confidence, 0 to 1.
+    pub confidence: f64,
+}
+
+/// A storyline as lists and pages show it, in one language.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StorylineSummary {
+    /// Storyline id.
+    pub id: i64,
+    /// The editor's title, or the latest headline in this language.
+    pub title: String,
+    /// Whether an editor set the title.
+    pub titled_by_editor: bool,
+    /// Topic slugs of its articles, most frequent first.
+    pub topics: Vec<String>,
+    /// First week with a commentary.
+    pub first: Period,
+    /// Last week with a commentary.
+    pub last: Period,
+    /// Status of the latest commentary.
+    pub latest_status: Status,
+    /// Number of articles in this language.
+    pub articles: u64,
+}
+
+/// A storyline with its articles (oldest first), for its page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StorylineDetail {
+    /// The summary.
+    pub summary: StorylineSummary,
+    /// Its articles in this language, oldest first.
+    pub articles: Vec<ArticleSummary>,
+}
+
+fn day_number(t: PrimitiveDateTime) -> i64 {
+    i64::from(t.date().to_julian_day())
+}
+
+/// Plans storyline assignments for every article of `docs` (in publication order) that has
+/// none yet. Articles already assigned (by an editor or an earlier run) are fed to the
+/// threader as they are, so its decisions build on them and never change them. Each language
+/// is threaded on its own; a translation joins the storyline of its original.
+pub fn plan(docs: &[ThreadDoc], config: &ThreadingConfig) -> Vec<NewAssignment> {
+    struct Lane {
+        threader: Threader,
+        by_target: HashMap<StorylineTarget, usize>,
+        targets: Vec<StorylineTarget>,
+    }
+    impl Lane {
+        fn index_of(&mut self, target: StorylineTarget) -> usize {
+            if let Some(&i) = self.by_target.get(&target) {
+                return self.threader.resolve(i);
+            }
+            let i = self.threader.open_storyline();
+            self.by_target.insert(target, i);
+            self.targets.push(target);
+            i
+        }
+    }
+    let mut lanes: HashMap<Language, Lane> = HashMap::new();
+    let mut group_target: HashMap<&str, StorylineTarget> = HashMap::new();
+    let mut created = 0usize;
+    let mut out = Vec::new();
+    for d in docs {
+        let lane = lanes.entry(d.lang).or_insert_with(|| Lane {
+            threader: Threader::new(config.clone()),
+            by_target: HashMap::new(),
+            targets: Vec::new(),
+        });
+        let day = Some(day_number(d.published_at));
+        let known = d.storyline.map(StorylineTarget::Existing).or_else(|| {
+            d.group
+                .as_deref()
+                .and_then(|g| group_target.get(g).copied())
+        });
+        let target = match known {
+            Some(target) => {
+                let i = lane.index_of(target);
+                lane.threader.add_fixed(i, &d.title, &d.text, day);
+                if d.storyline.is_none() {
+                    out.push(NewAssignment {
+                        article_id: d.article_id,
+                        target,
+                        confidence: 1.0,
+                    });
+                }
+                target
+            }
+            None => {
+                let a = lane.threader.add(&d.title, &d.text, day);
+                let i = lane.threader.resolve(a.storyline);
+                // The storyline joined is known under the first target registered for it
+                // (in registration order, so the result is deterministic).
+                let known = (!a.opened)
+                    .then(|| {
+                        lane.targets.iter().copied().find(|t| {
+                            lane.by_target
+                                .get(t)
+                                .is_some_and(|&j| lane.threader.resolve(j) == i)
+                        })
+                    })
+                    .flatten();
+                let target = known.unwrap_or_else(|| {
+                    let t = StorylineTarget::New(created);
+                    created += 1;
+                    lane.by_target.insert(t, i);
+                    lane.targets.push(t);
+                    t
+                });
+                out.push(NewAssignment {
+                    article_id: d.article_id,
+                    target,
+                    confidence: a.confidence,
+                });
+                target
+            }
+        };
+        if let Some(g) = d.group.as_deref() {
+            group_target.entry(g).or_insert(target);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    fn doc(
+        id: i64,
+        lang: Language,
+        group: Option<&str>,
+        text: &str,
+        day: u8,
+        storyline: Option<i64>,
+    ) -> ThreadDoc {
+        ThreadDoc {
+            article_id: id,
+            lang,
+            group: group.map(str::to_string),
+            title: String::new(),
+            text: text.into(),
+            published_at: datetime!(2026-10-01 10:00).replace_day(day).expect("day"),
+            storyline,
+        }
+    }
+
+    #[test]
+    fn plans_new_articles_and_keeps_existing_and_translations_together() {
+        let docs = vec![
+            doc(
+                1,
+                Language::En,
+                Some("g1"),
+                "army drills near the northern border tanks",
+                1,
+                Some(70),
+            ),
+            doc(
+                2,
+                Language::Ru,
+                Some("g1"),
+                "учения армии у северной границы",
+                1,
+                None,
+            ),
+            doc(
+                3,
+                Language::En,
+                None,
+                "parliament passes the budget in first reading",
+                2,
+                None,
+            ),
+            doc(
+                4,
+                Language::En,
+                None,
+                "northern border drills continue with tanks",
+                3,
+                None,
+            ),
+            doc(
+                5,
+                Language::En,
+                None,
+                "budget reading vote in parliament deficit",
+                4,
+                None,
+            ),
+        ];
+        let plan = plan(&docs, &ThreadingConfig::default());
+        let target = |id: i64| plan.iter().find(|a| a.article_id == id).map(|a| a.target);
+        assert_eq!(target(1), None, "already assigned: untouched");
+        assert_eq!(
+            target(2),
+            Some(StorylineTarget::Existing(70)),
+            "translation follows its original"
+        );
+        assert_eq!(target(3), Some(StorylineTarget::New(0)));
+        assert_eq!(
+            target(4),
+            Some(StorylineTarget::Existing(70)),
+            "joins the existing story"
+        );
+        assert_eq!(target(5), Some(StorylineTarget::New(0)));
+        assert!(plan.iter().all(|a| (0.0..=1.0).contains(&a.confidence)));
+        // Deterministic.
+        assert_eq!(plan, super::plan(&docs, &ThreadingConfig::default()));
+    }
+}

@@ -1,0 +1,336 @@
+//! Storyline queries and editor operations of the SQLite backend.
+
+use crate::rows::{self, SUMMARY_COLUMNS};
+use rusqlite::{params, Connection, OptionalExtension};
+use trendwatch_core::article::ArticleSummary;
+use trendwatch_core::storyline::{
+    NewAssignment, StorylineDetail, StorylineSummary, StorylineTarget, ThreadDoc,
+};
+use trendwatch_core::{Language, Period};
+use trendwatch_store::EditError;
+
+pub fn threading_corpus(conn: &Connection) -> rusqlite::Result<Vec<ThreadDoc>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT a.id, a.lang, a.translation_group, a.title, a.body_text, a.published_at, x.storyline_id \
+         FROM articles a LEFT JOIN article_storylines x ON x.article_id = a.id \
+         ORDER BY a.published_at, a.id",
+    )?;
+    let docs = stmt
+        .query_map([], |r| {
+            Ok(ThreadDoc {
+                article_id: r.get(0)?,
+                lang: rows::lang(r, 1)?,
+                group: r.get(2)?,
+                title: r.get(3)?,
+                text: r.get(4)?,
+                published_at: rows::datetime(r, 5)?,
+                storyline: r.get(6)?,
+            })
+        })?
+        .collect();
+    docs
+}
+
+pub fn assign(conn: &mut Connection, assignments: &[NewAssignment]) -> rusqlite::Result<()> {
+    let tx = conn.transaction()?;
+    {
+        let mut created: Vec<i64> = Vec::new();
+        let mut insert = tx.prepare_cached(
+            "INSERT INTO article_storylines (article_id, storyline_id, confidence, manual) \
+             VALUES (?1, ?2, ?3, 0) \
+             ON CONFLICT (article_id) DO UPDATE SET storyline_id = excluded.storyline_id, \
+             confidence = excluded.confidence WHERE manual = 0",
+        )?;
+        for a in assignments {
+            let id = match a.target {
+                StorylineTarget::Existing(id) => id,
+                StorylineTarget::New(k) => {
+                    while created.len() <= k {
+                        tx.execute("INSERT INTO storylines (title) VALUES (NULL)", [])?;
+                        created.push(tx.last_insert_rowid());
+                    }
+                    created[k]
+                }
+            };
+            insert.execute(params![a.article_id, id, a.confidence])?;
+        }
+    }
+    tx.execute(
+        "UPDATE meta SET value = value + 1 WHERE name = 'generation'",
+        [],
+    )?;
+    tx.commit()
+}
+
+pub fn storyline_of(conn: &Connection, article_id: i64) -> rusqlite::Result<Option<i64>> {
+    conn.prepare_cached("SELECT storyline_id FROM article_storylines WHERE article_id = ?1")?
+        .query_row([article_id], |r| r.get(0))
+        .optional()
+}
+
+/// The summary of storyline `id` in `lang`, or `None` if it has no article in that language.
+pub fn summary(
+    conn: &Connection,
+    id: i64,
+    lang: Language,
+) -> rusqlite::Result<Option<StorylineSummary>> {
+    let row: Option<(Option<String>, i64, i32, i32)> = conn
+        .prepare_cached(
+            "SELECT s.title, COUNT(a.id), MIN(a.period_key), MAX(a.period_key) FROM storylines s \
+             JOIN article_storylines x ON x.storyline_id = s.id \
+             JOIN articles a ON a.id = x.article_id AND a.lang = ?2 WHERE s.id = ?1 GROUP BY s.id",
+        )?
+        .query_row(params![id, lang.code()], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })
+        .optional()?;
+    let Some((title, count, first, last)) = row else {
+        return Ok(None);
+    };
+    let (latest_title, latest_status): (String, trendwatch_core::Status) = conn
+        .prepare_cached(
+            "SELECT a.title, a.status FROM article_storylines x JOIN articles a ON a.id = x.article_id \
+             WHERE x.storyline_id = ?1 AND a.lang = ?2 ORDER BY a.published_at DESC, a.id DESC LIMIT 1",
+        )?
+        .query_row(params![id, lang.code()], |r| Ok((r.get(0)?, rows::status(r, 1)?)))?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT a.topic FROM article_storylines x JOIN articles a ON a.id = x.article_id \
+         WHERE x.storyline_id = ?1 AND a.lang = ?2 GROUP BY a.topic ORDER BY COUNT(*) DESC, a.topic",
+    )?;
+    let topics = stmt
+        .query_map(params![id, lang.code()], |r| r.get(0))?
+        .collect::<rusqlite::Result<Vec<String>>>()?;
+    let bad = |e| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Integer, Box::new(e))
+    };
+    Ok(Some(StorylineSummary {
+        id,
+        titled_by_editor: title.is_some(),
+        title: title.unwrap_or(latest_title),
+        topics,
+        first: Period::from_key(first).map_err(bad)?,
+        last: Period::from_key(last).map_err(bad)?,
+        latest_status,
+        articles: count as u64,
+    }))
+}
+
+pub fn detail(
+    conn: &Connection,
+    id: i64,
+    lang: Language,
+) -> rusqlite::Result<Option<StorylineDetail>> {
+    let Some(summary) = summary(conn, id, lang)? else {
+        return Ok(None);
+    };
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {SUMMARY_COLUMNS} FROM article_storylines x JOIN articles a ON a.id = x.article_id \
+         WHERE x.storyline_id = ?1 AND a.lang = ?2 ORDER BY a.period_key, a.published_at, a.id"
+    ))?;
+    let articles = stmt
+        .query_map(params![id, lang.code()], rows::summary)?
+        .collect::<rusqlite::Result<Vec<ArticleSummary>>>()?;
+    Ok(Some(StorylineDetail { summary, articles }))
+}
+
+fn summaries_of(
+    conn: &Connection,
+    ids: Vec<i64>,
+    lang: Language,
+) -> rusqlite::Result<Vec<StorylineSummary>> {
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(s) = summary(conn, id, lang)? {
+            out.push(s);
+        }
+    }
+    Ok(out)
+}
+
+pub fn recent(
+    conn: &Connection,
+    lang: Language,
+    limit: u64,
+) -> rusqlite::Result<Vec<StorylineSummary>> {
+    let ids = conn
+        .prepare_cached(
+            "SELECT x.storyline_id FROM article_storylines x JOIN articles a ON a.id = x.article_id \
+             WHERE a.lang = ?1 GROUP BY x.storyline_id ORDER BY MAX(a.published_at) DESC, x.storyline_id DESC LIMIT ?2",
+        )?
+        .query_map(params![lang.code(), limit as i64], |r| r.get(0))?
+        .collect::<rusqlite::Result<Vec<i64>>>()?;
+    summaries_of(conn, ids, lang)
+}
+
+pub fn related(
+    conn: &Connection,
+    id: i64,
+    lang: Language,
+    limit: u64,
+) -> rusqlite::Result<Vec<StorylineSummary>> {
+    let ids = conn
+        .prepare_cached(
+            "SELECT x.storyline_id FROM article_storylines x JOIN articles a ON a.id = x.article_id \
+             WHERE a.lang = ?2 AND x.storyline_id <> ?1 AND a.topic IN ( \
+               SELECT b.topic FROM article_storylines y JOIN articles b ON b.id = y.article_id WHERE y.storyline_id = ?1) \
+             GROUP BY x.storyline_id ORDER BY MAX(a.published_at) DESC, x.storyline_id DESC LIMIT ?3",
+        )?
+        .query_map(params![id, lang.code(), limit as i64], |r| r.get(0))?
+        .collect::<rusqlite::Result<Vec<i64>>>()?;
+    summaries_of(conn, ids, lang)
+}
+
+fn exists(conn: &Connection, id: i64) -> Result<(), EditError> {
+    let found: Option<i64> = conn
+        .query_row("SELECT id FROM storylines WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
+        .optional()
+        .map_err(crate::store_err)?;
+    found
+        .map(|_| ())
+        .ok_or_else(|| EditError::NotFound(format!("storyline {id} does not exist")))
+}
+
+fn bump(conn: &Connection) -> Result<(), EditError> {
+    conn.execute(
+        "UPDATE meta SET value = value + 1 WHERE name = 'generation'",
+        [],
+    )
+    .map_err(crate::store_err)?;
+    Ok(())
+}
+
+pub fn rename(conn: &mut Connection, id: i64, title: Option<String>) -> Result<(), EditError> {
+    let tx = conn.transaction().map_err(crate::store_err)?;
+    exists(&tx, id)?;
+    let title = title
+        .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|t| !t.is_empty());
+    tx.execute(
+        "UPDATE storylines SET title = ?2 WHERE id = ?1",
+        params![id, title],
+    )
+    .map_err(crate::store_err)?;
+    bump(&tx)?;
+    tx.commit().map_err(crate::store_err)?;
+    Ok(())
+}
+
+pub fn merge(conn: &mut Connection, from: i64, into: i64) -> Result<(), EditError> {
+    if from == into {
+        return Err(EditError::Invalid(format!(
+            "cannot merge storyline {from} into itself"
+        )));
+    }
+    let tx = conn.transaction().map_err(crate::store_err)?;
+    exists(&tx, from)?;
+    exists(&tx, into)?;
+    tx.execute(
+        "UPDATE article_storylines SET storyline_id = ?2, manual = 1, confidence = 1 WHERE storyline_id = ?1",
+        params![from, into],
+    )
+    .map_err(crate::store_err)?;
+    tx.execute("DELETE FROM storylines WHERE id = ?1", [from])
+        .map_err(crate::store_err)?;
+    bump(&tx)?;
+    tx.commit().map_err(crate::store_err)?;
+    Ok(())
+}
+
+fn new_storyline(conn: &Connection) -> Result<i64, EditError> {
+    conn.execute("INSERT INTO storylines (title) VALUES (NULL)", [])
+        .map_err(crate::store_err)?;
+    Ok(conn.last_insert_rowid())
+}
+
+pub fn move_article(
+    conn: &mut Connection,
+    article_id: i64,
+    to: Option<i64>,
+) -> Result<i64, EditError> {
+    let tx = conn.transaction().map_err(crate::store_err)?;
+    let group: Option<Option<String>> = tx
+        .query_row(
+            "SELECT translation_group FROM articles WHERE id = ?1",
+            [article_id],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(crate::store_err)?;
+    let Some(group) = group else {
+        return Err(EditError::NotFound(format!(
+            "article {article_id} does not exist"
+        )));
+    };
+    let target = match to {
+        Some(id) => {
+            exists(&tx, id)?;
+            id
+        }
+        None => new_storyline(&tx)?,
+    };
+    tx.execute(
+        "INSERT INTO article_storylines (article_id, storyline_id, confidence, manual) \
+         SELECT id, ?2, 1, 1 FROM articles WHERE id = ?1 OR (?3 IS NOT NULL AND translation_group = ?3) \
+         ON CONFLICT (article_id) DO UPDATE SET storyline_id = excluded.storyline_id, confidence = 1, manual = 1",
+        params![article_id, target, group],
+    )
+    .map_err(crate::store_err)?;
+    // A storyline left without articles is removed.
+    tx.execute(
+        "DELETE FROM storylines WHERE id NOT IN (SELECT storyline_id FROM article_storylines)",
+        [],
+    )
+    .map_err(crate::store_err)?;
+    bump(&tx)?;
+    tx.commit().map_err(crate::store_err)?;
+    Ok(target)
+}
+
+pub fn split(conn: &mut Connection, id: i64, from_article: i64) -> Result<i64, EditError> {
+    let tx = conn.transaction().map_err(crate::store_err)?;
+    exists(&tx, id)?;
+    let at: Option<String> = tx
+        .query_row(
+            "SELECT a.published_at FROM articles a JOIN article_storylines x ON x.article_id = a.id \
+             WHERE a.id = ?1 AND x.storyline_id = ?2",
+            params![from_article, id],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(crate::store_err)?;
+    let Some(at) = at else {
+        return Err(EditError::NotFound(format!(
+            "article {from_article} is not in storyline {id}"
+        )));
+    };
+    let before: i64 = tx
+        .query_row(
+            "SELECT COUNT(*) FROM article_storylines x JOIN articles a ON a.id = x.article_id \
+             WHERE x.storyline_id = ?1 AND a.published_at < ?2",
+            params![id, at],
+            |r| r.get(0),
+        )
+        .map_err(crate::store_err)?;
+    if before == 0 {
+        return Err(EditError::Invalid(format!(
+            "article {from_article} is the first of storyline {id}: splitting there would leave it empty"
+        )));
+    }
+    let new = new_storyline(&tx)?;
+    tx.execute(
+        "UPDATE article_storylines SET storyline_id = ?3, manual = 1, confidence = 1 \
+         WHERE storyline_id = ?1 AND article_id IN (SELECT id FROM articles WHERE published_at >= ?2)",
+        params![id, at, new],
+    )
+    .map_err(crate::store_err)?;
+    tx.execute(
+        "UPDATE article_storylines SET manual = 1 WHERE storyline_id = ?1",
+        params![id],
+    )
+    .map_err(crate::store_err)?;
+    bump(&tx)?;
+    tx.commit().map_err(crate::store_err)?;
+    Ok(new)
+}
