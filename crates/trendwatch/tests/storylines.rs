@@ -1,0 +1,254 @@
+//! Storylines over the sample archive: every article in exactly one storyline, deterministic
+//! threading, the storyline page through a DOM, and editors' merges, splits, renames and moves
+//! that the threader never undoes.
+
+mod common;
+
+use common::*;
+use std::collections::HashMap;
+use std::process::Command;
+use trendwatch_core::Language;
+
+async fn sample_archive() -> TestArchive {
+    let archive = TestArchive::new();
+    let sample = trendwatch::sample::extract(archive.dir.path()).expect("extract sample");
+    assert!(archive.import(&[sample]).await.rejected.is_empty());
+    archive
+}
+
+/// article id → storyline id, for every article.
+async fn assignments(archive: &TestArchive) -> HashMap<i64, i64> {
+    let docs = archive.store.threading_corpus().await.expect("corpus");
+    let n = docs.len();
+    let map: HashMap<i64, i64> = docs
+        .into_iter()
+        .map(|d| {
+            (
+                d.article_id,
+                d.storyline.expect("every article is in a storyline"),
+            )
+        })
+        .collect();
+    assert_eq!(map.len(), n);
+    map
+}
+
+fn cli(archive: &TestArchive, args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_trendwatch"))
+        .arg("--data")
+        .arg(archive.dir.path())
+        .args(["storylines"])
+        .args(args)
+        .output()
+        .expect("run trendwatch storylines");
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
+async fn id_of(archive: &TestArchive, slug: &str) -> i64 {
+    archive
+        .store
+        .article(Language::En, slug)
+        .await
+        .expect("read")
+        .expect("article")
+        .id
+}
+
+#[tokio::test]
+async fn threading_is_deterministic_and_translations_share_storylines() {
+    let a = sample_archive().await;
+    let b = sample_archive().await;
+    let (ma, mb) = (assignments(&a).await, assignments(&b).await);
+    assert_eq!(ma, mb, "same input, same storylines");
+    // Every translation sits in its original's storyline.
+    let docs = a.store.threading_corpus().await.expect("corpus");
+    let mut by_group: HashMap<String, Vec<i64>> = HashMap::new();
+    for d in &docs {
+        if let Some(g) = &d.group {
+            by_group
+                .entry(g.clone())
+                .or_default()
+                .push(ma[&d.article_id]);
+        }
+    }
+    for (g, s) in by_group {
+        assert!(
+            s.windows(2).all(|w| w[0] == w[1]),
+            "group {g} split across storylines {s:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn storyline_page_shows_the_trend_week_by_week() {
+    let archive = sample_archive().await;
+    let drills = id_of(
+        &archive,
+        "iron-ridge-drills-begin-with-a-larger-contingent-than-announced",
+    )
+    .await;
+    let storyline = archive
+        .store
+        .storyline_of(drills)
+        .await
+        .expect("read")
+        .expect("assigned");
+    let app = archive.serve().await;
+    let doc = app.page(&format!("/en/storylines/{storyline}")).await;
+    assert_accessible_skeleton(&doc);
+    let weeks = texts(&doc, ".timeline .period a");
+    assert!(weeks.len() >= 2, "{weeks:?}");
+    assert!(texts(&doc, ".timeline .card-title a")
+        .contains(&"Iron Ridge drills begin with a larger contingent than announced".to_string()));
+    // Week by week, oldest first; every entry has a marker in words.
+    assert_eq!(texts(&doc, ".timeline .marker-label").len(), weeks.len());
+    let meta = texts(&doc, ".article-meta dd");
+    assert_eq!(meta[1], weeks[0], "first week");
+    assert_eq!(meta[2], *weeks.last().expect("weeks"), "last week");
+    assert_eq!(text(&doc, "#timeline-heading"), "Week by week");
+    assert_eq!(text(&doc, "#recent-heading"), "Recent trends");
+    // The drills story has Russian articles, so the page has a Russian version.
+    let ru = attrs(&doc, "link[rel=alternate][hreflang=ru]", "href");
+    assert_eq!(ru, vec![format!("/ru/storylines/{storyline}")]);
+    assert_eq!(
+        app.get("/en/storylines/99999").await.status,
+        reqwest::StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get("/en/storylines/abc").await.status,
+        reqwest::StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn editors_merge_split_rename_and_move_and_the_threader_keeps_their_decisions() {
+    let archive = sample_archive().await;
+    let total = assignments(&archive).await.len();
+    let drills = id_of(
+        &archive,
+        "iron-ridge-drills-begin-with-a-larger-contingent-than-announced",
+    )
+    .await;
+    let budget = id_of(
+        &archive,
+        "assembly-passes-the-budget-in-first-reading-without-surprises",
+    )
+    .await;
+    let (sa, sb) = {
+        let m = assignments(&archive).await;
+        (m[&drills], m[&budget])
+    };
+    assert_ne!(sa, sb);
+
+    // Merge: every article stays in exactly one storyline, and sb is gone.
+    cli(&archive, &["merge", &sb.to_string(), &sa.to_string()]);
+    let m = assignments(&archive).await;
+    assert_eq!(m.len(), total);
+    assert_eq!(m[&budget], sa);
+    assert!(!m.values().any(|&s| s == sb));
+
+    // Rename.
+    cli(
+        &archive,
+        &["rename", &sa.to_string(), "Iron Ridge and the budget"],
+    );
+    let detail = archive
+        .store
+        .storyline(sa, Language::En)
+        .await
+        .expect("read")
+        .expect("exists");
+    assert_eq!(detail.summary.title, "Iron Ridge and the budget");
+    assert!(detail.summary.titled_by_editor);
+
+    // Move one article out to a new storyline; its Russian translation follows.
+    let out = cli(
+        &archive,
+        &[
+            "move",
+            "en/iron-ridge-drills-begin-with-a-larger-contingent-than-announced",
+        ],
+    );
+    let moved_to: i64 = out
+        .trim()
+        .rsplit(' ')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .expect("new id printed");
+    let m = assignments(&archive).await;
+    assert_eq!(m[&drills], moved_to);
+    let ru = archive
+        .store
+        .article(
+            Language::Ru,
+            "ucheniya-zheleznyy-khrebet-nachalis-s-bolshim-kontingentom-chem-obyavlyalos",
+        )
+        .await
+        .expect("read")
+        .expect("translation");
+    assert_eq!(m[&ru.id], moved_to);
+
+    // Split: from the budget article on, a new storyline.
+    let before = archive
+        .store
+        .storyline(sa, Language::En)
+        .await
+        .expect("read")
+        .expect("exists")
+        .articles
+        .len();
+    let out = cli(
+        &archive,
+        &[
+            "split",
+            &sa.to_string(),
+            "--from",
+            "en/assembly-passes-the-budget-in-first-reading-without-surprises",
+        ],
+    );
+    assert!(out.contains("split"));
+    let m = assignments(&archive).await;
+    assert_eq!(m.len(), total);
+    let after = archive
+        .store
+        .storyline(sa, Language::En)
+        .await
+        .expect("read")
+        .expect("exists")
+        .articles
+        .len();
+    let new_story = m[&budget];
+    assert_ne!(new_story, sa);
+    let split_off = archive
+        .store
+        .storyline(new_story, Language::En)
+        .await
+        .expect("read")
+        .expect("exists")
+        .articles
+        .len();
+    assert_eq!(after + split_off, before);
+
+    // Re-importing and re-threading changes none of these decisions.
+    let snapshot = assignments(&archive).await;
+    let sample = trendwatch::sample::extract(archive.dir.path()).expect("extract");
+    archive.import(&[sample]).await;
+    cli(&archive, &["thread"]);
+    assert_eq!(assignments(&archive).await, snapshot);
+
+    // Mistakes get clear messages and change nothing.
+    let bad = Command::new(env!("CARGO_BIN_EXE_trendwatch"))
+        .arg("--data")
+        .arg(archive.dir.path())
+        .args(["storylines", "merge", "424242", &sa.to_string()])
+        .output()
+        .expect("run");
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("storyline 424242 does not exist"));
+    assert_eq!(assignments(&archive).await, snapshot);
+}
