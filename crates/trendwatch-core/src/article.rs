@@ -96,22 +96,24 @@ pub struct ArticleDraft {
     pub translation_group: Option<String>,
     /// Titles of articles the source lists as similar (the seed's "Similar articles").
     pub similar_titles: Vec<String>,
+    /// Forecasts the commentary makes.
+    pub forecasts: Vec<crate::forecast::ForecastDraft>,
 }
 
 /// A field of a draft that failed its check, with what was expected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("field `{field}`: {message}")]
 pub struct DraftError {
-    /// Name of the offending field, as in the JSON-lines schema.
-    pub field: &'static str,
+    /// Name of the offending field, as in the JSON-lines schema (`forecasts[1].probability`).
+    pub field: String,
     /// What was wrong and what was expected.
     pub message: String,
 }
 
 impl DraftError {
-    fn new(field: &'static str, message: impl Into<String>) -> DraftError {
+    fn new(field: impl Into<String>, message: impl Into<String>) -> DraftError {
         DraftError {
-            field,
+            field: field.into(),
             message: message.into(),
         }
     }
@@ -162,6 +164,8 @@ pub struct NewArticle {
     pub translation_group: Option<String>,
     /// Titles listed by the source as similar.
     pub similar_titles: Vec<String>,
+    /// Forecasts (ids are 0 until stored).
+    pub forecasts: Vec<crate::forecast::Forecast>,
 }
 
 /// Longest lead kept, in characters.
@@ -302,7 +306,17 @@ impl ArticleDraft {
             }
             out
         };
+        let forecasts = self
+            .forecasts
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                f.prepare()
+                    .map_err(|(field, msg)| DraftError::new(format!("forecasts[{i}].{field}"), msg))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(NewArticle {
+            forecasts,
             key,
             lang,
             kind,
@@ -419,21 +433,33 @@ mod tests {
         d.published_at = None;
         assert_eq!(
             d.prepare(&Topics::default()).map_err(|e| e.field),
-            Err("date")
+            Err("date".to_string())
         );
 
         let mut d = draft();
         d.status = Some("sideways".into());
         assert_eq!(
             d.prepare(&Topics::default()).map_err(|e| e.field),
-            Err("status")
+            Err("status".to_string())
         );
 
         let mut d = draft();
         d.body_html = "<script>x</script>".into();
         assert_eq!(
             d.prepare(&Topics::default()).map_err(|e| e.field),
-            Err("body")
+            Err("body".to_string())
+        );
+
+        let mut d = draft();
+        d.forecasts = vec![crate::forecast::ForecastDraft {
+            statement: "Drills end on time".into(),
+            probability: "140%".into(),
+            resolve_by: "2026-11-30".into(),
+            outcome: None,
+        }];
+        assert_eq!(
+            d.prepare(&Topics::default()).map_err(|e| e.field),
+            Err("forecasts[0].probability".to_string())
         );
     }
 }

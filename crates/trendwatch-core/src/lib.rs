@@ -8,6 +8,7 @@
 pub mod article;
 pub mod clustering_metrics;
 pub mod dynamics;
+pub mod forecast;
 pub mod language;
 pub mod parallel;
 pub mod period;

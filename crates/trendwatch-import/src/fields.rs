@@ -117,6 +117,23 @@ pub fn draft_from_map(
     d.similar_titles = pick(map, &["similar", "similar_titles"])
         .map(list)
         .unwrap_or_default();
+    if let Some(v) = map.get("forecasts") {
+        let items = v.as_array().ok_or_else(|| {
+            "field `forecasts`: expected a list of {statement, probability, resolve_by}".to_string()
+        })?;
+        for (i, f) in items.iter().enumerate() {
+            let obj = f.as_object().ok_or_else(|| {
+                format!("field `forecasts[{i}]`: expected {{statement, probability, resolve_by}}")
+            })?;
+            let get = |k: &str| obj.get(k).and_then(text).unwrap_or_default();
+            d.forecasts.push(trendwatch_core::forecast::ForecastDraft {
+                statement: get("statement"),
+                probability: get("probability"),
+                resolve_by: get("resolve_by"),
+                outcome: obj.get("outcome").and_then(text),
+            });
+        }
+    }
     d.body_html = match body_html {
         Some(b) => b,
         None => {

@@ -6,6 +6,7 @@
 //! waits on disk. rusqlite is used rather than sqlx because its per-statement cost is several
 //! times lower, which an archive import of thousands of articles per second needs.
 
+mod forecasts;
 mod migrations;
 mod rows;
 mod storylines;
@@ -16,6 +17,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use trendwatch_core::article::{Article, ArticleSummary, NewArticle};
+use trendwatch_core::forecast::{ForecastEntry, Outcome};
 use trendwatch_core::similarity::{Scored, SimilarityDoc};
 use trendwatch_core::storyline::{NewAssignment, StorylineDetail, StorylineSummary, ThreadDoc};
 use trendwatch_core::{Language, Period};
@@ -315,6 +317,7 @@ fn write_one(tx: &Connection, a: &NewArticle) -> Result<WriteOutcome, WriteError
         .and_then(|mut s| s.execute(params![id, i as i64, title]))
         .map_err(backend)?;
     }
+    forecasts::write(tx, id, &a.forecasts).map_err(backend)?;
     Ok(outcome)
 }
 
@@ -397,6 +400,7 @@ impl Store for SqliteStore {
                             authors: Vec::new(),
                             tags: Vec::new(),
                             similar_titles: Vec::new(),
+                            forecasts: Vec::new(),
                         },
                     })
                 })
@@ -416,6 +420,7 @@ impl Store for SqliteStore {
             article.content.similar_titles = list(
                 "SELECT title FROM article_listed_similar WHERE article_id = ?1 ORDER BY position",
             )?;
+            article.content.forecasts = forecasts::of_article(conn, article.id)?;
             Ok(Some(article))
         })
         .await
@@ -710,6 +715,26 @@ impl Store for SqliteStore {
 
     async fn split_storyline(&self, id: i64, from_article: i64) -> Result<i64, EditError> {
         self.edit(move |conn| storylines::split(conn, id, from_article))
+            .await
+    }
+
+    async fn forecasts(
+        &self,
+        lang: Language,
+        topic: Option<&str>,
+        author: Option<&str>,
+    ) -> Result<Vec<ForecastEntry>, StoreError> {
+        let (topic, author) = (topic.map(str::to_string), author.map(str::to_string));
+        self.read(move |conn| forecasts::list(conn, lang, topic.as_deref(), author.as_deref()))
+            .await
+    }
+
+    async fn overdue_forecasts(&self, today: time::Date) -> Result<Vec<ForecastEntry>, StoreError> {
+        self.read(move |conn| forecasts::overdue(conn, today)).await
+    }
+
+    async fn resolve_forecast(&self, id: i64, outcome: Outcome) -> Result<(), EditError> {
+        self.edit(move |conn| forecasts::resolve(conn, id, outcome))
             .await
     }
 

@@ -15,6 +15,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0002_storylines",
         include_str!("../migrations/0002_storylines.sql"),
     ),
+    (
+        "0003_forecasts",
+        include_str!("../migrations/0003_forecasts.sql"),
+    ),
 ];
 
 /// Applies every migration newer than the database's version. Refuses to open a database

@@ -4,6 +4,7 @@
 
 use async_trait::async_trait;
 use trendwatch_core::article::{Article, ArticleSummary, NewArticle};
+use trendwatch_core::forecast::{ForecastEntry, Outcome};
 use trendwatch_core::similarity::{Scored, SimilarityDoc};
 use trendwatch_core::storyline::{NewAssignment, StorylineDetail, StorylineSummary, ThreadDoc};
 use trendwatch_core::{Language, Period};
@@ -223,6 +224,21 @@ pub trait Store: Send + Sync + 'static {
     /// Splits storyline `id`: the articles published at or after `from_article` move to a new
     /// storyline, whose id is returned.
     async fn split_storyline(&self, id: i64, from_article: i64) -> Result<i64, EditError>;
+
+    /// Forecasts of commentaries in `lang`, optionally only those of one topic or author,
+    /// oldest resolve-by date first.
+    async fn forecasts(
+        &self,
+        lang: Language,
+        topic: Option<&str>,
+        author: Option<&str>,
+    ) -> Result<Vec<ForecastEntry>, StoreError>;
+
+    /// Unresolved forecasts whose resolve-by date is before `today`, in every language.
+    async fn overdue_forecasts(&self, today: time::Date) -> Result<Vec<ForecastEntry>, StoreError>;
+
+    /// Records how a forecast turned out (an editor's decision, kept across re-imports).
+    async fn resolve_forecast(&self, id: i64, outcome: Outcome) -> Result<(), EditError>;
 
     /// A number that changes whenever content changes, so caches of every process (and later
     /// every web node) know when to drop their pages.

@@ -136,7 +136,10 @@ fn respond(page: &CachedPage, req_headers: &HeaderMap) -> Response {
 /// Middleware: answers GET and HEAD from the cache, fills it on a miss with successful
 /// responses, and adds ETag and Cache-Control. Errors and redirects pass through uncached.
 pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    if req.method() != Method::GET && req.method() != Method::HEAD {
+    // Only public pages are cached: the API answers per caller and is never stored.
+    if (req.method() != Method::GET && req.method() != Method::HEAD)
+        || req.uri().path().starts_with("/api/")
+    {
         return next.run(req).await;
     }
     let key = req

@@ -78,6 +78,45 @@ pub fn balance_chart(id: &str, title: &str, desc: &str, points: &[WeekPoint]) ->
     svg
 }
 
+/// A calibration chart: predicted probability (x) against observed frequency (y), one dot per
+/// bin with its size by count, and the diagonal of perfect calibration.
+pub fn calibration_chart(
+    id: &str,
+    title: &str,
+    desc: &str,
+    bins: &[trendwatch_core::forecast::CalibrationBin],
+) -> String {
+    const S: f64 = 220.0;
+    const P: f64 = 30.0;
+    let at = |v: f64| P + v * (S - 2.0 * P);
+    let mut svg = String::with_capacity(1024);
+    let _ = write!(
+        svg,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" class="chart calibration" viewBox="0 0 {S} {S}" width="{S}" role="img" aria-labelledby="{id}-title {id}-desc"><title id="{id}-title">{}</title><desc id="{id}-desc">{}</desc>"#,
+        escape_html(title),
+        escape_html(desc)
+    );
+    let (lo, hi) = (at(0.0), at(1.0));
+    let _ = write!(
+        svg,
+        r#"<rect class="frame" x="{lo}" y="{lo}" width="{w}" height="{w}" fill="none"/><line class="axis" x1="{lo}" y1="{hi}" x2="{hi}" y2="{lo}"/><text class="axis-label" x="{lo}" y="{t}">0</text><text class="axis-label" x="{x1}" y="{t}">1</text>"#,
+        w = hi - lo,
+        t = S - 8.0,
+        x1 = hi - 6.0
+    );
+    for b in bins {
+        let r = 3.0 + (b.count as f64).sqrt() * 2.0;
+        let _ = write!(
+            svg,
+            r#"<circle class="bin" cx="{:.1}" cy="{:.1}" r="{r:.1}"/>"#,
+            at(b.mean_predicted),
+            S - at(b.observed)
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,7 +13,7 @@ pub mod i18n;
 pub mod views;
 
 use axum::http::HeaderValue;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use std::sync::Arc;
 use trendwatch_store::Store;
@@ -31,6 +31,8 @@ pub struct AppState {
     pub cache: Arc<cache::PageCache>,
     /// The `Cache-Control` value of pages.
     pub cache_control: HeaderValue,
+    /// The editors' API token (none: API disabled).
+    pub api_token: handlers::api::ApiToken,
 }
 
 impl AppState {
@@ -46,7 +48,14 @@ impl AppState {
             site: Arc::new(site),
             cache: Arc::new(cache::PageCache::default()),
             cache_control,
+            api_token: handlers::api::ApiToken::default(),
         }
+    }
+
+    /// Enables the editors' API with `token`.
+    pub fn with_api_token(mut self, token: Option<String>) -> AppState {
+        self.api_token = handlers::api::ApiToken::new(token);
+        self
     }
 }
 
@@ -67,8 +76,27 @@ pub fn router(state: AppState) -> Router {
         .route("/{lang}/dynamics.csv", get(dynamics::csv))
         .route("/{lang}/dynamics.json", get(dynamics::json))
         .route("/{lang}/storylines/{id}", get(storyline::page))
+        .route("/{lang}/track-record", get(track_record::overall))
+        .route(
+            "/{lang}/track-record/topics/{topic}",
+            get(track_record::topic),
+        )
+        .route(
+            "/{lang}/track-record/authors/{name}",
+            get(track_record::author),
+        )
         .route("/{lang}/weeks/", get(week::latest))
         .route("/{lang}/weeks/{period}", get(week::page))
+        .route("/api/v1/storylines", get(api::list))
+        .route("/api/v1/storylines/{id}/rename", post(api::rename))
+        .route("/api/v1/storylines/{id}/merge", post(api::merge))
+        .route("/api/v1/storylines/{id}/split", post(api::split))
+        .route(
+            "/api/v1/articles/{lang}/{slug}/storyline",
+            post(api::move_article),
+        )
+        .route("/api/v1/forecasts/overdue", get(api::overdue))
+        .route("/api/v1/forecasts/{id}/resolve", post(api::resolve))
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -273,3 +273,50 @@ pub fn mirror_alternates(lang: Language, path_after_lang: &str) -> Vec<Alternate
         })
         .collect()
 }
+
+/// A forecast as pages show it.
+#[derive(Debug, Clone)]
+pub struct ForecastView {
+    pub id: i64,
+    pub statement: String,
+    pub probability: String,
+    pub resolve_by: String,
+    pub outcome_code: &'static str,
+    pub outcome_label: &'static str,
+    pub article_url: String,
+    pub article_title: String,
+}
+
+impl ForecastView {
+    pub fn new(
+        f: &trendwatch_core::forecast::Forecast,
+        lang: Language,
+        article_url: String,
+        article_title: String,
+    ) -> ForecastView {
+        use trendwatch_core::forecast::Outcome;
+        let t = crate::i18n::strings(lang);
+        let (outcome_code, outcome_label) = match f.outcome {
+            Some(Outcome::Happened) => ("happened", t.outcome_happened),
+            Some(Outcome::DidNotHappen) => ("did_not_happen", t.outcome_did_not_happen),
+            Some(Outcome::Void) => ("void", t.outcome_void),
+            None => ("open", t.outcome_open),
+        };
+        let d = f.resolve_by;
+        ForecastView {
+            id: f.id,
+            statement: f.statement.clone(),
+            probability: format!("{:.0}%", f.probability * 100.0),
+            resolve_by: match lang {
+                Language::En => format!("{} {}, {}", month_en(d.month()), d.day(), d.year()),
+                Language::Ru => {
+                    format!("{} {} {}", d.day(), month_ru_genitive(d.month()), d.year())
+                }
+            },
+            outcome_code,
+            outcome_label,
+            article_url,
+            article_title,
+        }
+    }
+}

@@ -62,7 +62,10 @@ pub async fn start(
     config: &Config,
 ) -> anyhow::Result<RunningApp> {
     let addr = listener.local_addr()?;
-    let state = AppState::new(store, config.file.site.clone());
+    let token = std::env::var("TRENDWATCH_API_TOKEN")
+        .ok()
+        .or_else(|| config.file.api.token.clone());
+    let state = AppState::new(store, config.file.site.clone()).with_api_token(token);
     state
         .cache
         .observe_generation(state.store.generation().await?);

@@ -71,6 +71,12 @@ pub enum Command {
         #[command(subcommand)]
         action: StorylineCommand,
     },
+    /// List forecasts, find overdue ones and resolve them.
+    Forecasts {
+        /// What to do.
+        #[command(subcommand)]
+        action: ForecastCommand,
+    },
     /// Measure text analysis on a labelled corpus.
     Eval {
         /// What to measure.
@@ -139,4 +145,28 @@ pub enum StorylineCommand {
     },
     /// Thread every article that has no storyline yet.
     Thread,
+}
+
+/// Editor operations on forecasts.
+#[derive(Debug, Subcommand)]
+pub enum ForecastCommand {
+    /// Every forecast of one language with its id and outcome.
+    List {
+        /// Language.
+        #[arg(long, default_value = "en")]
+        lang: String,
+    },
+    /// Unresolved forecasts whose date has passed, in every language.
+    Overdue {
+        /// The day to compare with (default: today, UTC), as YYYY-MM-DD.
+        #[arg(long)]
+        today: Option<String>,
+    },
+    /// Record how a forecast turned out.
+    Resolve {
+        /// Forecast id (see `forecasts list`).
+        id: i64,
+        /// happened, did_not_happen or void.
+        outcome: String,
+    },
 }

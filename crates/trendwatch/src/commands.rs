@@ -1,6 +1,6 @@
 //! What each subcommand does, on top of the library functions.
 
-use crate::cli::{Cli, Command, EvalCommand, StorylineCommand};
+use crate::cli::{Cli, Command, EvalCommand, ForecastCommand, StorylineCommand};
 use crate::config::Config;
 use crate::{app, eval, generate, import, sample};
 use std::io::IsTerminal;
@@ -53,6 +53,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 let config = Config::load(&cli.data)?;
                 let store = app::open_store(&config)?;
                 storylines(&store, &config, action).await
+            }
+            Command::Forecasts { action } => {
+                let config = Config::load(&cli.data)?;
+                let store = app::open_store(&config)?;
+                forecasts(&store, action).await
             }
             Command::RebuildSimilar => {
                 let config = Config::load(&cli.data)?;
@@ -160,6 +165,55 @@ async fn storylines(
         StorylineCommand::Thread => {
             let n = import::thread_storylines(store, config).await?;
             println!("{n} articles threaded");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_forecast(e: &trendwatch_core::forecast::ForecastEntry) {
+    println!(
+        "{:>6}  {}  {:>4.0}%  {:<14}  {}/{}  {}",
+        e.forecast.id,
+        e.forecast.resolve_by,
+        e.forecast.probability * 100.0,
+        e.forecast.outcome.map(|o| o.code()).unwrap_or("open"),
+        e.article.lang,
+        e.article.slug,
+        e.forecast.statement
+    );
+}
+
+async fn forecasts(
+    store: &std::sync::Arc<dyn trendwatch_store::Store>,
+    action: ForecastCommand,
+) -> anyhow::Result<ExitCode> {
+    match action {
+        ForecastCommand::List { lang } => {
+            for e in store.forecasts(lang.parse()?, None, None).await? {
+                print_forecast(&e);
+            }
+        }
+        ForecastCommand::Overdue { today } => {
+            let today = match today {
+                Some(d) => time::Date::parse(
+                    &d,
+                    time::macros::format_description!("[year]-[month]-[day]"),
+                )
+                .map_err(|_| {
+                    anyhow::anyhow!("--today {d:?}: expected a date such as 2026-11-27")
+                })?,
+                None => time::OffsetDateTime::now_utc().date(),
+            };
+            let overdue = store.overdue_forecasts(today).await?;
+            for e in &overdue {
+                print_forecast(e);
+            }
+            println!("{} overdue forecasts", overdue.len());
+        }
+        ForecastCommand::Resolve { id, outcome } => {
+            let outcome: trendwatch_core::forecast::Outcome = outcome.parse()?;
+            store.resolve_forecast(id, outcome).await?;
+            println!("forecast {id} resolved: {}", outcome.code());
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -54,6 +54,26 @@ pub struct FileConfig {
     pub similar: SimilarConfig,
     /// Storyline threading (`[storylines]`).
     pub storylines: trendwatch_core::threading::ThreadingConfig,
+    /// The editors' JSON API (`[api]`).
+    pub api: ApiConfig,
+}
+
+/// The editors' JSON API (`[api]`).
+#[derive(Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ApiConfig {
+    /// Bearer token that editors' tools send; the API is off without one. The environment
+    /// variable `TRENDWATCH_API_TOKEN` overrides it (keeps the secret out of the file).
+    pub token: Option<String>,
+}
+
+impl std::fmt::Debug for ApiConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print the secret.
+        f.debug_struct("ApiConfig")
+            .field("token", &self.token.as_ref().map(|_| "<set>"))
+            .finish()
+    }
 }
 
 /// Everything a running Trendwatch needs to know.

@@ -36,6 +36,7 @@ struct ArticlePage {
     translations: Vec<Alternate>,
     similar: Vec<Card>,
     storyline: Option<StorylineCard>,
+    forecasts: Vec<crate::views::ForecastView>,
     recent: Vec<StorylineCard>,
 }
 
@@ -113,6 +114,18 @@ pub async fn page(
         translations,
         similar: similar.iter().map(|s| Card::new(s, &state.site)).collect(),
         storyline,
+        forecasts: a
+            .forecasts
+            .iter()
+            .map(|f| {
+                crate::views::ForecastView::new(
+                    f,
+                    lang,
+                    article_url(lang, &a.slug),
+                    a.title.clone(),
+                )
+            })
+            .collect(),
         recent: recent
             .iter()
             .map(|s| StorylineCard::new(s, lang, &state.site))

@@ -1,12 +1,14 @@
 //! One module per page; each renders the template of the same name in `templates/`.
 
 pub mod about;
+pub mod api;
 pub mod article;
 pub mod assets;
 pub mod dynamics;
 pub mod home;
 pub mod storyline;
 pub mod topic;
+pub mod track_record;
 pub mod week;
 
 use crate::error::WebError;
