@@ -31,17 +31,25 @@ pub struct ThreadingConfig {
     /// Larger storylines attract more: the joining threshold is divided by
     /// `1 + size_bonus · ln(members)`, as a story with many articles is more likely to go on.
     pub size_bonus: f64,
+    /// Every this many documents, storylines of at most two articles that nothing joined
+    /// for as long are merged into their most similar storyline when the centroids' cosine
+    /// reaches `consolidate_threshold` (0 turns consolidation off).
+    pub consolidate_every: usize,
+    /// See `consolidate_every`.
+    pub consolidate_threshold: f64,
 }
 
 impl Default for ThreadingConfig {
     fn default() -> Self {
         ThreadingConfig {
-            threshold: 0.25,
+            threshold: 0.28,
             title_weight: 2.0,
             window_days: 120,
             stem_chars: 7,
             merge_threshold: 0.3,
             size_bonus: 0.6,
+            consolidate_every: 1000,
+            consolidate_threshold: 0.1,
         }
     }
 }
@@ -60,6 +68,7 @@ pub struct Assignment {
 #[derive(Debug, Default)]
 struct Storyline {
     members: u32,
+    last_doc: u32,
     centroid: HashMap<u32, f64>,
     norm_sq: f64,
     last_day: Option<i64>,
@@ -201,6 +210,7 @@ impl Threader {
     fn insert(&mut self, s: usize, terms: &[(u32, f64)], doc: &[(u32, f64)], day: Option<i64>) {
         let story = &mut self.storylines[s];
         story.members += 1;
+        story.last_doc = self.docs;
         for &(t, w) in doc {
             let e = story.centroid.entry(t).or_insert(0.0);
             if *e == 0.0 {
@@ -293,7 +303,51 @@ impl Threader {
             }
         }
         self.insert(s, &terms, &doc, day);
+        let every = self.config.consolidate_every;
+        if every > 0 && (self.docs as usize).is_multiple_of(every) {
+            self.consolidate();
+        }
         assignment
+    }
+
+    /// Merges small storylines that stopped growing into their most similar storyline.
+    pub fn consolidate(&mut self) {
+        let every = self.config.consolidate_every.max(1) as u32;
+        for s in 0..self.storylines.len() {
+            let story = &self.storylines[s];
+            if self.resolve(s) != s
+                || story.members == 0
+                || story.members > 2
+                || self.docs - story.last_doc < every
+            {
+                continue;
+            }
+            let mut cands: Vec<usize> = Vec::new();
+            for t in story.centroid.keys() {
+                for &o in &self.postings[*t as usize] {
+                    let o = self.resolve(o as usize);
+                    if o != s && !cands.contains(&o) {
+                        cands.push(o);
+                    }
+                }
+            }
+            cands.sort_unstable();
+            let best = cands
+                .into_iter()
+                .map(|o| (o, self.centroid_cosine(s, o)))
+                .fold(None::<(usize, f64)>, |b, (o, c)| {
+                    if b.is_none_or(|(_, bc)| c > bc) {
+                        Some((o, c))
+                    } else {
+                        b
+                    }
+                });
+            if let Some((o, c)) = best {
+                if c >= self.config.consolidate_threshold {
+                    self.merge(s, o);
+                }
+            }
+        }
     }
 
     /// Number of storylines opened so far.

@@ -153,6 +153,23 @@ pub struct StorylineCard {
     pub last_url: String,
     pub topics: String,
     pub articles: u64,
+    /// "3 commentaries" / "3 комментария".
+    pub count_label: String,
+}
+
+/// "1 commentary", "5 commentaries"; Russian with its three plural forms.
+pub fn commentaries(n: u64, lang: Language) -> String {
+    match lang {
+        Language::En => format!("{n} {}", if n == 1 { "commentary" } else { "commentaries" }),
+        Language::Ru => {
+            let word = match (n % 10, n % 100) {
+                (1, r) if r != 11 => "комментарий",
+                (2..=4, r) if !(12..=14).contains(&r) => "комментария",
+                _ => "комментариев",
+            };
+            format!("{n} {word}")
+        }
+    }
 }
 
 impl StorylineCard {
@@ -179,6 +196,7 @@ impl StorylineCard {
                 .collect::<Vec<_>>()
                 .join(", "),
             articles: s.articles,
+            count_label: commentaries(s.articles, lang),
         }
     }
 }
