@@ -140,7 +140,7 @@ const STOP_RU: &[&str] = &[
 /// and the keys here come from the archive, not from requests. (Ten lines rather than a
 /// dependency.)
 #[derive(Default, Clone, Copy)]
-struct Fnv(u64);
+pub(crate) struct Fnv(u64);
 
 impl std::hash::Hasher for Fnv {
     fn finish(&self) -> u64 {
@@ -159,7 +159,8 @@ impl std::hash::Hasher for Fnv {
     }
 }
 
-type FnvMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Fnv>>;
+/// A hash map keyed by FNV-1a (see [`Fnv`]).
+pub(crate) type FnvMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Fnv>>;
 
 type FnvSet<K> = HashSet<K, std::hash::BuildHasherDefault<Fnv>>;
 

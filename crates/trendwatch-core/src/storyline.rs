@@ -21,7 +21,8 @@ pub struct ThreadDoc {
     pub group: Option<String>,
     /// Headline.
     pub title: String,
-    /// Plain text of the body.
+    /// The lead (summary paragraph): it names the story without the body's digressions, and
+    /// keeps threading cheap.
     pub text: String,
     /// Publication time (threading runs in publication order).
     pub published_at: PrimitiveDateTime,

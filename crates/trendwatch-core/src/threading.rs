@@ -9,8 +9,7 @@
 //! cosine between the new document and that centroid. The centroid's norm is kept up to date
 //! as members join, so a comparison costs only the new document's terms.
 
-use crate::similarity::for_each_stem_cut;
-use std::collections::HashMap;
+use crate::similarity::{for_each_stem_cut, FnvMap};
 
 /// Settings of the threader (the `[storylines]` table of the configuration).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -31,6 +30,9 @@ pub struct ThreadingConfig {
     /// Larger storylines attract more: the joining threshold is divided by
     /// `1 + size_bonus · ln(members)`, as a story with many articles is more likely to go on.
     pub size_bonus: f64,
+    /// Members counted for the size bonus at most, so a long-running storyline does not
+    /// swallow everything (the bonus is for young stories proving they go on).
+    pub size_bonus_cap: u32,
     /// Every this many documents, storylines of at most two articles that nothing joined
     /// for as long are merged into their most similar storyline when the centroids' cosine
     /// reaches `consolidate_threshold` (0 turns consolidation off).
@@ -48,6 +50,7 @@ impl Default for ThreadingConfig {
             stem_chars: 7,
             merge_threshold: 0.3,
             size_bonus: 0.6,
+            size_bonus_cap: 30,
             consolidate_every: 1000,
             consolidate_threshold: 0.1,
         }
@@ -69,7 +72,7 @@ pub struct Assignment {
 struct Storyline {
     members: u32,
     last_doc: u32,
-    centroid: HashMap<u32, f64>,
+    centroid: FnvMap<u32, f64>,
     norm_sq: f64,
     last_day: Option<i64>,
 }
@@ -78,7 +81,7 @@ struct Storyline {
 #[derive(Debug, Default)]
 pub struct Threader {
     config: ThreadingConfig,
-    vocab: HashMap<String, u32>,
+    vocab: FnvMap<String, u32>,
     df: Vec<u32>,
     docs: u32,
     storylines: Vec<Storyline>,
@@ -146,10 +149,10 @@ impl Threader {
     }
 
     fn term_counts(&mut self, title: &str, text: &str) -> Vec<(u32, f64)> {
-        let mut counts: HashMap<u32, f64> = HashMap::new();
+        let mut counts: FnvMap<u32, f64> = FnvMap::default();
         let mut add = |w: &str,
                        weight: f64,
-                       vocab: &mut HashMap<String, u32>,
+                       vocab: &mut FnvMap<String, u32>,
                        df: &mut Vec<u32>,
                        postings: &mut Vec<Vec<u32>>| {
             let id = match vocab.get(w) {
@@ -238,7 +241,7 @@ impl Threader {
         let mut best: Option<(usize, f64, f64)> = None;
         let mut close: Vec<usize> = Vec::new();
         if doc_norm > 0.0 {
-            let mut dots: HashMap<u32, f64> = HashMap::new();
+            let mut dots: FnvMap<u32, f64> = FnvMap::default();
             for &(t, w) in &doc {
                 let mut seen: Vec<u32> = Vec::new();
                 for &s in &self.postings[t as usize] {
@@ -267,7 +270,10 @@ impl Threader {
                 let cos = dot / story.norm_sq.sqrt().max(1e-12);
                 // Compare against a size-adjusted threshold: score = cos / threshold(size).
                 let needed = self.config.threshold
-                    / (1.0 + self.config.size_bonus * f64::from(story.members.max(1)).ln());
+                    / (1.0
+                        + self.config.size_bonus
+                            * f64::from(story.members.clamp(1, self.config.size_bonus_cap.max(1)))
+                                .ln());
                 let rel = cos / needed.max(1e-12);
                 if rel >= 1.0 {
                     close.push(s as usize);

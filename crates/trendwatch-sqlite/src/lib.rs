@@ -317,7 +317,10 @@ fn write_one(tx: &Connection, a: &NewArticle) -> Result<WriteOutcome, WriteError
         .and_then(|mut s| s.execute(params![id, i as i64, title]))
         .map_err(backend)?;
     }
-    forecasts::write(tx, id, &a.forecasts).map_err(backend)?;
+    // A new article without forecasts has none to write or clean up.
+    if !a.forecasts.is_empty() || matches!(outcome, WriteOutcome::Updated(_)) {
+        forecasts::write(tx, id, &a.forecasts).map_err(backend)?;
+    }
     Ok(outcome)
 }
 

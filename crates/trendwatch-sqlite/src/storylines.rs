@@ -11,7 +11,7 @@ use trendwatch_store::EditError;
 
 pub fn threading_corpus(conn: &Connection) -> rusqlite::Result<Vec<ThreadDoc>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT a.id, a.lang, a.translation_group, a.title, a.body_text, a.published_at, x.storyline_id \
+        "SELECT a.id, a.lang, a.translation_group, a.title, a.lead, a.published_at, x.storyline_id \
          FROM articles a LEFT JOIN article_storylines x ON x.article_id = a.id \
          ORDER BY a.published_at, a.id",
     )?;

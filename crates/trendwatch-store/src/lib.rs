@@ -179,7 +179,7 @@ pub trait Store: Send + Sync + 'static {
     /// Replaces the engine's similar lists for the given articles.
     async fn replace_related(&self, lists: &[(i64, Vec<Scored>)]) -> Result<(), StoreError>;
 
-    /// Every article with its text and current storyline, in publication order.
+    /// Every article with its headline, lead and current storyline, in publication order.
     async fn threading_corpus(&self) -> Result<Vec<ThreadDoc>, StoreError>;
 
     /// Stores the threader's assignments (creating new storylines) in one transaction.

@@ -278,10 +278,17 @@ pub async fn import_paths(
     );
 
     if report.created + report.updated > 0 {
-        rebuild_similar(store, config).await?;
-        tracing::debug!(elapsed_ms = ms(), "similar lists rebuilt");
-        thread_storylines(store, config).await?;
-        tracing::debug!(elapsed_ms = ms(), "storylines threaded");
+        // Independent of each other: similar lists and storylines are computed side by side.
+        let (similar, threaded) = tokio::join!(
+            rebuild_similar(store, config),
+            thread_storylines(store, config)
+        );
+        similar?;
+        threaded?;
+        tracing::debug!(
+            elapsed_ms = ms(),
+            "similar lists rebuilt and storylines threaded"
+        );
     }
     report
         .rejected
