@@ -74,10 +74,9 @@ fn eval_threads_on_the_googlenews_stream() {
     };
     let corpus = shared.join("corpora/googlenews-stories/mstream_News.jsonl");
     let report = trendwatch::eval::threads(&corpus, &Default::default()).expect("eval runs");
-    // Regression guard at the level measured in BENCHMARKS.md (NMI 0.881, F1 0.715), and
-    // above the plain one-pass TF-IDF centroid anchor (NMI 0.842, F1 0.673).
-    assert!(
-        report.scores.nmi > 0.87 && report.scores.pairwise_f1 > 0.70,
-        "{report}"
-    );
+    // Regression guard at the level measured in BENCHMARKS.md (NMI 0.877, F1 0.705, 298
+    // storylines; the threader is deterministic), above the plain one-pass TF-IDF centroid
+    // anchor (NMI 0.842, F1 0.673).
+    let s = report.scores;
+    assert!(s.nmi > 0.87 && s.pairwise_f1 > 0.70 && s.clusters <= 300, "{report}");
 }
