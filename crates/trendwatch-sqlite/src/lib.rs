@@ -67,6 +67,11 @@ impl SqliteStore {
         let path = data_dir.join(DB_FILE);
         let ctx = |e: rusqlite::Error| StoreError(format!("{}: {e}", path.display()));
         let mut writer = Connection::open(&path).map_err(ctx)?;
+        // 16 KiB pages for a new database (ignored for an existing one): an article row with
+        // its body is several KiB, and smaller pages would spill most rows into overflow chains.
+        writer
+            .pragma_update(None, "page_size", 16384)
+            .map_err(ctx)?;
         configure(&writer).map_err(ctx)?;
         migrations::apply(&mut writer)
             .map_err(|e| StoreError(format!("{}: {e}", path.display())))?;
@@ -670,6 +675,15 @@ impl Store for SqliteStore {
 
     async fn storyline_of(&self, article_id: i64) -> Result<Option<i64>, StoreError> {
         self.read(move |conn| storylines::storyline_of(conn, article_id))
+            .await
+    }
+
+    async fn storyline_summary(
+        &self,
+        id: i64,
+        lang: Language,
+    ) -> Result<Option<StorylineSummary>, StoreError> {
+        self.read(move |conn| storylines::summary(conn, id, lang))
             .await
     }
 

@@ -80,6 +80,10 @@ impl WriteOutcome {
     }
 }
 
+/// Most articles a storyline page lists (the latest ones); a storyline followed for years can
+/// hold hundreds.
+pub const STORYLINE_PAGE_ARTICLES: u64 = 104;
+
 /// Why an editor's change to storylines was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum EditError {
@@ -189,7 +193,15 @@ pub trait Store: Send + Sync + 'static {
     /// The storyline an article belongs to.
     async fn storyline_of(&self, article_id: i64) -> Result<Option<i64>, StoreError>;
 
-    /// A storyline with its articles in `lang`; `None` if it has none in that language.
+    /// A storyline's summary in `lang`; `None` if it has no article in that language.
+    async fn storyline_summary(
+        &self,
+        id: i64,
+        lang: Language,
+    ) -> Result<Option<StorylineSummary>, StoreError>;
+
+    /// A storyline with its latest [`STORYLINE_PAGE_ARTICLES`] articles in `lang` (oldest
+    /// first); `None` if it has none in that language.
     async fn storyline(
         &self,
         id: i64,

@@ -78,5 +78,8 @@ fn eval_threads_on_the_googlenews_stream() {
     // storylines; the threader is deterministic), above the plain one-pass TF-IDF centroid
     // anchor (NMI 0.842, F1 0.673).
     let s = report.scores;
-    assert!(s.nmi > 0.87 && s.pairwise_f1 > 0.70 && s.clusters <= 300, "{report}");
+    assert!(
+        s.nmi > 0.87 && s.pairwise_f1 > 0.70 && s.clusters <= 300,
+        "{report}"
+    );
 }

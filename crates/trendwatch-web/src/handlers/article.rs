@@ -74,10 +74,10 @@ pub async fn page(
     let storyline = match state.store.storyline_of(article.id).await.map_err(err)? {
         Some(id) => state
             .store
-            .storyline(id, lang)
+            .storyline_summary(id, lang)
             .await
             .map_err(err)?
-            .map(|d| StorylineCard::new(&d.summary, lang, &state.site)),
+            .map(|s| StorylineCard::new(&s, lang, &state.site)),
         None => None,
     };
     let topic_name = state

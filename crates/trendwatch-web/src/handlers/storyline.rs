@@ -50,7 +50,7 @@ pub async fn page(
     for other in Language::ALL.into_iter().filter(|l| *l != lang) {
         if state
             .store
-            .storyline(id, other)
+            .storyline_summary(id, other)
             .await
             .map_err(err)?
             .is_some()
