@@ -21,9 +21,9 @@ use std::time::Duration;
 
 /// Largest page body kept (bigger pages are served uncached).
 const MAX_BODY: usize = 2 * 1024 * 1024;
-/// Most pages kept; the cache is emptied when full, which bounds memory against crawlers
-/// requesting endless distinct URLs.
-const MAX_ENTRIES: usize = 20_000;
+/// Most bytes of pages kept; the cache is emptied when full, which bounds memory against
+/// crawlers requesting endless distinct URLs (query strings make every URL distinct).
+const MAX_BYTES: usize = 48 * 1024 * 1024;
 
 /// A rendered page.
 #[derive(Debug)]
@@ -38,6 +38,7 @@ pub struct CachedPage {
 #[derive(Debug, Default)]
 pub struct PageCache {
     pages: RwLock<HashMap<String, Arc<CachedPage>>>,
+    bytes: AtomicU64,
     generation: AtomicI64,
     /// Bumped on every clear, so a render that started before a clear is not stored after it.
     epoch: AtomicU64,
@@ -49,6 +50,7 @@ impl PageCache {
         self.epoch.fetch_add(1, Ordering::SeqCst);
         if let Ok(mut pages) = self.pages.write() {
             pages.clear();
+            self.bytes.store(0, Ordering::SeqCst);
         }
     }
 
@@ -68,10 +70,17 @@ impl PageCache {
             if self.epoch.load(Ordering::SeqCst) != epoch {
                 return;
             }
-            if pages.len() >= MAX_ENTRIES {
+            let key_len = key.len() as u64;
+            let size = page.body.len() as u64 + key_len;
+            if self.bytes.load(Ordering::SeqCst) + size > MAX_BYTES as u64 {
                 pages.clear();
+                self.bytes.store(0, Ordering::SeqCst);
             }
-            pages.insert(key, page);
+            self.bytes.fetch_add(size, Ordering::SeqCst);
+            if let Some(old) = pages.insert(key, page) {
+                self.bytes
+                    .fetch_sub(old.body.len() as u64 + key_len, Ordering::SeqCst);
+            }
         }
     }
 
