@@ -125,11 +125,15 @@ pub fn detail(
     };
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {SUMMARY_COLUMNS} FROM article_storylines x JOIN articles a ON a.id = x.article_id \
-         WHERE x.storyline_id = ?1 AND a.lang = ?2 ORDER BY a.period_key, a.published_at, a.id"
+         WHERE x.storyline_id = ?1 AND a.lang = ?2 \
+         ORDER BY a.period_key DESC, a.published_at DESC, a.id DESC LIMIT ?3"
     ))?;
-    let articles = stmt
-        .query_map(params![id, lang.code()], rows::summary)?
+    let limit = trendwatch_store::STORYLINE_PAGE_ARTICLES as i64;
+    let mut articles = stmt
+        .query_map(params![id, lang.code(), limit], rows::summary)?
         .collect::<rusqlite::Result<Vec<ArticleSummary>>>()?;
+    // The latest ones were fetched; the page reads oldest first.
+    articles.reverse();
     Ok(Some(StorylineDetail { summary, articles }))
 }
 

@@ -252,3 +252,38 @@ async fn editors_merge_split_rename_and_move_and_the_threader_keeps_their_decisi
     assert!(String::from_utf8_lossy(&bad.stderr).contains("storyline 424242 does not exist"));
     assert_eq!(assignments(&archive).await, snapshot);
 }
+
+#[tokio::test]
+async fn a_long_storyline_page_lists_its_latest_articles_and_says_so() {
+    let archive = TestArchive::new();
+    let gen = archive.dir.path().join("generated");
+    trendwatch::generate::generate(300, &gen).expect("generate");
+    assert!(archive.import(&[gen]).await.rejected.is_empty());
+    // The synthetic text has a tiny vocabulary, so most of it threads into one storyline.
+    let longest = archive
+        .store
+        .recent_storylines(Language::En, 1000)
+        .await
+        .expect("read")
+        .into_iter()
+        .max_by_key(|s| s.articles)
+        .expect("storylines");
+    let limit = trendwatch_store::STORYLINE_PAGE_ARTICLES;
+    assert!(longest.articles > limit, "{} articles", longest.articles);
+    let app = archive.serve().await;
+    let doc = app.page(&format!("/en/storylines/{}", longest.id)).await;
+    assert_eq!(texts(&doc, ".timeline .archive-item").len() as u64, limit);
+    assert_eq!(
+        text(&doc, "section p.muted"),
+        format!(
+            "Showing the latest {limit} of {} commentaries.",
+            longest.articles
+        )
+    );
+    // Oldest first within the latest ones: the last entry is the latest week.
+    let weeks = texts(&doc, ".timeline .period a");
+    assert_eq!(
+        weeks.last().map(String::as_str),
+        Some("November 16 – November 22, 2026")
+    );
+}

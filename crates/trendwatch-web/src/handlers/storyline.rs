@@ -19,6 +19,8 @@ struct StorylinePage {
     first_label: String,
     last_label: String,
     latest: Marker,
+    /// "Showing the latest 104 of 250 commentaries", when the timeline is cut.
+    truncated: Option<String>,
     timeline: Vec<Card>,
     related: Vec<StorylineCard>,
     recent: Vec<StorylineCard>,
@@ -78,6 +80,18 @@ pub async fn page(
         first_label: s.first.label(lang),
         last_label: s.last.label(lang),
         latest: Marker::new(s.latest_status, lang),
+        truncated: (s.articles > detail.articles.len() as u64).then(|| match lang {
+            Language::En => format!(
+                "Showing the latest {} of {}.",
+                detail.articles.len(),
+                crate::views::commentaries(s.articles, lang)
+            ),
+            Language::Ru => format!(
+                "Показаны последние {} из {}.",
+                detail.articles.len(),
+                crate::views::commentaries(s.articles, lang)
+            ),
+        }),
         timeline: detail
             .articles
             .iter()
