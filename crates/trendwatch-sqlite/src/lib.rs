@@ -73,8 +73,12 @@ impl SqliteStore {
             .pragma_update(None, "page_size", 16384)
             .map_err(ctx)?;
         configure(&writer).map_err(ctx)?;
-        migrations::apply(&mut writer)
+        let applied = migrations::apply(&mut writer)
             .map_err(|e| StoreError(format!("{}: {e}", path.display())))?;
+        if applied.contains(&"0004_storyline_stats") {
+            // An archive threaded before the statistics existed gets them now.
+            storylines::refresh_all_stats(&writer).map_err(ctx)?;
+        }
         let mut readers = Vec::with_capacity(READERS);
         for _ in 0..READERS {
             let conn = Connection::open_with_flags(
@@ -361,6 +365,15 @@ impl Store for SqliteStore {
                 results.push(result);
             }
             if results.iter().any(Result::is_ok) {
+                // A rewritten article may change its storyline's title, status or weeks.
+                let updated: Vec<i64> = results
+                    .iter()
+                    .filter_map(|r| match r {
+                        Ok(WriteOutcome::Updated(id)) => Some(*id),
+                        _ => None,
+                    })
+                    .collect();
+                storylines::refresh_stats_of_articles(&tx, &updated).map_err(store_err)?;
                 tx.execute(
                     "UPDATE meta SET value = value + 1 WHERE name = 'generation'",
                     [],

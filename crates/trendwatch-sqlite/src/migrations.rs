@@ -19,11 +19,15 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0003_forecasts",
         include_str!("../migrations/0003_forecasts.sql"),
     ),
+    (
+        "0004_storyline_stats",
+        include_str!("../migrations/0004_storyline_stats.sql"),
+    ),
 ];
 
-/// Applies every migration newer than the database's version. Refuses to open a database
-/// written by a newer Trendwatch, rather than misreading it.
-pub fn apply(conn: &mut Connection) -> Result<(), String> {
+/// Applies every migration newer than the database's version and returns the names of those
+/// applied. Refuses to open a database written by a newer Trendwatch, rather than misreading it.
+pub fn apply(conn: &mut Connection) -> Result<Vec<&'static str>, String> {
     let current: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .map_err(|e| format!("reading schema version: {e}"))?;
@@ -34,6 +38,7 @@ pub fn apply(conn: &mut Connection) -> Result<(), String> {
              upgrade Trendwatch"
         ));
     }
+    let mut applied = Vec::new();
     for (i, (name, sql)) in MIGRATIONS.iter().enumerate().skip(current as usize) {
         let tx = conn
             .transaction()
@@ -43,6 +48,7 @@ pub fn apply(conn: &mut Connection) -> Result<(), String> {
             .and_then(|_| tx.commit())
             .map_err(|e| format!("migration {name}: {e}"))?;
         tracing::info!(migration = name, "applied");
+        applied.push(*name);
     }
-    Ok(())
+    Ok(applied)
 }

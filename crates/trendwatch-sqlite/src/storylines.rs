@@ -41,6 +41,7 @@ pub fn assign(conn: &mut Connection, assignments: &[NewAssignment]) -> rusqlite:
              ON CONFLICT (article_id) DO UPDATE SET storyline_id = excluded.storyline_id, \
              confidence = excluded.confidence WHERE manual = 0",
         )?;
+        let mut touched: Vec<i64> = Vec::new();
         for a in assignments {
             let id = match a.target {
                 StorylineTarget::Existing(id) => id,
@@ -53,6 +54,15 @@ pub fn assign(conn: &mut Connection, assignments: &[NewAssignment]) -> rusqlite:
                 }
             };
             insert.execute(params![a.article_id, id, a.confidence])?;
+            touched.push(id);
+        }
+        touched.sort_unstable();
+        touched.dedup();
+        // A first import touches every storyline: one pass over everything is cheaper then.
+        if touched.len() > 200 {
+            refresh_all_stats(&tx)?;
+        } else {
+            refresh_stats(&tx, &touched)?;
         }
     }
     tx.execute(
@@ -62,6 +72,75 @@ pub fn assign(conn: &mut Connection, assignments: &[NewAssignment]) -> rusqlite:
     tx.commit()
 }
 
+const STATS_SELECT: &str = "SELECT x.storyline_id, a.lang, COUNT(*), MIN(a.period_key), MAX(a.period_key), \
+       MAX(a.published_at), \
+       (SELECT b.title FROM article_storylines y JOIN articles b ON b.id = y.article_id \
+         WHERE y.storyline_id = x.storyline_id AND b.lang = a.lang \
+         ORDER BY b.published_at DESC, b.id DESC LIMIT 1), \
+       (SELECT b.status FROM article_storylines y JOIN articles b ON b.id = y.article_id \
+         WHERE y.storyline_id = x.storyline_id AND b.lang = a.lang \
+         ORDER BY b.published_at DESC, b.id DESC LIMIT 1), \
+       (SELECT group_concat(topic) FROM (SELECT b.topic AS topic FROM article_storylines y \
+         JOIN articles b ON b.id = y.article_id WHERE y.storyline_id = x.storyline_id AND b.lang = a.lang \
+         GROUP BY b.topic ORDER BY COUNT(*) DESC, b.topic)) \
+     FROM article_storylines x JOIN articles a ON a.id = x.article_id";
+
+/// Recomputes the statistics of every storyline.
+pub fn refresh_all_stats(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute("DELETE FROM storyline_stats", [])?;
+    conn.execute(
+        &format!(
+            "INSERT INTO storyline_stats (storyline_id, lang, articles, first_period, last_period, \
+             last_published_at, latest_title, latest_status, topics) {STATS_SELECT} \
+             GROUP BY x.storyline_id, a.lang"
+        ),
+        [],
+    )?;
+    Ok(())
+}
+
+/// Recomputes the statistics of the given storylines.
+pub fn refresh_stats(conn: &Connection, ids: &[i64]) -> rusqlite::Result<()> {
+    let mut del = conn.prepare_cached("DELETE FROM storyline_stats WHERE storyline_id = ?1")?;
+    let mut ins = conn.prepare_cached(&format!(
+        "INSERT INTO storyline_stats (storyline_id, lang, articles, first_period, last_period, \
+         last_published_at, latest_title, latest_status, topics) {STATS_SELECT} \
+         WHERE x.storyline_id = ?1 GROUP BY x.storyline_id, a.lang"
+    ))?;
+    let mut seen: Vec<i64> = Vec::with_capacity(ids.len());
+    for &id in ids {
+        if seen.contains(&id) {
+            continue;
+        }
+        seen.push(id);
+        del.execute([id])?;
+        ins.execute([id])?;
+    }
+    Ok(())
+}
+
+/// Recomputes the statistics of the storylines the given articles belong to.
+pub fn refresh_stats_of_articles(conn: &Connection, article_ids: &[i64]) -> rusqlite::Result<()> {
+    let mut ids = Vec::new();
+    for &a in article_ids {
+        if let Some(s) = storyline_of(conn, a)? {
+            ids.push(s);
+        }
+    }
+    refresh_stats(conn, &ids)
+}
+
+/// The storylines of an article and of its translations (what a move takes them out of).
+fn storylines_of_group(conn: &Connection, article_id: i64) -> rusqlite::Result<Vec<i64>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT DISTINCT x.storyline_id FROM article_storylines x JOIN articles a ON a.id = x.article_id \
+         WHERE a.id = ?1 OR (a.translation_group IS NOT NULL AND a.translation_group = \
+           (SELECT translation_group FROM articles WHERE id = ?1))",
+    )?;
+    let v = stmt.query_map([article_id], |r| r.get(0))?.collect();
+    v
+}
+
 pub fn storyline_of(conn: &Connection, article_id: i64) -> rusqlite::Result<Option<i64>> {
     conn.prepare_cached("SELECT storyline_id FROM article_storylines WHERE article_id = ?1")?
         .query_row([article_id], |r| r.get(0))
@@ -69,50 +148,42 @@ pub fn storyline_of(conn: &Connection, article_id: i64) -> rusqlite::Result<Opti
 }
 
 /// The summary of storyline `id` in `lang`, or `None` if it has no article in that language.
+/// Reads the statistics kept by [`refresh_stats`], so it costs the same for any length.
 pub fn summary(
     conn: &Connection,
     id: i64,
     lang: Language,
 ) -> rusqlite::Result<Option<StorylineSummary>> {
-    let row: Option<(Option<String>, i64, i32, i32)> = conn
-        .prepare_cached(
-            "SELECT s.title, COUNT(a.id), MIN(a.period_key), MAX(a.period_key) FROM storylines s \
-             JOIN article_storylines x ON x.storyline_id = s.id \
-             JOIN articles a ON a.id = x.article_id AND a.lang = ?2 WHERE s.id = ?1 GROUP BY s.id",
-        )?
-        .query_row(params![id, lang.code()], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-        })
-        .optional()?;
-    let Some((title, count, first, last)) = row else {
-        return Ok(None);
-    };
-    let (latest_title, latest_status): (String, trendwatch_core::Status) = conn
-        .prepare_cached(
-            "SELECT a.title, a.status FROM article_storylines x JOIN articles a ON a.id = x.article_id \
-             WHERE x.storyline_id = ?1 AND a.lang = ?2 ORDER BY a.published_at DESC, a.id DESC LIMIT 1",
-        )?
-        .query_row(params![id, lang.code()], |r| Ok((r.get(0)?, rows::status(r, 1)?)))?;
-    let mut stmt = conn.prepare_cached(
-        "SELECT a.topic FROM article_storylines x JOIN articles a ON a.id = x.article_id \
-         WHERE x.storyline_id = ?1 AND a.lang = ?2 GROUP BY a.topic ORDER BY COUNT(*) DESC, a.topic",
-    )?;
-    let topics = stmt
-        .query_map(params![id, lang.code()], |r| r.get(0))?
-        .collect::<rusqlite::Result<Vec<String>>>()?;
     let bad = |e| {
         rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Integer, Box::new(e))
     };
-    Ok(Some(StorylineSummary {
-        id,
-        titled_by_editor: title.is_some(),
-        title: title.unwrap_or(latest_title),
-        topics,
-        first: Period::from_key(first).map_err(bad)?,
-        last: Period::from_key(last).map_err(bad)?,
-        latest_status,
-        articles: count as u64,
-    }))
+    conn.prepare_cached(
+        "SELECT s.title, t.latest_title, t.articles, t.first_period, t.last_period, \
+         t.latest_status, t.topics FROM storyline_stats t JOIN storylines s ON s.id = t.storyline_id \
+         WHERE t.storyline_id = ?1 AND t.lang = ?2",
+    )?
+    .query_row(params![id, lang.code()], |r| {
+        let title: Option<String> = r.get(0)?;
+        let topics: String = r.get(6)?;
+        Ok(StorylineSummary {
+            id,
+            titled_by_editor: title.is_some(),
+            title: match title {
+                Some(t) => t,
+                None => r.get(1)?,
+            },
+            articles: r.get::<_, i64>(2)? as u64,
+            first: Period::from_key(r.get(3)?).map_err(bad)?,
+            last: Period::from_key(r.get(4)?).map_err(bad)?,
+            latest_status: rows::status(r, 5)?,
+            topics: topics
+                .split(',')
+                .filter(|t| !t.is_empty())
+                .map(str::to_string)
+                .collect(),
+        })
+    })
+    .optional()
 }
 
 pub fn detail(
@@ -158,8 +229,8 @@ pub fn recent(
 ) -> rusqlite::Result<Vec<StorylineSummary>> {
     let ids = conn
         .prepare_cached(
-            "SELECT x.storyline_id FROM article_storylines x JOIN articles a ON a.id = x.article_id \
-             WHERE a.lang = ?1 GROUP BY x.storyline_id ORDER BY MAX(a.published_at) DESC, x.storyline_id DESC LIMIT ?2",
+            "SELECT storyline_id FROM storyline_stats WHERE lang = ?1 \
+             ORDER BY last_published_at DESC, storyline_id DESC LIMIT ?2",
         )?
         .query_map(params![lang.code(), limit as i64], |r| r.get(0))?
         .collect::<rusqlite::Result<Vec<i64>>>()?;
@@ -237,6 +308,7 @@ pub fn merge(conn: &mut Connection, from: i64, into: i64) -> Result<(), EditErro
     .map_err(crate::store_err)?;
     tx.execute("DELETE FROM storylines WHERE id = ?1", [from])
         .map_err(crate::store_err)?;
+    refresh_stats(&tx, &[into]).map_err(crate::store_err)?;
     bump(&tx)?;
     tx.commit().map_err(crate::store_err)?;
     Ok(())
@@ -267,6 +339,7 @@ pub fn move_article(
             "article {article_id} does not exist"
         )));
     };
+    let previous = storylines_of_group(&tx, article_id).map_err(crate::store_err)?;
     let target = match to {
         Some(id) => {
             exists(&tx, id)?;
@@ -287,6 +360,9 @@ pub fn move_article(
         [],
     )
     .map_err(crate::store_err)?;
+    let mut touched = previous;
+    touched.push(target);
+    refresh_stats(&tx, &touched).map_err(crate::store_err)?;
     bump(&tx)?;
     tx.commit().map_err(crate::store_err)?;
     Ok(target)
@@ -334,6 +410,7 @@ pub fn split(conn: &mut Connection, id: i64, from_article: i64) -> Result<i64, E
         params![id],
     )
     .map_err(crate::store_err)?;
+    refresh_stats(&tx, &[id, new]).map_err(crate::store_err)?;
     bump(&tx)?;
     tx.commit().map_err(crate::store_err)?;
     Ok(new)
