@@ -64,7 +64,7 @@ impl Default for TfIdfEngine {
         TfIdfEngine {
             title_weight: 3.0,
             same_topic_bonus: 0.05,
-            query_terms: 20,
+            query_terms: 14,
             postings_per_term: 160,
         }
     }

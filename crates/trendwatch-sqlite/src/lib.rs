@@ -661,8 +661,19 @@ impl Store for SqliteStore {
                         "INSERT INTO related (article_id, position, related_id, score) VALUES (?1, ?2, ?3, ?4)",
                     )
                     .map_err(store_err)?;
+                // A full rebuild (a list for every article) empties the table in one statement
+                // instead of one delete per article.
+                let articles: i64 = tx
+                    .query_row("SELECT COUNT(*) FROM articles", [], |r| r.get(0))
+                    .map_err(store_err)?;
+                let full = lists.len() as i64 >= articles;
+                if full {
+                    tx.execute("DELETE FROM related", []).map_err(store_err)?;
+                }
                 for (id, list) in &lists {
-                    del.execute([id]).map_err(store_err)?;
+                    if !full {
+                        del.execute([id]).map_err(store_err)?;
+                    }
                     for (i, s) in list.iter().enumerate() {
                         ins.execute(params![id, i as i64, s.id, f64::from(s.score)])
                             .map_err(store_err)?;
