@@ -23,6 +23,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0004_storyline_stats",
         include_str!("../migrations/0004_storyline_stats.sql"),
     ),
+    (
+        "0005_fewer_indexes",
+        include_str!("../migrations/0005_fewer_indexes.sql"),
+    ),
 ];
 
 /// Applies every migration newer than the database's version and returns the names of those
