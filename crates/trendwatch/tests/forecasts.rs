@@ -79,18 +79,12 @@ async fn track_record_scores_match_hand_computation() {
 
 #[tokio::test]
 async fn editors_api_resolves_forecasts_and_edits_storylines_with_a_token() {
+    use serde_json::json;
     let app = sample_app(Some("s3cret-token")).await;
-    let url = |p: &str| format!("{}{}", app.app.url(), p);
-    let client = &app.client;
-    let overdue: serde_json::Value = client
-        .get(url("/api/v1/forecasts/overdue?today=2026-11-27"))
-        .bearer_auth("s3cret-token")
-        .send()
-        .await
-        .expect("request")
-        .json()
-        .await
-        .expect("json");
+    let token = Some("s3cret-token");
+    let (_, _, overdue) = app
+        .api("/api/v1/forecasts/overdue?today=2026-11-27", token, None)
+        .await;
     let list = overdue["forecasts"].as_array().expect("list");
     assert_eq!(list.len(), 1, "{overdue}");
     assert_eq!(
@@ -98,55 +92,34 @@ async fn editors_api_resolves_forecasts_and_edits_storylines_with_a_token() {
         "en/union-suspends-dairy-imports-from-two-arvenian-plants"
     );
     let id = list[0]["id"].as_i64().expect("id");
+    let resolve = format!("/api/v1/forecasts/{id}/resolve");
 
-    // Without the token, or with a wrong one, nothing happens.
-    let anon = client
-        .post(url(&format!("/api/v1/forecasts/{id}/resolve")))
-        .json(&serde_json::json!({"outcome": "happened"}))
-        .send()
-        .await
-        .expect("request");
-    assert_eq!(anon.status(), StatusCode::UNAUTHORIZED);
-    let wrong = client
-        .post(url(&format!("/api/v1/forecasts/{id}/resolve")))
-        .bearer_auth("s3cret-tokem")
-        .json(&serde_json::json!({"outcome": "happened"}))
-        .send()
-        .await
-        .expect("request");
-    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
-    let bad = client
-        .post(url(&format!("/api/v1/forecasts/{id}/resolve")))
-        .bearer_auth("s3cret-token")
-        .json(&serde_json::json!({"outcome": "perhaps"}))
-        .send()
-        .await
-        .expect("request");
-    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // Without the token, or with a wrong one, nothing happens; a bad outcome is refused.
+    let happened = json!({"outcome": "happened"});
+    let (status, _, _) = app.api(&resolve, None, Some(happened.clone())).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _, _) = app
+        .api(&resolve, Some("s3cret-tokem"), Some(happened))
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _, _) = app
+        .api(&resolve, token, Some(json!({"outcome": "perhaps"})))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 
     let before = app.page("/en/track-record").await;
     assert_eq!(text(&before, ".scores .brier"), "0.221");
-    let resp = client
-        .post(url(&format!("/api/v1/forecasts/{id}/resolve")))
-        .bearer_auth("s3cret-token")
-        .json(&serde_json::json!({"outcome": "did_not_happen"}))
-        .send()
-        .await
-        .expect("request");
-    assert_eq!(resp.status(), StatusCode::OK);
-    assert_eq!(resp.headers()["cache-control"], "no-store");
+    let (status, headers, _) = app
+        .api(&resolve, token, Some(json!({"outcome": "did_not_happen"})))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["cache-control"], "no-store");
     // The page cache was cleared: 0.25 did not happen adds .0625 → 2.27 / 11 = 0.2064.
     let after = app.page("/en/track-record").await;
     assert_eq!(text(&after, ".scores .brier"), "0.206");
-    let overdue: serde_json::Value = client
-        .get(url("/api/v1/forecasts/overdue?today=2026-11-27"))
-        .bearer_auth("s3cret-token")
-        .send()
-        .await
-        .expect("request")
-        .json()
-        .await
-        .expect("json");
+    let (_, _, overdue) = app
+        .api("/api/v1/forecasts/overdue?today=2026-11-27", token, None)
+        .await;
     assert_eq!(overdue["forecasts"].as_array().map(Vec::len), Some(0));
 
     // The editor's resolution survives a re-import of the same article.
@@ -159,35 +132,23 @@ async fn editors_api_resolves_forecasts_and_edits_storylines_with_a_token() {
     );
 
     // Storyline rename through the API shows on the page.
-    let storylines: serde_json::Value = client
-        .get(url("/api/v1/storylines?lang=en"))
-        .bearer_auth("s3cret-token")
-        .send()
-        .await
-        .expect("request")
-        .json()
-        .await
-        .expect("json");
+    let (_, _, storylines) = app.api("/api/v1/storylines?lang=en", token, None).await;
     let first = storylines["storylines"][0]["id"].as_i64().expect("id");
-    let resp = client
-        .post(url(&format!("/api/v1/storylines/{first}/rename")))
-        .bearer_auth("s3cret-token")
-        .json(&serde_json::json!({"title": "The dairy dispute"}))
-        .send()
-        .await
-        .expect("request");
-    assert_eq!(resp.status(), StatusCode::OK);
+    let rename = format!("/api/v1/storylines/{first}/rename");
+    let (status, _, _) = app
+        .api(&rename, token, Some(json!({"title": "The dairy dispute"})))
+        .await;
+    assert_eq!(status, StatusCode::OK);
     let page = app.page(&format!("/en/storylines/{first}")).await;
     assert_eq!(text(&page, "h1"), "The dairy dispute");
-    let missing = client
-        .post(url("/api/v1/storylines/999999/merge"))
-        .bearer_auth("s3cret-token")
-        .json(&serde_json::json!({"into": first}))
-        .send()
-        .await
-        .expect("request");
-    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
-    let body: serde_json::Value = missing.json().await.expect("json");
+    let (status, _, body) = app
+        .api(
+            "/api/v1/storylines/999999/merge",
+            token,
+            Some(json!({"into": first})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(body["error"], "storyline 999999 does not exist");
 }
 

@@ -105,6 +105,27 @@ impl TestApp {
         }
     }
 
+    /// Calls the editors' JSON API: POST with `body`, or GET without; `token` as bearer.
+    /// Returns the status, the headers and the JSON answer.
+    pub async fn api(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        body: Option<serde_json::Value>,
+    ) -> (StatusCode, HeaderMap, serde_json::Value) {
+        let url = format!("{}{}", self.app.url(), path);
+        let mut req = match &body {
+            Some(b) => self.client.post(url).json(b),
+            None => self.client.get(url),
+        };
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await.expect("request");
+        let (status, headers) = (resp.status(), resp.headers().clone());
+        (status, headers, resp.json().await.expect("JSON answer"))
+    }
+
     /// GETs a page that must exist and returns its DOM.
     pub async fn page(&self, path: &str) -> Html {
         let f = self.get(path).await;
