@@ -13,7 +13,7 @@ mod storylines;
 
 use async_trait::async_trait;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use trendwatch_core::article::{Article, ArticleSummary, NewArticle};
@@ -31,7 +31,6 @@ pub const DB_FILE: &str = "trendwatch.sqlite3";
 const READERS: usize = 4;
 
 struct Inner {
-    path: PathBuf,
     writer: Mutex<Connection>,
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
@@ -92,7 +91,6 @@ impl SqliteStore {
         }
         Ok(SqliteStore {
             inner: Arc::new(Inner {
-                path,
                 writer: Mutex::new(writer),
                 readers,
                 next_reader: AtomicUsize::new(0),
@@ -120,11 +118,6 @@ impl SqliteStore {
             ))
         })
         .await
-    }
-
-    /// Path of the database file.
-    pub fn path(&self) -> &Path {
-        &self.inner.path
     }
 
     async fn read<T, F>(&self, f: F) -> Result<T, StoreError>
@@ -559,25 +552,6 @@ impl Store for SqliteStore {
                 items,
                 total: total as u64,
             })
-        })
-        .await
-    }
-
-    async fn recent(
-        &self,
-        lang: Language,
-        limit: u64,
-        except_id: Option<i64>,
-    ) -> Result<Vec<ArticleSummary>, StoreError> {
-        self.read(move |conn| {
-            summaries(
-                conn,
-                &format!(
-                    "SELECT {SUMMARY_COLUMNS} FROM articles a WHERE a.lang = ?1 AND a.id <> ?2 \
-                     ORDER BY a.published_at DESC, a.id DESC LIMIT ?3"
-                ),
-                params![lang.code(), except_id.unwrap_or(-1), limit as i64],
-            )
         })
         .await
     }

@@ -161,14 +161,6 @@ pub trait Store: Send + Sync + 'static {
         limit: u64,
     ) -> Result<Page<ArticleSummary>, StoreError>;
 
-    /// The most recently published articles in `lang`, optionally leaving one out.
-    async fn recent(
-        &self,
-        lang: Language,
-        limit: u64,
-        except_id: Option<i64>,
-    ) -> Result<Vec<ArticleSummary>, StoreError>;
-
     /// "Similar articles" for one article: the ones its source listed (when they exist in
     /// the same language), then the engine's list, never the article or its translations.
     async fn similar(

@@ -20,11 +20,3 @@ pub fn extract(dir: &Path) -> anyhow::Result<PathBuf> {
     SAMPLE.extract(&root)?;
     Ok(root)
 }
-
-/// Number of files in the sample archive.
-pub fn file_count() -> usize {
-    fn count(d: &Dir) -> usize {
-        d.files().count() + d.dirs().map(count).sum::<usize>()
-    }
-    count(&SAMPLE)
-}
