@@ -12,11 +12,14 @@ pub mod forecast;
 pub mod language;
 pub mod parallel;
 pub mod period;
+pub mod ranking_metrics;
+pub mod related;
 pub mod sanitize;
 pub mod similarity;
 pub mod slug;
 pub mod status;
 pub mod storyline;
+pub mod text;
 pub mod threading;
 pub mod topic;
 

@@ -21,6 +21,10 @@ pub struct SimilarityDoc {
     pub group: Option<String>,
     /// Topic slug.
     pub topic: String,
+    /// Storyline, when the article has been threaded.
+    pub storyline: Option<i64>,
+    /// Publication day (days since 1970-01-01), when known.
+    pub day: Option<i32>,
     /// Headline.
     pub title: String,
     /// Plain text of the body.
@@ -400,6 +404,8 @@ mod tests {
             lang,
             group: group.map(str::to_string),
             topic: topic.into(),
+            storyline: None,
+            day: None,
             title: String::new(),
             text: text.into(),
         }

@@ -603,7 +603,10 @@ impl Store for SqliteStore {
     async fn similarity_corpus(&self) -> Result<Vec<SimilarityDoc>, StoreError> {
         self.read(|conn| {
             let mut stmt = conn.prepare_cached(
-                "SELECT id, lang, translation_group, topic, title, body_text FROM articles ORDER BY id",
+                "SELECT a.id, a.lang, a.translation_group, a.topic, a.title, a.body_text, s.storyline_id,
+                        CAST(julianday(substr(a.published_at, 1, 10)) - 2440587.5 AS INTEGER)
+                   FROM articles a LEFT JOIN article_storylines s ON s.article_id = a.id
+                  ORDER BY a.id",
             )?;
             let docs = stmt
                 .query_map([], |r| {
@@ -614,6 +617,8 @@ impl Store for SqliteStore {
                         topic: r.get(3)?,
                         title: r.get(4)?,
                         text: r.get(5)?,
+                        storyline: r.get(6)?,
+                        day: r.get(7)?,
                     })
                 })?
                 .collect();

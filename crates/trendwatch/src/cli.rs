@@ -88,6 +88,17 @@ pub enum Command {
 /// The evaluations.
 #[derive(Debug, Subcommand)]
 pub enum EvalCommand {
+    /// Similar articles against plain BM25 more-like-this: precision@5 and MAP on labelled
+    /// items, or ROC AUC and accuracy on same-story pairs.
+    Related {
+        /// Corpus: any format `eval threads` reads, or tgcontest-toloka pair TSV files (a
+        /// file, or the folder holding `clustering_pairs__ru_*.tsv`).
+        #[arg(long)]
+        corpus: PathBuf,
+        /// Print one JSON object instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Storyline threading: NMI, pairwise precision/recall/F1, B-cubed F1 and documents/s of
     /// one pass over the corpus in file order (or by time when every item has one).
     Threads {

@@ -2,7 +2,7 @@
 
 use crate::cli::{Cli, Command, EvalCommand, ForecastCommand, StorylineCommand};
 use crate::config::Config;
-use crate::{app, eval, generate, import, sample};
+use crate::{app, eval, eval_related, generate, import, sample};
 use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -35,6 +35,18 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Command::Generate { articles, out } => {
                 let n = generate::generate(articles, &out)?;
                 println!("wrote {n} articles to {}", out.join("content").display());
+                Ok(ExitCode::SUCCESS)
+            }
+            Command::Eval {
+                what: EvalCommand::Related { corpus, json },
+            } => {
+                let config = Config::load(&cli.data)?;
+                let report = eval_related::related(&corpus, &config.file.similar)?;
+                if json {
+                    println!("{}", serde_json::to_string(&report)?);
+                } else {
+                    println!("{report}");
+                }
                 Ok(ExitCode::SUCCESS)
             }
             Command::Eval {

@@ -4,45 +4,11 @@
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
-use trendwatch_core::similarity::TfIdfEngine;
+use trendwatch_core::related::RelatedConfig;
 use trendwatch_web::SiteConfig;
 
 /// File name of the configuration inside the data directory.
 pub const CONFIG_FILE: &str = "trendwatch.toml";
-
-/// Weights of the similar-articles baseline (`[similar]`).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct SimilarConfig {
-    /// How many times a headline word counts compared with a body word.
-    pub title_weight: f32,
-    /// Score added when two articles share a topic.
-    pub same_topic_bonus: f32,
-    /// How many similar articles are kept per article.
-    pub list_length: usize,
-}
-
-impl Default for SimilarConfig {
-    fn default() -> Self {
-        let e = TfIdfEngine::default();
-        SimilarConfig {
-            title_weight: e.title_weight,
-            same_topic_bonus: e.same_topic_bonus,
-            list_length: 5,
-        }
-    }
-}
-
-impl SimilarConfig {
-    /// The engine these settings describe.
-    pub fn engine(&self) -> TfIdfEngine {
-        TfIdfEngine {
-            title_weight: self.title_weight,
-            same_topic_bonus: self.same_topic_bonus,
-            ..TfIdfEngine::default()
-        }
-    }
-}
 
 /// The whole configuration file.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -50,8 +16,8 @@ impl SimilarConfig {
 pub struct FileConfig {
     /// The public site (`[site]`, with `[[site.topics]]`).
     pub site: SiteConfig,
-    /// Similar articles (`[similar]`).
-    pub similar: SimilarConfig,
+    /// Similar articles (`[similar]`): the engine's weights.
+    pub similar: RelatedConfig,
     /// Storyline threading (`[storylines]`).
     pub storylines: trendwatch_core::threading::ThreadingConfig,
     /// The editors' JSON API (`[api]`).

@@ -24,8 +24,10 @@ pub struct Item {
     pub title: String,
     /// Text.
     pub text: String,
-    /// Gold label.
+    /// Gold label (the first, when the corpus gives several).
     pub label: String,
+    /// Every gold label (Reuters documents can have several topics).
+    pub labels: Vec<String>,
     /// Days since 1970-01-01, when the corpus has times.
     pub day: Option<i64>,
 }
@@ -65,6 +67,7 @@ pub fn load(path: &Path) -> anyhow::Result<Vec<Item>> {
                     title: String::new(),
                     text: text_of(&v["textCleaned"]),
                     label: text_of(c),
+                    labels: vec![text_of(c)],
                     day: None,
                 }
             } else if let Some(topics) = v.get("topics").and_then(Value::as_array) {
@@ -75,6 +78,7 @@ pub fn load(path: &Path) -> anyhow::Result<Vec<Item>> {
                     title: text_of(&v["title"]),
                     text: text_of(&v["body"]),
                     label: text_of(first),
+                    labels: topics.iter().map(text_of).collect(),
                     day: v.get("date").map(text_of).and_then(|d| day_of(&d)),
                 }
             } else if let Some(c) = v.get("category") {
@@ -82,6 +86,7 @@ pub fn load(path: &Path) -> anyhow::Result<Vec<Item>> {
                     title: text_of(&v["title"]),
                     text: text_of(&v["text"]),
                     label: text_of(c),
+                    labels: vec![text_of(c)],
                     day: None,
                 }
             } else if let Some(l) = v.get("label") {
@@ -89,6 +94,7 @@ pub fn load(path: &Path) -> anyhow::Result<Vec<Item>> {
                     title: v.get("title").map(text_of).unwrap_or_default(),
                     text: text_of(&v["text"]),
                     label: text_of(l),
+                    labels: vec![text_of(l)],
                     day: v.get("time").map(text_of).and_then(|d| day_of(&d)),
                 }
             } else {
@@ -103,6 +109,7 @@ pub fn load(path: &Path) -> anyhow::Result<Vec<Item>> {
                 title: String::new(),
                 text: text.to_string(),
                 label: label.to_string(),
+                labels: vec![label.to_string()],
                 day: None,
             });
         } else {

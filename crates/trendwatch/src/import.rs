@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use trendwatch_core::article::NewArticle;
 use trendwatch_core::parallel::par_map;
+use trendwatch_core::related::FeedbackEngine;
 use trendwatch_core::similarity::RelatedEngine;
 use trendwatch_core::Topics;
 use trendwatch_import::{parse_file, EXTENSIONS};
@@ -308,7 +309,10 @@ pub async fn rebuild_similar(store: &Arc<dyn Store>, config: &Config) -> anyhow:
     );
     let similar = config.file.similar.clone();
     let lists = tokio::task::spawn_blocking(move || {
-        similar.engine().related_lists(&corpus, similar.list_length)
+        FeedbackEngine {
+            config: similar.clone(),
+        }
+        .related_lists(&corpus, similar.list_length)
     })
     .await?;
     tracing::debug!(elapsed_ms = ms(), "similar lists computed");

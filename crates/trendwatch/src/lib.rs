@@ -7,6 +7,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod eval;
+pub mod eval_related;
 pub mod generate;
 pub mod import;
 pub mod sample;

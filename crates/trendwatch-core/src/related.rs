@@ -1,0 +1,638 @@
+//! The similar-articles engine: which commentaries continue the same story or trend.
+//!
+//! Three stages, all pure computation:
+//! 1. **Features** from the shared text analysis ([`crate::text`]): Snowball stems of headline
+//!    (weighted up) and body, plus capitalised phrases as whole features, weighted by
+//!    sublinear TF × IDF and normalised to unit length.
+//! 2. **Feedback** (α-weighted query expansion, as in image and document retrieval): each
+//!    document's vector is blended with the vectors of its nearest neighbours, weighted by
+//!    their similarity raised to a power. Two reports of one story often share few exact
+//!    words, but they share neighbours; the blended vectors capture that, which exact word
+//!    matching cannot.
+//! 3. **Ranking** by cosine of the blended vectors plus the signals analysts care about: same
+//!    topic, same storyline, closeness in time. All weights live in [`RelatedConfig`].
+//!
+//! Candidate generation uses impact-ordered postings (each term keeps only the documents in
+//! which it weighs most) and each query uses only its heaviest terms, which keeps a full
+//! rebuild far below quadratic time; [`RelatedModel::ranked_exhaustive`] scores every
+//! document that shares a term, for evaluation.
+
+use crate::language::Language;
+use crate::parallel::par_map;
+use crate::similarity::{FnvMap, RelatedEngine, Scored, SimilarityDoc};
+use crate::text;
+use serde::{Deserialize, Serialize};
+
+/// Weights of the engine. The defaults are the ones measured in BENCHMARKS.md; the same
+/// defaults are used for every corpus.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RelatedConfig {
+    /// How many similar articles are kept per article.
+    pub list_length: usize,
+    /// How many times a headline word counts compared with a body word.
+    pub title_weight: f32,
+    /// Weight of a capitalised phrase ("Central Bank") as one feature, per occurrence.
+    pub entity_weight: f32,
+    /// Heaviest terms of a document used to find candidates.
+    pub query_terms: usize,
+    /// Documents kept per term in the candidate postings.
+    pub postings_per_term: usize,
+    /// Neighbours blended into a document's vector (0 turns feedback off).
+    pub feedback_neighbours: usize,
+    /// Rounds of feedback: each round blends the previous round's vectors.
+    pub feedback_rounds: usize,
+    /// Total weight of the neighbours against the document's own vector (1.0).
+    pub feedback_weight: f32,
+    /// A neighbour's share grows with its similarity raised to this power.
+    pub feedback_power: f32,
+    /// Neighbours less similar than this are not blended in.
+    pub feedback_min_score: f32,
+    /// Terms kept in a blended vector.
+    pub expanded_terms: usize,
+    /// Added to the score of an article on the same topic.
+    pub same_topic_bonus: f32,
+    /// Added to the score of an article in the same storyline.
+    pub same_storyline_bonus: f32,
+    /// Added to the score of an article published at the same time, decaying with distance.
+    pub recency_bonus: f32,
+    /// Days after which the recency bonus has halved.
+    pub recency_half_life_days: f32,
+    /// Text score above which two articles are taken to report the same story.
+    pub same_story_threshold: f32,
+}
+
+impl Default for RelatedConfig {
+    fn default() -> Self {
+        RelatedConfig {
+            list_length: 5,
+            title_weight: 2.0,
+            entity_weight: 1.0,
+            query_terms: 24,
+            postings_per_term: 400,
+            feedback_neighbours: 8,
+            feedback_rounds: 1,
+            feedback_weight: 1.0,
+            feedback_power: 3.0,
+            feedback_min_score: 0.1,
+            expanded_terms: 64,
+            same_topic_bonus: 0.03,
+            same_storyline_bonus: 0.05,
+            recency_bonus: 0.03,
+            recency_half_life_days: 60.0,
+            same_story_threshold: 0.3,
+        }
+    }
+}
+
+type Vector = Vec<(u32, f32)>;
+
+/// What ranking compares besides text, as small integers rather than strings.
+#[derive(Debug, Clone, Copy)]
+struct DocKey {
+    lang: Language,
+    topic: u32,
+    /// 0 for no translation group.
+    group: u32,
+    /// 0 for no storyline.
+    storyline: i64,
+    day: Option<i32>,
+}
+
+fn intern(docs: &[SimilarityDoc]) -> Vec<DocKey> {
+    let mut topics: FnvMap<&str, u32> = FnvMap::default();
+    let mut groups: FnvMap<&str, u32> = FnvMap::default();
+    docs.iter()
+        .map(|d| {
+            let n = topics.len() as u32;
+            let topic = *topics.entry(d.topic.as_str()).or_insert(n);
+            let group = match &d.group {
+                Some(g) => {
+                    let n = groups.len() as u32 + 1;
+                    *groups.entry(g.as_str()).or_insert(n)
+                }
+                None => 0,
+            };
+            DocKey {
+                lang: d.lang,
+                topic,
+                group,
+                storyline: d.storyline.unwrap_or(0),
+                day: d.day,
+            }
+        })
+        .collect()
+}
+
+fn hash(term: &str, salt: u8) -> u64 {
+    use std::hash::Hasher;
+    let mut h = crate::similarity::Fnv::default();
+    h.write(&[salt]);
+    h.write(term.as_bytes());
+    h.finish()
+}
+
+/// Raw feature counts of one document, keyed by a 64-bit hash of the term so that documents
+/// can be analysed in parallel without a shared vocabulary.
+fn features(d: &SimilarityDoc, cfg: &RelatedConfig) -> Vec<(u64, f32)> {
+    let mut tf: FnvMap<u64, f32> = FnvMap::default();
+    text::analyze(&d.title, d.lang, |t| {
+        *tf.entry(hash(t.term, 0)).or_insert(0.0) += cfg.title_weight
+    });
+    text::analyze(&d.text, d.lang, |t| {
+        *tf.entry(hash(t.term, 0)).or_insert(0.0) += 1.0
+    });
+    if cfg.entity_weight > 0.0 {
+        for part in [&d.title, &d.text] {
+            text::capitalised_phrases(part, |p| {
+                if p.contains(' ') {
+                    *tf.entry(hash(p, 1)).or_insert(0.0) += cfg.entity_weight;
+                }
+            });
+        }
+    }
+    tf.into_iter().collect()
+}
+
+fn normalise(v: &mut Vector) {
+    let norm = v.iter().map(|(_, w)| w * w).sum::<f32>().sqrt().max(1e-9);
+    for (_, w) in v.iter_mut() {
+        *w /= norm;
+    }
+    v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+}
+
+/// Unit TF-IDF vectors, heaviest terms first, and the number of distinct terms.
+fn tfidf(docs: &[SimilarityDoc], cfg: &RelatedConfig) -> (Vec<Vector>, usize) {
+    let raw: Vec<Vec<(u64, f32)>> = par_map(docs, |_, d| features(d, cfg));
+    let mut ids: FnvMap<u64, u32> = FnvMap::default();
+    let mut df: Vec<u32> = Vec::new();
+    let tfs: Vec<Vector> = raw
+        .into_iter()
+        .map(|terms| {
+            terms
+                .into_iter()
+                .map(|(h, f)| {
+                    let next = ids.len() as u32;
+                    let id = *ids.entry(h).or_insert(next);
+                    if id as usize == df.len() {
+                        df.push(0);
+                    }
+                    df[id as usize] += 1;
+                    (id, f)
+                })
+                .collect()
+        })
+        .collect();
+    let n = docs.len().max(1) as f32;
+    let vecs = par_map(&tfs, |_, tf| {
+        // A term found in one document only cannot relate it to anything, but would still
+        // dilute its cosine with every other document.
+        let mut v: Vector = tf
+            .iter()
+            .filter(|&&(t, _)| df[t as usize] > 1)
+            .map(|&(t, f)| (t, (1.0 + f.ln()) * (n / df[t as usize] as f32).ln()))
+            .filter(|(_, w)| *w > 0.0)
+            .collect();
+        normalise(&mut v);
+        v
+    });
+    (vecs, df.len())
+}
+
+fn postings_of(vecs: &[Vector], nterms: usize, cap: usize) -> Vec<Vector> {
+    let mut postings: Vec<Vector> = vec![Vec::new(); nterms];
+    for (i, v) in vecs.iter().enumerate() {
+        for &(t, w) in v {
+            postings[t as usize].push((i as u32, w));
+        }
+    }
+    for p in &mut postings {
+        if p.len() > cap {
+            p.select_nth_unstable_by(cap, |a, b| b.1.total_cmp(&a.1));
+            p.truncate(cap);
+        }
+    }
+    postings
+}
+
+/// Per-thread scratch space of the scoring loop: one accumulator slot per document.
+struct Scratch {
+    acc: Vec<f32>,
+    touched: Vec<u32>,
+}
+
+impl Scratch {
+    fn new(n: usize) -> Self {
+        Scratch {
+            acc: vec![0.0; n],
+            touched: Vec::new(),
+        }
+    }
+}
+
+/// A corpus analysed for ranking: blended vectors and their postings.
+pub struct RelatedModel {
+    cfg: RelatedConfig,
+    ids: Vec<i64>,
+    keys: Vec<DocKey>,
+    vecs: Vec<Vector>,
+    postings: Vec<Vector>,
+}
+
+impl RelatedModel {
+    /// Analyses a corpus: features, TF-IDF, rounds of neighbour feedback, postings.
+    pub fn build(docs: &[SimilarityDoc], cfg: &RelatedConfig) -> Self {
+        let keys = intern(docs);
+        let (mut vecs, nterms) = tfidf(docs, cfg);
+        for _ in 0..cfg.feedback_rounds {
+            vecs = feedback(vecs, nterms, &keys, cfg);
+        }
+        let postings = postings_of(&vecs, nterms, cfg.postings_per_term);
+        RelatedModel {
+            cfg: cfg.clone(),
+            ids: docs.iter().map(|d| d.id).collect(),
+            keys,
+            vecs,
+            postings,
+        }
+    }
+
+    /// Number of documents.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Whether the model holds no documents.
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// The signals' share of the score of `j` as a neighbour of `i`.
+    fn signals(&self, i: usize, j: usize) -> f32 {
+        let (a, b) = (self.keys[i], self.keys[j]);
+        let mut s = 0.0;
+        if a.topic == b.topic {
+            s += self.cfg.same_topic_bonus;
+        }
+        if a.storyline != 0 && a.storyline == b.storyline {
+            s += self.cfg.same_storyline_bonus;
+        }
+        if let (Some(x), Some(y)) = (a.day, b.day) {
+            let days = (x - y).unsigned_abs() as f32;
+            s += self.cfg.recency_bonus * (-days / self.cfg.recency_half_life_days.max(1.0)).exp2();
+        }
+        s
+    }
+
+    /// The best `k` neighbours of document `i` (by index), best first.
+    pub fn ranked(&self, i: usize, k: usize) -> Vec<(usize, f32)> {
+        let mut scratch = Scratch::new(self.len());
+        self.ranked_with(i, k, &mut scratch)
+    }
+
+    fn ranked_with(&self, i: usize, k: usize, scratch: &mut Scratch) -> Vec<(usize, f32)> {
+        let signals = |a: usize, b: usize| self.signals(a, b);
+        let c = candidates(
+            &self.vecs,
+            &self.postings,
+            &self.keys,
+            i,
+            self.cfg.query_terms,
+            scratch,
+            &signals,
+        );
+        top(c, k)
+    }
+
+    /// Every document sharing a term with `i`, ranked by text and signals, with no
+    /// candidate cut-offs: for evaluation, where the whole ranking counts.
+    pub fn ranked_exhaustive(&self, i: usize) -> Vec<(usize, f32)> {
+        self.exhaustive().ranked(i)
+    }
+
+    /// A ranker without candidate cut-offs (uncut postings of every term), for ranking many
+    /// documents exhaustively.
+    pub fn exhaustive(&self) -> ExhaustiveRanker<'_> {
+        ExhaustiveRanker {
+            model: self,
+            postings: postings_of(&self.vecs, self.postings.len(), usize::MAX),
+        }
+    }
+
+    /// The text score of two documents (by index): cosine of their blended vectors, without
+    /// signals. Compared with [`RelatedConfig::same_story_threshold`] to decide "same story".
+    pub fn text_score(&self, i: usize, j: usize) -> f32 {
+        dot(&self.vecs[i], &self.vecs[j])
+    }
+
+    /// Similar lists of every document, computed on every core.
+    pub fn all_lists(&self, k: usize) -> Vec<(i64, Vec<Scored>)> {
+        let chunks = chunks(self.len());
+        par_map(&chunks, |_, r| {
+            let mut scratch = Scratch::new(self.len());
+            r.clone()
+                .map(|i| {
+                    let best = self.ranked_with(i, k, &mut scratch);
+                    (
+                        self.ids[i],
+                        best.into_iter()
+                            .map(|(j, score)| Scored {
+                                id: self.ids[j],
+                                score,
+                            })
+                            .collect(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        })
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
+/// See [`RelatedModel::exhaustive`].
+pub struct ExhaustiveRanker<'a> {
+    model: &'a RelatedModel,
+    postings: Vec<Vector>,
+}
+
+impl ExhaustiveRanker<'_> {
+    /// Every document sharing a term with `i`, best first.
+    pub fn ranked(&self, i: usize) -> Vec<(usize, f32)> {
+        let m = self.model;
+        let mut scratch = Scratch::new(m.len());
+        let signals = |a: usize, b: usize| m.signals(a, b);
+        let mut c = candidates(
+            &m.vecs,
+            &self.postings,
+            &m.keys,
+            i,
+            usize::MAX,
+            &mut scratch,
+            &signals,
+        );
+        c.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        c
+    }
+}
+
+/// One round of neighbour feedback over every document.
+fn feedback(raw: Vec<Vector>, nterms: usize, keys: &[DocKey], cfg: &RelatedConfig) -> Vec<Vector> {
+    if cfg.feedback_neighbours == 0 {
+        return raw;
+    }
+    let postings = postings_of(&raw, nterms, cfg.postings_per_term);
+    let text_only = |_: usize, _: usize| 0.0;
+    let chunks = chunks(raw.len());
+    par_map(&chunks, |_, r| {
+        let mut scratch = Scratch::new(raw.len());
+        r.clone()
+            .map(|i| {
+                let near = candidates(
+                    &raw,
+                    &postings,
+                    keys,
+                    i,
+                    cfg.query_terms,
+                    &mut scratch,
+                    &text_only,
+                );
+                let near = top(near, cfg.feedback_neighbours);
+                blend(&raw, i, &near, cfg)
+            })
+            .collect::<Vec<Vector>>()
+    })
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+fn chunks(n: usize) -> Vec<std::ops::Range<usize>> {
+    (0..n).step_by(256).map(|a| a..(a + 256).min(n)).collect()
+}
+
+fn allowed(keys: &[DocKey], i: usize, j: usize) -> bool {
+    let (a, b) = (keys[i], keys[j]);
+    i != j && a.lang == b.lang && (a.group == 0 || a.group != b.group)
+}
+
+fn dot(a: &Vector, b: &Vector) -> f32 {
+    // Vectors are short and sorted by weight, not by term: a small map of the shorter one.
+    let (small, large) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    if small.len() <= 16 {
+        return large
+            .iter()
+            .map(|&(t, w)| {
+                small
+                    .iter()
+                    .find(|&&(u, _)| u == t)
+                    .map_or(0.0, |&(_, v)| v * w)
+            })
+            .sum();
+    }
+    let map: FnvMap<u32, f32> = small.iter().copied().collect();
+    large
+        .iter()
+        .map(|&(t, w)| map.get(&t).map_or(0.0, |v| v * w))
+        .sum()
+}
+
+/// Candidates of document `i` with their scores: accumulated over the postings of its
+/// heaviest terms, filtered to the same language and no translation, plus `extra(i, j)`.
+fn candidates(
+    vecs: &[Vector],
+    postings: &[Vector],
+    keys: &[DocKey],
+    i: usize,
+    query_terms: usize,
+    scratch: &mut Scratch,
+    extra: &dyn Fn(usize, usize) -> f32,
+) -> Vec<(usize, f32)> {
+    for &(t, w) in vecs[i].iter().take(query_terms) {
+        for &(j, wj) in &postings[t as usize] {
+            if scratch.acc[j as usize] == 0.0 {
+                scratch.touched.push(j);
+            }
+            scratch.acc[j as usize] += w * wj;
+        }
+    }
+    let mut out = Vec::with_capacity(scratch.touched.len());
+    for &j in &scratch.touched {
+        let j = j as usize;
+        let s = std::mem::take(&mut scratch.acc[j]);
+        if allowed(keys, i, j) {
+            out.push((j, s + extra(i, j)));
+        }
+    }
+    scratch.touched.clear();
+    out
+}
+
+fn top(mut c: Vec<(usize, f32)>, k: usize) -> Vec<(usize, f32)> {
+    let by = |a: &(usize, f32), b: &(usize, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+    if c.len() > k {
+        c.select_nth_unstable_by(k, by);
+        c.truncate(k);
+    }
+    c.sort_by(by);
+    c
+}
+
+/// The document's vector blended with its neighbours' (α-query expansion), cut to the
+/// heaviest terms and normalised.
+fn blend(raw: &[Vector], i: usize, near: &[(usize, f32)], cfg: &RelatedConfig) -> Vector {
+    let shares: Vec<(usize, f32)> = near
+        .iter()
+        .filter(|&&(_, s)| s >= cfg.feedback_min_score)
+        .map(|&(j, s)| (j, s.min(1.0).powf(cfg.feedback_power)))
+        .collect();
+    let total: f32 = shares.iter().map(|(_, s)| s).sum();
+    if total <= 0.0 {
+        return raw[i].clone();
+    }
+    let mut acc: FnvMap<u32, f32> = raw[i].iter().copied().collect();
+    for &(j, s) in &shares {
+        let share = cfg.feedback_weight * s / total.max(1.0);
+        for &(t, w) in &raw[j] {
+            *acc.entry(t).or_insert(0.0) += share * w;
+        }
+    }
+    let mut v: Vector = acc.into_iter().collect();
+    v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    v.truncate(cfg.expanded_terms);
+    normalise(&mut v);
+    v
+}
+
+/// The default engine behind [`RelatedEngine`].
+#[derive(Debug, Clone, Default)]
+pub struct FeedbackEngine {
+    /// Its weights.
+    pub config: RelatedConfig,
+}
+
+impl RelatedEngine for FeedbackEngine {
+    fn related_lists(&self, docs: &[SimilarityDoc], k: usize) -> Vec<(i64, Vec<Scored>)> {
+        RelatedModel::build(docs, &self.config).all_lists(k)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(id: i64, group: Option<&str>, lang: Language, title: &str, text: &str) -> SimilarityDoc {
+        SimilarityDoc {
+            id,
+            lang,
+            group: group.map(str::to_string),
+            topic: "security".into(),
+            storyline: None,
+            day: None,
+            title: title.into(),
+            text: text.into(),
+        }
+    }
+
+    #[test]
+    fn neighbours_exclude_self_translations_and_other_languages() {
+        let docs = vec![
+            doc(
+                1,
+                Some("g"),
+                Language::En,
+                "Border exercises",
+                "Tanks moved to the northern border for exercises.",
+            ),
+            doc(
+                2,
+                None,
+                Language::En,
+                "Exercises at the border",
+                "The army continued exercises with tanks near the border.",
+            ),
+            doc(
+                3,
+                None,
+                Language::En,
+                "Party congress",
+                "The ruling party elected a new leader at its congress.",
+            ),
+            doc(
+                4,
+                Some("g"),
+                Language::Ru,
+                "Учения у границы",
+                "Танки переброшены к северной границе для учений.",
+            ),
+            doc(
+                5,
+                Some("g"),
+                Language::En,
+                "Border exercises",
+                "Tanks moved to the northern border for exercises.",
+            ),
+            doc(
+                6,
+                None,
+                Language::En,
+                "Party leader",
+                "A new party leader promised reforms after the congress.",
+            ),
+        ];
+        let lists = FeedbackEngine::default().related_lists(&docs, 5);
+        let of = |id: i64| {
+            lists
+                .iter()
+                .find(|(d, _)| *d == id)
+                .map(|(_, l)| l.clone())
+                .unwrap_or_default()
+        };
+        assert_eq!(of(1).first().map(|s| s.id), Some(2));
+        assert!(of(1).iter().all(|s| ![1, 4, 5].contains(&s.id)));
+        assert_eq!(of(3).first().map(|s| s.id), Some(6));
+        assert!(
+            of(4).is_empty(),
+            "the only Russian article has no Russian neighbours"
+        );
+    }
+
+    #[test]
+    fn signals_break_ties_in_favour_of_the_same_storyline_and_time() {
+        let mut docs: Vec<SimilarityDoc> = (1..=3)
+            .map(|id| {
+                doc(
+                    id,
+                    None,
+                    Language::En,
+                    "Budget vote",
+                    "Parliament voted on the budget.",
+                )
+            })
+            .collect();
+        docs[0].storyline = Some(7);
+        docs[2].storyline = Some(7);
+        docs[0].day = Some(100);
+        docs[1].day = Some(100);
+        docs[2].day = Some(400);
+        // A fourth article, so that the shared words carry some weight.
+        docs.push(doc(
+            4,
+            None,
+            Language::En,
+            "Harvest",
+            "Farmers report a record harvest.",
+        ));
+        let model = RelatedModel::build(&docs, &RelatedConfig::default());
+        let ranked = model.ranked(0, 5);
+        assert_eq!(ranked.iter().map(|r| r.0).collect::<Vec<_>>(), vec![2, 1]);
+        let exhaustive = model.ranked_exhaustive(0);
+        assert_eq!(
+            exhaustive.iter().map(|r| r.0).collect::<Vec<_>>(),
+            vec![2, 1]
+        );
+        assert!((model.text_score(0, 1) - 1.0).abs() < 1e-4);
+    }
+}

@@ -1,0 +1,547 @@
+//! Text analysis shared by similar articles, storyline threading and full-text search:
+//! tokenising, case and ё folding, stop words and Snowball stemming for English and Russian,
+//! plus capitalised-phrase ("entity") detection.
+//!
+//! Search and similarity must agree on what a word is, otherwise a query that finds an
+//! article and the "similar" list under it would disagree about the same text. So the search
+//! index's tokenizer is a thin adapter over [`analyze`], and the similarity engine's features
+//! come from [`features`].
+
+use crate::language::Language;
+use rust_stemmers::{Algorithm, Stemmer};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+/// One analysed word of a text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Token<'a> {
+    /// The normalised, stemmed term.
+    pub term: &'a str,
+    /// Byte offset of the original word in the text.
+    pub from: usize,
+    /// Byte offset just past the original word.
+    pub to: usize,
+    /// Word position, counting stop words too, so that phrase queries keep their gaps.
+    pub position: u32,
+}
+
+/// English stop words: function words that carry no topic.
+const STOP_EN: &[&str] = &[
+    "a",
+    "about",
+    "above",
+    "after",
+    "again",
+    "against",
+    "all",
+    "also",
+    "am",
+    "an",
+    "and",
+    "any",
+    "are",
+    "as",
+    "at",
+    "be",
+    "because",
+    "been",
+    "before",
+    "being",
+    "below",
+    "between",
+    "both",
+    "but",
+    "by",
+    "can",
+    "could",
+    "did",
+    "do",
+    "does",
+    "doing",
+    "down",
+    "during",
+    "each",
+    "few",
+    "for",
+    "from",
+    "further",
+    "had",
+    "has",
+    "have",
+    "having",
+    "he",
+    "her",
+    "here",
+    "hers",
+    "herself",
+    "him",
+    "himself",
+    "his",
+    "how",
+    "i",
+    "if",
+    "in",
+    "into",
+    "is",
+    "it",
+    "its",
+    "itself",
+    "just",
+    "me",
+    "more",
+    "most",
+    "my",
+    "myself",
+    "no",
+    "nor",
+    "not",
+    "now",
+    "of",
+    "off",
+    "on",
+    "once",
+    "only",
+    "or",
+    "other",
+    "our",
+    "ours",
+    "ourselves",
+    "out",
+    "over",
+    "own",
+    "same",
+    "she",
+    "should",
+    "so",
+    "some",
+    "such",
+    "than",
+    "that",
+    "the",
+    "their",
+    "theirs",
+    "them",
+    "themselves",
+    "then",
+    "there",
+    "these",
+    "they",
+    "this",
+    "those",
+    "through",
+    "to",
+    "too",
+    "under",
+    "until",
+    "up",
+    "very",
+    "was",
+    "we",
+    "were",
+    "what",
+    "when",
+    "where",
+    "which",
+    "while",
+    "who",
+    "whom",
+    "why",
+    "will",
+    "with",
+    "would",
+    "you",
+    "your",
+    "yours",
+    "yourself",
+    "said",
+    "says",
+    "say",
+    "mr",
+    "mrs",
+    "ms",
+    "one",
+    "two",
+    "new",
+    "like",
+    "get",
+    "got",
+    "may",
+    "might",
+    "must",
+    "shall",
+    "us",
+    "yet",
+    "ago",
+    "via",
+    "per",
+    "s",
+    "t",
+    "don",
+    "isn",
+    "wasn",
+];
+
+/// Russian stop words (ё already folded to е).
+const STOP_RU: &[&str] = &[
+    "а",
+    "без",
+    "более",
+    "бы",
+    "был",
+    "была",
+    "были",
+    "было",
+    "быть",
+    "в",
+    "вам",
+    "вас",
+    "весь",
+    "во",
+    "вот",
+    "все",
+    "всего",
+    "всех",
+    "вы",
+    "где",
+    "да",
+    "даже",
+    "для",
+    "до",
+    "его",
+    "ее",
+    "ей",
+    "ему",
+    "если",
+    "есть",
+    "еще",
+    "же",
+    "за",
+    "здесь",
+    "и",
+    "из",
+    "или",
+    "им",
+    "их",
+    "к",
+    "как",
+    "какой",
+    "когда",
+    "кто",
+    "ли",
+    "либо",
+    "мне",
+    "может",
+    "мы",
+    "на",
+    "над",
+    "надо",
+    "наш",
+    "не",
+    "него",
+    "нее",
+    "нет",
+    "ни",
+    "них",
+    "но",
+    "ну",
+    "о",
+    "об",
+    "однако",
+    "он",
+    "она",
+    "они",
+    "оно",
+    "от",
+    "очень",
+    "по",
+    "под",
+    "после",
+    "при",
+    "про",
+    "с",
+    "со",
+    "так",
+    "также",
+    "такой",
+    "там",
+    "те",
+    "тем",
+    "то",
+    "того",
+    "тоже",
+    "той",
+    "только",
+    "том",
+    "ты",
+    "у",
+    "уже",
+    "хотя",
+    "чего",
+    "чей",
+    "чем",
+    "что",
+    "чтобы",
+    "чье",
+    "эта",
+    "эти",
+    "это",
+    "этого",
+    "этой",
+    "этом",
+    "этот",
+    "я",
+    "который",
+    "которые",
+    "которая",
+    "которого",
+    "которой",
+    "которых",
+    "будет",
+    "будут",
+    "между",
+    "свой",
+    "своей",
+    "своих",
+    "сам",
+    "себя",
+    "сказал",
+    "заявил",
+    "также",
+    "ранее",
+    "время",
+    "году",
+    "года",
+    "сообщает",
+    "сообщил",
+    "словам",
+];
+
+fn stop_set() -> &'static std::collections::HashSet<&'static str> {
+    static SET: OnceLock<std::collections::HashSet<&'static str>> = OnceLock::new();
+    SET.get_or_init(|| STOP_EN.iter().chain(STOP_RU).copied().collect())
+}
+
+/// Whether a normalised (lowercase, ё-folded) word is a stop word of either language. Both
+/// lists apply to every text: Russian commentaries quote English names and vice versa.
+pub fn is_stop_word(word: &str) -> bool {
+    stop_set().contains(word)
+}
+
+fn stemmer(lang: Language) -> &'static Stemmer {
+    static EN: OnceLock<Stemmer> = OnceLock::new();
+    static RU: OnceLock<Stemmer> = OnceLock::new();
+    match lang {
+        Language::En => EN.get_or_init(|| Stemmer::create(Algorithm::English)),
+        Language::Ru => RU.get_or_init(|| Stemmer::create(Algorithm::Russian)),
+    }
+}
+
+fn is_cyrillic(c: char) -> bool {
+    ('\u{0400}'..='\u{04FF}').contains(&c)
+}
+
+/// Lowercases `raw` into `out`, folding ё to е. Returns whether the word is Cyrillic.
+pub fn normalise_into(raw: &str, out: &mut String) -> bool {
+    out.clear();
+    if raw.is_ascii() {
+        out.push_str(raw);
+        out.make_ascii_lowercase();
+        return false;
+    }
+    let mut cyr = false;
+    for c in raw.chars().flat_map(char::to_lowercase) {
+        cyr |= is_cyrillic(c);
+        out.push(if c == 'ё' { 'е' } else { c });
+    }
+    cyr
+}
+
+thread_local! {
+    /// Word → stem, per thread: the same few thousand words make up most of any text, and a
+    /// lookup is several times cheaper than running the Snowball automaton again.
+    static STEMS: RefCell<HashMap<String, String>> = RefCell::new(HashMap::new());
+}
+
+const STEM_CACHE_LIMIT: usize = 200_000;
+
+/// The stem of a normalised word. Each word is stemmed by its own alphabet (a Cyrillic word
+/// by the Russian stemmer, any other by the English one), whatever the text's language, so
+/// that quoted names are treated alike in both editions.
+pub fn stem(word: &str, cyrillic: bool, f: impl FnOnce(&str)) {
+    if word.chars().any(|c| c.is_ascii_digit()) {
+        return f(word);
+    }
+    STEMS.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if let Some(s) = cache.get(word) {
+            return f(s);
+        }
+        let lang = if cyrillic { Language::Ru } else { Language::En };
+        let s = stemmer(lang).stem(word).into_owned();
+        f(&s);
+        if cache.len() >= STEM_CACHE_LIMIT {
+            cache.clear();
+        }
+        cache.insert(word.to_string(), s);
+    })
+}
+
+/// Splits `text` into words (runs of letters and digits; an apostrophe inside a word is
+/// dropped) and calls `f` with each word and its byte range.
+fn words(text: &str, mut f: impl FnMut(&str, usize, usize)) {
+    let mut start: Option<usize> = None;
+    for (i, c) in text.char_indices() {
+        if c.is_alphanumeric() {
+            if start.is_none() {
+                start = Some(i);
+            }
+        } else if let Some(s) = start.take() {
+            f(&text[s..i], s, i);
+        }
+    }
+    if let Some(s) = start {
+        f(&text[s..], s, text.len());
+    }
+}
+
+/// Analyses `text`: every word that is not a stop word, normalised and stemmed, with its
+/// offsets and position. Words are stemmed by their alphabet (see [`stem`]); the language is
+/// in the signature so that a third language with a Latin alphabet can choose its stemmer
+/// without changing callers.
+pub fn analyze(text: &str, _lang: Language, mut f: impl FnMut(Token<'_>)) {
+    let mut norm = String::with_capacity(32);
+    let mut position = 0u32;
+    words(text, |raw, from, to| {
+        let cyr = normalise_into(raw, &mut norm);
+        let pos = position;
+        position += 1;
+        if is_stop_word(&norm) {
+            return;
+        }
+        stem(&norm, cyr, |term| {
+            f(Token {
+                term,
+                from,
+                to,
+                position: pos,
+            })
+        });
+    });
+}
+
+/// Collects the terms of [`analyze`], for tests and small inputs.
+pub fn terms(text: &str, lang: Language) -> Vec<String> {
+    let mut out = Vec::new();
+    analyze(text, lang, |t| out.push(t.term.to_string()));
+    out
+}
+
+/// Calls `f` with every capitalised phrase of `text` that does not start a sentence, joined
+/// by spaces and normalised ("Central Bank", "Иван Петров"): names of people, parties and
+/// places are the strongest evidence that two commentaries follow the same story, and a
+/// bag of stems loses the fact that two words belong together. Single capitalised words count
+/// too when they are not sentence-initial. Texts without capitals (preprocessed corpora) simply
+/// yield nothing.
+pub fn capitalised_phrases(text: &str, mut f: impl FnMut(&str)) {
+    let mut phrase = String::new();
+    let mut parts = 0usize;
+    let mut sentence_start = true;
+    let mut last_end = 0usize;
+    let mut norm = String::new();
+    let mut flush = |phrase: &mut String, parts: &mut usize| {
+        if *parts > 0 {
+            f(phrase);
+        }
+        phrase.clear();
+        *parts = 0;
+    };
+    words(text, |raw, from, to| {
+        let gap = &text[last_end..from];
+        last_end = to;
+        let ends_sentence = gap.contains(['.', '!', '?', '\n', ':', ';', '"', '«', '»', '(', ')']);
+        let breaks = ends_sentence || gap.contains(',');
+        if breaks {
+            flush(&mut phrase, &mut parts);
+        }
+        let at_start = sentence_start || ends_sentence;
+        sentence_start = false;
+        let capital = raw.chars().next().is_some_and(char::is_uppercase)
+            && raw.chars().skip(1).any(char::is_lowercase);
+        let acronym = raw.chars().count() >= 2 && raw.chars().all(|c| c.is_uppercase());
+        if !(capital || acronym) {
+            flush(&mut phrase, &mut parts);
+            return;
+        }
+        normalise_into(raw, &mut norm);
+        if is_stop_word(&norm) || (at_start && parts == 0 && !acronym) {
+            flush(&mut phrase, &mut parts);
+            return;
+        }
+        if parts > 0 {
+            phrase.push(' ');
+        }
+        phrase.push_str(&norm);
+        parts += 1;
+    });
+    flush(&mut phrase, &mut parts);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn stems_english_and_russian_and_folds_yo() {
+        assert_eq!(
+            terms("The elections were postponed; ещё выборы", Language::En),
+            vec!["elect", "postpon", "выбор"]
+        );
+        assert_eq!(
+            terms("Ёлки, ёлка и елки", Language::Ru),
+            vec!["елк", "елк", "елк"]
+        );
+        assert_eq!(
+            terms("Протесты протестующих", Language::Ru),
+            vec!["протест", "протест"]
+        );
+    }
+
+    #[test]
+    fn keeps_offsets_and_positions_across_stop_words() {
+        let text = "Parliament of Arvenia";
+        let mut toks = Vec::new();
+        analyze(text, Language::En, |t| {
+            toks.push((t.term.to_string(), &text[t.from..t.to], t.position))
+        });
+        assert_eq!(
+            toks,
+            vec![
+                ("parliament".to_string(), "Parliament", 0),
+                ("arvenia".to_string(), "Arvenia", 2)
+            ]
+        );
+    }
+
+    #[test]
+    fn finds_capitalised_phrases_but_not_sentence_starts() {
+        let mut got = Vec::new();
+        capitalised_phrases(
+            "Protests grew. The Central Bank of Arvenia met Ivo Daskal, and the NDP agreed.",
+            |p| got.push(p.to_string()),
+        );
+        assert_eq!(got, vec!["central bank", "arvenia", "ivo daskal", "ndp"]);
+    }
+
+    proptest! {
+        #[test]
+        fn offsets_always_slice_the_text(s in "\\PC{0,80}") {
+            analyze(&s, Language::En, |t| {
+                assert!(s.is_char_boundary(t.from) && s.is_char_boundary(t.to) && t.from < t.to);
+                assert!(!t.term.is_empty());
+            });
+            capitalised_phrases(&s, |p| assert!(!p.is_empty()));
+        }
+    }
+}

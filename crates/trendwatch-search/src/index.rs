@@ -1,0 +1,598 @@
+//! The tantivy index in `<data>/search/`: one document per article, analysed by
+//! [`crate::analyzer`], stamped at every commit with the store generation it reflects so that
+//! a stale or missing index is noticed (and rebuilt) at start.
+//!
+//! Writers are short-lived: the server only reads (and reloads on every commit), the importer
+//! and `trendwatch reindex` open a writer, commit and close it. So two processes never hold
+//! the writer lock for long.
+
+use crate::analyzer::{TrendwatchTokenizer, ANALYZER};
+use crate::query::{ParsedQuery, QueryError};
+use serde::Serialize;
+use std::ops::Bound;
+use std::path::{Path, PathBuf};
+use tantivy::collector::{Count, TopDocs};
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery,
+};
+use tantivy::schema::{
+    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, FAST, INDEXED, STORED,
+    STRING,
+};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::tokenizer::{TextAnalyzer, TokenStream};
+use tantivy::{
+    DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocument, Term,
+};
+use trendwatch_core::sanitize::escape_html;
+
+/// What the index holds of one article.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchDoc {
+    /// Article id.
+    pub id: i64,
+    /// Language code.
+    pub lang: String,
+    /// Topic slug.
+    pub topic: String,
+    /// Status (`improved`, …).
+    pub status: String,
+    /// Publication day, days since 1970-01-01.
+    pub day: i64,
+    /// URL slug.
+    pub slug: String,
+    /// Headline.
+    pub title: String,
+    /// Lead paragraph.
+    pub lead: String,
+    /// Plain text of the body.
+    pub text: String,
+}
+
+/// Ordering of results.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Sort {
+    /// Best match first (BM25, headline matches weigh more).
+    #[default]
+    Relevance,
+    /// Newest first.
+    Date,
+}
+
+/// One result.
+#[derive(Debug, Clone, Serialize)]
+pub struct Hit {
+    /// Article id.
+    pub id: i64,
+    /// Language code.
+    pub lang: String,
+    /// Topic slug.
+    pub topic: String,
+    /// Status.
+    pub status: String,
+    /// Publication day, days since 1970-01-01.
+    pub day: i64,
+    /// URL slug.
+    pub slug: String,
+    /// Headline.
+    pub title: String,
+    /// A passage with the matched words in `<mark>`: the text is escaped, the marks are the
+    /// only markup.
+    pub snippet_html: String,
+    /// Relevance score (0 when sorted by date).
+    pub score: f32,
+}
+
+/// One page of results.
+#[derive(Debug, Clone, Serialize)]
+pub struct Results {
+    /// How many articles match in all.
+    pub total: usize,
+    /// This page's results.
+    pub hits: Vec<Hit>,
+}
+
+/// Failures of the index itself (as opposed to a reader's bad query).
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    /// The query was refused.
+    #[error(transparent)]
+    Query(#[from] QueryError),
+    /// Tantivy failed.
+    #[error("search index {path}: {source}")]
+    Index {
+        /// The index folder.
+        path: PathBuf,
+        /// What went wrong.
+        source: tantivy::TantivyError,
+    },
+}
+
+#[derive(Clone, Copy)]
+struct Fields {
+    id: Field,
+    lang: Field,
+    topic: Field,
+    status: Field,
+    day: Field,
+    slug: Field,
+    title: Field,
+    lead: Field,
+    body: Field,
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut s = Schema::builder();
+    let text = TextOptions::default()
+        .set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(ANALYZER)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        )
+        .set_stored();
+    let fields = Fields {
+        id: s.add_i64_field("id", INDEXED | STORED | FAST),
+        lang: s.add_text_field("lang", STRING | STORED),
+        topic: s.add_text_field("topic", STRING | STORED),
+        status: s.add_text_field("status", STRING | STORED),
+        day: s.add_i64_field("day", INDEXED | STORED | FAST),
+        slug: s.add_text_field("slug", STORED),
+        title: s.add_text_field("title", text.clone()),
+        lead: s.add_text_field("lead", text.clone()),
+        body: s.add_text_field("body", text),
+    };
+    (s.build(), fields)
+}
+
+/// The search index of one data directory.
+pub struct SearchIndex {
+    path: PathBuf,
+    index: Index,
+    reader: IndexReader,
+    fields: Fields,
+}
+
+/// Heap given to a writer; tantivy's minimum is 15 MB per thread.
+const WRITER_HEAP: usize = 64 * 1024 * 1024;
+
+impl SearchIndex {
+    /// Opens the index in `dir`, creating it (empty, unstamped) when missing or when its
+    /// schema is not this version's.
+    pub fn open(dir: &Path) -> Result<Self, SearchError> {
+        let err = |source| SearchError::Index {
+            path: dir.to_path_buf(),
+            source,
+        };
+        std::fs::create_dir_all(dir)
+            .map_err(|e| err(tantivy::TantivyError::IoError(std::sync::Arc::new(e))))?;
+        let (schema, fields) = schema();
+        let index = match Index::open_in_dir(dir) {
+            Ok(index) if index.schema() == schema => index,
+            _ => {
+                // Missing or from another version: start afresh; the caller sees it unstamped
+                // and rebuilds it from the database.
+                for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+                    let _ = std::fs::remove_file(entry.path());
+                }
+                Index::create_in_dir(dir, schema).map_err(err)?
+            }
+        };
+        index
+            .tokenizers()
+            .register(ANALYZER, TextAnalyzer::from(TrendwatchTokenizer::default()));
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::OnCommitWithDelay)
+            .try_into()
+            .map_err(err)?;
+        Ok(SearchIndex {
+            path: dir.to_path_buf(),
+            index,
+            reader,
+            fields,
+        })
+    }
+
+    fn err(&self, source: tantivy::TantivyError) -> SearchError {
+        SearchError::Index {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    /// The store generation recorded by the last commit, `None` for a new index.
+    pub fn stamp(&self) -> Option<u64> {
+        let metas = self.index.load_metas().ok()?;
+        metas.payload.as_deref()?.parse().ok()
+    }
+
+    /// Number of indexed articles, as of the last reload.
+    pub fn len(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    /// Whether nothing is indexed.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn writer(&self) -> Result<IndexWriter, SearchError> {
+        self.index
+            .writer_with_num_threads(1, WRITER_HEAP)
+            .map_err(|e| self.err(e))
+    }
+
+    fn document(&self, d: &SearchDoc) -> TantivyDocument {
+        let f = self.fields;
+        let mut doc = TantivyDocument::default();
+        doc.add_i64(f.id, d.id);
+        doc.add_text(f.lang, &d.lang);
+        doc.add_text(f.topic, &d.topic);
+        doc.add_text(f.status, &d.status);
+        doc.add_i64(f.day, d.day);
+        doc.add_text(f.slug, &d.slug);
+        doc.add_text(f.title, &d.title);
+        doc.add_text(f.lead, &d.lead);
+        doc.add_text(f.body, &d.text);
+        doc
+    }
+
+    fn commit(&self, mut writer: IndexWriter, generation: u64) -> Result<(), SearchError> {
+        let mut prepared = writer.prepare_commit().map_err(|e| self.err(e))?;
+        prepared.set_payload(&generation.to_string());
+        prepared.commit().map_err(|e| self.err(e))?;
+        writer.wait_merging_threads().map_err(|e| self.err(e))?;
+        self.reader.reload().map_err(|e| self.err(e))
+    }
+
+    /// Replaces (or adds) the given articles and removes `deleted`, in one commit stamped
+    /// with `generation`.
+    pub fn upsert(
+        &self,
+        docs: &[SearchDoc],
+        deleted: &[i64],
+        generation: u64,
+    ) -> Result<(), SearchError> {
+        let writer = self.writer()?;
+        for id in deleted.iter().chain(docs.iter().map(|d| &d.id)) {
+            writer.delete_term(Term::from_field_i64(self.fields.id, *id));
+        }
+        for d in docs {
+            writer
+                .add_document(self.document(d))
+                .map_err(|e| self.err(e))?;
+        }
+        self.commit(writer, generation)
+    }
+
+    /// Empties the index and indexes `docs`, stamped with `generation`.
+    pub fn rebuild(
+        &self,
+        docs: impl IntoIterator<Item = SearchDoc>,
+        generation: u64,
+    ) -> Result<usize, SearchError> {
+        let writer = self
+            .index
+            .writer(WRITER_HEAP * 2)
+            .map_err(|e| self.err(e))?;
+        writer.delete_all_documents().map_err(|e| self.err(e))?;
+        let mut n = 0;
+        for d in docs {
+            writer
+                .add_document(self.document(&d))
+                .map_err(|e| self.err(e))?;
+            n += 1;
+        }
+        self.commit(writer, generation)?;
+        Ok(n)
+    }
+
+    /// Terms of `text` as the index analyses them, with their positions.
+    fn analyse(&self, field: Field, text: &str) -> Vec<(usize, Term)> {
+        let mut analyzer = TextAnalyzer::from(TrendwatchTokenizer::default());
+        let mut stream = analyzer.token_stream(text);
+        let mut out = Vec::new();
+        while stream.advance() {
+            let t = stream.token();
+            out.push((t.position, Term::from_field_text(field, &t.text)));
+        }
+        out
+    }
+
+    /// "These words in this order" in one field; `None` when the text has no indexable word.
+    fn text_in(&self, field: Field, text: &str) -> Option<Box<dyn Query>> {
+        let terms = self.analyse(field, text);
+        match terms.len() {
+            0 => None,
+            1 => Some(Box::new(TermQuery::new(
+                terms[0].1.clone(),
+                IndexRecordOption::WithFreqs,
+            ))),
+            _ => {
+                let first = terms[0].0;
+                Some(Box::new(PhraseQuery::new_with_offset(
+                    terms.into_iter().map(|(p, t)| (p - first, t)).collect(),
+                )))
+            }
+        }
+    }
+
+    /// A word or phrase in headline (weighted up), lead or body.
+    fn anywhere(&self, text: &str) -> Option<Box<dyn Query>> {
+        let f = self.fields;
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for (field, boost) in [(f.title, 3.0), (f.lead, 1.5), (f.body, 1.0)] {
+            if let Some(q) = self.text_in(field, text) {
+                clauses.push((Occur::Should, Box::new(BoostQuery::new(q, boost))));
+            }
+        }
+        (!clauses.is_empty()).then(|| Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>)
+    }
+
+    fn to_query(&self, q: &ParsedQuery) -> Box<dyn Query> {
+        let f = self.fields;
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for text in q.words.iter().chain(&q.phrases) {
+            // A stop word alone ("the") constrains nothing and is skipped.
+            if let Some(c) = self.anywhere(text) {
+                clauses.push((Occur::Must, c));
+            }
+        }
+        for text in &q.excluded {
+            if let Some(c) = self.anywhere(text) {
+                clauses.push((Occur::MustNot, c));
+            }
+        }
+        let exact = |field: Field, v: &str| -> Box<dyn Query> {
+            Box::new(TermQuery::new(
+                Term::from_field_text(field, v),
+                IndexRecordOption::Basic,
+            ))
+        };
+        for (field, v) in [
+            (f.topic, &q.topic),
+            (f.status, &q.status),
+            (f.lang, &q.lang),
+        ] {
+            if let Some(v) = v {
+                clauses.push((Occur::Must, exact(field, v)));
+            }
+        }
+        if q.from.is_some() || q.to.is_some() {
+            let day = |d: time::Date| {
+                Term::from_field_i64(f.day, i64::from(d.to_julian_day() - 2_440_588))
+            };
+            let lower = q.from.map_or(Bound::Unbounded, |d| Bound::Included(day(d)));
+            let upper = q.to.map_or(Bound::Unbounded, |d| Bound::Included(day(d)));
+            clauses.push((Occur::Must, Box::new(RangeQuery::new(lower, upper))));
+        }
+        if !clauses.iter().any(|(o, _)| *o == Occur::Must) {
+            clauses.push((Occur::Must, Box::new(AllQuery)));
+        }
+        Box::new(BooleanQuery::new(clauses))
+    }
+
+    /// Runs a parsed query: one page of `per_page` results starting at `offset`.
+    pub fn search(
+        &self,
+        q: &ParsedQuery,
+        sort: Sort,
+        offset: usize,
+        per_page: usize,
+    ) -> Result<Results, SearchError> {
+        let searcher = self.reader.searcher();
+        let query = self.to_query(q);
+        let top = TopDocs::with_limit(per_page.max(1)).and_offset(offset);
+        // Filters alone have nothing to rank by relevance: newest first.
+        let sort = if q.has_text() { sort } else { Sort::Date };
+        let (addresses, total): (Vec<(f32, DocAddress)>, usize) = match sort {
+            Sort::Relevance => searcher
+                .search(&query, &(top, Count))
+                .map_err(|e| self.err(e))?,
+            Sort::Date => {
+                let (hits, total) = searcher
+                    .search(
+                        &query,
+                        &(top.order_by_fast_field::<i64>("day", Order::Desc), Count),
+                    )
+                    .map_err(|e| self.err(e))?;
+                (hits.into_iter().map(|(_, a)| (0.0, a)).collect(), total)
+            }
+        };
+        let mut snippets = SnippetGenerator::create(&searcher, &*query, self.fields.body)
+            .map_err(|e| self.err(e))?;
+        snippets.set_max_num_chars(220);
+        let f = self.fields;
+        let mut hits = Vec::with_capacity(addresses.len());
+        for (score, address) in addresses {
+            let doc: TantivyDocument = searcher.doc(address).map_err(|e| self.err(e))?;
+            let text = |field: Field| {
+                doc.get_first(field)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            let int = |field: Field| doc.get_first(field).and_then(|v| v.as_i64()).unwrap_or(0);
+            let body = text(f.body);
+            let snippet = snippets.snippet(&body);
+            let snippet_html = if snippet.is_empty() {
+                // No body match (a headline match): the lead, or the body's opening.
+                let lead = text(f.lead);
+                let source = if lead.is_empty() { body } else { lead };
+                escape_html(&opening(&source, 220))
+            } else {
+                marked(snippet.fragment(), snippet.highlighted())
+            };
+            hits.push(Hit {
+                id: int(f.id),
+                lang: text(f.lang),
+                topic: text(f.topic),
+                status: text(f.status),
+                day: int(f.day),
+                slug: text(f.slug),
+                title: text(f.title),
+                snippet_html,
+                score,
+            });
+        }
+        Ok(Results { total, hits })
+    }
+}
+
+/// The first `chars` characters of `text`, cut at a word boundary, with an ellipsis.
+fn opening(text: &str, chars: usize) -> String {
+    if text.chars().count() <= chars {
+        return text.to_string();
+    }
+    let cut: String = text.chars().take(chars).collect();
+    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(a, _)| a);
+    format!("{cut}…")
+}
+
+/// The fragment with its highlighted ranges in `<mark>`, everything else escaped by the one
+/// escaping function the site uses.
+fn marked(fragment: &str, ranges: &[std::ops::Range<usize>]) -> String {
+    let mut out = String::with_capacity(fragment.len() + 32);
+    let mut at = 0;
+    for r in ranges {
+        if r.start < at || r.end > fragment.len() {
+            continue;
+        }
+        out.push_str(&escape_html(&fragment[at..r.start]));
+        out.push_str("<mark>");
+        out.push_str(&escape_html(&fragment[r.start..r.end]));
+        out.push_str("</mark>");
+        at = r.end;
+    }
+    out.push_str(&escape_html(&fragment[at..]));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::query::parse;
+
+    fn doc(
+        id: i64,
+        lang: &str,
+        topic: &str,
+        status: &str,
+        day: i64,
+        title: &str,
+        text: &str,
+    ) -> SearchDoc {
+        SearchDoc {
+            id,
+            lang: lang.into(),
+            topic: topic.into(),
+            status: status.into(),
+            day,
+            slug: format!("a-{id}"),
+            title: title.into(),
+            lead: String::new(),
+            text: text.into(),
+        }
+    }
+
+    fn sample(dir: &Path) -> SearchIndex {
+        let index = SearchIndex::open(dir).expect("open");
+        index
+            .rebuild(
+                vec![
+                    doc(1, "en", "security", "worsened", 100, "Border tension grows", "Troops gathered at the northern border of Arvenia. <script>alert(1)</script>"),
+                    doc(2, "en", "economy", "improved", 200, "Central bank cuts rates", "The central bank of Arvenia cut its rate; the border trade grew."),
+                    doc(3, "ru", "security", "unchanged", 150, "Напряжённость на границе", "Войска собрались у северной границы Арвении."),
+                    doc(4, "en", "security", "unchanged", 300, "Bank of the border", "A border bank opened, not the central one."),
+                ],
+                7,
+            )
+            .expect("rebuild");
+        index
+    }
+
+    fn ids(r: &Results) -> Vec<i64> {
+        r.hits.iter().map(|h| h.id).collect()
+    }
+
+    #[test]
+    fn words_phrases_exclusions_filters_and_sorting() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let index = sample(dir.path());
+        assert_eq!(index.stamp(), Some(7));
+        let run = |q: &str, sort| {
+            index
+                .search(&parse(q).expect("valid"), sort, 0, 10)
+                .expect("search")
+        };
+        // Stemming: "borders" finds "border"; the body-only match ranks after the headlines.
+        let borders = run("borders", Sort::Relevance);
+        assert_eq!((borders.total, ids(&borders).last().copied()), (3, Some(2)));
+        assert_eq!(ids(&run("\"central bank\"", Sort::Relevance)), vec![2]);
+        assert_eq!(
+            ids(&run("border -\"central bank\"", Sort::Date)),
+            vec![4, 1]
+        );
+        assert_eq!(ids(&run("border topic:security", Sort::Date)), vec![4, 1]);
+        assert_eq!(ids(&run("border from:1970-05-01", Sort::Date)), vec![4, 2]);
+        // Russian: ё folded, inflection stemmed.
+        assert_eq!(ids(&run("напряженность границ", Sort::Relevance)), vec![3]);
+        assert_eq!(
+            ids(&run("topic:security lang:ru", Sort::Relevance)),
+            vec![3]
+        );
+        // Pagination.
+        let page2 = index
+            .search(&parse("border").expect("valid"), Sort::Date, 2, 2)
+            .expect("search");
+        assert_eq!((page2.total, ids(&page2)), (3, vec![1]));
+    }
+
+    #[test]
+    fn snippets_mark_matches_and_escape_the_text() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let index = sample(dir.path());
+        let r = index
+            .search(&parse("troops").expect("valid"), Sort::Relevance, 0, 10)
+            .expect("search");
+        let s = &r.hits[0].snippet_html;
+        assert!(s.contains("<mark>Troops</mark>"), "{s}");
+        assert!(
+            s.contains("&lt;script&gt;") && !s.contains("<script>"),
+            "{s}"
+        );
+    }
+
+    #[test]
+    fn upsert_replaces_and_deletes_and_reopening_keeps_the_stamp() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let index = sample(dir.path());
+        index
+            .upsert(
+                &[doc(
+                    2,
+                    "en",
+                    "economy",
+                    "improved",
+                    200,
+                    "Harvest record",
+                    "Farmers report a record.",
+                )],
+                &[4],
+                8,
+            )
+            .expect("upsert");
+        let run = |q: &str| {
+            ids(&index
+                .search(&parse(q).expect("valid"), Sort::Date, 0, 10)
+                .expect("search"))
+        };
+        assert_eq!(run("harvest"), vec![2]);
+        assert!(run("\"central bank\"").is_empty());
+        assert_eq!(run("border"), vec![1]);
+        drop(index);
+        let again = SearchIndex::open(dir.path()).expect("reopen");
+        assert_eq!((again.stamp(), again.len()), (Some(8), 3));
+    }
+}
