@@ -463,3 +463,46 @@ mod tests {
         );
     }
 }
+
+/// What full-text search knows of one article: its words and the fields readers filter by.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArticleText {
+    /// Article id.
+    pub id: i64,
+    /// Language code (`en`, `ru`).
+    pub lang: String,
+    /// Topic slug.
+    pub topic: String,
+    /// Status code (`improved`, `unchanged`, `worsened`, `not_rated`).
+    pub status: String,
+    /// Publication day, days since 1970-01-01.
+    pub day: i64,
+    /// URL slug.
+    pub slug: String,
+    /// Headline.
+    pub title: String,
+    /// Lead paragraph.
+    pub lead: String,
+    /// Plain text of the body.
+    pub text: String,
+}
+
+/// An editor's decision about one entry of an article's similar list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RelatedOverride {
+    /// Always listed, before the engine's suggestions.
+    Pin,
+    /// Never listed.
+    Exclude,
+}
+
+impl RelatedOverride {
+    /// The stored and API name.
+    pub fn code(self) -> &'static str {
+        match self {
+            RelatedOverride::Pin => "pin",
+            RelatedOverride::Exclude => "exclude",
+        }
+    }
+}

@@ -207,6 +207,12 @@ impl SearchIndex {
         metas.payload.as_deref()?.parse().ok()
     }
 
+    /// Picks up commits made since the last reload (another process's import, say) now,
+    /// rather than when the file watcher notices them.
+    pub fn reload(&self) -> Result<(), SearchError> {
+        self.reader.reload().map_err(|e| self.err(e))
+    }
+
     /// Number of indexed articles, as of the last reload.
     pub fn len(&self) -> u64 {
         self.reader.searcher().num_docs()

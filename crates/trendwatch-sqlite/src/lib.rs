@@ -8,6 +8,7 @@
 
 mod forecasts;
 mod migrations;
+mod related;
 mod rows;
 mod storylines;
 
@@ -16,7 +17,7 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use trendwatch_core::article::{Article, ArticleSummary, NewArticle};
+use trendwatch_core::article::{Article, ArticleSummary, ArticleText, NewArticle, RelatedOverride};
 use trendwatch_core::forecast::{ForecastEntry, Outcome};
 use trendwatch_core::similarity::{Scored, SimilarityDoc};
 use trendwatch_core::storyline::{NewAssignment, StorylineDetail, StorylineSummary, ThreadDoc};
@@ -368,7 +369,7 @@ impl Store for SqliteStore {
                     .collect();
                 storylines::refresh_stats_of_articles(&tx, &updated).map_err(store_err)?;
                 tx.execute(
-                    "UPDATE meta SET value = value + 1 WHERE name = 'generation'",
+                    "UPDATE meta SET value = value + 1 WHERE name IN ('generation', 'text_generation')",
                     [],
                 )
                 .map_err(store_err)?;
@@ -567,7 +568,23 @@ impl Store for SqliteStore {
             article.content.translation_group.clone(),
         );
         self.read(move |conn| {
-            let mut listed = summaries(
+            // Editors' decisions come first and always hold: pins lead the list in the order
+            // they were made, exclusions never appear.
+            let overrides = related::overrides(conn, id)?;
+            let excluded: Vec<i64> = overrides
+                .iter()
+                .filter(|(_, k)| *k == RelatedOverride::Exclude)
+                .map(|(r, _)| *r)
+                .collect();
+            let mut pinned = summaries(
+                conn,
+                &format!(
+                    "SELECT {SUMMARY_COLUMNS} FROM related_overrides o JOIN articles a ON a.id = o.related_id \
+                     WHERE o.article_id = ?1 AND o.kind = 'pin' AND a.lang = ?2 ORDER BY o.created"
+                ),
+                params![id, lang.code()],
+            )?;
+            let listed = summaries(
                 conn,
                 &format!(
                     "SELECT {SUMMARY_COLUMNS} FROM article_listed_similar s \
@@ -588,41 +605,76 @@ impl Store for SqliteStore {
                 ),
                 params![id, lang.code(), group],
             )?;
-            for c in computed {
-                if !listed.iter().any(|l| l.id == c.id) {
-                    listed.push(c);
+            for c in listed.into_iter().chain(computed) {
+                if !excluded.contains(&c.id) && !pinned.iter().any(|l| l.id == c.id) {
+                    pinned.push(c);
                 }
             }
-            listed.dedup_by_key(|a| a.id);
-            listed.truncate(limit as usize);
-            Ok(listed)
+            pinned.truncate(limit as usize);
+            Ok(pinned)
         })
         .await
     }
 
     async fn similarity_corpus(&self) -> Result<Vec<SimilarityDoc>, StoreError> {
         self.read(|conn| {
-            let mut stmt = conn.prepare_cached(
-                "SELECT a.id, a.lang, a.translation_group, a.topic, a.title, a.body_text, s.storyline_id,
-                        CAST(julianday(substr(a.published_at, 1, 10)) - 2440587.5 AS INTEGER)
-                   FROM articles a LEFT JOIN article_storylines s ON s.article_id = a.id
-                  ORDER BY a.id",
-            )?;
-            let docs = stmt
-                .query_map([], |r| {
-                    Ok(SimilarityDoc {
-                        id: r.get(0)?,
-                        lang: rows::lang(r, 1)?,
-                        group: r.get(2)?,
-                        topic: r.get(3)?,
-                        title: r.get(4)?,
-                        text: r.get(5)?,
-                        storyline: r.get(6)?,
-                        day: r.get(7)?,
-                    })
-                })?
-                .collect();
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT {} FROM articles a \
+                 LEFT JOIN article_storylines s ON s.article_id = a.id ORDER BY a.id",
+                related::SIMILARITY_COLUMNS
+            ))?;
+            let docs = stmt.query_map([], related::similarity_doc)?.collect();
             docs
+        })
+        .await
+    }
+
+    async fn similarity_docs(&self, ids: Vec<i64>) -> Result<Vec<SimilarityDoc>, StoreError> {
+        self.read(move |conn| related::similarity_docs(conn, &ids))
+            .await
+    }
+
+    async fn related_lists(&self, ids: Vec<i64>) -> Result<Vec<(i64, Vec<Scored>)>, StoreError> {
+        self.read(move |conn| related::lists(conn, &ids)).await
+    }
+
+    async fn set_related_override(
+        &self,
+        article: i64,
+        related_id: i64,
+        kind: Option<RelatedOverride>,
+    ) -> Result<(), EditError> {
+        self.edit(move |conn| related::set_override(conn, article, related_id, kind))
+            .await
+    }
+
+    async fn related_overrides(
+        &self,
+        article: i64,
+    ) -> Result<Vec<(i64, RelatedOverride)>, StoreError> {
+        self.read(move |conn| related::overrides(conn, article))
+            .await
+    }
+
+    async fn article_texts(&self, ids: Option<Vec<i64>>) -> Result<Vec<ArticleText>, StoreError> {
+        self.read(move |conn| related::article_texts(conn, ids.as_deref()))
+            .await
+    }
+
+    async fn text_generation(&self) -> Result<i64, StoreError> {
+        self.read(|conn| {
+            conn.prepare_cached("SELECT value FROM meta WHERE name = 'text_generation'")?
+                .query_row([], |r| r.get(0))
+        })
+        .await
+    }
+
+    async fn article_id(&self, lang: Language, slug: &str) -> Result<Option<i64>, StoreError> {
+        let slug = slug.to_string();
+        self.read(move |conn| {
+            conn.prepare_cached("SELECT id FROM articles WHERE lang = ?1 AND slug = ?2")?
+                .query_row(params![lang.code(), slug], |r| r.get(0))
+                .optional()
         })
         .await
     }

@@ -27,6 +27,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0005_fewer_indexes",
         include_str!("../migrations/0005_fewer_indexes.sql"),
     ),
+    (
+        "0006_search_and_related_overrides",
+        include_str!("../migrations/0006_search_and_related_overrides.sql"),
+    ),
 ];
 
 /// Applies every migration newer than the database's version and returns the names of those

@@ -3,7 +3,7 @@
 //! own migrations and implements this trait, so adding a backend touches nothing above it.
 
 use async_trait::async_trait;
-use trendwatch_core::article::{Article, ArticleSummary, NewArticle};
+use trendwatch_core::article::{Article, ArticleSummary, ArticleText, NewArticle, RelatedOverride};
 use trendwatch_core::forecast::{ForecastEntry, Outcome};
 use trendwatch_core::similarity::{Scored, SimilarityDoc};
 use trendwatch_core::storyline::{NewAssignment, StorylineDetail, StorylineSummary, ThreadDoc};
@@ -171,6 +171,38 @@ pub trait Store: Send + Sync + 'static {
 
     /// The text of every article, for a related-articles engine.
     async fn similarity_corpus(&self) -> Result<Vec<SimilarityDoc>, StoreError>;
+
+    /// The text of the given articles, as [`Store::similarity_corpus`] gives it, for an
+    /// incremental update of similar lists.
+    async fn similarity_docs(&self, ids: Vec<i64>) -> Result<Vec<SimilarityDoc>, StoreError>;
+
+    /// The engine's stored lists (with scores) of the given articles, best first.
+    async fn related_lists(&self, ids: Vec<i64>) -> Result<Vec<(i64, Vec<Scored>)>, StoreError>;
+
+    /// Pins `related` in (or excludes it from) the similar list of `article`; `None` removes
+    /// the editor's decision. Pins are listed first, in the order they were made.
+    async fn set_related_override(
+        &self,
+        article: i64,
+        related: i64,
+        kind: Option<RelatedOverride>,
+    ) -> Result<(), EditError>;
+
+    /// The editor's decisions about one article's similar list, pins first in their order.
+    async fn related_overrides(
+        &self,
+        article: i64,
+    ) -> Result<Vec<(i64, RelatedOverride)>, StoreError>;
+
+    /// What full-text search indexes of every article, or of the given ones.
+    async fn article_texts(&self, ids: Option<Vec<i64>>) -> Result<Vec<ArticleText>, StoreError>;
+
+    /// A number that changes whenever an article's text is written (not on other edits): the
+    /// search index records the value it reflects, and is stale when the two differ.
+    async fn text_generation(&self) -> Result<i64, StoreError>;
+
+    /// The id of an article by language and slug.
+    async fn article_id(&self, lang: Language, slug: &str) -> Result<Option<i64>, StoreError>;
 
     /// Replaces the engine's similar lists for the given articles.
     async fn replace_related(&self, lists: &[(i64, Vec<Scored>)]) -> Result<(), StoreError>;

@@ -33,6 +33,8 @@ pub struct AppState {
     pub cache_control: HeaderValue,
     /// The editors' API token (none: API disabled).
     pub api_token: handlers::api::ApiToken,
+    /// The full-text index (none: search answers with an empty page).
+    pub search: Option<Arc<trendwatch_search::SearchIndex>>,
 }
 
 impl AppState {
@@ -49,7 +51,14 @@ impl AppState {
             cache: Arc::new(cache::PageCache::default()),
             cache_control,
             api_token: handlers::api::ApiToken::default(),
+            search: None,
         }
+    }
+
+    /// Serves search from `index`.
+    pub fn with_search(mut self, index: Arc<trendwatch_search::SearchIndex>) -> AppState {
+        self.search = Some(index);
+        self
     }
 
     /// Enables the editors' API with `token`.
@@ -69,6 +78,8 @@ pub fn router(state: AppState) -> Router {
         .route("/{lang}", get(home::redirect_to_slash))
         .route("/{lang}/", get(home::page))
         .route("/{lang}/about", get(about::page))
+        .route("/{lang}/search", get(search::page))
+        .route("/{lang}/search.json", get(search::json))
         .route("/{lang}/topics/{topic}", get(topic::first_page))
         .route("/{lang}/topics/{topic}/page/{n}", get(topic::page))
         .route("/{lang}/articles/{slug}", get(article::page))
@@ -94,6 +105,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/api/v1/articles/{lang}/{slug}/storyline",
             post(api::move_article),
+        )
+        .route(
+            "/api/v1/articles/{lang}/{slug}/similar",
+            get(api::similar_list).post(api::similar_decision),
         )
         .route("/api/v1/forecasts/overdue", get(api::overdue))
         .route("/api/v1/forecasts/{id}/resolve", post(api::resolve))

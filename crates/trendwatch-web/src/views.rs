@@ -8,6 +8,14 @@ use trendwatch_core::article::ArticleSummary;
 use trendwatch_core::period::{month_en, month_ru_genitive};
 use trendwatch_core::{Alert, Language, Period, Status};
 
+/// Formats a day ("August 07, 2017", "7 августа 2017").
+pub fn format_date(d: time::Date, lang: Language) -> String {
+    match lang {
+        Language::En => format!("{} {:02}, {}", month_en(d.month()), d.day(), d.year()),
+        Language::Ru => format!("{} {} {}", d.day(), month_ru_genitive(d.month()), d.year()),
+    }
+}
+
 /// Formats a publication time as the reference site does ("August 07, 2017 12:25").
 pub fn format_datetime(t: PrimitiveDateTime, lang: Language) -> String {
     match lang {

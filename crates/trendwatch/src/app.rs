@@ -65,7 +65,10 @@ pub async fn start(
     let token = std::env::var("TRENDWATCH_API_TOKEN")
         .ok()
         .or_else(|| config.file.api.token.clone());
-    let state = AppState::new(store, config.file.site.clone()).with_api_token(token);
+    let index = crate::search_index::open_and_repair(&store, config).await?;
+    let state = AppState::new(store, config.file.site.clone())
+        .with_api_token(token)
+        .with_search(index);
     state
         .cache
         .observe_generation(state.store.generation().await?);

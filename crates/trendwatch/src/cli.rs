@@ -65,6 +65,15 @@ pub enum Command {
     },
     /// Recompute every "Similar articles" list.
     RebuildSimilar,
+    /// Rebuild the full-text search index from the database (it is also repaired
+    /// automatically at start when missing or stale).
+    Reindex,
+    /// Editors' pins and exclusions of "Similar articles" (always honoured by the engine).
+    Similar {
+        /// What to do.
+        #[command(subcommand)]
+        action: SimilarCommand,
+    },
     /// List and edit storylines (editors' decisions are never undone by the threader).
     Storylines {
         /// What to do.
@@ -109,6 +118,37 @@ pub enum EvalCommand {
         /// Print one JSON object instead of a table.
         #[arg(long)]
         json: bool,
+    },
+}
+
+/// Editor operations on similar lists. Articles are named by language and slug, `en/<slug>`.
+#[derive(Debug, Subcommand)]
+pub enum SimilarCommand {
+    /// Show an article's similar list and the editors' decisions about it.
+    Show {
+        /// The article, as `en/<slug>`.
+        article: String,
+    },
+    /// Always list RELATED under ARTICLE, before the engine's suggestions.
+    Pin {
+        /// The article whose list changes, as `en/<slug>`.
+        article: String,
+        /// The article to list, as `en/<slug>`.
+        related: String,
+    },
+    /// Never list RELATED under ARTICLE.
+    Exclude {
+        /// The article whose list changes, as `en/<slug>`.
+        article: String,
+        /// The article to keep out, as `en/<slug>`.
+        related: String,
+    },
+    /// Forget the editors' decision about RELATED under ARTICLE.
+    Clear {
+        /// The article whose list changes, as `en/<slug>`.
+        article: String,
+        /// The article concerned, as `en/<slug>`.
+        related: String,
     },
 }
 

@@ -1,8 +1,8 @@
 //! What each subcommand does, on top of the library functions.
 
-use crate::cli::{Cli, Command, EvalCommand, ForecastCommand, StorylineCommand};
+use crate::cli::{Cli, Command, EvalCommand, ForecastCommand, SimilarCommand, StorylineCommand};
 use crate::config::Config;
-use crate::{app, eval, eval_related, generate, import, sample};
+use crate::{app, eval, eval_related, generate, import, sample, search_index};
 use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -71,6 +71,20 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 let store = app::open_store(&config)?;
                 forecasts(&store, action).await
             }
+            Command::Reindex => {
+                let config = Config::load(&cli.data)?;
+                let store = app::open_store(&config)?;
+                let dir = search_index::index_dir(&config);
+                let index = std::sync::Arc::new(trendwatch_search::SearchIndex::open(&dir)?);
+                let n = search_index::reindex(&store, &index).await?;
+                println!("search index rebuilt: {n} articles in {}", dir.display());
+                Ok(ExitCode::SUCCESS)
+            }
+            Command::Similar { action } => {
+                let config = Config::load(&cli.data)?;
+                let store = app::open_store(&config)?;
+                similar(&store, action).await
+            }
             Command::RebuildSimilar => {
                 let config = Config::load(&cli.data)?;
                 let store = app::open_store(&config)?;
@@ -134,6 +148,44 @@ async fn article_id(
         .await?
         .ok_or_else(|| anyhow::anyhow!("article {name:?} does not exist"))?;
     Ok(article.id)
+}
+
+async fn similar(
+    store: &std::sync::Arc<dyn trendwatch_store::Store>,
+    action: SimilarCommand,
+) -> anyhow::Result<ExitCode> {
+    use trendwatch_core::article::RelatedOverride;
+    let (article, related, kind, verb) = match action {
+        SimilarCommand::Show { article } => {
+            let (lang, slug) = article.split_once('/').unwrap_or(("", ""));
+            let lang: trendwatch_core::Language = lang.parse()?;
+            let a = store
+                .article(lang, slug)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("article {article:?} does not exist"))?;
+            for s in store.similar(&a, 5).await? {
+                println!("{}/{}\t{}", s.lang.code(), s.slug, s.title);
+            }
+            for (id, kind) in store.related_overrides(a.id).await? {
+                println!("{}\tarticle id {id}", kind.code());
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
+        SimilarCommand::Pin { article, related } => {
+            (article, related, Some(RelatedOverride::Pin), "pinned")
+        }
+        SimilarCommand::Exclude { article, related } => {
+            (article, related, Some(RelatedOverride::Exclude), "excluded")
+        }
+        SimilarCommand::Clear { article, related } => (article, related, None, "cleared"),
+    };
+    let (a, r) = (
+        article_id(store, &article).await?,
+        article_id(store, &related).await?,
+    );
+    store.set_related_override(a, r, kind).await?;
+    println!("{related} {verb} under {article}");
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn storylines(

@@ -63,6 +63,8 @@ pub struct Report {
     pub updated: usize,
     /// Items not imported.
     pub rejected: Vec<Rejection>,
+    /// Ids of the articles written (created or updated).
+    pub written: Vec<i64>,
 }
 
 impl fmt::Display for Report {
@@ -205,8 +207,14 @@ async fn settle(
     let results = write.await??;
     for ((at, key), result) in locations.into_iter().zip(keys).zip(results) {
         match result {
-            Ok(WriteOutcome::Created(_)) => report.created += 1,
-            Ok(WriteOutcome::Updated(_)) => report.updated += 1,
+            Ok(WriteOutcome::Created(id)) => {
+                report.created += 1;
+                report.written.push(id);
+            }
+            Ok(WriteOutcome::Updated(id)) => {
+                report.updated += 1;
+                report.written.push(id);
+            }
             Err(e) => {
                 let mut reason = e.to_string();
                 if let WriteError::DuplicateWeek { existing_key, .. } = &e {
@@ -279,16 +287,26 @@ pub async fn import_paths(
     );
 
     if report.created + report.updated > 0 {
-        // Independent of each other: similar lists and storylines are computed side by side.
-        let (similar, threaded) = tokio::join!(
-            rebuild_similar(store, config),
-            thread_storylines(store, config)
-        );
-        similar?;
-        threaded?;
+        // Storylines first: the similar-articles engine weighs "same storyline". The search
+        // index is independent of both and is updated alongside.
+        let index = async {
+            let index = crate::search_index::open_and_repair(store, config).await?;
+            crate::search_index::update(store, &index, report.written.clone()).await
+        };
+        let related = async {
+            thread_storylines(store, config).await?;
+            rebuild_similar(store, config).await
+        };
+        let (related, indexed) = tokio::join!(related, index);
+        related?;
+        if let Err(e) = indexed {
+            // The articles are safely stored; the index is repaired at the next start or by
+            // `trendwatch reindex`.
+            tracing::warn!(error = %e, "search index not updated");
+        }
         tracing::debug!(
             elapsed_ms = ms(),
-            "similar lists rebuilt and storylines threaded"
+            "storylines threaded, similar lists rebuilt, search index updated"
         );
     }
     report
@@ -296,6 +314,10 @@ pub async fn import_paths(
         .sort_by(|a, b| (&a.at.file, a.at.line).cmp(&(&b.at.file, b.at.line)));
     Ok(report)
 }
+
+/// Entries stored beyond the list length, so that an editor's exclusions (applied when a
+/// list is read) do not leave it short.
+pub const EXCLUSION_SLACK: usize = 5;
 
 /// Recomputes every similar-articles list with the configured engine.
 pub async fn rebuild_similar(store: &Arc<dyn Store>, config: &Config) -> anyhow::Result<()> {
@@ -312,7 +334,7 @@ pub async fn rebuild_similar(store: &Arc<dyn Store>, config: &Config) -> anyhow:
         FeedbackEngine {
             config: similar.clone(),
         }
-        .related_lists(&corpus, similar.list_length)
+        .related_lists(&corpus, similar.list_length + EXCLUSION_SLACK)
     })
     .await?;
     tracing::debug!(elapsed_ms = ms(), "similar lists computed");

@@ -11,6 +11,7 @@ pub mod eval_related;
 pub mod generate;
 pub mod import;
 pub mod sample;
+pub mod search_index;
 
 pub use app::{open_store, start, RunningApp};
 pub use config::Config;

@@ -334,3 +334,61 @@ pub async fn overdue(
         json!({ "today": today.to_string(), "forecasts": list.iter().map(forecast_json).collect::<Vec<_>>() }),
     ))
 }
+
+/// Body of a similar-list decision.
+#[derive(Deserialize)]
+pub struct SimilarDecision {
+    /// The article concerned, as `en/<slug>`.
+    article: String,
+    /// `pin`, `exclude`, or `null` to forget the decision.
+    decision: Option<trendwatch_core::article::RelatedOverride>,
+}
+
+/// `POST /api/v1/articles/{lang}/{slug}/similar` `{"article": "en/<slug>", "decision": "pin"}`
+/// (or `"exclude"`, or `null`): an editor's pin or exclusion in one article's similar list.
+pub async fn similar_decision(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((lang, slug)): Path<(String, String)>,
+    Json(b): Json<SimilarDecision>,
+) -> Result<Response, ApiError> {
+    authorise(&state, &headers)?;
+    let article = article_id(&state, &format!("{lang}/{slug}")).await?;
+    let related = article_id(&state, &b.article).await?;
+    state
+        .store
+        .set_related_override(article, related, b.decision)
+        .await?;
+    state.cache.clear();
+    Ok(ok(json!({
+        "article": format!("{lang}/{slug}"),
+        "related": b.article,
+        "decision": b.decision,
+    })))
+}
+
+/// `GET /api/v1/articles/{lang}/{slug}/similar`: the list readers see and the editors'
+/// decisions behind it.
+pub async fn similar_list(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((lang, slug)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    authorise(&state, &headers)?;
+    let id = article_id(&state, &format!("{lang}/{slug}")).await?;
+    let l: Language = lang
+        .parse()
+        .map_err(|_| ApiError(StatusCode::NOT_FOUND, "unknown language".into()))?;
+    let a = state
+        .store
+        .article(l, &slug)
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| ApiError(StatusCode::NOT_FOUND, "no such article".into()))?;
+    let list = state.store.similar(&a, 5).await.map_err(internal)?;
+    let decisions = state.store.related_overrides(id).await.map_err(internal)?;
+    Ok(ok(json!({
+        "similar": list.iter().map(|s| format!("{}/{}", s.lang.code(), s.slug)).collect::<Vec<_>>(),
+        "decisions": decisions.iter().map(|(r, k)| json!({"article_id": r, "decision": k})).collect::<Vec<_>>(),
+    })))
+}

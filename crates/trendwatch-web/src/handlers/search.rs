@@ -1,0 +1,303 @@
+//! Full-text search: the page `/{lang}/search` and its JSON twin `/{lang}/search.json`.
+//! Parameters: `q` (words, "phrases", -exclusions, inline filters), `topic`, `status`, `from`,
+//! `to` (YYYY-MM-DD), `lang` (`en`, `ru` or `all`; the page's language by default), `sort`
+//! (`relevance` or `date`) and `page`. A query that cannot be run is answered with 400 and a
+//! message saying what to change, never with a server error.
+
+use super::{html, lang_of};
+use crate::error::WebError;
+use crate::views::{mirror_alternates, topic_url, Layout, Marker};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use trendwatch_core::{Language, Status};
+use trendwatch_search::query::{apply_filter, parse};
+use trendwatch_search::{ParsedQuery, Results, SearchError, Sort};
+
+/// Results per page.
+pub const PER_PAGE: usize = 10;
+/// Deepest page served: beyond it, refining the query helps more than paging.
+pub const MAX_PAGE: usize = 100;
+
+/// What the request asks for, checked.
+struct Request {
+    query: ParsedQuery,
+    raw: String,
+    sort: Sort,
+    page: usize,
+}
+
+fn read(page_lang: Language, params: &HashMap<String, String>) -> Result<Request, String> {
+    const KNOWN: [&str; 8] = ["q", "topic", "status", "from", "to", "lang", "sort", "page"];
+    if let Some(unknown) = params.keys().find(|k| !KNOWN.contains(&k.as_str())) {
+        return Err(format!(
+            "unknown parameter \"{unknown}\"; the parameters are {}",
+            KNOWN.join(", ")
+        ));
+    }
+    let raw = params.get("q").cloned().unwrap_or_default();
+    let mut query = parse(&raw).map_err(|e| e.to_string())?;
+    for name in ["topic", "status", "from", "to"] {
+        if let Some(v) = params.get(name).filter(|v| !v.is_empty()) {
+            apply_filter(&mut query, name, v).map_err(|e| e.to_string())?;
+        }
+    }
+    let lang = match params.get("lang").map(String::as_str) {
+        Some("all") => None,
+        Some("") | None => match query.lang.as_deref() {
+            Some("ru") => Some(Language::Ru),
+            Some(_) => Some(Language::En),
+            None => Some(page_lang),
+        },
+        Some("en") => Some(Language::En),
+        Some("ru") => Some(Language::Ru),
+        Some(other) => return Err(format!("lang: expected en, ru or all, got \"{other}\"")),
+    };
+    query.lang = lang.map(|l| l.code().to_string());
+    let sort = match params.get("sort").map(String::as_str) {
+        None | Some("") | Some("relevance") => Sort::Relevance,
+        Some("date") => Sort::Date,
+        Some(other) => return Err(format!("sort: expected relevance or date, got \"{other}\"")),
+    };
+    let page = match params.get("page").map(String::as_str) {
+        None | Some("") => 1,
+        Some(p) => match p.parse::<usize>() {
+            Ok(n) if (1..=MAX_PAGE).contains(&n) => n,
+            _ => {
+                return Err(format!(
+                    "page: expected a number from 1 to {MAX_PAGE}, got \"{p}\""
+                ))
+            }
+        },
+    };
+    Ok(Request {
+        query,
+        raw,
+        sort,
+        page,
+    })
+}
+
+fn run(state: &AppState, r: &Request) -> Result<Option<Results>, SearchError> {
+    let Some(index) = &state.search else {
+        return Ok(None);
+    };
+    if !r.query.has_text()
+        && r.query.topic.is_none()
+        && r.query.status.is_none()
+        && r.query.from.is_none()
+        && r.query.to.is_none()
+    {
+        // Nothing asked yet: show the empty form.
+        return Ok(None);
+    }
+    index
+        .search(&r.query, r.sort, (r.page - 1) * PER_PAGE, PER_PAGE)
+        .map(Some)
+}
+
+/// One result as the page shows it.
+struct ResultView {
+    url: String,
+    title: String,
+    date: String,
+    topic_name: String,
+    topic_url: String,
+    marker: Option<Marker>,
+    snippet_html: String,
+    lang: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "search.html")]
+struct SearchPage {
+    l: Layout,
+    q: String,
+    topic: String,
+    status: String,
+    from: String,
+    to: String,
+    both_languages: bool,
+    by_date: bool,
+    topics: Vec<(String, String)>,
+    statuses: Vec<(&'static str, &'static str)>,
+    error: Option<String>,
+    total: Option<usize>,
+    results: Vec<ResultView>,
+    page: usize,
+    pages: usize,
+    prev_url: Option<String>,
+    next_url: Option<String>,
+}
+
+fn day_label(day: i64, lang: Language) -> String {
+    let date = time::Date::from_julian_day(2_440_588 + day as i32).ok();
+    date.map(|d| crate::views::format_date(d, lang))
+        .unwrap_or_default()
+}
+
+fn page_url(lang: Language, params: &HashMap<String, String>, page: usize) -> String {
+    let mut pairs: Vec<(&String, &String)> = params.iter().filter(|(k, _)| *k != "page").collect();
+    pairs.sort();
+    let mut s = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        s.append_pair(k, v);
+    }
+    if page > 1 {
+        s.append_pair("page", &page.to_string());
+    }
+    format!("/{}/search?{}", lang.code(), s.finish())
+}
+
+/// `GET /{lang}/search`.
+pub async fn page(
+    State(state): State<AppState>,
+    Path(lang): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Result<Response, WebError> {
+    let lang = lang_of(&state, &lang)?;
+    let t = crate::i18n::strings(lang);
+    let request = read(lang, &params);
+    let (results, error) = match &request {
+        Ok(r) => match run(&state, r) {
+            Ok(res) => (res, None),
+            Err(SearchError::Query(e)) => (None, Some(e.to_string())),
+            Err(e) => return Err(WebError::Internal(lang, state.site.clone(), e.to_string())),
+        },
+        Err(message) => (None, Some(message.clone())),
+    };
+    let page = request.as_ref().map_or(1, |r| r.page);
+    let total = results.as_ref().map(|r| r.total);
+    let pages = total.map_or(1, |t| t.div_ceil(PER_PAGE).clamp(1, MAX_PAGE));
+    let view = SearchPage {
+        l: Layout::new(
+            &state.site,
+            lang,
+            t.search,
+            format!("/{}/search", lang.code()),
+            mirror_alternates(lang, "/search"),
+            None,
+        ),
+        q: params.get("q").cloned().unwrap_or_default(),
+        topic: params.get("topic").cloned().unwrap_or_default(),
+        status: params.get("status").cloned().unwrap_or_default(),
+        from: params.get("from").cloned().unwrap_or_default(),
+        to: params.get("to").cloned().unwrap_or_default(),
+        both_languages: params.get("lang").is_some_and(|l| l == "all"),
+        by_date: params.get("sort").is_some_and(|s| s == "date"),
+        topics: state
+            .site
+            .topics
+            .iter()
+            .map(|tp| (tp.slug.clone(), tp.name(lang).to_string()))
+            .collect(),
+        statuses: Status::ALL
+            .iter()
+            .map(|s| (s.code(), s.label(lang)))
+            .collect(),
+        results: results
+            .as_ref()
+            .map(|r| {
+                r.hits
+                    .iter()
+                    .map(|h| {
+                        let hit_lang = if h.lang == "ru" {
+                            Language::Ru
+                        } else {
+                            Language::En
+                        };
+                        ResultView {
+                            url: format!("/{}/articles/{}", h.lang, h.slug),
+                            title: h.title.clone(),
+                            date: day_label(h.day, lang),
+                            topic_name: state
+                                .site
+                                .topics
+                                .by_slug(&h.topic)
+                                .map_or_else(|| h.topic.clone(), |tp| tp.name(lang).to_string()),
+                            topic_url: topic_url(hit_lang, &h.topic, 1),
+                            marker: h
+                                .status
+                                .parse::<Status>()
+                                .ok()
+                                .map(|s| Marker::new(s, lang)),
+                            snippet_html: h.snippet_html.clone(),
+                            lang: hit_lang.code(),
+                        }
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        error: error.clone(),
+        total,
+        page,
+        pages,
+        prev_url: (page > 1).then(|| page_url(lang, &params, page - 1)),
+        next_url: (page < pages).then(|| page_url(lang, &params, page + 1)),
+    };
+    let mut response = html(&view, lang, &state)?;
+    if error.is_some() {
+        *response.status_mut() = StatusCode::BAD_REQUEST;
+        response.headers_mut().insert(
+            header::CACHE_CONTROL,
+            header::HeaderValue::from_static("no-store"),
+        );
+    }
+    Ok(response)
+}
+
+/// The JSON answer of `/{lang}/search.json`.
+#[derive(Serialize)]
+struct JsonAnswer<'a> {
+    query: &'a str,
+    sort: Sort,
+    page: usize,
+    per_page: usize,
+    #[serde(flatten)]
+    results: Results,
+}
+
+#[derive(Serialize, Deserialize)]
+struct JsonError {
+    error: String,
+}
+
+/// `GET /{lang}/search.json`: the same search as the page, as JSON.
+pub async fn json(
+    State(state): State<AppState>,
+    Path(lang): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    let bad =
+        |status: StatusCode, error: String| (status, Json(JsonError { error })).into_response();
+    let Ok(lang) = lang_of(&state, &lang) else {
+        return bad(StatusCode::NOT_FOUND, "unknown language".into());
+    };
+    let request = match read(lang, &params) {
+        Ok(r) => r,
+        Err(message) => return bad(StatusCode::BAD_REQUEST, message),
+    };
+    match run(&state, &request) {
+        Ok(results) => Json(JsonAnswer {
+            query: &request.raw,
+            sort: request.sort,
+            page: request.page,
+            per_page: PER_PAGE,
+            results: results.unwrap_or(Results {
+                total: 0,
+                hits: Vec::new(),
+            }),
+        })
+        .into_response(),
+        Err(SearchError::Query(e)) => bad(StatusCode::BAD_REQUEST, e.to_string()),
+        Err(e) => {
+            tracing::error!(cause = %e, "search failed");
+            bad(StatusCode::INTERNAL_SERVER_ERROR, "search failed".into())
+        }
+    }
+}

@@ -1,0 +1,86 @@
+//! Keeping the search index (`<data>/search/`) in step with the database: rebuilt by
+//! `trendwatch reindex`, repaired at start when missing or stale, updated by every import in
+//! the same flow that wrote the articles.
+//!
+//! Staleness is decided by the store's text generation, which changes with every article
+//! write and which each index commit records. A crash between the database commit and the
+//! index commit leaves the two different, so the next start rebuilds the index.
+
+use crate::config::Config;
+use std::path::PathBuf;
+use std::sync::Arc;
+use trendwatch_core::article::ArticleText;
+use trendwatch_search::{SearchDoc, SearchIndex};
+use trendwatch_store::Store;
+
+/// Folder of the index inside the data directory.
+pub fn index_dir(config: &Config) -> PathBuf {
+    config.data_dir.join("search")
+}
+
+fn to_doc(t: ArticleText) -> SearchDoc {
+    SearchDoc {
+        id: t.id,
+        lang: t.lang,
+        topic: t.topic,
+        status: t.status,
+        day: t.day,
+        slug: t.slug,
+        title: t.title,
+        lead: t.lead,
+        text: t.text,
+    }
+}
+
+/// Opens the index; rebuilds it from the database when it is missing, of another version, or
+/// stamped with another text generation than the store's.
+pub async fn open_and_repair(
+    store: &Arc<dyn Store>,
+    config: &Config,
+) -> anyhow::Result<Arc<SearchIndex>> {
+    let dir = index_dir(config);
+    let index = Arc::new(tokio::task::spawn_blocking(move || SearchIndex::open(&dir)).await??);
+    let generation = store.text_generation().await?;
+    let stamp = index.stamp();
+    if stamp != Some(generation as u64) {
+        tracing::info!(
+            index_generation = ?stamp,
+            store_generation = generation,
+            "search index missing or stale; rebuilding it from the database"
+        );
+        let n = reindex(store, &index).await?;
+        tracing::info!(articles = n, "search index rebuilt");
+    }
+    Ok(index)
+}
+
+/// Rebuilds the whole index from the database; returns the number of articles indexed.
+pub async fn reindex(store: &Arc<dyn Store>, index: &Arc<SearchIndex>) -> anyhow::Result<usize> {
+    let generation = store.text_generation().await?;
+    let texts = store.article_texts(None).await?;
+    let index = index.clone();
+    let n = tokio::task::spawn_blocking(move || {
+        index.rebuild(texts.into_iter().map(to_doc), generation as u64)
+    })
+    .await??;
+    Ok(n)
+}
+
+/// Re-indexes the given articles (just written) and stamps the index with the store's text
+/// generation.
+pub async fn update(
+    store: &Arc<dyn Store>,
+    index: &Arc<SearchIndex>,
+    ids: Vec<i64>,
+) -> anyhow::Result<()> {
+    let generation = store.text_generation().await?;
+    let docs: Vec<SearchDoc> = store
+        .article_texts(Some(ids))
+        .await?
+        .into_iter()
+        .map(to_doc)
+        .collect();
+    let index = index.clone();
+    tokio::task::spawn_blocking(move || index.upsert(&docs, &[], generation as u64)).await??;
+    Ok(())
+}
