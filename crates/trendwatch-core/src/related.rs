@@ -506,6 +506,129 @@ fn blend(raw: &[Vector], i: usize, near: &[(usize, f32)], cfg: &RelatedConfig) -
     v
 }
 
+/// A document's terms with their raw weights (headline words counted `title_weight` times,
+/// before IDF), heaviest first: what an incremental update looks up in the search index.
+pub fn weighted_terms(d: &SimilarityDoc, cfg: &RelatedConfig) -> Vec<(String, f32)> {
+    let mut tf: std::collections::HashMap<String, f32> = std::collections::HashMap::new();
+    text::analyze(&d.title, d.lang, |t| {
+        *tf.entry(t.term.to_string()).or_insert(0.0) += cfg.title_weight
+    });
+    text::analyze(&d.text, d.lang, |t| {
+        *tf.entry(t.term.to_string()).or_insert(0.0) += 1.0
+    });
+    let mut v: Vec<(String, f32)> = tf.into_iter().collect();
+    v.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    v
+}
+
+/// Similar lists after a few articles were added or rewritten, without a full rebuild.
+///
+/// `changed` are the new or rewritten articles; `pool` the candidates that may be related to
+/// them (found through the search index), `stored` the current lists of the pool's articles
+/// and `idf` the archive's inverse document frequency of a term. Returns only the lists that
+/// change: each changed article's own list, and the list of every pool article that the
+/// changed article now enters. Vectors are plain TF-IDF here (no feedback round and no
+/// capitalised-phrase features, which need the whole archive), so the inserted entries are
+/// an approximation that the next full rebuild makes exact.
+pub fn incremental_update(
+    changed: &[SimilarityDoc],
+    pool: &[SimilarityDoc],
+    stored: &[(i64, Vec<Scored>)],
+    idf: &dyn Fn(&str) -> f32,
+    cfg: &RelatedConfig,
+    k: usize,
+) -> Vec<(i64, Vec<Scored>)> {
+    let vector = |d: &SimilarityDoc| -> std::collections::HashMap<String, f32> {
+        let mut v: std::collections::HashMap<String, f32> = weighted_terms(d, cfg)
+            .into_iter()
+            .map(|(t, f)| {
+                let w = (1.0 + f.ln()) * idf(&t);
+                (t, w)
+            })
+            .filter(|(_, w)| *w > 0.0)
+            .collect();
+        let norm = v.values().map(|w| w * w).sum::<f32>().sqrt().max(1e-9);
+        v.values_mut().for_each(|w| *w /= norm);
+        v
+    };
+    let mut all: Vec<SimilarityDoc> = changed.to_vec();
+    all.extend(
+        pool.iter()
+            .filter(|p| !changed.iter().any(|c| c.id == p.id))
+            .cloned(),
+    );
+    let keys = intern(&all);
+    let vecs: Vec<_> = all.iter().map(vector).collect();
+    let model = RelatedModel {
+        cfg: cfg.clone(),
+        ids: all.iter().map(|d| d.id).collect(),
+        keys,
+        vecs: Vec::new(),
+        postings: Vec::new(),
+    };
+    let cosine = |a: usize, b: usize| -> f32 {
+        let (x, y) = (&vecs[a], &vecs[b]);
+        let (small, large) = if x.len() <= y.len() { (x, y) } else { (y, x) };
+        small
+            .iter()
+            .map(|(t, w)| large.get(t).map_or(0.0, |v| v * w))
+            .sum()
+    };
+    let changed_ids: Vec<i64> = changed.iter().map(|d| d.id).collect();
+    let mut out: Vec<(i64, Vec<Scored>)> = Vec::new();
+    for i in 0..changed.len() {
+        // The changed article's own list, from the pool.
+        let mut own: Vec<(usize, f32)> = (0..all.len())
+            .filter(|&j| allowed(&model.keys, i, j))
+            .map(|j| (j, cosine(i, j)))
+            .filter(|&(_, s)| s > 0.0)
+            .map(|(j, s)| (j, s + model.signals(i, j)))
+            .collect();
+        own = top(own, k);
+        out.push((
+            all[i].id,
+            own.into_iter()
+                .map(|(j, score)| Scored {
+                    id: all[j].id,
+                    score,
+                })
+                .collect(),
+        ));
+    }
+    // Every other list the changed articles now enter (or move within).
+    for (j, other) in all.iter().enumerate().skip(changed.len()) {
+        let id = other.id;
+        let current: Vec<Scored> = stored
+            .iter()
+            .find(|(a, _)| *a == id)
+            .map(|(_, l)| l.clone())
+            .unwrap_or_default();
+        let mut list: Vec<Scored> = current
+            .iter()
+            .filter(|s| !changed_ids.contains(&s.id))
+            .copied()
+            .collect();
+        for (i, c) in changed.iter().enumerate() {
+            if !allowed(&model.keys, j, i) {
+                continue;
+            }
+            let score = cosine(i, j);
+            if score > 0.0 {
+                list.push(Scored {
+                    id: c.id,
+                    score: score + model.signals(j, i),
+                });
+            }
+        }
+        list.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.id.cmp(&b.id)));
+        list.truncate(k);
+        if list != current {
+            out.push((id, list));
+        }
+    }
+    out
+}
+
 /// The default engine behind [`RelatedEngine`].
 #[derive(Debug, Clone, Default)]
 pub struct FeedbackEngine {
@@ -597,6 +720,76 @@ mod tests {
             of(4).is_empty(),
             "the only Russian article has no Russian neighbours"
         );
+    }
+
+    #[test]
+    fn incremental_update_touches_only_the_lists_a_new_article_enters() {
+        let docs = vec![
+            doc(
+                1,
+                None,
+                Language::En,
+                "Border exercises",
+                "Tanks moved to the northern border for exercises.",
+            ),
+            doc(
+                2,
+                None,
+                Language::En,
+                "Exercises at the border",
+                "The army continued exercises with tanks near the border.",
+            ),
+            doc(
+                3,
+                None,
+                Language::En,
+                "Party congress",
+                "The ruling party elected a new leader at its congress.",
+            ),
+            doc(
+                4,
+                None,
+                Language::En,
+                "Party leader",
+                "A new party leader promised reforms after the congress.",
+            ),
+            doc(
+                5,
+                None,
+                Language::En,
+                "Harvest",
+                "Farmers report a record harvest of grain.",
+            ),
+        ];
+        let cfg = RelatedConfig::default();
+        let stored = RelatedModel::build(&docs, &cfg).all_lists(2);
+        let new = doc(
+            6,
+            None,
+            Language::En,
+            "Tanks leave the border",
+            "The tanks left the northern border after the exercises.",
+        );
+        let idf = |t: &str| {
+            if ["border", "tank", "exercis", "northern"].contains(&t) {
+                1.0
+            } else {
+                2.0
+            }
+        };
+        let changed = incremental_update(&[new], &docs, &stored, &idf, &cfg, 2);
+        let ids: Vec<i64> = changed.iter().map(|(a, _)| *a).collect();
+        // Its own list and the lists of the two border articles; the party and harvest
+        // articles are untouched.
+        assert_eq!(ids, vec![6, 1, 2]);
+        assert_eq!(
+            changed[0].1.iter().map(|s| s.id).collect::<Vec<_>>().len(),
+            2
+        );
+        assert!(changed[0].1.iter().all(|s| [1, 2].contains(&s.id)));
+        assert!(changed[1..]
+            .iter()
+            .all(|(_, l)| l.iter().any(|s| s.id == 6) && l.len() <= 2));
     }
 
     #[test]

@@ -379,6 +379,69 @@ impl SearchIndex {
         Box::new(BooleanQuery::new(clauses))
     }
 
+    /// Inverse document frequency of an analysed term in article bodies, `ln(N / df)`
+    /// (smoothed), for incremental similar-list updates.
+    pub fn idf(&self, term: &str) -> f32 {
+        let searcher = self.reader.searcher();
+        let n = searcher.num_docs().max(1) as f32;
+        let df = searcher
+            .doc_freq(&Term::from_field_text(self.fields.body, term))
+            .unwrap_or(0) as f32;
+        ((n + 1.0) / (df + 1.0)).ln().max(0.0)
+    }
+
+    /// Articles of `lang` sharing the most weight with `terms` (analysed terms and weights,
+    /// heaviest first; the first `max_terms` are used): the candidate neighbours of an
+    /// article for an incremental similar-list update.
+    pub fn more_like(
+        &self,
+        terms: &[(String, f32)],
+        lang: &str,
+        max_terms: usize,
+        limit: usize,
+    ) -> Result<Vec<i64>, SearchError> {
+        let f = self.fields;
+        let searcher = self.reader.searcher();
+        let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for (t, w) in terms.iter().take(max_terms) {
+            for field in [f.title, f.body] {
+                let q = TermQuery::new(
+                    Term::from_field_text(field, t),
+                    IndexRecordOption::WithFreqs,
+                );
+                should.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), *w))));
+            }
+        }
+        if should.is_empty() {
+            return Ok(Vec::new());
+        }
+        let query = BooleanQuery::new(vec![
+            (
+                Occur::Must,
+                Box::new(BooleanQuery::new(should)) as Box<dyn Query>,
+            ),
+            (
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_field_text(f.lang, lang),
+                    IndexRecordOption::Basic,
+                )),
+            ),
+        ]);
+        let hits = searcher
+            .search(&query, &TopDocs::with_limit(limit.max(1)))
+            .map_err(|e| self.err(e))?;
+        let mut ids = Vec::with_capacity(hits.len());
+        for (_, address) in hits {
+            let reader = searcher.segment_reader(address.segment_ord);
+            let column = reader.fast_fields().i64("id").map_err(|e| self.err(e))?;
+            if let Some(id) = column.first(address.doc_id) {
+                ids.push(id);
+            }
+        }
+        Ok(ids)
+    }
+
     /// Runs a parsed query: one page of `per_page` results starting at `offset`.
     pub fn search(
         &self,

@@ -287,22 +287,29 @@ pub async fn import_paths(
     );
 
     if report.created + report.updated > 0 {
-        // Storylines first: the similar-articles engine weighs "same storyline". The search
-        // index is independent of both and is updated alongside.
+        // The search index first (a small import finds its similar-list candidates through
+        // it) alongside the storylines (the similar-articles engine weighs "same storyline").
         let index = async {
             let index = crate::search_index::open_and_repair(store, config).await?;
-            crate::search_index::update(store, &index, report.written.clone()).await
+            crate::search_index::update(store, &index, report.written.clone()).await?;
+            anyhow::Ok(index)
         };
-        let related = async {
-            thread_storylines(store, config).await?;
-            rebuild_similar(store, config).await
-        };
-        let (related, indexed) = tokio::join!(related, index);
-        related?;
-        if let Err(e) = indexed {
-            // The articles are safely stored; the index is repaired at the next start or by
-            // `trendwatch reindex`.
-            tracing::warn!(error = %e, "search index not updated");
+        let (threaded, indexed) = tokio::join!(thread_storylines(store, config), index);
+        threaded?;
+        let total: u64 = store.count_articles().await?.iter().map(|(_, n)| n).sum();
+        let small =
+            report.written.len() <= INCREMENTAL_MAX && (report.written.len() as u64) * 4 < total;
+        match indexed {
+            Ok(index) if small => {
+                update_similar(store, &index, config, report.written.clone()).await?;
+            }
+            Ok(_) => rebuild_similar(store, config).await?,
+            Err(e) => {
+                // The articles are safely stored; the index is repaired at the next start or
+                // by `trendwatch reindex`.
+                tracing::warn!(error = %e, "search index not updated");
+                rebuild_similar(store, config).await?;
+            }
         }
         tracing::debug!(
             elapsed_ms = ms(),
@@ -315,9 +322,61 @@ pub async fn import_paths(
     Ok(report)
 }
 
-/// Entries stored beyond the list length, so that an editor's exclusions (applied when a
-/// list is read) do not leave it short.
-pub const EXCLUSION_SLACK: usize = 5;
+/// Imports of at most this many articles into a larger archive update similar lists
+/// incrementally; larger ones rebuild them all.
+pub const INCREMENTAL_MAX: usize = 32;
+
+/// Candidate neighbours fetched from the search index per changed article.
+const INCREMENTAL_POOL: usize = 200;
+
+/// Updates only the similar lists that the `changed` articles affect: their own lists and the
+/// lists they now enter. Candidates come from the search index (which must already hold the
+/// changed articles); scores use the index's document frequencies.
+pub async fn update_similar(
+    store: &Arc<dyn Store>,
+    index: &Arc<trendwatch_search::SearchIndex>,
+    config: &Config,
+    changed: Vec<i64>,
+) -> anyhow::Result<usize> {
+    let started = std::time::Instant::now();
+    let cfg = config.file.similar.clone();
+    let docs = store.similarity_docs(changed.clone()).await?;
+    let mut pool_ids: Vec<i64> = Vec::new();
+    for d in &docs {
+        let terms = trendwatch_core::related::weighted_terms(d, &cfg);
+        pool_ids.extend(index.more_like(
+            &terms,
+            d.lang.code(),
+            cfg.query_terms,
+            INCREMENTAL_POOL,
+        )?);
+    }
+    pool_ids.sort_unstable();
+    pool_ids.dedup();
+    pool_ids.retain(|id| !changed.contains(id));
+    let pool = store.similarity_docs(pool_ids.clone()).await?;
+    let stored = store.related_lists(pool_ids).await?;
+    let k = stored_list_length(config);
+    let index_for_idf = index.clone();
+    let lists = tokio::task::spawn_blocking(move || {
+        let idf = |t: &str| index_for_idf.idf(t);
+        trendwatch_core::related::incremental_update(&docs, &pool, &stored, &idf, &cfg, k)
+    })
+    .await?;
+    store.replace_related(&lists).await?;
+    tracing::debug!(
+        elapsed_us = started.elapsed().as_micros() as u64,
+        lists = lists.len(),
+        "similar lists updated incrementally"
+    );
+    Ok(lists.len())
+}
+
+/// Entries stored per list: twice the list length, so that an editor's exclusions (applied
+/// when a list is read) do not leave it short.
+pub fn stored_list_length(config: &Config) -> usize {
+    config.file.similar.list_length.max(1) * 2
+}
 
 /// Recomputes every similar-articles list with the configured engine.
 pub async fn rebuild_similar(store: &Arc<dyn Store>, config: &Config) -> anyhow::Result<()> {
@@ -330,11 +389,12 @@ pub async fn rebuild_similar(store: &Arc<dyn Store>, config: &Config) -> anyhow:
         "similarity corpus read"
     );
     let similar = config.file.similar.clone();
+    let k = stored_list_length(config);
     let lists = tokio::task::spawn_blocking(move || {
         FeedbackEngine {
             config: similar.clone(),
         }
-        .related_lists(&corpus, similar.list_length + EXCLUSION_SLACK)
+        .related_lists(&corpus, k)
     })
     .await?;
     tracing::debug!(elapsed_ms = ms(), "similar lists computed");

@@ -402,3 +402,78 @@ fn reindex_command_rebuilds_the_index() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("8 articles"));
 }
+
+#[tokio::test]
+async fn importing_one_article_updates_only_the_lists_it_affects() {
+    // Lists of one (two stored), so that entering a list means beating its members.
+    let mut archive = TestArchive::new();
+    archive.config.file.similar.list_length = 1;
+    let report = archive
+        .import(&[fixtures().join("search").join("articles.jsonl")])
+        .await;
+    assert_eq!(report.created, 8);
+    let ids: Vec<i64> = archive
+        .store
+        .article_texts(None)
+        .await
+        .expect("texts")
+        .iter()
+        .map(|t| t.id)
+        .collect();
+    let before = archive
+        .store
+        .related_lists(ids.clone())
+        .await
+        .expect("lists");
+    let late = archive.dir.path().join("late.jsonl");
+    std::fs::write(
+        &late,
+        r#"{"id":"s-strike-3","title":"Teachers threaten a new strike","topic":"society","lang":"en","date":"2026-03-23 12:00","status":"worsened","body":"Sample data. The teachers' union of Arvenia threatened a new strike over wages, weeks after the education fund was released."}"#,
+    )
+    .expect("write");
+    let report = archive.import(&[late]).await;
+    assert_eq!(report.created, 1);
+    let new_id = report.written[0];
+    let after = archive.store.related_lists(ids).await.expect("lists");
+    let mut changed = Vec::new();
+    for ((id, old), (_, new)) in before.iter().zip(&after) {
+        if old != new {
+            changed.push(*id);
+            // A list changes only because the new article entered it.
+            assert!(
+                new.iter().any(|s| s.id == new_id),
+                "list of {id} changed without it"
+            );
+        }
+    }
+    // The strike articles took it in; the border, cabinet and trade lists are untouched.
+    let texts = archive
+        .store
+        .article_texts(Some(changed.clone()))
+        .await
+        .expect("texts");
+    let titles: Vec<&str> = texts.iter().map(|t| t.title.as_str()).collect();
+    assert!(
+        titles.contains(&"Teachers strike over unpaid wages"),
+        "{titles:?}"
+    );
+    assert!(
+        !titles
+            .iter()
+            .any(|t| t.contains("border") || t.contains("Cabinet")),
+        "{titles:?}"
+    );
+    // Its own list leads with the strike articles.
+    let own = archive
+        .store
+        .related_lists(vec![new_id])
+        .await
+        .expect("list");
+    let first = own[0].1.first().map(|s| s.id).expect("a neighbour");
+    let first = archive
+        .store
+        .article_texts(Some(vec![first]))
+        .await
+        .expect("text");
+    assert!(first[0].title.contains("trike"), "{}", first[0].title);
+}
