@@ -22,7 +22,8 @@ pub struct ThreadingConfig {
     /// A storyline is a candidate only if its last article is at most this many days older
     /// than the new one (ignored for items without time).
     pub window_days: i64,
-    /// Words are cut to this many characters (a crude stemmer).
+    /// Words are cut to this many characters (a crude stemmer); 0 uses the shared text
+    /// analysis (Snowball stems and stop words) instead.
     pub stem_chars: usize,
     /// When a new document is close to two storylines at once, they are merged if their
     /// centroids' cosine reaches this value (the document bridges one story told twice).
@@ -39,20 +40,27 @@ pub struct ThreadingConfig {
     pub consolidate_every: usize,
     /// See `consolidate_every`.
     pub consolidate_threshold: f64,
+    /// A storyline that took an article lately joins more easily: the threshold is divided by
+    /// `1 + recency_bonus · exp(−gap / recency_docs)`, `gap` counting the articles since.
+    pub recency_bonus: f64,
+    /// See `recency_bonus`.
+    pub recency_docs: f64,
 }
 
 impl Default for ThreadingConfig {
     fn default() -> Self {
         ThreadingConfig {
-            threshold: 0.28,
+            threshold: 0.30,
             title_weight: 2.0,
             window_days: 120,
-            stem_chars: 7,
+            stem_chars: 0,
             merge_threshold: 0.3,
             size_bonus: 0.6,
             size_bonus_cap: 30,
             consolidate_every: 1000,
             consolidate_threshold: 0.1,
+            recency_bonus: 0.6,
+            recency_docs: 20.0,
         }
     }
 }
@@ -168,12 +176,34 @@ impl Threader {
             *counts.entry(id).or_insert(0.0) += weight;
         };
         let (tw, cut) = (self.config.title_weight, self.config.stem_chars);
-        for_each_stem_cut(title, cut, |w| {
-            add(w, tw, &mut self.vocab, &mut self.df, &mut self.postings)
-        });
-        for_each_stem_cut(text, cut, |w| {
-            add(w, 1.0, &mut self.vocab, &mut self.df, &mut self.postings)
-        });
+        if cut == 0 {
+            let lang = crate::Language::detect(text);
+            crate::text::analyze(title, lang, |t| {
+                add(
+                    t.term,
+                    tw,
+                    &mut self.vocab,
+                    &mut self.df,
+                    &mut self.postings,
+                )
+            });
+            crate::text::analyze(text, lang, |t| {
+                add(
+                    t.term,
+                    1.0,
+                    &mut self.vocab,
+                    &mut self.df,
+                    &mut self.postings,
+                )
+            });
+        } else {
+            for_each_stem_cut(title, cut, |w| {
+                add(w, tw, &mut self.vocab, &mut self.df, &mut self.postings)
+            });
+            for_each_stem_cut(text, cut, |w| {
+                add(w, 1.0, &mut self.vocab, &mut self.df, &mut self.postings)
+            });
+        }
         let mut v: Vec<(u32, f64)> = counts.into_iter().collect();
         v.sort_by_key(|(t, _)| *t);
         v
@@ -274,6 +304,13 @@ impl Threader {
                         + self.config.size_bonus
                             * f64::from(story.members.clamp(1, self.config.size_bonus_cap.max(1)))
                                 .ln());
+                // Stories are told in bursts: one that took an article lately is more likely
+                // to take this one (by stream position, which also works without dates).
+                let gap = f64::from(self.docs.saturating_sub(story.last_doc));
+                let needed = needed
+                    / (1.0
+                        + self.config.recency_bonus
+                            * (-gap / self.config.recency_docs.max(1.0)).exp());
                 let rel = cos / needed.max(1e-12);
                 if rel >= 1.0 {
                     close.push(s as usize);
