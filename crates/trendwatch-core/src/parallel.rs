@@ -31,3 +31,29 @@ pub fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(usize, &T) -> R + Sync)
             .collect()
     })
 }
+
+/// Runs `f` on `0..n` split into one contiguous range per core and concatenates the results
+/// in order. For loops whose per-thread set-up (scratch space) is costly.
+pub fn par_ranges<R: Send>(
+    n: usize,
+    f: impl Fn(std::ops::Range<usize>) -> Vec<R> + Sync,
+) -> Vec<R> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |t| t.get())
+        .min(8);
+    if threads <= 1 || n < 2 {
+        return f(0..n);
+    }
+    let step = n.div_ceil(threads);
+    let f = &f;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..n)
+            .step_by(step)
+            .map(|a| scope.spawn(move || f(a..(a + step).min(n))))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
+}

@@ -18,7 +18,7 @@
 //! document that shares a term, for evaluation.
 
 use crate::language::Language;
-use crate::parallel::par_map;
+use crate::parallel::{par_map, par_ranges};
 use crate::similarity::{FnvMap, RelatedEngine, Scored, SimilarityDoc};
 use crate::text;
 use serde::{Deserialize, Serialize};
@@ -34,10 +34,16 @@ pub struct RelatedConfig {
     pub title_weight: f32,
     /// Weight of a capitalised phrase ("Central Bank") as one feature, per occurrence.
     pub entity_weight: f32,
-    /// Heaviest terms of a document used to find candidates.
+    /// Heaviest terms of a document used to find candidates, at most.
     pub query_terms: usize,
+    /// Fewer terms are used once they carry this share of the document's squared weight: a
+    /// short text is queried with all its words, a long one with its heaviest.
+    pub query_mass: f32,
     /// Documents kept per term in the candidate postings.
     pub postings_per_term: usize,
+    /// Best candidates (by the partial score of the query terms) whose exact cosine is then
+    /// computed; the rest are dropped.
+    pub rescore_candidates: usize,
     /// Neighbours blended into a document's vector (0 turns feedback off).
     pub feedback_neighbours: usize,
     /// Rounds of feedback: each round blends the previous round's vectors.
@@ -50,6 +56,12 @@ pub struct RelatedConfig {
     pub feedback_min_score: f32,
     /// Terms kept in a blended vector.
     pub expanded_terms: usize,
+    /// Nearest neighbours remembered per document for the shared-neighbour score (0: off).
+    pub graph_neighbours: usize,
+    /// Added to the cosine, times the share of nearest neighbours two documents have in
+    /// common: reports of one story, or commentaries of one trend, are near the same others
+    /// even when their own words differ.
+    pub graph_weight: f32,
     /// Added to the score of an article on the same topic.
     pub same_topic_bonus: f32,
     /// Added to the score of an article in the same storyline.
@@ -68,14 +80,18 @@ impl Default for RelatedConfig {
             list_length: 5,
             title_weight: 2.0,
             entity_weight: 1.0,
-            query_terms: 24,
-            postings_per_term: 400,
-            feedback_neighbours: 8,
+            query_terms: 20,
+            query_mass: 0.9,
+            postings_per_term: 300,
+            rescore_candidates: 40,
+            feedback_neighbours: 20,
             feedback_rounds: 1,
-            feedback_weight: 1.0,
-            feedback_power: 3.0,
+            feedback_weight: 2.0,
+            feedback_power: 1.0,
             feedback_min_score: 0.1,
-            expanded_terms: 64,
+            expanded_terms: 200,
+            graph_neighbours: 0,
+            graph_weight: 0.0,
             same_topic_bonus: 0.03,
             same_storyline_bonus: 0.05,
             recency_bonus: 0.03,
@@ -134,25 +150,34 @@ fn hash(term: &str, salt: u8) -> u64 {
 
 /// Raw feature counts of one document, keyed by a 64-bit hash of the term so that documents
 /// can be analysed in parallel without a shared vocabulary.
-fn features(d: &SimilarityDoc, cfg: &RelatedConfig) -> Vec<(u64, f32)> {
-    let mut tf: FnvMap<u64, f32> = FnvMap::default();
-    text::analyze(&d.title, d.lang, |t| {
-        *tf.entry(hash(t.term, 0)).or_insert(0.0) += cfg.title_weight
-    });
-    text::analyze(&d.text, d.lang, |t| {
-        *tf.entry(hash(t.term, 0)).or_insert(0.0) += 1.0
-    });
-    if cfg.entity_weight > 0.0 {
+fn features(d: &SimilarityDoc, cfg: &RelatedConfig, idf: Idf<'_>) -> Vec<(u64, f32, f32)> {
+    let mut tf: FnvMap<u64, (f32, f32)> = FnvMap::default();
+    let mut add = |term: &str, salt: u8, weight: f32| {
+        let e = tf.entry(hash(term, salt)).or_insert_with(|| {
+            // The archive's own IDF when given (incremental updates), else computed later.
+            (0.0, idf.map_or(f32::NAN, |f| f(term)))
+        });
+        e.0 += weight;
+    };
+    text::analyze(&d.title, d.lang, |t| add(t.term, 0, cfg.title_weight));
+    text::analyze(&d.text, d.lang, |t| add(t.term, 0, 1.0));
+    // Phrases are not in the search index's statistics, so an incremental update does
+    // without them.
+    if cfg.entity_weight > 0.0 && idf.is_none() {
         for part in [&d.title, &d.text] {
             text::capitalised_phrases(part, |p| {
                 if p.contains(' ') {
-                    *tf.entry(hash(p, 1)).or_insert(0.0) += cfg.entity_weight;
+                    add(p, 1, cfg.entity_weight);
                 }
             });
         }
     }
-    tf.into_iter().collect()
+    tf.into_iter().map(|(h, (f, idf))| (h, f, idf)).collect()
 }
+
+/// An inverse document frequency supplied from outside (the archive's, when only a few of
+/// its articles are analysed), or `None` to compute it from the documents at hand.
+pub type Idf<'a> = Option<&'a (dyn Fn(&str) -> f32 + Sync)>;
 
 fn normalise(v: &mut Vector) {
     let norm = v.iter().map(|(_, w)| w * w).sum::<f32>().sqrt().max(1e-9);
@@ -163,23 +188,23 @@ fn normalise(v: &mut Vector) {
 }
 
 /// Unit TF-IDF vectors, heaviest terms first, and the number of distinct terms.
-fn tfidf(docs: &[SimilarityDoc], cfg: &RelatedConfig) -> (Vec<Vector>, usize) {
-    let raw: Vec<Vec<(u64, f32)>> = par_map(docs, |_, d| features(d, cfg));
+fn tfidf(docs: &[SimilarityDoc], cfg: &RelatedConfig, idf: Idf<'_>) -> (Vec<Vector>, usize) {
+    let raw: Vec<Vec<(u64, f32, f32)>> = par_map(docs, |_, d| features(d, cfg, idf));
     let mut ids: FnvMap<u64, u32> = FnvMap::default();
     let mut df: Vec<u32> = Vec::new();
-    let tfs: Vec<Vector> = raw
+    let tfs: Vec<Vec<(u32, f32, f32)>> = raw
         .into_iter()
         .map(|terms| {
             terms
                 .into_iter()
-                .map(|(h, f)| {
+                .map(|(h, f, external)| {
                     let next = ids.len() as u32;
                     let id = *ids.entry(h).or_insert(next);
                     if id as usize == df.len() {
                         df.push(0);
                     }
                     df[id as usize] += 1;
-                    (id, f)
+                    (id, f, external)
                 })
                 .collect()
         })
@@ -190,8 +215,15 @@ fn tfidf(docs: &[SimilarityDoc], cfg: &RelatedConfig) -> (Vec<Vector>, usize) {
         // dilute its cosine with every other document.
         let mut v: Vector = tf
             .iter()
-            .filter(|&&(t, _)| df[t as usize] > 1)
-            .map(|&(t, f)| (t, (1.0 + f.ln()) * (n / df[t as usize] as f32).ln()))
+            .filter(|&&(t, _, external)| !external.is_nan() || df[t as usize] > 1)
+            .map(|&(t, f, external)| {
+                let idf = if external.is_nan() {
+                    (n / df[t as usize] as f32).ln()
+                } else {
+                    external
+                };
+                (t, (1.0 + f.ln()) * idf)
+            })
             .filter(|(_, w)| *w > 0.0)
             .collect();
         normalise(&mut v);
@@ -220,6 +252,7 @@ fn postings_of(vecs: &[Vector], nterms: usize, cap: usize) -> Vec<Vector> {
 struct Scratch {
     acc: Vec<f32>,
     touched: Vec<u32>,
+    out: Vec<(usize, f32)>,
 }
 
 impl Scratch {
@@ -227,6 +260,7 @@ impl Scratch {
         Scratch {
             acc: vec![0.0; n],
             touched: Vec::new(),
+            out: Vec::new(),
         }
     }
 }
@@ -237,25 +271,99 @@ pub struct RelatedModel {
     ids: Vec<i64>,
     keys: Vec<DocKey>,
     vecs: Vec<Vector>,
+    /// The same vectors sorted by term, for exact cosines by merging.
+    by_term: Vec<Vector>,
     postings: Vec<Vector>,
+    /// Each document's nearest neighbours by text, sorted by index (empty when off).
+    graph: Vec<Vec<u32>>,
+    /// The TF-IDF vectors before feedback, sorted by term: the direct textual evidence that
+    /// two articles report the same story.
+    raw_by_term: Vec<Vector>,
 }
 
 impl RelatedModel {
     /// Analyses a corpus: features, TF-IDF, rounds of neighbour feedback, postings.
     pub fn build(docs: &[SimilarityDoc], cfg: &RelatedConfig) -> Self {
+        Self::build_with(docs, cfg, None)
+    }
+
+    /// [`RelatedModel::build`] with the archive's IDF instead of the documents' own: for
+    /// analysing a few articles of a large archive.
+    pub fn build_with(docs: &[SimilarityDoc], cfg: &RelatedConfig, idf: Idf<'_>) -> Self {
         let keys = intern(docs);
-        let (mut vecs, nterms) = tfidf(docs, cfg);
+        let (mut vecs, nterms) = tfidf(docs, cfg, idf);
+        let raw_by_term = sorted_by_term(&vecs);
         for _ in 0..cfg.feedback_rounds {
             vecs = feedback(vecs, nterms, &keys, cfg);
         }
         let postings = postings_of(&vecs, nterms, cfg.postings_per_term);
-        RelatedModel {
+        let mut model = RelatedModel {
             cfg: cfg.clone(),
             ids: docs.iter().map(|d| d.id).collect(),
             keys,
+            by_term: sorted_by_term(&vecs),
             vecs,
             postings,
+            graph: Vec::new(),
+            raw_by_term,
+        };
+        if cfg.graph_neighbours > 0 {
+            model.graph = model.neighbour_graph(cfg.graph_neighbours);
         }
+        model
+    }
+
+    /// Every document's `g` nearest neighbours by text alone.
+    fn neighbour_graph(&self, g: usize) -> Vec<Vec<u32>> {
+        let text_only = |_: usize, _: usize| 0.0;
+        par_ranges(self.len(), |r| {
+            let mut scratch = Scratch::new(self.len());
+            r.map(|i| {
+                let mut c = candidates(
+                    &self.vecs,
+                    &self.postings,
+                    &self.keys,
+                    i,
+                    (self.cfg.query_terms, self.cfg.query_mass),
+                    &mut scratch,
+                    &text_only,
+                );
+                rescore(&mut c, i, &self.by_term, self.cfg.rescore_candidates);
+                let mut near: Vec<u32> = top(&mut c, g).iter().map(|&(j, _)| j as u32).collect();
+                scratch.out = c;
+                near.sort_unstable();
+                near
+            })
+            .collect::<Vec<_>>()
+        })
+    }
+
+    /// The shared-neighbour bonus of `j` for `i`.
+    fn graph_bonus(&self, i: usize, j: usize) -> f32 {
+        if self.graph.is_empty() {
+            return 0.0;
+        }
+        let (a, b) = (&self.graph[i], &self.graph[j]);
+        let (mut x, mut y, mut shared) = (0, 0, 0u32);
+        while x < a.len() && y < b.len() {
+            match a[x].cmp(&b[y]) {
+                std::cmp::Ordering::Less => x += 1,
+                std::cmp::Ordering::Greater => y += 1,
+                std::cmp::Ordering::Equal => {
+                    shared += 1;
+                    x += 1;
+                    y += 1;
+                }
+            }
+        }
+        // Being in each other's lists counts as sharing too.
+        if a.binary_search(&(j as u32)).is_ok() {
+            shared += 1;
+        }
+        if b.binary_search(&(i as u32)).is_ok() {
+            shared += 1;
+        }
+        self.cfg.graph_weight * shared as f32 / self.cfg.graph_neighbours.max(1) as f32
     }
 
     /// Number of documents.
@@ -291,18 +399,42 @@ impl RelatedModel {
         self.ranked_with(i, k, &mut scratch)
     }
 
+    /// The most any signal can add to a score.
+    fn max_signals(&self) -> f32 {
+        self.cfg.same_topic_bonus.max(0.0)
+            + self.cfg.same_storyline_bonus.max(0.0)
+            + self.cfg.recency_bonus.max(0.0)
+    }
+
     fn ranked_with(&self, i: usize, k: usize, scratch: &mut Scratch) -> Vec<(usize, f32)> {
-        let signals = |a: usize, b: usize| self.signals(a, b);
-        let c = candidates(
+        let text_only = |_: usize, _: usize| 0.0;
+        let mut c = candidates(
             &self.vecs,
             &self.postings,
             &self.keys,
             i,
-            self.cfg.query_terms,
+            (self.cfg.query_terms, self.cfg.query_mass),
             scratch,
-            &signals,
+            &text_only,
         );
-        top(c, k)
+        rescore(&mut c, i, &self.by_term, self.cfg.rescore_candidates);
+        for (j, s) in c.iter_mut() {
+            *s += self.graph_bonus(i, *j);
+        }
+        // Signals are bounded, so only candidates within that bound of the k-th best text
+        // score can still make the list: the rest are dropped before the (costlier) signals.
+        if c.len() > k {
+            let by = |a: &(usize, f32), b: &(usize, f32)| b.1.total_cmp(&a.1);
+            c.select_nth_unstable_by(k - 1, by);
+            let floor = c[k - 1].1 - self.max_signals();
+            c.retain(|&(_, s)| s >= floor);
+        }
+        for (j, s) in &mut c {
+            *s += self.signals(i, *j);
+        }
+        let best = top(&mut c, k);
+        scratch.out = c;
+        best
     }
 
     /// Every document sharing a term with `i`, ranked by text and signals, with no
@@ -320,35 +452,32 @@ impl RelatedModel {
         }
     }
 
-    /// The text score of two documents (by index): cosine of their blended vectors, without
-    /// signals. Compared with [`RelatedConfig::same_story_threshold`] to decide "same story".
+    /// The text score of two documents (by index): the cosine of their TF-IDF vectors
+    /// before feedback, without signals. Feedback helps ranking (it brings in what a story's
+    /// neighbours say) but blurs a yes/no decision between two texts, which must rest on what
+    /// they themselves say. Compared with [`RelatedConfig::same_story_threshold`].
     pub fn text_score(&self, i: usize, j: usize) -> f32 {
-        dot(&self.vecs[i], &self.vecs[j])
+        merge_dot(&self.raw_by_term[i], &self.raw_by_term[j])
     }
 
     /// Similar lists of every document, computed on every core.
     pub fn all_lists(&self, k: usize) -> Vec<(i64, Vec<Scored>)> {
-        let chunks = chunks(self.len());
-        par_map(&chunks, |_, r| {
+        par_ranges(self.len(), |r| {
             let mut scratch = Scratch::new(self.len());
-            r.clone()
-                .map(|i| {
-                    let best = self.ranked_with(i, k, &mut scratch);
-                    (
-                        self.ids[i],
-                        best.into_iter()
-                            .map(|(j, score)| Scored {
-                                id: self.ids[j],
-                                score,
-                            })
-                            .collect(),
-                    )
-                })
-                .collect::<Vec<_>>()
+            r.map(|i| {
+                let best = self.ranked_with(i, k, &mut scratch);
+                (
+                    self.ids[i],
+                    best.into_iter()
+                        .map(|(j, score)| Scored {
+                            id: self.ids[j],
+                            score,
+                        })
+                        .collect(),
+                )
+            })
+            .collect::<Vec<_>>()
         })
-        .into_iter()
-        .flatten()
-        .collect()
     }
 }
 
@@ -363,13 +492,13 @@ impl ExhaustiveRanker<'_> {
     pub fn ranked(&self, i: usize) -> Vec<(usize, f32)> {
         let m = self.model;
         let mut scratch = Scratch::new(m.len());
-        let signals = |a: usize, b: usize| m.signals(a, b);
+        let signals = |a: usize, b: usize| m.signals(a, b) + m.graph_bonus(a, b);
         let mut c = candidates(
             &m.vecs,
             &self.postings,
             &m.keys,
             i,
-            usize::MAX,
+            (usize::MAX, f32::INFINITY),
             &mut scratch,
             &signals,
         );
@@ -384,33 +513,28 @@ fn feedback(raw: Vec<Vector>, nterms: usize, keys: &[DocKey], cfg: &RelatedConfi
         return raw;
     }
     let postings = postings_of(&raw, nterms, cfg.postings_per_term);
+    let by_term = sorted_by_term(&raw);
     let text_only = |_: usize, _: usize| 0.0;
-    let chunks = chunks(raw.len());
-    par_map(&chunks, |_, r| {
+    par_ranges(raw.len(), |r| {
         let mut scratch = Scratch::new(raw.len());
-        r.clone()
-            .map(|i| {
-                let near = candidates(
-                    &raw,
-                    &postings,
-                    keys,
-                    i,
-                    cfg.query_terms,
-                    &mut scratch,
-                    &text_only,
-                );
-                let near = top(near, cfg.feedback_neighbours);
-                blend(&raw, i, &near, cfg)
-            })
-            .collect::<Vec<Vector>>()
+        r.map(|i| {
+            let near = candidates(
+                &raw,
+                &postings,
+                keys,
+                i,
+                (cfg.query_terms, cfg.query_mass),
+                &mut scratch,
+                &text_only,
+            );
+            let mut near = near;
+            rescore(&mut near, i, &by_term, cfg.rescore_candidates);
+            let best = top(&mut near, cfg.feedback_neighbours);
+            scratch.out = near;
+            blend(&raw, i, &best, cfg)
+        })
+        .collect::<Vec<Vector>>()
     })
-    .into_iter()
-    .flatten()
-    .collect()
-}
-
-fn chunks(n: usize) -> Vec<std::ops::Range<usize>> {
-    (0..n).step_by(256).map(|a| a..(a + 256).min(n)).collect()
 }
 
 fn allowed(keys: &[DocKey], i: usize, j: usize) -> bool {
@@ -418,25 +542,43 @@ fn allowed(keys: &[DocKey], i: usize, j: usize) -> bool {
     i != j && a.lang == b.lang && (a.group == 0 || a.group != b.group)
 }
 
-fn dot(a: &Vector, b: &Vector) -> f32 {
-    // Vectors are short and sorted by weight, not by term: a small map of the shorter one.
-    let (small, large) = if a.len() <= b.len() { (a, b) } else { (b, a) };
-    if small.len() <= 16 {
-        return large
-            .iter()
-            .map(|&(t, w)| {
-                small
-                    .iter()
-                    .find(|&&(u, _)| u == t)
-                    .map_or(0.0, |&(_, v)| v * w)
-            })
-            .sum();
+/// Copies of the vectors sorted by term id.
+fn sorted_by_term(vecs: &[Vector]) -> Vec<Vector> {
+    par_map(vecs, |_, v| {
+        let mut v = v.clone();
+        v.sort_unstable_by_key(|&(t, _)| t);
+        v
+    })
+}
+
+/// Cosine of two unit vectors sorted by term id.
+fn merge_dot(a: &[(u32, f32)], b: &[(u32, f32)]) -> f32 {
+    let (mut i, mut j, mut sum) = (0, 0, 0.0);
+    while i < a.len() && j < b.len() {
+        match a[i].0.cmp(&b[j].0) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                sum += a[i].1 * b[j].1;
+                i += 1;
+                j += 1;
+            }
+        }
     }
-    let map: FnvMap<u32, f32> = small.iter().copied().collect();
-    large
-        .iter()
-        .map(|&(t, w)| map.get(&t).map_or(0.0, |v| v * w))
-        .sum()
+    sum
+}
+
+/// Keeps the best `n` candidates by their partial score and gives them their exact cosine:
+/// the partial score (over the query's heaviest terms only) finds the right candidates but
+/// ranks them roughly.
+fn rescore(c: &mut Vec<(usize, f32)>, i: usize, by_term: &[Vector], n: usize) {
+    if c.len() > n {
+        c.select_nth_unstable_by(n, |a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        c.truncate(n);
+    }
+    for (j, s) in c.iter_mut() {
+        *s = merge_dot(&by_term[i], &by_term[*j]);
+    }
 }
 
 /// Candidates of document `i` with their scores: accumulated over the postings of its
@@ -446,11 +588,16 @@ fn candidates(
     postings: &[Vector],
     keys: &[DocKey],
     i: usize,
-    query_terms: usize,
+    (query_terms, query_mass): (usize, f32),
     scratch: &mut Scratch,
     extra: &dyn Fn(usize, usize) -> f32,
 ) -> Vec<(usize, f32)> {
+    let mut mass = 0.0;
     for &(t, w) in vecs[i].iter().take(query_terms) {
+        if mass >= query_mass {
+            break;
+        }
+        mass += w * w;
         for &(j, wj) in &postings[t as usize] {
             if scratch.acc[j as usize] == 0.0 {
                 scratch.touched.push(j);
@@ -458,7 +605,10 @@ fn candidates(
             scratch.acc[j as usize] += w * wj;
         }
     }
-    let mut out = Vec::with_capacity(scratch.touched.len());
+    // The buffer is reused from document to document: on a dense archive it holds thousands
+    // of candidates, and a fresh allocation each time costs more than the scoring.
+    let mut out = std::mem::take(&mut scratch.out);
+    out.clear();
     for &j in &scratch.touched {
         let j = j as usize;
         let s = std::mem::take(&mut scratch.acc[j]);
@@ -470,14 +620,15 @@ fn candidates(
     out
 }
 
-fn top(mut c: Vec<(usize, f32)>, k: usize) -> Vec<(usize, f32)> {
+/// The best `k` of `c`, best first (`c` is reordered, not consumed).
+fn top(c: &mut [(usize, f32)], k: usize) -> Vec<(usize, f32)> {
     let by = |a: &(usize, f32), b: &(usize, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
     if c.len() > k {
         c.select_nth_unstable_by(k, by);
-        c.truncate(k);
     }
-    c.sort_by(by);
-    c
+    let mut best = c[..k.min(c.len())].to_vec();
+    best.sort_by(by);
+    best
 }
 
 /// The document's vector blended with its neighbours' (α-query expansion), cut to the
@@ -527,64 +678,31 @@ pub fn weighted_terms(d: &SimilarityDoc, cfg: &RelatedConfig) -> Vec<(String, f3
 /// them (found through the search index), `stored` the current lists of the pool's articles
 /// and `idf` the archive's inverse document frequency of a term. Returns only the lists that
 /// change: each changed article's own list, and the list of every pool article that the
-/// changed article now enters. Vectors are plain TF-IDF here (no feedback round and no
-/// capitalised-phrase features, which need the whole archive), so the inserted entries are
-/// an approximation that the next full rebuild makes exact.
+/// changed article now enters. The changed articles and the pool are analysed together as
+/// the full engine would (feedback among them, the archive's IDF, no capitalised-phrase
+/// features, whose statistics the index lacks), so the new entries are an approximation that
+/// the next full rebuild makes exact.
 pub fn incremental_update(
     changed: &[SimilarityDoc],
     pool: &[SimilarityDoc],
     stored: &[(i64, Vec<Scored>)],
-    idf: &dyn Fn(&str) -> f32,
+    idf: &(dyn Fn(&str) -> f32 + Sync),
     cfg: &RelatedConfig,
     k: usize,
 ) -> Vec<(i64, Vec<Scored>)> {
-    let vector = |d: &SimilarityDoc| -> std::collections::HashMap<String, f32> {
-        let mut v: std::collections::HashMap<String, f32> = weighted_terms(d, cfg)
-            .into_iter()
-            .map(|(t, f)| {
-                let w = (1.0 + f.ln()) * idf(&t);
-                (t, w)
-            })
-            .filter(|(_, w)| *w > 0.0)
-            .collect();
-        let norm = v.values().map(|w| w * w).sum::<f32>().sqrt().max(1e-9);
-        v.values_mut().for_each(|w| *w /= norm);
-        v
-    };
     let mut all: Vec<SimilarityDoc> = changed.to_vec();
     all.extend(
         pool.iter()
             .filter(|p| !changed.iter().any(|c| c.id == p.id))
             .cloned(),
     );
-    let keys = intern(&all);
-    let vecs: Vec<_> = all.iter().map(vector).collect();
-    let model = RelatedModel {
-        cfg: cfg.clone(),
-        ids: all.iter().map(|d| d.id).collect(),
-        keys,
-        vecs: Vec::new(),
-        postings: Vec::new(),
-    };
-    let cosine = |a: usize, b: usize| -> f32 {
-        let (x, y) = (&vecs[a], &vecs[b]);
-        let (small, large) = if x.len() <= y.len() { (x, y) } else { (y, x) };
-        small
-            .iter()
-            .map(|(t, w)| large.get(t).map_or(0.0, |v| v * w))
-            .sum()
-    };
+    // The neighbourhood analysed as the full engine would (with feedback among its members),
+    // so scores are on the scale of the stored lists.
+    let model = RelatedModel::build_with(&all, cfg, Some(idf));
     let changed_ids: Vec<i64> = changed.iter().map(|d| d.id).collect();
     let mut out: Vec<(i64, Vec<Scored>)> = Vec::new();
     for i in 0..changed.len() {
-        // The changed article's own list, from the pool.
-        let mut own: Vec<(usize, f32)> = (0..all.len())
-            .filter(|&j| allowed(&model.keys, i, j))
-            .map(|j| (j, cosine(i, j)))
-            .filter(|&(_, s)| s > 0.0)
-            .map(|(j, s)| (j, s + model.signals(i, j)))
-            .collect();
-        own = top(own, k);
+        let own = model.ranked(i, k);
         out.push((
             all[i].id,
             own.into_iter()
@@ -597,10 +715,9 @@ pub fn incremental_update(
     }
     // Every other list the changed articles now enter (or move within).
     for (j, other) in all.iter().enumerate().skip(changed.len()) {
-        let id = other.id;
         let current: Vec<Scored> = stored
             .iter()
-            .find(|(a, _)| *a == id)
+            .find(|(a, _)| *a == other.id)
             .map(|(_, l)| l.clone())
             .unwrap_or_default();
         let mut list: Vec<Scored> = current
@@ -612,7 +729,7 @@ pub fn incremental_update(
             if !allowed(&model.keys, j, i) {
                 continue;
             }
-            let score = cosine(i, j);
+            let score = merge_dot(&model.by_term[j], &model.by_term[i]);
             if score > 0.0 {
                 list.push(Scored {
                     id: c.id,
@@ -623,7 +740,7 @@ pub fn incremental_update(
         list.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.id.cmp(&b.id)));
         list.truncate(k);
         if list != current {
-            out.push((id, list));
+            out.push((other.id, list));
         }
     }
     out

@@ -598,10 +598,11 @@ impl Store for SqliteStore {
             let computed = summaries(
                 conn,
                 &format!(
-                    "SELECT {SUMMARY_COLUMNS} FROM related r JOIN articles a ON a.id = r.related_id \
+                    "SELECT {SUMMARY_COLUMNS} FROM related r, json_each(r.ids) j \
+                     JOIN articles a ON a.id = j.value \
                      WHERE r.article_id = ?1 AND a.lang = ?2 AND a.id <> ?1 \
                      AND (?3 IS NULL OR a.translation_group IS NULL OR a.translation_group <> ?3) \
-                     ORDER BY r.position"
+                     ORDER BY j.key"
                 ),
                 params![id, lang.code(), group],
             )?;
@@ -684,31 +685,23 @@ impl Store for SqliteStore {
         self.write(move |conn| {
             let tx = conn.transaction().map_err(store_err)?;
             {
-                let mut del = tx
-                    .prepare_cached("DELETE FROM related WHERE article_id = ?1")
-                    .map_err(store_err)?;
-                let mut ins = tx
+                let mut put = tx
                     .prepare_cached(
-                        "INSERT INTO related (article_id, position, related_id, score) VALUES (?1, ?2, ?3, ?4)",
+                        "INSERT INTO related (article_id, ids, scores) VALUES (?1, ?2, ?3) \
+                         ON CONFLICT (article_id) DO UPDATE SET ids = excluded.ids, scores = excluded.scores",
                     )
                     .map_err(store_err)?;
-                // A full rebuild (a list for every article) empties the table in one statement
-                // instead of one delete per article.
+                // A full rebuild (a list for every article) empties the table in one statement,
+                // so lists of articles that no longer have neighbours do not linger.
                 let articles: i64 = tx
                     .query_row("SELECT COUNT(*) FROM articles", [], |r| r.get(0))
                     .map_err(store_err)?;
-                let full = lists.len() as i64 >= articles;
-                if full {
+                if lists.len() as i64 >= articles {
                     tx.execute("DELETE FROM related", []).map_err(store_err)?;
                 }
                 for (id, list) in &lists {
-                    if !full {
-                        del.execute([id]).map_err(store_err)?;
-                    }
-                    for (i, s) in list.iter().enumerate() {
-                        ins.execute(params![id, i as i64, s.id, f64::from(s.score)])
-                            .map_err(store_err)?;
-                    }
+                    let (ids, scores) = related::encode_list(list);
+                    put.execute(params![id, ids, scores]).map_err(store_err)?;
                 }
             }
             tx.execute("UPDATE meta SET value = value + 1 WHERE name = 'generation'", [])

@@ -31,6 +31,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0006_search_and_related_overrides",
         include_str!("../migrations/0006_search_and_related_overrides.sql"),
     ),
+    (
+        "0007_related_as_lists",
+        include_str!("../migrations/0007_related_as_lists.sql"),
+    ),
 ];
 
 /// Applies every migration newer than the database's version and returns the names of those

@@ -57,33 +57,51 @@ pub(crate) fn similarity_docs(
     Ok(out)
 }
 
+/// The stored form of a list: JSON arrays of ids and of scores, best first.
+pub(crate) fn encode_list(list: &[Scored]) -> (String, String) {
+    let ids: Vec<String> = list.iter().map(|s| s.id.to_string()).collect();
+    let scores: Vec<String> = list.iter().map(|s| format!("{:.5}", s.score)).collect();
+    (
+        format!("[{}]", ids.join(",")),
+        format!("[{}]", scores.join(",")),
+    )
+}
+
+/// Reads [`encode_list`]'s arrays back; an entry that does not parse ends the list.
+fn decode_list(ids: &str, scores: &str) -> Vec<Scored> {
+    let items = |s: &str| -> Vec<String> {
+        s.trim()
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .split(',')
+            .map(|x| x.trim().to_string())
+            .filter(|x| !x.is_empty())
+            .collect()
+    };
+    items(ids)
+        .iter()
+        .zip(items(scores))
+        .map_while(|(id, score)| {
+            Some(Scored {
+                id: id.parse().ok()?,
+                score: score.parse().ok()?,
+            })
+        })
+        .collect()
+}
+
 pub(crate) fn lists(conn: &Connection, ids: &[i64]) -> rusqlite::Result<Vec<(i64, Vec<Scored>)>> {
-    let mut out: Vec<(i64, Vec<Scored>)> = Vec::with_capacity(ids.len());
-    for chunk in ids.chunks(CHUNK) {
-        let sql = format!(
-            "SELECT article_id, related_id, score FROM related WHERE article_id IN ({}) \
-             ORDER BY article_id, position",
-            placeholders(chunk.len())
-        );
-        let mut stmt = conn.prepare(&sql)?;
-        let mut rows = stmt.query(params_from_iter(chunk))?;
-        while let Some(r) = rows.next()? {
-            let (article, id, score): (i64, i64, f64) = (r.get(0)?, r.get(1)?, r.get(2)?);
-            let entry = Scored {
-                id,
-                score: score as f32,
-            };
-            match out.last_mut() {
-                Some((a, list)) if *a == article => list.push(entry),
-                _ => out.push((article, vec![entry])),
-            }
-        }
-    }
-    // Articles without a stored list still get an (empty) entry.
+    let mut stmt = conn.prepare_cached("SELECT ids, scores FROM related WHERE article_id = ?1")?;
+    let mut out = Vec::with_capacity(ids.len());
     for &id in ids {
-        if !out.iter().any(|(a, _)| *a == id) {
-            out.push((id, Vec::new()));
-        }
+        let list = stmt
+            .query_row([id], |r| {
+                let (ids, scores): (String, String) = (r.get(0)?, r.get(1)?);
+                Ok(decode_list(&ids, &scores))
+            })
+            .optional()?
+            .unwrap_or_default();
+        out.push((id, list));
     }
     Ok(out)
 }
@@ -198,5 +216,25 @@ pub(crate) fn article_texts(
             }
             Ok(out)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_round_trip_through_their_stored_form() {
+        let list = vec![
+            Scored { id: 7, score: 0.5 },
+            Scored {
+                id: 12,
+                score: 0.25,
+            },
+        ];
+        let (ids, scores) = encode_list(&list);
+        assert_eq!(ids, "[7,12]");
+        assert_eq!(decode_list(&ids, &scores), list);
+        assert!(decode_list("[]", "[]").is_empty());
     }
 }
