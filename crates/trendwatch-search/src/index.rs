@@ -117,9 +117,15 @@ struct Fields {
     status: Field,
     day: Field,
     slug: Field,
+    /// The headline, indexed on its own so that headline matches can rank higher.
     title: Field,
+    /// The lead, stored only (the snippet when the body does not match).
     lead: Field,
+    /// The body, stored only (the source of snippets).
     body: Field,
+    /// Headline, lead and body together, indexed: every word and phrase is matched here, so
+    /// a query word costs one posting list instead of a union over three fields.
+    all: Field,
 }
 
 fn schema() -> (Schema, Fields) {
@@ -139,8 +145,16 @@ fn schema() -> (Schema, Fields) {
         day: s.add_i64_field("day", INDEXED | STORED | FAST),
         slug: s.add_text_field("slug", STORED),
         title: s.add_text_field("title", text.clone()),
-        lead: s.add_text_field("lead", text.clone()),
-        body: s.add_text_field("body", text),
+        lead: s.add_text_field("lead", STORED),
+        body: s.add_text_field("body", STORED),
+        all: s.add_text_field(
+            "all",
+            TextOptions::default().set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer(ANALYZER)
+                    .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+            ),
+        ),
     };
     (s.build(), fields)
 }
@@ -241,6 +255,11 @@ impl SearchIndex {
         doc.add_text(f.title, &d.title);
         doc.add_text(f.lead, &d.lead);
         doc.add_text(f.body, &d.text);
+        // Separate values of one field: positions do not run from one into the next, so a
+        // phrase never spans the headline and the lead.
+        doc.add_text(f.all, &d.title);
+        doc.add_text(f.all, &d.lead);
+        doc.add_text(f.all, &d.text);
         doc
     }
 
@@ -324,16 +343,9 @@ impl SearchIndex {
         }
     }
 
-    /// A word or phrase in headline (weighted up), lead or body.
+    /// A word or phrase anywhere in the article.
     fn anywhere(&self, text: &str) -> Option<Box<dyn Query>> {
-        let f = self.fields;
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for (field, boost) in [(f.title, 3.0), (f.lead, 1.5), (f.body, 1.0)] {
-            if let Some(q) = self.text_in(field, text) {
-                clauses.push((Occur::Should, Box::new(BoostQuery::new(q, boost))));
-            }
-        }
-        (!clauses.is_empty()).then(|| Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>)
+        self.text_in(self.fields.all, text)
     }
 
     fn to_query(&self, q: &ParsedQuery) -> Box<dyn Query> {
@@ -343,6 +355,10 @@ impl SearchIndex {
             // A stop word alone ("the") constrains nothing and is skipped.
             if let Some(c) = self.anywhere(text) {
                 clauses.push((Occur::Must, c));
+            }
+            // Found in the headline too: ranks higher.
+            if let Some(c) = self.text_in(f.title, text) {
+                clauses.push((Occur::Should, Box::new(BoostQuery::new(c, 2.0))));
             }
         }
         for text in &q.excluded {
@@ -385,7 +401,7 @@ impl SearchIndex {
         let searcher = self.reader.searcher();
         let n = searcher.num_docs().max(1) as f32;
         let df = searcher
-            .doc_freq(&Term::from_field_text(self.fields.body, term))
+            .doc_freq(&Term::from_field_text(self.fields.all, term))
             .unwrap_or(0) as f32;
         ((n + 1.0) / (df + 1.0)).ln().max(0.0)
     }
@@ -404,13 +420,11 @@ impl SearchIndex {
         let searcher = self.reader.searcher();
         let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for (t, w) in terms.iter().take(max_terms) {
-            for field in [f.title, f.body] {
-                let q = TermQuery::new(
-                    Term::from_field_text(field, t),
-                    IndexRecordOption::WithFreqs,
-                );
-                should.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), *w))));
-            }
+            let q = TermQuery::new(
+                Term::from_field_text(f.all, t),
+                IndexRecordOption::WithFreqs,
+            );
+            should.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), *w))));
         }
         if should.is_empty() {
             return Ok(Vec::new());
@@ -469,7 +483,8 @@ impl SearchIndex {
                 (hits.into_iter().map(|(_, a)| (0.0, a)).collect(), total)
             }
         };
-        let mut snippets = SnippetGenerator::create(&searcher, &*query, self.fields.body)
+        // The generator takes the query's terms of the `all` field and is applied to the body.
+        let mut snippets = SnippetGenerator::create(&searcher, &*query, self.fields.all)
             .map_err(|e| self.err(e))?;
         snippets.set_max_num_chars(220);
         let f = self.fields;

@@ -86,11 +86,40 @@ pub enum Command {
         #[command(subcommand)]
         action: ForecastCommand,
     },
+    /// Measure search latency and the cost of publishing one article, in-process, on the
+    /// archive in --data (prints JSON; see BENCHMARKS.md).
+    Bench {
+        /// What to measure.
+        #[command(subcommand)]
+        what: BenchCommand,
+    },
     /// Measure text analysis on a labelled corpus.
     Eval {
         /// What to measure.
         #[command(subcommand)]
         what: EvalCommand,
+    },
+}
+
+/// The in-process benchmarks.
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Latency of varied queries (words, phrases, exclusions, filters) built from the
+    /// archive's headlines.
+    Search {
+        /// Distinct queries.
+        #[arg(long, default_value_t = 1200)]
+        queries: usize,
+        /// Measured runs over all queries (after one warm-up run).
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
+    },
+    /// Publish generated articles one at a time (they stay in the archive) and time the
+    /// database write, the search-index update and the incremental similar-list update.
+    Publish {
+        /// Articles to publish.
+        #[arg(long, default_value_t = 20)]
+        articles: usize,
     },
 }
 

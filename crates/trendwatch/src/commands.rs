@@ -1,8 +1,10 @@
 //! What each subcommand does, on top of the library functions.
 
-use crate::cli::{Cli, Command, EvalCommand, ForecastCommand, SimilarCommand, StorylineCommand};
+use crate::cli::{
+    BenchCommand, Cli, Command, EvalCommand, ForecastCommand, SimilarCommand, StorylineCommand,
+};
 use crate::config::Config;
-use crate::{app, eval, eval_related, generate, import, sample, search_index};
+use crate::{app, bench, eval, eval_related, generate, import, sample, search_index};
 use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -71,6 +73,20 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 let store = app::open_store(&config)?;
                 forecasts(&store, action).await
             }
+            Command::Bench { what } => {
+                let config = Config::load(&cli.data)?;
+                let store = app::open_store(&config)?;
+                let json = match what {
+                    BenchCommand::Search { queries, rounds } => serde_json::to_string(
+                        &bench::search(&store, &config, queries, rounds).await?,
+                    )?,
+                    BenchCommand::Publish { articles } => {
+                        serde_json::to_string(&bench::publish(&store, &config, articles).await?)?
+                    }
+                };
+                println!("{json}");
+                Ok(ExitCode::SUCCESS)
+            }
             Command::Reindex => {
                 let config = Config::load(&cli.data)?;
                 let store = app::open_store(&config)?;
@@ -88,8 +104,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Command::RebuildSimilar => {
                 let config = Config::load(&cli.data)?;
                 let store = app::open_store(&config)?;
+                let started = std::time::Instant::now();
                 import::rebuild_similar(&store, &config).await?;
-                println!("similar articles rebuilt");
+                println!(
+                    "similar articles rebuilt in {:.2} s",
+                    started.elapsed().as_secs_f64()
+                );
                 Ok(ExitCode::SUCCESS)
             }
         }

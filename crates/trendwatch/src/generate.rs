@@ -1,7 +1,9 @@
 //! `trendwatch generate`: a synthetic archive of any size, as a Markdown folder with YAML front
 //! matter laid out as Hugo does (`content/<topic>/<file>.md`), for benchmarks and load tests.
-//! The text is assembled from a fixed vocabulary about the fictional Republic of Arvenia, so it
-//! is deterministic for a given size and misrepresents nothing real.
+//! The text is assembled from a fixed vocabulary about the fictional Republic of Arvenia and an
+//! invented lexicon of 8,000 words drawn by Zipf's law (so that, as in a real archive, a few
+//! words are everywhere and most are rare), so it is deterministic for a given size and
+//! misrepresents nothing real.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -104,7 +106,58 @@ impl Rng {
     }
 }
 
+/// Syllables of the invented lexicon: 20³ = 8,000 words such as "vosbelra".
+const SYLLABLES: [&str; 20] = [
+    "ar", "ven", "tal", "mor", "ki", "sa", "dor", "len", "pri", "vos", "ta", "ne", "bel", "ru",
+    "ga", "lin", "so", "mek", "zar", "pol",
+];
+/// Words in the invented lexicon.
+const LEXICON: usize = 8000;
+/// Templates that place lexicon words in a sentence.
+const FRAMES: &[&str] = &[
+    "The dispute over the {} {} in {} continued.",
+    "Officials in {} tied the {} issue to {} funding.",
+    "Local reports from {} described {} protests and {} arrests.",
+    "The {} committee heard evidence on {} and {}.",
+    "Observers linked the {} decision to pressure from {} and {}.",
+];
+
+/// The `r`-th word of the invented lexicon (place names, programmes, institutions): a real
+/// archive has tens of thousands of distinct words, most of them rare, and without them every
+/// word of a synthetic archive would be in most articles, which no real archive looks like.
+fn lexicon_word(r: usize) -> String {
+    let r = r % LEXICON;
+    [r / 400, (r / 20) % 20, r % 20]
+        .iter()
+        .map(|&i| SYLLABLES[i])
+        .collect()
+}
+
+impl Rng {
+    /// A rank drawn from Zipf's law (exponent 1) over the lexicon, as word frequencies in
+    /// text follow it: rank 1 is common, rank 8,000 rare.
+    fn zipf(&mut self) -> usize {
+        // Inverse of the continuous approximation: rank ≈ N^u for uniform u.
+        let u = (self.next() >> 11) as f64 / (1u64 << 53) as f64;
+        ((LEXICON as f64).powf(u) as usize).saturating_sub(1)
+    }
+}
+
 fn sentence(rng: &mut Rng) -> String {
+    if rng.next() % 3 == 0 {
+        let frame = rng.pick(FRAMES);
+        let mut out = String::with_capacity(frame.len() + 32);
+        let mut parts = frame.split("{}");
+        if let Some(first) = parts.next() {
+            out.push_str(first);
+        }
+        for part in parts {
+            let r = rng.zipf();
+            out.push_str(&capitalise(&lexicon_word(r)));
+            out.push_str(part);
+        }
+        return out;
+    }
     format!(
         "{} {} {}.",
         capitalise(rng.pick(ACTORS)),
@@ -118,6 +171,29 @@ fn capitalise(s: &str) -> String {
     c.next()
         .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
         .unwrap_or_default()
+}
+
+/// An English headline and body (four paragraphs) in the generator's style, for the article
+/// numbered `seed`: used by the publishing benchmark to add articles to a generated archive.
+pub fn english_article(seed: u64) -> (String, String) {
+    let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+    let title = format!(
+        "{} {} {} in {}",
+        capitalise(rng.pick(ACTORS)),
+        rng.pick(VERBS),
+        rng.pick(OBJECTS),
+        capitalise(&lexicon_word(rng.zipf()))
+    );
+    let mut body = String::new();
+    for _ in 0..4 {
+        for _ in 0..4 {
+            body.push_str(&sentence(&mut rng));
+            body.push(' ');
+        }
+        body.push_str(rng.pick(CLOSERS));
+        body.push_str("\n\n");
+    }
+    (title, body)
 }
 
 /// Writes `n` articles under `out/content/`, returning how many files were written.
@@ -155,10 +231,11 @@ pub fn generate(n: usize, out: &Path) -> anyhow::Result<usize> {
         };
         let (title, body) = if lang == "en" {
             let title = format!(
-                "{} {} {}",
+                "{} {} {} in {}",
                 capitalise(rng.pick(ACTORS)),
                 rng.pick(VERBS),
-                rng.pick(OBJECTS)
+                rng.pick(OBJECTS),
+                capitalise(&lexicon_word(rng.zipf()))
             );
             let mut body = String::new();
             for _ in 0..4 {

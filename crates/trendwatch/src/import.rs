@@ -327,7 +327,7 @@ pub async fn import_paths(
 pub const INCREMENTAL_MAX: usize = 32;
 
 /// Candidate neighbours fetched from the search index per changed article.
-const INCREMENTAL_POOL: usize = 200;
+const INCREMENTAL_POOL: usize = 100;
 
 /// Updates only the similar lists that the `changed` articles affect: their own lists and the
 /// lists they now enter. Candidates come from the search index (which must already hold the

@@ -1,0 +1,257 @@
+//! `trendwatch bench`: in-process measurements that need the program's internals — search
+//! latency over many varied queries, and the cost of publishing one article into a large
+//! archive (search index update plus incremental similar lists). Whole-program figures
+//! (import, full rebuild, HTTP throughput, memory) are measured from outside by
+//! `scripts/bench`. Benchmarks, not tests: they print figures and never fail on them.
+
+use crate::config::Config;
+use crate::import::update_similar;
+use crate::search_index;
+use serde::Serialize;
+use std::sync::Arc;
+use std::time::Instant;
+use trendwatch_search::{parse, SearchIndex, Sort};
+use trendwatch_store::Store;
+
+/// Latency percentiles in milliseconds.
+#[derive(Debug, Serialize)]
+pub struct Latency {
+    /// Measurements taken.
+    pub samples: usize,
+    /// Median.
+    pub p50_ms: f64,
+    /// 99th percentile.
+    pub p99_ms: f64,
+    /// Slowest.
+    pub max_ms: f64,
+}
+
+fn latency(mut ms: Vec<f64>) -> Latency {
+    ms.sort_by(f64::total_cmp);
+    let at = |q: f64| ms[((ms.len() as f64 - 1.0) * q).round() as usize];
+    Latency {
+        samples: ms.len(),
+        p50_ms: at(0.5),
+        p99_ms: at(0.99),
+        max_ms: ms.last().copied().unwrap_or(0.0),
+    }
+}
+
+/// A small deterministic generator (xorshift64*).
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+/// Builds `n` varied queries from the archive's own headlines: single words, two words, a
+/// quoted phrase, a word with an exclusion, a word with a topic filter sorted by date, and a
+/// date range.
+pub fn queries(titles: &[String], topics: &[String], n: usize) -> Vec<String> {
+    let mut rng = Rng(0x5DEE_CE66_D1CE_4E5B);
+    let words: Vec<Vec<&str>> = titles
+        .iter()
+        .map(|t| {
+            t.split(|c: char| !c.is_alphanumeric())
+                .filter(|w| w.chars().count() > 3)
+                .collect::<Vec<_>>()
+        })
+        .filter(|w| w.len() >= 2)
+        .collect();
+    if words.is_empty() {
+        return Vec::new();
+    }
+    (0..n)
+        .map(|i| {
+            let w = &words[rng.below(words.len())];
+            let a = w[rng.below(w.len())];
+            let k = rng.below(w.len() - 1);
+            let other = &words[rng.below(words.len())];
+            let b = other[rng.below(other.len())];
+            match i % 6 {
+                0 => a.to_string(),
+                1 => format!("{a} {b}"),
+                2 => format!("\"{} {}\"", w[k], w[k + 1]),
+                3 => format!("{a} -{b}"),
+                4 => format!(
+                    "{a} topic:{}",
+                    topics
+                        .get(rng.below(topics.len()))
+                        .map_or("security", |s| s)
+                ),
+                _ => format!("{a} from:2020-01-01 to:2024-12-31"),
+            }
+        })
+        .collect()
+}
+
+/// What `bench search` prints.
+#[derive(Debug, Serialize)]
+pub struct SearchBench {
+    /// Articles in the index.
+    pub articles: u64,
+    /// Distinct queries run.
+    pub queries: usize,
+    /// Total results of all queries (to show they are not empty).
+    pub results: usize,
+    /// Per-query latency (first page, relevance or date as the query says).
+    pub latency: Latency,
+    /// The same by kind of query: word, two words, phrase, exclusion, topic filter sorted
+    /// by date, date range.
+    pub by_kind: Vec<(String, Latency)>,
+}
+
+/// Runs every query once to warm up, then `rounds` times measured.
+pub async fn search(
+    store: &Arc<dyn Store>,
+    config: &Config,
+    n: usize,
+    rounds: usize,
+) -> anyhow::Result<SearchBench> {
+    let index = search_index::open_and_repair(store, config).await?;
+    let titles: Vec<String> = store
+        .article_texts(None)
+        .await?
+        .into_iter()
+        .map(|t| t.title)
+        .collect();
+    let topics: Vec<String> = config
+        .file
+        .site
+        .topics
+        .iter()
+        .map(|t| t.slug.clone())
+        .collect();
+    let qs = queries(&titles, &topics, n);
+    let parsed: Vec<_> = qs
+        .iter()
+        .map(|q| parse(q))
+        .collect::<Result<_, _>>()
+        .map_err(|e| anyhow::anyhow!("generated query rejected: {e}"))?;
+    let mut results = 0;
+    for (i, q) in parsed.iter().enumerate() {
+        let sort = if i % 6 == 4 {
+            Sort::Date
+        } else {
+            Sort::Relevance
+        };
+        results += index.search(q, sort, 0, 10)?.total;
+    }
+    let mut ms = Vec::with_capacity(parsed.len() * rounds);
+    let mut kinds: Vec<Vec<f64>> = vec![Vec::new(); 6];
+    for _ in 0..rounds {
+        for (i, q) in parsed.iter().enumerate() {
+            let sort = if i % 6 == 4 {
+                Sort::Date
+            } else {
+                Sort::Relevance
+            };
+            let t = Instant::now();
+            let r = index.search(q, sort, 0, 10)?;
+            let elapsed = t.elapsed().as_secs_f64() * 1000.0;
+            ms.push(elapsed);
+            kinds[i % 6].push(elapsed);
+            std::hint::black_box(r);
+        }
+    }
+    let names = [
+        "word",
+        "two words",
+        "phrase",
+        "exclusion",
+        "topic, by date",
+        "date range",
+    ];
+    Ok(SearchBench {
+        articles: index.len(),
+        queries: parsed.len(),
+        results,
+        latency: latency(ms),
+        by_kind: names
+            .iter()
+            .zip(kinds)
+            .map(|(n, k)| (n.to_string(), latency(k)))
+            .collect(),
+    })
+}
+
+/// What `bench publish` prints.
+#[derive(Debug, Serialize)]
+pub struct PublishBench {
+    /// Articles in the archive before.
+    pub articles: u64,
+    /// Articles published, one at a time.
+    pub published: usize,
+    /// Writing the article to the database.
+    pub write: Latency,
+    /// Updating the search index with it.
+    pub index: Latency,
+    /// Updating the similar lists it affects (the incremental update).
+    pub similar: Latency,
+    /// Lists changed per publication, on average.
+    pub lists_changed: f64,
+}
+
+/// Publishes `n` generated articles one at a time, timing each step.
+pub async fn publish(
+    store: &Arc<dyn Store>,
+    config: &Config,
+    n: usize,
+) -> anyhow::Result<PublishBench> {
+    let index: Arc<SearchIndex> = search_index::open_and_repair(store, config).await?;
+    let before: u64 = store.count_articles().await?.iter().map(|(_, c)| c).sum();
+    let topics = &config.file.site.topics;
+    let (mut write, mut indexing, mut similar, mut changed) = (vec![], vec![], vec![], 0usize);
+    for i in 0..n {
+        let (title, body) = crate::generate::english_article(1_000_000 + i as u64);
+        let line = serde_json::json!({
+            "id": format!("bench-publish-{i}-{before}"),
+            "title": format!("{title} (bench {i})"),
+            "topic": "security",
+            "lang": "en",
+            "kind": "other",
+            "date": "2026-11-30 10:00",
+            "status": "unchanged",
+            "body": body,
+        })
+        .to_string();
+        let draft =
+            trendwatch_import::parse_file(std::path::Path::new("bench.jsonl"), line.as_bytes())
+                .into_iter()
+                .next()
+                .ok_or_else(|| anyhow::anyhow!("no article parsed"))?
+                .result
+                .map_err(|e| anyhow::anyhow!(e))?;
+        let article = draft.prepare(topics)?;
+        let t = Instant::now();
+        let outcome = store
+            .write_articles(std::slice::from_ref(&article))
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| anyhow::anyhow!("nothing written"))??;
+        write.push(t.elapsed().as_secs_f64() * 1000.0);
+        let t = Instant::now();
+        search_index::update(store, &index, vec![outcome.id()]).await?;
+        indexing.push(t.elapsed().as_secs_f64() * 1000.0);
+        let t = Instant::now();
+        changed += update_similar(store, &index, config, vec![outcome.id()]).await?;
+        similar.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    Ok(PublishBench {
+        articles: before,
+        published: n,
+        write: latency(write),
+        index: latency(indexing),
+        similar: latency(similar),
+        lists_changed: changed as f64 / n.max(1) as f64,
+    })
+}
