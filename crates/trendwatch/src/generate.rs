@@ -144,7 +144,7 @@ impl Rng {
 }
 
 fn sentence(rng: &mut Rng) -> String {
-    if rng.next() % 3 == 0 {
+    if rng.next().is_multiple_of(3) {
         let frame = rng.pick(FRAMES);
         let mut out = String::with_capacity(frame.len() + 32);
         let mut parts = frame.split("{}");
