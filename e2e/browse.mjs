@@ -60,6 +60,7 @@ try {
     check(await page.locator(sel).first().isVisible(), `article: ${what} visible (${sel})`);
   }
   await audit(page, "article");
+  const articleUrl = page.url();
 
   // Dynamics: the grid and charts are server-rendered SVG and tables.
   await page.locator("nav.topics-nav a", { hasText: "Dynamics" }).click();
@@ -67,12 +68,23 @@ try {
   check(await page.locator(".grid tbody tr").count() === 5, "dynamics: five topic rows");
   check(await page.locator("svg.chart").first().isVisible(), "dynamics: chart visible");
   await audit(page, "dynamics");
-  await page.goBack();
+
+  // Search: the form, results with highlighted words, and a bad query explained.
+  await page.locator("nav.topics-nav a", { hasText: "Search" }).click();
+  await page.waitForURL(/\/en\/search$/);
+  await page.locator("#q").fill('"Iron Ridge" drills');
+  await page.locator(".search-form button[type=submit]").click();
+  await page.waitForURL(/\/en\/search\?/);
+  check(await page.locator(".search-result").count() > 0, "search: results listed");
+  check(await page.locator(".snippet mark").count() > 0, "search: matched words highlighted");
+  await audit(page, "search");
+  await page.goto(`${base}/en/search?q=%22unclosed`);
+  check(await page.locator(".search-error").isVisible(), "search: a bad query is explained");
 
   // The same page works without JavaScript.
   const nojs = await browser.newContext({ javaScriptEnabled: false });
   const p2 = await nojs.newPage();
-  await p2.goto(page.url());
+  await p2.goto(articleUrl);
   check(await p2.locator(".similar-item").count() > 0, "article without JavaScript: similar articles");
 } catch (e) {
   failures.push(`error: ${e.message}`);
