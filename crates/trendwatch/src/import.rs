@@ -245,6 +245,16 @@ pub async fn import_paths(
     let started = std::time::Instant::now();
     let ms = || started.elapsed().as_millis() as u64;
     let mut report = Report::default();
+    // The index is brought up to date with the database before anything is written, so that
+    // afterwards only this run's articles need indexing; if the run dies between its writes
+    // and the index update, the index is left stale and the next start rebuilds it.
+    let index = match crate::search_index::open_and_repair(store, config).await {
+        Ok(index) => Some(index),
+        Err(e) => {
+            tracing::warn!(error = %e, "search index unavailable; run `trendwatch reindex` later");
+            None
+        }
+    };
     let files = collect_files(paths, &mut report);
     report.files = files.len();
     let topics = Arc::new(config.file.site.topics.clone());
@@ -287,34 +297,38 @@ pub async fn import_paths(
     );
 
     if report.created + report.updated > 0 {
-        // The search index first (a small import finds its similar-list candidates through
-        // it) alongside the storylines (the similar-articles engine weighs "same storyline").
-        let index = async {
-            let index = crate::search_index::open_and_repair(store, config).await?;
-            crate::search_index::update(store, &index, report.written.clone()).await?;
-            anyhow::Ok(index)
-        };
-        let (threaded, indexed) = tokio::join!(thread_storylines(store, config), index);
-        threaded?;
+        // Storylines first: the similar-articles engine weighs "same storyline". The search
+        // index is updated alongside the similar lists.
+        thread_storylines(store, config).await?;
+        tracing::debug!(elapsed_ms = ms(), "storylines threaded");
         let total: u64 = store.count_articles().await?.iter().map(|(_, n)| n).sum();
         let small =
             report.written.len() <= INCREMENTAL_MAX && (report.written.len() as u64) * 4 < total;
-        match indexed {
-            Ok(index) if small => {
-                update_similar(store, &index, config, report.written.clone()).await?;
+        let indexing = async {
+            match &index {
+                Some(index) => {
+                    crate::search_index::update(store, index, report.written.clone()).await
+                }
+                None => Ok(()),
             }
-            Ok(_) => rebuild_similar(store, config).await?,
-            Err(e) => {
-                // The articles are safely stored; the index is repaired at the next start or
-                // by `trendwatch reindex`.
-                tracing::warn!(error = %e, "search index not updated");
-                rebuild_similar(store, config).await?;
+        };
+        let similar = async {
+            match &index {
+                Some(index) if small => {
+                    update_similar(store, index, config, report.written.clone()).await?;
+                    anyhow::Ok(())
+                }
+                _ => rebuild_similar(store, config).await,
             }
+        };
+        let (indexed, similar) = tokio::join!(indexing, similar);
+        similar?;
+        if let Err(e) = indexed {
+            // The articles are safely stored; the index is repaired at the next start or by
+            // `trendwatch reindex`.
+            tracing::warn!(error = %e, "search index not updated");
         }
-        tracing::debug!(
-            elapsed_ms = ms(),
-            "storylines threaded, similar lists rebuilt, search index updated"
-        );
+        tracing::debug!(elapsed_ms = ms(), "similar lists and search index updated");
     }
     report
         .rejected
