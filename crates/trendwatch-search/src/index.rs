@@ -26,28 +26,8 @@ use tantivy::{
 };
 use trendwatch_core::sanitize::escape_html;
 
-/// What the index holds of one article.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SearchDoc {
-    /// Article id.
-    pub id: i64,
-    /// Language code.
-    pub lang: String,
-    /// Topic slug.
-    pub topic: String,
-    /// Status (`improved`, …).
-    pub status: String,
-    /// Publication day, days since 1970-01-01.
-    pub day: i64,
-    /// URL slug.
-    pub slug: String,
-    /// Headline.
-    pub title: String,
-    /// Lead paragraph.
-    pub lead: String,
-    /// Plain text of the body.
-    pub text: String,
-}
+/// What the index holds of one article: the core's [`ArticleText`], as the store reads it.
+pub use trendwatch_core::article::ArticleText as SearchDoc;
 
 /// Ordering of results.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]

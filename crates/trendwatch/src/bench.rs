@@ -5,6 +5,7 @@
 //! `scripts/bench`. Benchmarks, not tests: they print figures and never fail on them.
 
 use crate::config::Config;
+use crate::generate::Rng;
 use crate::import::update_similar;
 use crate::search_index;
 use serde::Serialize;
@@ -37,19 +38,8 @@ fn latency(mut ms: Vec<f64>) -> Latency {
     }
 }
 
-/// A small deterministic generator (xorshift64*).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
+fn below(rng: &mut Rng, n: usize) -> usize {
+    (rng.next() % n.max(1) as u64) as usize
 }
 
 /// Builds `n` varied queries from the archive's own headlines: single words, two words, a
@@ -71,11 +61,11 @@ pub fn queries(titles: &[String], topics: &[String], n: usize) -> Vec<String> {
     }
     (0..n)
         .map(|i| {
-            let w = &words[rng.below(words.len())];
-            let a = w[rng.below(w.len())];
-            let k = rng.below(w.len() - 1);
-            let other = &words[rng.below(words.len())];
-            let b = other[rng.below(other.len())];
+            let w = &words[below(&mut rng, words.len())];
+            let a = w[below(&mut rng, w.len())];
+            let k = below(&mut rng, w.len() - 1);
+            let other = &words[below(&mut rng, words.len())];
+            let b = other[below(&mut rng, other.len())];
             match i % 6 {
                 0 => a.to_string(),
                 1 => format!("{a} {b}"),
@@ -84,7 +74,7 @@ pub fn queries(titles: &[String], topics: &[String], n: usize) -> Vec<String> {
                 4 => format!(
                     "{a} topic:{}",
                     topics
-                        .get(rng.below(topics.len()))
+                        .get(below(&mut rng, topics.len()))
                         .map_or("security", |s| s)
                 ),
                 _ => format!("{a} from:2020-01-01 to:2024-12-31"),

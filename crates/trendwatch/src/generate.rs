@@ -91,10 +91,11 @@ const RU_WORDS: &[&str] = &[
 
 /// A small deterministic generator (xorshift64*), enough for synthetic text and free of a
 /// dependency whose stream might change between versions.
-struct Rng(u64);
+pub(crate) struct Rng(pub(crate) u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    /// The next number of the stream.
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
@@ -176,7 +177,10 @@ fn capitalise(s: &str) -> String {
 /// An English headline and body (four paragraphs) in the generator's style, for the article
 /// numbered `seed`: used by the publishing benchmark to add articles to a generated archive.
 pub fn english_article(seed: u64) -> (String, String) {
-    let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+    english_text(&mut Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1))
+}
+
+fn english_text(rng: &mut Rng) -> (String, String) {
     let title = format!(
         "{} {} {} in {}",
         capitalise(rng.pick(ACTORS)),
@@ -187,7 +191,7 @@ pub fn english_article(seed: u64) -> (String, String) {
     let mut body = String::new();
     for _ in 0..4 {
         for _ in 0..4 {
-            body.push_str(&sentence(&mut rng));
+            body.push_str(&sentence(rng));
             body.push(' ');
         }
         body.push_str(rng.pick(CLOSERS));
@@ -230,23 +234,7 @@ pub fn generate(n: usize, out: &Path) -> anyhow::Result<usize> {
             _ => "none",
         };
         let (title, body) = if lang == "en" {
-            let title = format!(
-                "{} {} {} in {}",
-                capitalise(rng.pick(ACTORS)),
-                rng.pick(VERBS),
-                rng.pick(OBJECTS),
-                capitalise(&lexicon_word(rng.zipf()))
-            );
-            let mut body = String::new();
-            for _ in 0..4 {
-                for _ in 0..4 {
-                    body.push_str(&sentence(&mut rng));
-                    body.push(' ');
-                }
-                body.push_str(rng.pick(CLOSERS));
-                body.push_str("\n\n");
-            }
-            (title, body)
+            english_text(&mut rng)
         } else {
             let words = |k: usize, rng: &mut Rng| {
                 (0..k)

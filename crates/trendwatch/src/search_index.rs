@@ -9,27 +9,12 @@
 use crate::config::Config;
 use std::path::PathBuf;
 use std::sync::Arc;
-use trendwatch_core::article::ArticleText;
 use trendwatch_search::{SearchDoc, SearchIndex};
 use trendwatch_store::Store;
 
 /// Folder of the index inside the data directory.
 pub fn index_dir(config: &Config) -> PathBuf {
     config.data_dir.join("search")
-}
-
-fn to_doc(t: ArticleText) -> SearchDoc {
-    SearchDoc {
-        id: t.id,
-        lang: t.lang,
-        topic: t.topic,
-        status: t.status,
-        day: t.day,
-        slug: t.slug,
-        title: t.title,
-        lead: t.lead,
-        text: t.text,
-    }
 }
 
 /// Opens the index; rebuilds it from the database when it is missing, of another version, or
@@ -59,10 +44,7 @@ pub async fn reindex(store: &Arc<dyn Store>, index: &Arc<SearchIndex>) -> anyhow
     let generation = store.text_generation().await?;
     let texts = store.article_texts(None).await?;
     let index = index.clone();
-    let n = tokio::task::spawn_blocking(move || {
-        index.rebuild(texts.into_iter().map(to_doc), generation as u64)
-    })
-    .await??;
+    let n = tokio::task::spawn_blocking(move || index.rebuild(texts, generation as u64)).await??;
     Ok(n)
 }
 
@@ -74,12 +56,7 @@ pub async fn update(
     ids: Vec<i64>,
 ) -> anyhow::Result<()> {
     let generation = store.text_generation().await?;
-    let docs: Vec<SearchDoc> = store
-        .article_texts(Some(ids))
-        .await?
-        .into_iter()
-        .map(to_doc)
-        .collect();
+    let docs: Vec<SearchDoc> = store.article_texts(Some(ids)).await?;
     let index = index.clone();
     tokio::task::spawn_blocking(move || index.upsert(&docs, &[], generation as u64)).await??;
     Ok(())
