@@ -65,10 +65,20 @@ pub async fn start(
     let token = std::env::var("TRENDWATCH_API_TOKEN")
         .ok()
         .or_else(|| config.file.api.token.clone());
-    let index = crate::search_index::open_and_repair(&store, config).await?;
-    let state = AppState::new(store, config.file.site.clone())
-        .with_api_token(token)
-        .with_search(index);
+    let mut state = AppState::new(store.clone(), config.file.site.clone()).with_api_token(token);
+    match crate::search_index::open_and_repair(&store, config).await {
+        Ok(index) => state = state.with_search(index),
+        Err(e) => {
+            // Another process may hold the index's writer (an import running); the site still
+            // starts, searching the index as it is, and the next start repairs it.
+            tracing::warn!(error = %e, "search index not repaired; serving it as it is");
+            let dir = crate::search_index::index_dir(config);
+            match trendwatch_search::SearchIndex::open(&dir) {
+                Ok(index) => state = state.with_search(Arc::new(index)),
+                Err(e) => tracing::error!(error = %e, "search is unavailable"),
+            }
+        }
+    }
     state
         .cache
         .observe_generation(state.store.generation().await?);

@@ -477,3 +477,20 @@ async fn importing_one_article_updates_only_the_lists_it_affects() {
         .expect("text");
     assert!(first[0].title.contains("trike"), "{}", first[0].title);
 }
+
+#[tokio::test]
+async fn the_site_starts_and_explains_when_the_index_cannot_be_opened() {
+    let archive = archive().await;
+    // The index folder replaced by a file: nothing can be opened or rebuilt there.
+    let dir = archive.dir.path().join("search");
+    std::fs::remove_dir_all(&dir).expect("index folder exists");
+    std::fs::write(&dir, "not a folder").expect("write");
+    let app = archive.serve().await;
+    let home = app.get("/en/").await;
+    assert_eq!(home.status, StatusCode::OK, "the rest of the site works");
+    let f = app.get("/en/search?q=border").await;
+    assert_eq!(f.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(!text(&f.doc(), ".search-error").is_empty());
+    let json = app.get("/en/search.json?q=border").await;
+    assert_eq!(json.status, StatusCode::SERVICE_UNAVAILABLE);
+}

@@ -164,6 +164,9 @@ pub async fn page(
     let t = crate::i18n::strings(lang);
     let request = read(lang, &params);
     let (results, error) = match &request {
+        Ok(_) if state.search.is_none() && params.get("q").is_some_and(|q| !q.is_empty()) => {
+            (None, Some(t.search_unavailable.to_string()))
+        }
         Ok(r) => match run(&state, r) {
             Ok(res) => (res, None),
             Err(SearchError::Query(e)) => (None, Some(e.to_string())),
@@ -242,7 +245,11 @@ pub async fn page(
     };
     let mut response = html(&view, lang, &state)?;
     if error.is_some() {
-        *response.status_mut() = StatusCode::BAD_REQUEST;
+        *response.status_mut() = if state.search.is_none() {
+            StatusCode::SERVICE_UNAVAILABLE
+        } else {
+            StatusCode::BAD_REQUEST
+        };
         response.headers_mut().insert(
             header::CACHE_CONTROL,
             header::HeaderValue::from_static("no-store"),
@@ -282,6 +289,13 @@ pub async fn json(
         Ok(r) => r,
         Err(message) => return bad(StatusCode::BAD_REQUEST, message),
     };
+    if state.search.is_none() {
+        let t = crate::i18n::strings(lang);
+        return bad(
+            StatusCode::SERVICE_UNAVAILABLE,
+            t.search_unavailable.to_string(),
+        );
+    }
     match run(&state, &request) {
         Ok(results) => Json(JsonAnswer {
             query: &request.raw,
