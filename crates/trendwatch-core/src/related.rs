@@ -14,7 +14,7 @@
 //!
 //! Candidate generation uses impact-ordered postings (each term keeps only the documents in
 //! which it weighs most) and each query uses only its heaviest terms, which keeps a full
-//! rebuild far below quadratic time; [`RelatedModel::ranked_exhaustive`] scores every
+//! rebuild far below quadratic time; [`RelatedModel::exhaustive`] scores every
 //! document that shares a term, for evaluation.
 
 use crate::language::Language;
@@ -159,8 +159,8 @@ fn features(d: &SimilarityDoc, cfg: &RelatedConfig, idf: Idf<'_>) -> Vec<(u64, f
         });
         e.0 += weight;
     };
-    text::analyze(&d.title, d.lang, |t| add(t.term, 0, cfg.title_weight));
-    text::analyze(&d.text, d.lang, |t| add(t.term, 0, 1.0));
+    text::analyze(&d.title, |t| add(t.term, 0, cfg.title_weight));
+    text::analyze(&d.text, |t| add(t.term, 0, 1.0));
     // Phrases are not in the search index's statistics, so an incremental update does
     // without them.
     if cfg.entity_weight > 0.0 && idf.is_none() {
@@ -437,12 +437,6 @@ impl RelatedModel {
         best
     }
 
-    /// Every document sharing a term with `i`, ranked by text and signals, with no
-    /// candidate cut-offs: for evaluation, where the whole ranking counts.
-    pub fn ranked_exhaustive(&self, i: usize) -> Vec<(usize, f32)> {
-        self.exhaustive().ranked(i)
-    }
-
     /// A ranker without candidate cut-offs (uncut postings of every term), for ranking many
     /// documents exhaustively.
     pub fn exhaustive(&self) -> ExhaustiveRanker<'_> {
@@ -661,10 +655,10 @@ fn blend(raw: &[Vector], i: usize, near: &[(usize, f32)], cfg: &RelatedConfig) -
 /// before IDF), heaviest first: what an incremental update looks up in the search index.
 pub fn weighted_terms(d: &SimilarityDoc, cfg: &RelatedConfig) -> Vec<(String, f32)> {
     let mut tf: std::collections::HashMap<String, f32> = std::collections::HashMap::new();
-    text::analyze(&d.title, d.lang, |t| {
+    text::analyze(&d.title, |t| {
         *tf.entry(t.term.to_string()).or_insert(0.0) += cfg.title_weight
     });
-    text::analyze(&d.text, d.lang, |t| {
+    text::analyze(&d.text, |t| {
         *tf.entry(t.term.to_string()).or_insert(0.0) += 1.0
     });
     let mut v: Vec<(String, f32)> = tf.into_iter().collect();
@@ -938,7 +932,7 @@ mod tests {
         let model = RelatedModel::build(&docs, &RelatedConfig::default());
         let ranked = model.ranked(0, 5);
         assert_eq!(ranked.iter().map(|r| r.0).collect::<Vec<_>>(), vec![2, 1]);
-        let exhaustive = model.ranked_exhaustive(0);
+        let exhaustive = model.exhaustive().ranked(0);
         assert_eq!(
             exhaustive.iter().map(|r| r.0).collect::<Vec<_>>(),
             vec![2, 1]

@@ -406,10 +406,9 @@ fn words(text: &str, mut f: impl FnMut(&str, usize, usize)) {
 }
 
 /// Analyses `text`: every word that is not a stop word, normalised and stemmed, with its
-/// offsets and position. Words are stemmed by their alphabet (see [`stem`]); the language is
-/// in the signature so that a third language with a Latin alphabet can choose its stemmer
-/// without changing callers.
-pub fn analyze(text: &str, _lang: Language, mut f: impl FnMut(Token<'_>)) {
+/// offsets and position. Each word is stemmed by its own alphabet (see [`stem`]), so no
+/// language needs to be known or detected.
+pub fn analyze(text: &str, mut f: impl FnMut(Token<'_>)) {
     let mut norm = String::with_capacity(32);
     let mut position = 0u32;
     words(text, |raw, from, to| {
@@ -431,9 +430,9 @@ pub fn analyze(text: &str, _lang: Language, mut f: impl FnMut(Token<'_>)) {
 }
 
 /// Collects the terms of [`analyze`], for tests and small inputs.
-pub fn terms(text: &str, lang: Language) -> Vec<String> {
+pub fn terms(text: &str) -> Vec<String> {
     let mut out = Vec::new();
-    analyze(text, lang, |t| out.push(t.term.to_string()));
+    analyze(text, |t| out.push(t.term.to_string()));
     out
 }
 
@@ -495,24 +494,18 @@ mod tests {
     #[test]
     fn stems_english_and_russian_and_folds_yo() {
         assert_eq!(
-            terms("The elections were postponed; ещё выборы", Language::En),
+            terms("The elections were postponed; ещё выборы"),
             vec!["elect", "postpon", "выбор"]
         );
-        assert_eq!(
-            terms("Ёлки, ёлка и елки", Language::Ru),
-            vec!["елк", "елк", "елк"]
-        );
-        assert_eq!(
-            terms("Протесты протестующих", Language::Ru),
-            vec!["протест", "протест"]
-        );
+        assert_eq!(terms("Ёлки, ёлка и елки"), vec!["елк", "елк", "елк"]);
+        assert_eq!(terms("Протесты протестующих"), vec!["протест", "протест"]);
     }
 
     #[test]
     fn keeps_offsets_and_positions_across_stop_words() {
         let text = "Parliament of Arvenia";
         let mut toks = Vec::new();
-        analyze(text, Language::En, |t| {
+        analyze(text, |t| {
             toks.push((t.term.to_string(), &text[t.from..t.to], t.position))
         });
         assert_eq!(
@@ -537,7 +530,7 @@ mod tests {
     proptest! {
         #[test]
         fn offsets_always_slice_the_text(s in "\\PC{0,80}") {
-            analyze(&s, Language::En, |t| {
+            analyze(&s, |t| {
                 assert!(s.is_char_boundary(t.from) && s.is_char_boundary(t.to) && t.from < t.to);
                 assert!(!t.term.is_empty());
             });

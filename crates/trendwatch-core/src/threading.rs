@@ -177,8 +177,7 @@ impl Threader {
         };
         let (tw, cut) = (self.config.title_weight, self.config.stem_chars);
         if cut == 0 {
-            let lang = crate::Language::detect(text);
-            crate::text::analyze(title, lang, |t| {
+            crate::text::analyze(title, |t| {
                 add(
                     t.term,
                     tw,
@@ -187,7 +186,7 @@ impl Threader {
                     &mut self.postings,
                 )
             });
-            crate::text::analyze(text, lang, |t| {
+            crate::text::analyze(text, |t| {
                 add(
                     t.term,
                     1.0,

@@ -4,7 +4,6 @@
 
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 use trendwatch_core::text;
-use trendwatch_core::Language;
 
 /// Name under which the analyser is registered in an index.
 pub const ANALYZER: &str = "trendwatch";
@@ -27,7 +26,7 @@ impl Tokenizer for TrendwatchTokenizer {
     fn token_stream<'a>(&'a mut self, text: &'a str) -> AnalysedStream<'a> {
         self.tokens.clear();
         let tokens = &mut self.tokens;
-        text::analyze(text, Language::detect(text), |t| {
+        text::analyze(text, |t| {
             tokens.push(Token {
                 offset_from: t.from,
                 offset_to: t.to,

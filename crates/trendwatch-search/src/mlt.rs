@@ -10,7 +10,6 @@ use tantivy::tokenizer::{
     Language as StemLanguage, LowerCaser, SimpleTokenizer, Stemmer, TextAnalyzer,
 };
 use tantivy::{doc, DocAddress, Index, IndexReader};
-use trendwatch_core::parallel::par_map;
 use trendwatch_core::Language;
 
 /// An in-memory BM25 index of a corpus, queried document by document.
@@ -81,14 +80,6 @@ impl MltBaseline {
             .filter(|&(j, _)| j != i)
             .take(limit)
             .collect())
-    }
-
-    /// [`MltBaseline::ranked`] for every document, on every core.
-    pub fn ranked_all(&self, limit: usize) -> tantivy::Result<Vec<Vec<(usize, f32)>>> {
-        let ids: Vec<usize> = (0..self.len).collect();
-        par_map(&ids, |_, &i| self.ranked(i, limit))
-            .into_iter()
-            .collect()
     }
 
     /// Number of indexed documents.

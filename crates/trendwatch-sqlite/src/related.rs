@@ -29,7 +29,7 @@ pub(crate) fn similarity_doc(r: &rusqlite::Row<'_>) -> rusqlite::Result<Similari
 }
 
 /// `?,?,…` for `n` parameters.
-fn placeholders(n: usize) -> String {
+fn sql_params(n: usize) -> String {
     vec!["?"; n].join(",")
 }
 
@@ -46,7 +46,7 @@ pub(crate) fn similarity_docs(
             "SELECT {SIMILARITY_COLUMNS} FROM articles a \
              LEFT JOIN article_storylines s ON s.article_id = a.id \
              WHERE a.id IN ({}) ORDER BY a.id",
-            placeholders(chunk.len())
+            sql_params(chunk.len())
         );
         let mut stmt = conn.prepare(&sql)?;
         let docs = stmt.query_map(params_from_iter(chunk), similarity_doc)?;
@@ -207,7 +207,7 @@ pub(crate) fn article_texts(
             for chunk in ids.chunks(CHUNK) {
                 let sql = format!(
                     "SELECT {COLUMNS} FROM articles WHERE id IN ({}) ORDER BY id",
-                    placeholders(chunk.len())
+                    sql_params(chunk.len())
                 );
                 let mut stmt = conn.prepare(&sql)?;
                 for t in stmt.query_map(params_from_iter(chunk), read)? {
