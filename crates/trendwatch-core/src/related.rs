@@ -148,31 +148,47 @@ fn hash(term: &str, salt: u8) -> u64 {
     h.finish()
 }
 
-/// Raw feature counts of one document, keyed by a 64-bit hash of the term so that documents
-/// can be analysed in parallel without a shared vocabulary.
+/// Raw feature weights of one document, keyed by a 64-bit hash of the term so that documents
+/// can be analysed in parallel without a shared vocabulary: `(hash, sublinear tf, idf)`.
+/// A headline word counts `title_weight` times. (Counting headline and body apart and adding
+/// their sublinear weights helped the Russian pairs by 0.015 AUC but cost BBC 0.015 and
+/// Reuters 0.01 precision@5, so the counts are added before the logarithm.)
 fn features(d: &SimilarityDoc, cfg: &RelatedConfig, idf: Idf<'_>) -> Vec<(u64, f32, f32)> {
-    let mut tf: FnvMap<u64, (f32, f32)> = FnvMap::default();
-    let mut add = |term: &str, salt: u8, weight: f32| {
-        let e = tf.entry(hash(term, salt)).or_insert_with(|| {
-            // The archive's own IDF when given (incremental updates), else computed later.
-            (0.0, idf.map_or(f32::NAN, |f| f(term)))
-        });
-        e.0 += weight;
-    };
-    text::analyze(&d.title, |t| add(t.term, 0, cfg.title_weight));
-    text::analyze(&d.text, |t| add(t.term, 0, 1.0));
+    let mut counts = stem_counts(&d.title, idf);
+    for c in counts.values_mut() {
+        c.0 *= cfg.title_weight;
+    }
+    for (h, (n, term_idf)) in stem_counts(&d.text, idf) {
+        counts.entry(h).or_insert((0.0, term_idf)).0 += n;
+    }
     // Phrases are not in the search index's statistics, so an incremental update does
     // without them.
     if cfg.entity_weight > 0.0 && idf.is_none() {
-        for part in [&d.title, &d.text] {
-            text::capitalised_phrases(part, |p| {
+        for text in [&d.title, &d.text] {
+            text::capitalised_phrases(text, |p| {
                 if p.contains(' ') {
-                    add(p, 1, cfg.entity_weight);
+                    counts.entry(hash(p, 1)).or_insert((0.0, f32::NAN)).0 += cfg.entity_weight;
                 }
             });
         }
     }
-    tf.into_iter().map(|(h, (f, idf))| (h, f, idf)).collect()
+    counts
+        .into_iter()
+        .map(|(h, (f, idf))| (h, 1.0 + f.ln(), idf))
+        .collect()
+}
+
+/// Occurrences of each stem of `text`, keyed by its hash, with the archive's IDF of the stem
+/// when one is given (NaN: computed later from the documents at hand).
+fn stem_counts(text: &str, idf: Idf<'_>) -> FnvMap<u64, (f32, f32)> {
+    let mut counts: FnvMap<u64, (f32, f32)> = FnvMap::default();
+    text::analyze(text, |t| {
+        let e = counts
+            .entry(hash(t.term, 0))
+            .or_insert_with(|| (0.0, idf.map_or(f32::NAN, |f| f(t.term))));
+        e.0 += 1.0;
+    });
+    counts
 }
 
 /// An inverse document frequency supplied from outside (the archive's, when only a few of
@@ -180,15 +196,26 @@ fn features(d: &SimilarityDoc, cfg: &RelatedConfig, idf: Idf<'_>) -> Vec<(u64, f
 pub type Idf<'a> = Option<&'a (dyn Fn(&str) -> f32 + Sync)>;
 
 fn normalise(v: &mut Vector) {
-    let norm = v.iter().map(|(_, w)| w * w).sum::<f32>().sqrt().max(1e-9);
+    let norm = v.iter().map(|(_, w)| w * w).sum::<f32>().sqrt();
+    scale_and_sort(v, norm);
+}
+
+/// Divides by `norm` and sorts heaviest first.
+fn scale_and_sort(v: &mut Vector, norm: f32) {
+    let norm = norm.max(1e-9);
     for (_, w) in v.iter_mut() {
         *w /= norm;
     }
     v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
 }
 
-/// Unit TF-IDF vectors, heaviest terms first, and the number of distinct terms.
-fn tfidf(docs: &[SimilarityDoc], cfg: &RelatedConfig, idf: Idf<'_>) -> (Vec<Vector>, usize) {
+/// Unit TF-IDF vectors, heaviest terms first; each document's coverage (the length of its
+/// vector over all its terms, with those no other document has); the number of distinct terms.
+fn tfidf(
+    docs: &[SimilarityDoc],
+    cfg: &RelatedConfig,
+    idf: Idf<'_>,
+) -> (Vec<Vector>, Vec<f32>, usize) {
     let raw: Vec<Vec<(u64, f32, f32)>> = par_map(docs, |_, d| features(d, cfg, idf));
     let mut ids: FnvMap<u64, u32> = FnvMap::default();
     let mut df: Vec<u32> = Vec::new();
@@ -211,25 +238,35 @@ fn tfidf(docs: &[SimilarityDoc], cfg: &RelatedConfig, idf: Idf<'_>) -> (Vec<Vect
         .collect();
     let n = docs.len().max(1) as f32;
     let vecs = par_map(&tfs, |_, tf| {
-        // A term found in one document only cannot relate it to anything, but would still
-        // dilute its cosine with every other document.
-        let mut v: Vector = tf
-            .iter()
-            .filter(|&&(t, _, external)| !external.is_nan() || df[t as usize] > 1)
-            .map(|&(t, f, external)| {
-                let idf = if external.is_nan() {
-                    (n / df[t as usize] as f32).ln()
+        let weighted = tf.iter().map(|&(t, f, external)| {
+            let idf = if external.is_nan() {
+                (n / df[t as usize] as f32).ln()
+            } else {
+                external
+            };
+            (t, f * idf, external.is_nan() && df[t as usize] == 1)
+        });
+        // A term found in this document only cannot relate it to anything, so it is left out
+        // of the vector (and of the postings); its share of the document's weight is kept as
+        // the coverage, for the same-story score.
+        let (mut norm, mut alone_mass) = (0.0f32, 0.0f32);
+        let mut v: Vector = Vec::with_capacity(tf.len());
+        for (t, w, alone) in weighted {
+            if w > 0.0 {
+                if alone {
+                    alone_mass += w * w;
                 } else {
-                    external
-                };
-                (t, (1.0 + f.ln()) * idf)
-            })
-            .filter(|(_, w)| *w > 0.0)
-            .collect();
-        normalise(&mut v);
-        v
+                    norm += w * w;
+                    v.push((t, w));
+                }
+            }
+        }
+        scale_and_sort(&mut v, norm.sqrt());
+        let coverage = (norm / (norm + alone_mass).max(1e-9)).sqrt();
+        (v, coverage)
     });
-    (vecs, df.len())
+    let (vecs, coverage) = vecs.into_iter().unzip();
+    (vecs, coverage, df.len())
 }
 
 fn postings_of(vecs: &[Vector], nterms: usize, cap: usize) -> Vec<Vector> {
@@ -279,6 +316,8 @@ pub struct RelatedModel {
     /// The TF-IDF vectors before feedback, sorted by term: the direct textual evidence that
     /// two articles report the same story.
     raw_by_term: Vec<Vector>,
+    /// Share of each document's TF-IDF length carried by terms that other documents have too.
+    coverage: Vec<f32>,
 }
 
 impl RelatedModel {
@@ -291,7 +330,7 @@ impl RelatedModel {
     /// analysing a few articles of a large archive.
     pub fn build_with(docs: &[SimilarityDoc], cfg: &RelatedConfig, idf: Idf<'_>) -> Self {
         let keys = intern(docs);
-        let (mut vecs, nterms) = tfidf(docs, cfg, idf);
+        let (mut vecs, coverage, nterms) = tfidf(docs, cfg, idf);
         let raw_by_term = sorted_by_term(&vecs);
         for _ in 0..cfg.feedback_rounds {
             vecs = feedback(vecs, nterms, &keys, cfg);
@@ -306,6 +345,7 @@ impl RelatedModel {
             postings,
             graph: Vec::new(),
             raw_by_term,
+            coverage,
         };
         if cfg.graph_neighbours > 0 {
             model.graph = model.neighbour_graph(cfg.graph_neighbours);
@@ -450,8 +490,13 @@ impl RelatedModel {
     /// before feedback, without signals. Feedback helps ranking (it brings in what a story's
     /// neighbours say) but blurs a yes/no decision between two texts, which must rest on what
     /// they themselves say. Compared with [`RelatedConfig::same_story_threshold`].
+    ///
+    /// It is the cosine over every term of both texts, words that no other text has
+    /// included: what one report says and no other does makes it less likely to be the same
+    /// story (+0.018 AUC and +0.04 accuracy on the Russian pairs), while the ranking vectors
+    /// leave such words out (including them cost 0.005 precision@5 on BBC, 0.02 on Reuters).
     pub fn text_score(&self, i: usize, j: usize) -> f32 {
-        merge_dot(&self.raw_by_term[i], &self.raw_by_term[j])
+        merge_dot(&self.raw_by_term[i], &self.raw_by_term[j]) * self.coverage[i] * self.coverage[j]
     }
 
     /// Similar lists of every document, computed on every core.
