@@ -6,7 +6,7 @@
 //! and `trendwatch reindex` open a writer, commit and close it. So two processes never hold
 //! the writer lock for long.
 
-use crate::analyzer::{TrendwatchTokenizer, ANALYZER};
+use crate::analyzer::{pair_terms, TrendwatchTokenizer, ANALYZER, PAIRS_ANALYZER};
 use crate::query::{ParsedQuery, QueryError};
 use serde::Serialize;
 use std::ops::Bound;
@@ -97,26 +97,33 @@ struct Fields {
     status: Field,
     day: Field,
     slug: Field,
-    /// The headline, indexed on its own so that headline matches can rank higher.
+    /// The headline, stored only (headline matches rank higher through `all`).
     title: Field,
     /// The lead, stored only (the snippet when the body does not match).
     lead: Field,
     /// The body, stored only (the source of snippets).
     body: Field,
-    /// Headline, lead and body together, indexed: every word and phrase is matched here, so
-    /// a query word costs one posting list instead of a union over three fields.
+    /// Headline (twice, so that a headline match ranks higher), lead and body together,
+    /// indexed: every word is matched here, so a query word is one posting list and one
+    /// term query, which the ranking can prune (block-max WAND) and count from its
+    /// document frequency.
     all: Field,
+    /// Headline, lead and body as word pairs (see [`TrendwatchTokenizer::pairs`]): phrases
+    /// are matched here.
+    pairs: Field,
 }
 
 fn schema() -> (Schema, Fields) {
     let mut s = Schema::builder();
-    let text = TextOptions::default()
-        .set_indexing_options(
+    // Indexed with positions (for snippets, and for phrases of three words and more), not
+    // stored: the stored fields are the headline, lead and body themselves.
+    let text = |analyzer: &str| {
+        TextOptions::default().set_indexing_options(
             TextFieldIndexing::default()
-                .set_tokenizer(ANALYZER)
+                .set_tokenizer(analyzer)
                 .set_index_option(IndexRecordOption::WithFreqsAndPositions),
         )
-        .set_stored();
+    };
     let fields = Fields {
         id: s.add_i64_field("id", INDEXED | STORED | FAST),
         lang: s.add_text_field("lang", STRING | STORED),
@@ -124,17 +131,11 @@ fn schema() -> (Schema, Fields) {
         status: s.add_text_field("status", STRING | STORED),
         day: s.add_i64_field("day", INDEXED | STORED | FAST),
         slug: s.add_text_field("slug", STORED),
-        title: s.add_text_field("title", text.clone()),
+        title: s.add_text_field("title", STORED),
         lead: s.add_text_field("lead", STORED),
         body: s.add_text_field("body", STORED),
-        all: s.add_text_field(
-            "all",
-            TextOptions::default().set_indexing_options(
-                TextFieldIndexing::default()
-                    .set_tokenizer(ANALYZER)
-                    .set_index_option(IndexRecordOption::WithFreqsAndPositions),
-            ),
-        ),
+        all: s.add_text_field("all", text(ANALYZER)),
+        pairs: s.add_text_field("pairs", text(PAIRS_ANALYZER)),
     };
     (s.build(), fields)
 }
@@ -175,6 +176,10 @@ impl SearchIndex {
         index
             .tokenizers()
             .register(ANALYZER, TextAnalyzer::from(TrendwatchTokenizer::default()));
+        index.tokenizers().register(
+            PAIRS_ANALYZER,
+            TextAnalyzer::from(TrendwatchTokenizer::pairs()),
+        );
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::OnCommitWithDelay)
@@ -237,9 +242,12 @@ impl SearchIndex {
         doc.add_text(f.body, &d.text);
         // Separate values of one field: positions do not run from one into the next, so a
         // phrase never spans the headline and the lead.
-        doc.add_text(f.all, &d.title);
-        doc.add_text(f.all, &d.lead);
-        doc.add_text(f.all, &d.text);
+        for part in [&d.title, &d.title, &d.lead, &d.text] {
+            doc.add_text(f.all, part);
+        }
+        for part in [&d.title, &d.lead, &d.text] {
+            doc.add_text(f.pairs, part);
+        }
         doc
     }
 
@@ -305,9 +313,16 @@ impl SearchIndex {
         out
     }
 
-    /// "These words in this order" in one field; `None` when the text has no indexable word.
-    fn text_in(&self, field: Field, text: &str) -> Option<Box<dyn Query>> {
-        let terms = self.analyse(field, text);
+    /// A word, or "these words in this order" (stop words between them aside), anywhere in
+    /// the article; `None` when the text has no indexable word.
+    fn anywhere(&self, text: &str) -> Option<Box<dyn Query>> {
+        let terms = self.analyse(self.fields.all, text);
+        let term = |field: Field, text: &str| -> Box<dyn Query> {
+            Box::new(TermQuery::new(
+                Term::from_field_text(field, text),
+                IndexRecordOption::WithFreqs,
+            ))
+        };
         match terms.len() {
             0 => None,
             1 => Some(Box::new(TermQuery::new(
@@ -315,17 +330,22 @@ impl SearchIndex {
                 IndexRecordOption::WithFreqs,
             ))),
             _ => {
-                let first = terms[0].0;
-                Some(Box::new(PhraseQuery::new_with_offset(
-                    terms.into_iter().map(|(p, t)| (p - first, t)).collect(),
+                let words: Vec<String> = terms
+                    .iter()
+                    .filter_map(|(_, t)| t.value().as_str().map(str::to_string))
+                    .collect();
+                let pairs = pair_terms(words.iter().map(String::as_str));
+                if pairs.len() == 1 {
+                    return Some(term(self.fields.pairs, &pairs[0]));
+                }
+                Some(Box::new(PhraseQuery::new(
+                    pairs
+                        .iter()
+                        .map(|p| Term::from_field_text(self.fields.pairs, p))
+                        .collect(),
                 )))
             }
         }
-    }
-
-    /// A word or phrase anywhere in the article.
-    fn anywhere(&self, text: &str) -> Option<Box<dyn Query>> {
-        self.text_in(self.fields.all, text)
     }
 
     fn to_query(&self, q: &ParsedQuery) -> Box<dyn Query> {
@@ -335,10 +355,6 @@ impl SearchIndex {
             // A stop word alone ("the") constrains nothing and is skipped.
             if let Some(c) = self.anywhere(text) {
                 clauses.push((Occur::Must, c));
-            }
-            // Found in the headline too: ranks higher.
-            if let Some(c) = self.text_in(f.title, text) {
-                clauses.push((Occur::Should, Box::new(BoostQuery::new(c, 2.0))));
             }
         }
         for text in &q.excluded {
@@ -372,7 +388,32 @@ impl SearchIndex {
         if !clauses.iter().any(|(o, _)| *o == Occur::Must) {
             clauses.push((Occur::Must, Box::new(AllQuery)));
         }
+        // One required clause alone is searched as itself: a lone term query is ranked with
+        // block-max WAND and counted from its document frequency, which a boolean query
+        // around it prevents.
+        if clauses.len() == 1 {
+            if let Some((_, only)) = clauses.pop() {
+                return only;
+            }
+        }
         Box::new(BooleanQuery::new(clauses))
+    }
+
+    /// Every word of the query's words and phrases, any of them: what snippets highlight.
+    fn highlighted(&self, q: &ParsedQuery) -> BooleanQuery {
+        let clauses: Vec<(Occur, Box<dyn Query>)> = q
+            .words
+            .iter()
+            .chain(&q.phrases)
+            .flat_map(|text| self.analyse(self.fields.all, text))
+            .map(|(_, term)| -> (Occur, Box<dyn Query>) {
+                (
+                    Occur::Should,
+                    Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs)),
+                )
+            })
+            .collect();
+        BooleanQuery::new(clauses)
     }
 
     /// Inverse document frequency of an analysed term in article bodies, `ln(N / df)`
@@ -450,9 +491,13 @@ impl SearchIndex {
         // Filters alone have nothing to rank by relevance: newest first.
         let sort = if q.has_text() { sort } else { Sort::Date };
         let (addresses, total): (Vec<(f32, DocAddress)>, usize) = match sort {
-            Sort::Relevance => searcher
-                .search(&query, &(top, Count))
-                .map_err(|e| self.err(e))?,
+            // Apart, so that the ranking can skip blocks that cannot make the top (block-max
+            // WAND) and the count can do without scores (a single term's count is its
+            // document frequency).
+            Sort::Relevance => (
+                searcher.search(&query, &top).map_err(|e| self.err(e))?,
+                query.count(&searcher).map_err(|e| self.err(e))?,
+            ),
             Sort::Date => {
                 let (hits, total) = searcher
                     .search(
@@ -463,9 +508,12 @@ impl SearchIndex {
                 (hits.into_iter().map(|(_, a)| (0.0, a)).collect(), total)
             }
         };
-        // The generator takes the query's terms of the `all` field and is applied to the body.
-        let mut snippets = SnippetGenerator::create(&searcher, &*query, self.fields.all)
-            .map_err(|e| self.err(e))?;
+        // The generator takes the terms of the `all` field of a query of every searched word
+        // (phrases match word pairs, which a snippet of single words cannot show) and is
+        // applied to the body.
+        let mut snippets =
+            SnippetGenerator::create(&searcher, &self.highlighted(q), self.fields.all)
+                .map_err(|e| self.err(e))?;
         snippets.set_max_num_chars(220);
         let f = self.fields;
         let mut hits = Vec::with_capacity(addresses.len());
