@@ -204,7 +204,8 @@ pub async fn publish(
         let (title, body) = crate::generate::english_article(1_000_000 + i as u64);
         let line = serde_json::json!({
             "id": format!("bench-publish-{i}-{before}"),
-            "title": format!("{title} (bench {i})"),
+            // Unique per run too: the slug comes from the headline.
+            "title": format!("Bench {before}-{i}: {title}"),
             "topic": "security",
             "lang": "en",
             "kind": "other",

@@ -358,12 +358,7 @@ pub async fn update_similar(
     let mut pool_ids: Vec<i64> = Vec::new();
     for d in &docs {
         let terms = trendwatch_core::related::weighted_terms(d, &cfg);
-        pool_ids.extend(index.more_like(
-            &terms,
-            d.lang.code(),
-            cfg.query_terms,
-            INCREMENTAL_POOL,
-        )?);
+        pool_ids.extend(index.more_like(&terms, cfg.query_terms, INCREMENTAL_POOL)?);
     }
     pool_ids.sort_unstable();
     pool_ids.dedup();
@@ -373,7 +368,19 @@ pub async fn update_similar(
     let k = stored_list_length(config);
     let index_for_idf = index.clone();
     let lists = tokio::task::spawn_blocking(move || {
-        let idf = |t: &str| index_for_idf.idf(t);
+        // Each distinct term is looked up in the index once (the pool's articles share
+        // most of their words).
+        let seen = std::sync::Mutex::new(std::collections::HashMap::<String, f32>::new());
+        let idf = |t: &str| {
+            let cached = seen.lock().ok().and_then(|m| m.get(t).copied());
+            cached.unwrap_or_else(|| {
+                let v = index_for_idf.idf(t);
+                if let Ok(mut m) = seen.lock() {
+                    m.insert(t.to_string(), v);
+                }
+                v
+            })
+        };
         trendwatch_core::related::incremental_update(&docs, &pool, &stored, &idf, &cfg, k)
     })
     .await?;
