@@ -220,9 +220,16 @@ impl SearchIndex {
         self.len() == 0
     }
 
-    fn writer(&self) -> Result<IndexWriter, SearchError> {
+    /// A writer for `docs` documents: one indexing thread for a few (publishing one
+    /// article), one per core for a bulk import.
+    fn writer(&self, docs: usize) -> Result<IndexWriter, SearchError> {
+        let threads = if docs < 1_000 {
+            1
+        } else {
+            std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
+        };
         self.index
-            .writer_with_num_threads(1, WRITER_HEAP)
+            .writer_with_num_threads(threads, WRITER_HEAP * threads)
             .map_err(|e| self.err(e))
     }
 
@@ -265,7 +272,7 @@ impl SearchIndex {
         deleted: &[i64],
         generation: u64,
     ) -> Result<(), SearchError> {
-        let writer = self.writer()?;
+        let writer = self.writer(docs.len())?;
         for id in deleted.iter().chain(docs.iter().map(|d| &d.id)) {
             writer.delete_term(Term::from_field_i64(self.fields.id, *id));
         }
