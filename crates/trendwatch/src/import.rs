@@ -340,6 +340,12 @@ pub async fn import_paths(
 /// incrementally; larger ones rebuild them all.
 pub const INCREMENTAL_MAX: usize = 32;
 
+/// Terms of a new article looked up in the search index to find its candidate pool (its
+/// heaviest by weight × IDF). Fewer than the engine's `query_terms`: every term lengthens
+/// the disjunction that each publish runs over the whole archive, and the pool is rescored
+/// by the engine anyway.
+const INCREMENTAL_QUERY_TERMS: usize = 20;
+
 /// Candidate neighbours fetched from the search index per changed article.
 const INCREMENTAL_POOL: usize = 100;
 
@@ -358,7 +364,7 @@ pub async fn update_similar(
     let mut pool_ids: Vec<i64> = Vec::new();
     for d in &docs {
         let terms = trendwatch_core::related::weighted_terms(d, &cfg);
-        pool_ids.extend(index.more_like(&terms, cfg.query_terms, INCREMENTAL_POOL)?);
+        pool_ids.extend(index.more_like(&terms, INCREMENTAL_QUERY_TERMS, INCREMENTAL_POOL)?);
     }
     pool_ids.sort_unstable();
     pool_ids.dedup();

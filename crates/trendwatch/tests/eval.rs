@@ -164,8 +164,9 @@ fn eval_related_on_the_shared_corpora() {
     let trendwatch::eval_related::RelatedReport::Ranking { engine, bm25, .. } = report else {
         panic!("BBC is a labelled corpus");
     };
+    // The goal is 0.95; measured 0.954.
     assert!(
-        engine.precision_at_5 > 0.93 && engine.precision_at_5 > bm25.precision_at_5,
+        engine.precision_at_5 >= 0.95 && engine.precision_at_5 > bm25.precision_at_5,
         "{engine:?} {bm25:?}"
     );
     // The Russian same-story pairs.
