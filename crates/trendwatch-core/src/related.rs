@@ -155,17 +155,21 @@ fn hash(term: &str, salt: u8) -> u64 {
 }
 
 /// Raw feature weights of one document, keyed by a 64-bit hash of the term so that documents
-/// can be analysed in parallel without a shared vocabulary: `(hash, sublinear tf, idf)`.
-/// A headline word counts `title_weight` times. (Counting headline and body apart and adding
-/// their sublinear weights helped the Russian pairs by 0.015 AUC but cost BBC 0.015 and
-/// Reuters 0.01 precision@5, so the counts are added before the logarithm.)
-fn features(d: &SimilarityDoc, cfg: &RelatedConfig, idf: Idf<'_>) -> Vec<(u64, f32, f32)> {
-    let mut counts = stem_counts(&d.title, idf);
-    for c in counts.values_mut() {
-        c.0 *= cfg.title_weight;
-    }
-    for (h, (n, term_idf)) in stem_counts(&d.text, idf) {
-        counts.entry(h).or_insert((0.0, term_idf)).0 += n;
+/// can be analysed in parallel without a shared vocabulary: `(hash, ranking tf, same-story
+/// tf, idf)`, both tf sublinear.
+///
+/// For ranking, a headline word counts `title_weight` times before the logarithm. For the
+/// same-story score, headline and body are counted apart and their sublinear weights added
+/// (`title_weight·(1+ln tf_title) + (1+ln tf_body)`), so a headline word always adds
+/// `title_weight` however often the body repeats it: better for deciding one story, worse
+/// for ranking (−0.015 precision@5 on BBC and −0.01 on Reuters when it was used there).
+fn features(d: &SimilarityDoc, cfg: &RelatedConfig, idf: Idf<'_>) -> Vec<(u64, f32, f32, f32)> {
+    // Per term: headline count, body count, phrase weight, idf.
+    let mut counts: FnvMap<u64, [f32; 4]> = FnvMap::default();
+    for (part, text) in [(0, &d.title), (1, &d.text)] {
+        for (h, (n, term_idf)) in stem_counts(text, idf) {
+            counts.entry(h).or_insert([0.0, 0.0, 0.0, term_idf])[part] += n;
+        }
     }
     // Phrases are not in the search index's statistics, so an incremental update does
     // without them.
@@ -173,14 +177,21 @@ fn features(d: &SimilarityDoc, cfg: &RelatedConfig, idf: Idf<'_>) -> Vec<(u64, f
         for text in [&d.title, &d.text] {
             text::capitalised_phrases(text, |p| {
                 if p.contains(' ') {
-                    counts.entry(hash(p, 1)).or_insert((0.0, f32::NAN)).0 += cfg.entity_weight;
+                    counts
+                        .entry(hash(p, 1))
+                        .or_insert([0.0, 0.0, 0.0, f32::NAN])[2] += cfg.entity_weight;
                 }
             });
         }
     }
+    let sublinear = |c: f32| if c > 0.0 { 1.0 + c.ln() } else { 0.0 };
     counts
         .into_iter()
-        .map(|(h, (f, idf))| (h, 1.0 + f.ln(), idf))
+        .map(|(h, [title, body, phrase, idf])| {
+            let ranking = sublinear(cfg.title_weight * title + body + phrase);
+            let story = cfg.title_weight * sublinear(title) + sublinear(body) + sublinear(phrase);
+            (h, ranking, story, idf)
+        })
         .collect()
 }
 
@@ -230,22 +241,22 @@ struct Tfidf {
 
 /// TF-IDF vectors of every document (see [`Tfidf`]).
 fn tfidf(docs: &[SimilarityDoc], cfg: &RelatedConfig, idf: Idf<'_>) -> Tfidf {
-    let raw: Vec<Vec<(u64, f32, f32)>> = par_map(docs, |_, d| features(d, cfg, idf));
+    let raw: Vec<Vec<(u64, f32, f32, f32)>> = par_map(docs, |_, d| features(d, cfg, idf));
     let mut ids: FnvMap<u64, u32> = FnvMap::default();
     let mut df: Vec<u32> = Vec::new();
-    let tfs: Vec<Vec<(u32, f32, f32)>> = raw
+    let tfs: Vec<Vec<(u32, f32, f32, f32)>> = raw
         .into_iter()
         .map(|terms| {
             terms
                 .into_iter()
-                .map(|(h, f, external)| {
+                .map(|(h, f, story, external)| {
                     let next = ids.len() as u32;
                     let id = *ids.entry(h).or_insert(next);
                     if id as usize == df.len() {
                         df.push(0);
                     }
                     df[id as usize] += 1;
-                    (id, f, external)
+                    (id, f, story, external)
                 })
                 .collect()
         })
@@ -256,13 +267,14 @@ fn tfidf(docs: &[SimilarityDoc], cfg: &RelatedConfig, idf: Idf<'_>) -> Tfidf {
         // Two weightings of the same counts: the ranking's, with `idf_offset`, and the
         // same-story score's, with plain `ln(N/df)` (a yes/no on one story rests on the rare
         // words, the names and numbers, that two reports share).
-        let weighted = |offset: f32| {
-            tf.iter().map(move |&(t, f, external)| {
+        let weighted = |offset: f32, for_story: bool| {
+            tf.iter().map(move |&(t, f, story, external)| {
                 let idf = if external.is_nan() {
                     (n / df[t as usize] as f32).ln()
                 } else {
                     external
                 };
+                let f = if for_story { story } else { f };
                 (
                     t,
                     f * (idf + offset),
@@ -289,8 +301,8 @@ fn tfidf(docs: &[SimilarityDoc], cfg: &RelatedConfig, idf: Idf<'_>) -> Tfidf {
             scale_and_sort(&mut v, norm.sqrt());
             (v, (norm / (norm + alone_mass).max(1e-9)).sqrt())
         };
-        let (ranking, _) = unit(&mut weighted(cfg.idf_offset));
-        let (mut story, coverage) = unit(&mut weighted(0.0));
+        let (ranking, _) = unit(&mut weighted(cfg.idf_offset, false));
+        let (mut story, coverage) = unit(&mut weighted(0.0, true));
         story.sort_unstable_by_key(|&(t, _)| t);
         (ranking, story, coverage)
     });

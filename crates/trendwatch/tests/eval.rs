@@ -185,14 +185,14 @@ fn eval_related_on_the_shared_corpora() {
         panic!("the toloka folder holds pairs");
     };
     assert_eq!(pairs, 215);
-    // Measured: AUC 0.872, accuracy 0.809 at the configured threshold, 0.819 cross-validated
+    // Measured: AUC 0.890, accuracy 0.819 at the configured threshold, 0.800 cross-validated
     // (BM25: 0.845 and 0.77-0.79, its index layout varying from run to run).
     assert!(
-        engine.auc > bm25.auc && engine.auc > 0.865,
+        engine.auc > bm25.auc && engine.auc > 0.88,
         "{engine:?} {bm25:?}"
     );
     assert!(
-        engine.accuracy.is_some_and(|a| a > 0.80) && engine.accuracy_cv > bm25.accuracy_cv,
+        engine.accuracy.is_some_and(|a| a > 0.81) && engine.accuracy_cv > bm25.accuracy_cv,
         "{engine:?} {bm25:?}"
     );
 }
