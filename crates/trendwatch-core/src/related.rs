@@ -436,31 +436,11 @@ impl RelatedModel {
 
     /// Every document's `g` nearest neighbours by text alone.
     fn neighbour_graph(&self, g: usize) -> Vec<Vec<u32>> {
-        let text_only = |_: usize, _: usize| 0.0;
         let postings = postings_of(&self.vecs, self.nterms, self.cfg.postings_per_term);
         par_ranges(self.len(), |r| {
             let mut scratch = Scratch::new(self.len(), self.nterms);
             r.map(|i| {
-                let mut c = candidates(
-                    &self.vecs,
-                    &postings,
-                    &self.keys,
-                    i,
-                    (
-                        self.cfg.query_terms,
-                        self.cfg.query_mass,
-                        2 * self.cfg.rescore_candidates,
-                    ),
-                    &mut scratch,
-                    &text_only,
-                );
-                rescore(
-                    &mut c,
-                    i,
-                    &self.vecs,
-                    self.cfg.rescore_candidates,
-                    &mut scratch.dense,
-                );
+                let mut c = self.searched(&postings, i, &mut scratch);
                 let mut near: Vec<u32> = top(&mut c, g).iter().map(|&(j, _)| j as u32).collect();
                 scratch.out = c;
                 near.sort_unstable();
@@ -538,30 +518,33 @@ impl RelatedModel {
             + self.cfg.recency_bonus.max(0.0)
     }
 
-    fn ranked_with(&self, i: usize, k: usize, scratch: &mut Scratch) -> Vec<(usize, f32)> {
+    /// The candidates of `i` found through `postings` with the cut-offs of the configuration,
+    /// with their exact cosines.
+    fn searched(&self, postings: &[Vector], i: usize, scratch: &mut Scratch) -> Vec<(usize, f32)> {
         let text_only = |_: usize, _: usize| 0.0;
+        let cfg = &self.cfg;
+        let mut c = candidates(
+            &self.vecs,
+            postings,
+            &self.keys,
+            i,
+            (cfg.query_terms, cfg.query_mass, 2 * cfg.rescore_candidates),
+            scratch,
+            &text_only,
+        );
+        rescore(
+            &mut c,
+            i,
+            &self.vecs,
+            cfg.rescore_candidates,
+            &mut scratch.dense,
+        );
+        c
+    }
+
+    fn ranked_with(&self, i: usize, k: usize, scratch: &mut Scratch) -> Vec<(usize, f32)> {
         let mut c = if self.candidates.is_empty() {
-            let mut c = candidates(
-                &self.vecs,
-                &self.postings,
-                &self.keys,
-                i,
-                (
-                    self.cfg.query_terms,
-                    self.cfg.query_mass,
-                    2 * self.cfg.rescore_candidates,
-                ),
-                scratch,
-                &text_only,
-            );
-            rescore(
-                &mut c,
-                i,
-                &self.vecs,
-                self.cfg.rescore_candidates,
-                &mut scratch.dense,
-            );
-            c
+            self.searched(&self.postings, i, scratch)
         } else {
             let mut c = std::mem::take(&mut scratch.out);
             c.clear();

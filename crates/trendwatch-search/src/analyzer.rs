@@ -102,10 +102,8 @@ impl TokenStream for AnalysedStream<'_> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn pairs_are_consecutive_terms_numbered_in_order() {
-        let mut t = TrendwatchTokenizer::pairs();
-        let text = "The Bank of Arvenia raised rates";
+    /// Each token's text, the original words it covers and its position.
+    fn tokens<'a>(t: &mut TrendwatchTokenizer, text: &'a str) -> Vec<(String, &'a str, usize)> {
         let mut s = t.token_stream(text);
         let mut got = Vec::new();
         while s.advance() {
@@ -116,6 +114,14 @@ mod tests {
                 tok.position,
             ));
         }
+        got
+    }
+
+    #[test]
+    fn pairs_are_consecutive_terms_numbered_in_order() {
+        let mut t = TrendwatchTokenizer::pairs();
+        let text = "The Bank of Arvenia raised rates";
+        let got = tokens(&mut t, text);
         assert_eq!(
             got,
             vec![
@@ -132,16 +138,7 @@ mod tests {
     fn yields_the_core_terms_with_offsets() {
         let mut t = TrendwatchTokenizer::default();
         let text = "Протесты в Арвении";
-        let mut s = t.token_stream(text);
-        let mut got = Vec::new();
-        while s.advance() {
-            let tok = s.token();
-            got.push((
-                tok.text.clone(),
-                &text[tok.offset_from..tok.offset_to],
-                tok.position,
-            ));
-        }
+        let got = tokens(&mut t, text);
         assert_eq!(
             got,
             vec![
