@@ -101,6 +101,23 @@ impl TokenStream for AnalysedStream<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// On any text, word pairs cover the original words from the first's start to the
+        /// second's end, are numbered 0, 1, 2…, and are the words' own terms joined.
+        #[test]
+        fn pairs_slice_the_text_and_follow_the_words(s in "[a-zA-Zа-яА-ЯёЁ0-9 ,.'\\-]{0,80}") {
+            let words = tokens(&mut TrendwatchTokenizer::default(), &s);
+            let pairs = tokens(&mut TrendwatchTokenizer::pairs(), &s);
+            prop_assert_eq!(pairs.len(), words.len().saturating_sub(1));
+            for (k, (text, covered, position)) in pairs.iter().enumerate() {
+                prop_assert_eq!(*position, k);
+                prop_assert_eq!(text, &format!("{} {}", words[k].0, words[k + 1].0));
+                prop_assert!(covered.starts_with(words[k].1) && covered.ends_with(words[k + 1].1));
+            }
+        }
+    }
 
     /// Each token's text, the original words it covers and its position.
     fn tokens<'a>(t: &mut TrendwatchTokenizer, text: &'a str) -> Vec<(String, &'a str, usize)> {
