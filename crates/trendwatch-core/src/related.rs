@@ -365,8 +365,6 @@ pub struct RelatedModel {
     ids: Vec<i64>,
     keys: Vec<DocKey>,
     vecs: Vec<Vector>,
-    /// The same vectors sorted by term, for exact cosines by merging.
-    by_term: Vec<Vector>,
     postings: Vec<Vector>,
     /// Each document's nearest neighbours by text, sorted by index (empty when off).
     graph: Vec<Vec<u32>>,
@@ -419,7 +417,6 @@ impl RelatedModel {
             cfg: cfg.clone(),
             ids: docs.iter().map(|d| d.id).collect(),
             keys,
-            by_term: sorted_by_term(&vecs),
             vecs,
             postings,
             graph: Vec::new(),
@@ -711,15 +708,6 @@ fn allowed(keys: &[DocKey], i: usize, j: usize) -> bool {
     i != j && a.lang == b.lang && (a.group == 0 || a.group != b.group)
 }
 
-/// Copies of the vectors sorted by term id.
-fn sorted_by_term(vecs: &[Vector]) -> Vec<Vector> {
-    par_map(vecs, |_, v| {
-        let mut v = v.clone();
-        v.sort_unstable_by_key(|&(t, _)| t);
-        v
-    })
-}
-
 /// Cosine of two unit vectors sorted by term id.
 fn merge_dot(a: &[(u32, f32)], b: &[(u32, f32)]) -> f32 {
     let (mut i, mut j, mut sum) = (0, 0, 0.0);
@@ -925,6 +913,15 @@ pub fn incremental_update(
                 .collect(),
         ));
     }
+    // Each changed article's cosine with every analysed one (the scores are symmetric).
+    let mut dense = vec![0.0; model.nterms];
+    let cosines: Vec<Vec<f32>> = (0..changed.len())
+        .map(|i| {
+            let mut c: Vec<(usize, f32)> = (0..all.len()).map(|j| (j, 0.0)).collect();
+            rescore(&mut c, i, &model.vecs, usize::MAX, &mut dense);
+            c.into_iter().map(|(_, s)| s).collect()
+        })
+        .collect();
     // Every other list the changed articles now enter (or move within).
     for (j, other) in all.iter().enumerate().skip(changed.len()) {
         let current: Vec<Scored> = stored
@@ -941,7 +938,7 @@ pub fn incremental_update(
             if !allowed(&model.keys, j, i) {
                 continue;
             }
-            let score = merge_dot(&model.by_term[j], &model.by_term[i]);
+            let score = cosines[i][j];
             if score > 0.0 {
                 list.push(Scored {
                     id: c.id,

@@ -424,7 +424,10 @@ impl SearchIndex {
     /// Inverse document frequency of an analysed term in article bodies, `ln(N / df)`
     /// (smoothed), for incremental similar-list updates.
     pub fn idf(&self, term: &str) -> f32 {
-        let searcher = self.reader.searcher();
+        self.idf_in(&self.reader.searcher(), term)
+    }
+
+    fn idf_in(&self, searcher: &tantivy::Searcher, term: &str) -> f32 {
         let n = searcher.num_docs().max(1) as f32;
         let df = searcher
             .doc_freq(&Term::from_field_text(self.fields.all, term))
@@ -444,15 +447,9 @@ impl SearchIndex {
     ) -> Result<Vec<i64>, SearchError> {
         let f = self.fields;
         let searcher = self.reader.searcher();
-        let n = searcher.num_docs().max(1) as f32;
         let mut weighted: Vec<(&str, f32)> = terms
             .iter()
-            .map(|(t, w)| {
-                let df = searcher
-                    .doc_freq(&Term::from_field_text(f.all, t))
-                    .unwrap_or(0) as f32;
-                (t.as_str(), w * ((n + 1.0) / (df + 1.0)).ln())
-            })
+            .map(|(t, w)| (t.as_str(), w * self.idf_in(&searcher, t)))
             .collect();
         weighted.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
         // A plain disjunction of term queries, which tantivy ranks with block-max WAND,

@@ -20,14 +20,14 @@ fn eval_threads_scores_a_labelled_stream() {
     assert!(report.docs_per_second > 0.0);
 }
 
-#[test]
-fn eval_threads_command_prints_json_with_documented_keys() {
+/// Runs `trendwatch eval <kind> --json` on a fixture of `fixtures/eval` and parses its output.
+fn eval_json(kind: &str, fixture: &str) -> serde_json::Value {
     let data = tempfile::tempdir().expect("tempdir");
     let out = Command::new(env!("CARGO_BIN_EXE_trendwatch"))
-        .args(["eval", "threads", "--json", "--data"])
+        .args(["eval", kind, "--json", "--data"])
         .arg(data.path())
         .arg("--corpus")
-        .arg(fixtures().join("eval").join("threads.jsonl"))
+        .arg(fixtures().join("eval").join(fixture))
         .output()
         .expect("run");
     assert!(
@@ -35,7 +35,12 @@ fn eval_threads_command_prints_json_with_documented_keys() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    serde_json::from_slice(&out.stdout).expect("one JSON object")
+}
+
+#[test]
+fn eval_threads_command_prints_json_with_documented_keys() {
+    let v = eval_json("threads", "threads.jsonl");
     for key in [
         "corpus",
         "nmi",
@@ -51,6 +56,7 @@ fn eval_threads_command_prints_json_with_documented_keys() {
     ] {
         assert!(v.get(key).is_some(), "missing {key} in {v}");
     }
+    let data = tempfile::tempdir().expect("tempdir");
     let bad = Command::new(env!("CARGO_BIN_EXE_trendwatch"))
         .args(["eval", "threads", "--data"])
         .arg(data.path())
@@ -111,20 +117,7 @@ fn eval_related_ranks_a_labelled_fixture_better_than_chance() {
 
 #[test]
 fn eval_related_scores_same_story_pairs_and_prints_documented_keys() {
-    let data = tempfile::tempdir().expect("tempdir");
-    let out = Command::new(env!("CARGO_BIN_EXE_trendwatch"))
-        .args(["eval", "related", "--json", "--data"])
-        .arg(data.path())
-        .arg("--corpus")
-        .arg(fixtures().join("eval").join("pairs.tsv"))
-        .output()
-        .expect("run");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    let v = eval_json("related", "pairs.tsv");
     assert_eq!(v["kind"], "pairs");
     assert_eq!(
         (v["pairs"].as_u64(), v["positives"].as_u64()),
