@@ -14,6 +14,7 @@ pub mod parallel;
 pub mod period;
 pub mod ranking_metrics;
 pub mod related;
+pub mod same_story;
 pub mod sanitize;
 pub mod similarity;
 pub mod slug;

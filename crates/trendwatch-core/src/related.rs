@@ -77,6 +77,12 @@ pub struct RelatedConfig {
     pub recency_half_life_days: f32,
     /// Text score above which two articles are taken to report the same story.
     pub same_story_threshold: f32,
+    /// Subtracted from the same-story score of two articles whose leads (headline and first
+    /// words) name calendar dates, none of them the same (see [`crate::same_story`]).
+    pub date_conflict_penalty: f32,
+    /// Subtracted from the same-story score for each name in either headline that the other
+    /// article never mentions (see [`crate::same_story`]).
+    pub missing_name_penalty: f32,
 }
 
 impl Default for RelatedConfig {
@@ -103,6 +109,8 @@ impl Default for RelatedConfig {
             recency_bonus: 0.03,
             recency_half_life_days: 60.0,
             same_story_threshold: 0.3,
+            date_conflict_penalty: 0.5,
+            missing_name_penalty: 0.2,
         }
     }
 }
@@ -580,7 +588,7 @@ impl RelatedModel {
     /// The text score of two documents (by index): the cosine of their TF-IDF vectors
     /// before feedback, without signals. Feedback helps ranking (it brings in what a story's
     /// neighbours say) but blurs a yes/no decision between two texts, which must rest on what
-    /// they themselves say. Compared with [`RelatedConfig::same_story_threshold`].
+    /// they themselves say. [`crate::same_story`] lowers it by what contradicts one story.
     ///
     /// It is the cosine over every term of both texts, words that no other text has
     /// included: what one report says and no other does makes it less likely to be the same

@@ -462,6 +462,129 @@ pub fn analyze(text: &str, mut f: impl FnMut(Token<'_>)) {
     });
 }
 
+/// A calendar date named in a text without its year ("8 November", "November 8",
+/// "8 ноября", "20 окт"), as `month * 32 + day`.
+pub type DayOfYear = u16;
+
+/// The month (1–12) that a normalised word names, in full or abbreviated, in English or
+/// Russian (any case ending: "ноября", "ноябре").
+fn month_of(word: &str) -> Option<u16> {
+    // Abbreviations must match whole words, full names by their stem, so that "marketing"
+    // or "маркер" after a number is not a date.
+    const ABBREVIATIONS: [(&str, u16); 25] = [
+        ("jan", 1),
+        ("feb", 2),
+        ("mar", 3),
+        ("apr", 4),
+        ("jun", 6),
+        ("jul", 7),
+        ("aug", 8),
+        ("sep", 9),
+        ("sept", 9),
+        ("oct", 10),
+        ("nov", 11),
+        ("dec", 12),
+        ("янв", 1),
+        ("фев", 2),
+        ("мар", 3),
+        ("апр", 4),
+        ("авг", 8),
+        ("сен", 9),
+        ("сент", 9),
+        ("окт", 10),
+        ("ноя", 11),
+        ("нояб", 11),
+        ("дек", 12),
+        ("июн", 6),
+        ("июл", 7),
+    ];
+    const STEMS: [(&str, u16); 24] = [
+        ("january", 1),
+        ("february", 2),
+        ("march", 3),
+        ("april", 4),
+        ("may", 5),
+        ("june", 6),
+        ("july", 7),
+        ("august", 8),
+        ("september", 9),
+        ("october", 10),
+        ("november", 11),
+        ("december", 12),
+        ("январ", 1),
+        ("феврал", 2),
+        ("март", 3),
+        ("апрел", 4),
+        ("ма", 5),
+        ("июн", 6),
+        ("июл", 7),
+        ("август", 8),
+        ("сентябр", 9),
+        ("октябр", 10),
+        ("ноябр", 11),
+        ("декабр", 12),
+    ];
+    if let Some(&(_, m)) = ABBREVIATIONS.iter().find(|(a, _)| *a == word) {
+        return Some(m);
+    }
+    STEMS.iter().find_map(|&(stem, m)| {
+        let rest = word.strip_prefix(stem)?;
+        // English month names do not inflect; Russian ones take a case ending of at most
+        // two letters ("ноября", "марте"), and "май" only its own ("мая", "мае").
+        let ok = if stem.is_ascii() {
+            rest.is_empty()
+        } else if stem == "ма" {
+            matches!(rest, "й" | "я" | "е")
+        } else {
+            rest.chars().count() <= 2
+        };
+        ok.then_some(m)
+    })
+}
+
+/// Calls `f` with every calendar date among the first `max_words` words of `text`: a day
+/// (1–31) before a month name, or after an English one. Two reports of one event give it the same date;
+/// reports that name different dates in their leads (yesterday's forecast and today's, the
+/// eleventh death and the twelfth) are different stories however alike their words are.
+pub fn calendar_dates(text: &str, max_words: usize, mut f: impl FnMut(DayOfYear)) {
+    let mut norm = String::new();
+    // The previous word: a day number, or a month.
+    let (mut prev_day, mut prev_month) = (None::<u16>, None::<u16>);
+    let mut seen = 0usize;
+    words(text, |raw, _, _| {
+        if seen >= max_words {
+            return;
+        }
+        seen += 1;
+        let day = raw
+            .parse::<u16>()
+            .ok()
+            .filter(|d| (1..=31).contains(d) && raw.len() <= 2);
+        let (month, latin) = if day.is_none() {
+            let cyrillic = normalise_into(raw, &mut norm);
+            (month_of(&norm), !cyrillic)
+        } else {
+            (None, false)
+        };
+        match (day, month) {
+            (None, Some(m)) => {
+                if let Some(d) = prev_day {
+                    f(m * 32 + d);
+                }
+            }
+            (Some(d), None) => {
+                if let Some(m) = prev_month {
+                    f(m * 32 + d);
+                }
+            }
+            _ => {}
+        }
+        // Only English puts the month first ("November 8"); in Russian a number after a
+        // month ("в мае 9 человек") is not its day.
+        (prev_day, prev_month) = (day, month.filter(|_| latin));
+    });
+}
+
 /// Collects the terms of [`analyze`], for tests and small inputs.
 pub fn terms(text: &str) -> Vec<String> {
     let mut out = Vec::new();
@@ -560,7 +683,63 @@ mod tests {
         assert_eq!(got, vec!["central bank", "arvenia", "ivo daskal", "ndp"]);
     }
 
+    fn dates(text: &str, max_words: usize) -> Vec<(u16, u16)> {
+        let mut out = Vec::new();
+        calendar_dates(text, max_words, |d| out.push((d / 32, d % 32)));
+        out
+    }
+
+    #[test]
+    fn finds_calendar_dates_in_both_languages_and_orders() {
+        assert_eq!(dates("Forecast for 8 November", 40), vec![(11, 8)]);
+        assert_eq!(
+            dates("On November 16, 2026 and Dec 3", 40),
+            vec![(11, 16), (12, 3)]
+        );
+        assert_eq!(dates("Прогноз погоды на 8 ноября", 40), vec![(11, 8)]);
+        assert_eq!(
+            dates("ВЕРИНА, 20 окт – Пример. В мае, 9 мая, 1 марта", 40),
+            vec![(10, 20), (5, 9), (3, 1)]
+        );
+    }
+
+    #[test]
+    fn numbers_beside_other_words_are_not_dates() {
+        // Not a day, not a month, an inflected English name, a word that starts like a month.
+        assert!(dates(
+            "40 ноября, 8 marketers, 5 mayors, 3 маркера, 12 марок, 2026 May",
+            40
+        )
+        .is_empty());
+    }
+
+    #[test]
+    fn looks_only_at_the_first_words() {
+        assert_eq!(dates("one two 8 November", 2), vec![]);
+        assert_eq!(dates("one two 8 November", 4), vec![(11, 8)]);
+    }
+
     proptest! {
+        #[test]
+        fn calendar_dates_are_real_days_and_months(s in "\\PC{0,80}", n in 0usize..40) {
+            calendar_dates(&s, n, |d| {
+                assert!((1..=12).contains(&(d / 32)) && (1..=31).contains(&(d % 32)));
+            });
+        }
+
+        #[test]
+        fn a_day_and_a_month_make_a_date(day in 1u16..=31, month in 1u16..=12, ru in any::<bool>()) {
+            let names = if ru {
+                ["января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа",
+                 "сентября", "октября", "ноября", "декабря"]
+            } else {
+                ["January", "February", "March", "April", "May", "June", "July", "August",
+                 "September", "October", "November", "December"]
+            };
+            let text = format!("Сообщили {day} {} утром", names[usize::from(month) - 1]);
+            prop_assert_eq!(dates(&text, 40), vec![(month, day)]);
+        }
+
         #[test]
         fn offsets_always_slice_the_text(s in "\\PC{0,80}") {
             analyze(&s, |t| {

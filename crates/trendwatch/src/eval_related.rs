@@ -6,9 +6,11 @@
 //!   shared by at least five other items is a query; its similar list is judged by
 //!   precision@5 (relevant = shares a gold label) and its full ranking by average precision;
 //! - **same-story pairs** (the tgcontest-toloka `clustering_pairs` TSV files, or a folder of
-//!   them): each pair is scored by the engine's text score, and judged by ROC AUC, by the
-//!   accuracy of the configured `same_story_threshold` (never fitted on these pairs) and by
-//!   the accuracy of a threshold chosen by 5-fold cross-validation.
+//!   them): each pair is scored by the engine's same-story score (text score lowered by
+//!   conflicting dates and missing headline names, see `trendwatch_core::same_story`), and
+//!   judged by ROC AUC, by the accuracy of the configured `same_story_threshold` (never
+//!   fitted on these pairs) and by the accuracy of a threshold chosen by 5-fold
+//!   cross-validation.
 
 use crate::eval::{load, Item};
 use anyhow::{bail, Context};
@@ -21,6 +23,7 @@ use trendwatch_core::ranking_metrics::{
     accuracy_at, average_precision, best_threshold, cross_validated_accuracy, precision_at, roc_auc,
 };
 use trendwatch_core::related::{RelatedConfig, RelatedModel};
+use trendwatch_core::same_story::{same_story_score, StoryEvidence};
 use trendwatch_core::similarity::SimilarityDoc;
 use trendwatch_core::Language;
 use trendwatch_search::mlt::MltBaseline;
@@ -306,9 +309,13 @@ fn pairs(path: &Path, config: &RelatedConfig) -> anyhow::Result<RelatedReport> {
         .map(|(n, (title, text))| as_doc(n, lang, title, text, None))
         .collect();
     let model = RelatedModel::build(&docs, config);
+    let evidence: Vec<StoryEvidence> = docs.iter().map(StoryEvidence::of).collect();
     let ours: Vec<f64> = ends
         .iter()
-        .map(|&(a, b)| f64::from(model.text_score(a, b)))
+        .map(|&(a, b)| {
+            let text = model.text_score(a, b);
+            f64::from(same_story_score(text, &evidence[a], &evidence[b], config))
+        })
         .collect();
 
     let joined: Vec<String> = texts.iter().map(|(t, x)| format!("{t}\n{x}")).collect();

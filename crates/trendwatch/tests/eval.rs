@@ -121,7 +121,7 @@ fn eval_related_scores_same_story_pairs_and_prints_documented_keys() {
     assert_eq!(v["kind"], "pairs");
     assert_eq!(
         (v["pairs"].as_u64(), v["positives"].as_u64()),
-        (Some(8), Some(4))
+        (Some(10), Some(4))
     );
     for key in ["auc", "accuracy", "accuracy_cv", "best_threshold"] {
         assert!(
@@ -131,12 +131,41 @@ fn eval_related_scores_same_story_pairs_and_prints_documented_keys() {
         assert!(v["bm25"].get(key).is_some(), "missing bm25.{key} in {v}");
     }
     assert!(v["config"]["same_story_threshold"].is_number());
-    // Same-story pairs share their story's words; different-story pairs do not.
+    // Same-story pairs share their story's words; different-story pairs do not, or name other
+    // dates and places.
     assert_eq!(v["engine"]["auc"].as_f64(), Some(1.0), "{v}");
     assert!(
         v["engine"]["accuracy"].as_f64().is_some_and(|a| a >= 0.75),
         "{v}"
     );
+}
+
+#[test]
+fn conflicting_dates_and_missing_names_separate_look_alike_stories() {
+    // Two of the fixture's different-story pairs are word for word alike but for the date
+    // (a forecast for the 8th and one for the 16th) or the town (floods in two towns).
+    let pairs = fixtures().join("eval").join("pairs.tsv");
+    let auc =
+        |cfg: &trendwatch_core::related::RelatedConfig| match trendwatch::eval_related::related(
+            &pairs, cfg,
+        )
+        .expect("eval runs")
+        {
+            trendwatch::eval_related::RelatedReport::Pairs { engine, .. } => engine.auc,
+            _ => panic!("the fixture holds pairs"),
+        };
+    let with_evidence = trendwatch_core::related::RelatedConfig::default();
+    let dates_only = trendwatch_core::related::RelatedConfig {
+        missing_name_penalty: 0.0,
+        ..with_evidence.clone()
+    };
+    let words_only = trendwatch_core::related::RelatedConfig {
+        date_conflict_penalty: 0.0,
+        ..dates_only.clone()
+    };
+    let (all, dates, words) = (auc(&with_evidence), auc(&dates_only), auc(&words_only));
+    assert_eq!(all, 1.0);
+    assert!(words < dates && dates < all, "{words} {dates} {all}");
 }
 
 #[test]
@@ -178,14 +207,15 @@ fn eval_related_on_the_shared_corpora() {
         panic!("the toloka folder holds pairs");
     };
     assert_eq!(pairs, 215);
-    // Measured: AUC 0.890, accuracy 0.819 at the configured threshold, 0.800 cross-validated
-    // (BM25: 0.845 and 0.77-0.79, its index layout varying from run to run).
+    // Measured: AUC 0.928 (the goal is 0.92); accuracy 0.8698 at the configured
+    // threshold (187 of 215 pairs; the goal of 0.87 needs 188), 0.837 cross-validated (BM25:
+    // 0.845 and 0.77-0.79, its index layout varying from run to run).
     assert!(
-        engine.auc > bm25.auc && engine.auc > 0.88,
+        engine.auc > bm25.auc && engine.auc >= 0.92,
         "{engine:?} {bm25:?}"
     );
     assert!(
-        engine.accuracy.is_some_and(|a| a > 0.81) && engine.accuracy_cv > bm25.accuracy_cv,
+        engine.accuracy.is_some_and(|a| a > 0.86) && engine.accuracy_cv > bm25.accuracy_cv,
         "{engine:?} {bm25:?}"
     );
 }
