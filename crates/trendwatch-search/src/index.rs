@@ -11,6 +11,7 @@ use crate::query::{ParsedQuery, QueryError};
 use serde::Serialize;
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{AllQuery, BooleanQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery};
 use tantivy::schema::{
@@ -144,6 +145,37 @@ pub struct SearchIndex {
     index: Index,
     reader: IndexReader,
     fields: Fields,
+}
+
+/// Indexes a bulk import's articles while the import goes on: [`BulkWriter::upsert`] hands each
+/// batch to tantivy's indexing threads and returns, so that indexing runs alongside the
+/// writing of the next batches and the similar-articles rebuild instead of after them.
+/// Nothing is visible until [`BulkWriter::commit`]; dropped uncommitted (the import failed),
+/// it leaves the index as it was, stale against the database, and the next start repairs it.
+pub struct BulkWriter {
+    index: Arc<SearchIndex>,
+    writer: IndexWriter,
+}
+
+impl BulkWriter {
+    /// Replaces (or adds) the given articles.
+    pub fn upsert(&self, docs: &[SearchDoc]) -> Result<(), SearchError> {
+        for d in docs {
+            // A delete only affects documents added before it, so each article replaces its
+            // earlier version and nothing of this batch.
+            self.writer
+                .delete_term(Term::from_field_i64(self.index.fields.id, d.id));
+            self.writer
+                .add_document(self.index.document(d))
+                .map_err(|e| self.index.err(e))?;
+        }
+        Ok(())
+    }
+
+    /// Commits everything upserted, stamped with `generation`.
+    pub fn commit(self, generation: u64) -> Result<(), SearchError> {
+        self.index.commit(self.writer, generation)
+    }
 }
 
 /// Heap given to a writer; tantivy's minimum is 15 MB per thread.
@@ -282,6 +314,15 @@ impl SearchIndex {
                 .map_err(|e| self.err(e))?;
         }
         self.commit(writer, generation)
+    }
+
+    /// A writer that takes a bulk import's articles batch by batch, as they are written, and
+    /// commits them all at once at the end (see [`BulkWriter`]).
+    pub fn bulk_writer(self: &Arc<Self>, expected_docs: usize) -> Result<BulkWriter, SearchError> {
+        Ok(BulkWriter {
+            writer: self.writer(expected_docs)?,
+            index: self.clone(),
+        })
     }
 
     /// Empties the index and indexes `docs`, stamped with `generation`.

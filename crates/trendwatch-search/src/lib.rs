@@ -7,5 +7,5 @@ pub mod index;
 pub mod mlt;
 pub mod query;
 
-pub use index::{Hit, Results, SearchDoc, SearchError, SearchIndex, Sort};
+pub use index::{BulkWriter, Hit, Results, SearchDoc, SearchError, SearchIndex, Sort};
 pub use query::{parse, ParsedQuery, QueryError};

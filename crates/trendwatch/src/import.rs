@@ -14,6 +14,7 @@ use trendwatch_core::related::FeedbackEngine;
 use trendwatch_core::similarity::RelatedEngine;
 use trendwatch_core::Topics;
 use trendwatch_import::{parse_file, EXTENSIONS};
+use trendwatch_search::{BulkWriter, SearchIndex};
 use trendwatch_store::{Store, StoreError, WriteError, WriteOutcome};
 
 /// Articles written per transaction: one fsync per batch, each article in its own savepoint.
@@ -257,6 +258,9 @@ pub async fn import_paths(
     };
     let files = collect_files(paths, &mut report);
     report.files = files.len();
+    // Each batch is indexed as soon as it is written, on tantivy's threads, while the next
+    // batches are parsed and written; one commit at the end makes them visible.
+    let mut indexer = Indexer::open(index.as_ref(), files.len());
     let topics = Arc::new(config.file.site.topics.clone());
     let bar = progress(files.len() as u64, show_progress);
     bar.set_message("importing");
@@ -280,14 +284,18 @@ pub async fn import_paths(
             }
         }
         if let Some(previous) = in_flight.take() {
+            let before = report.written.len();
             settle(previous, &mut report, &mut origin).await?;
+            indexer.add(store, &report.written[before..]).await;
         }
         let writer = store.clone();
         let write = tokio::spawn(async move { writer.write_articles(&articles).await });
         in_flight = Some((locations, keys, write));
     }
     if let Some(previous) = in_flight.take() {
+        let before = report.written.len();
         settle(previous, &mut report, &mut origin).await?;
+        indexer.add(store, &report.written[before..]).await;
     }
     bar.finish_and_clear();
     tracing::debug!(
@@ -304,14 +312,7 @@ pub async fn import_paths(
         let total: u64 = store.count_articles().await?.iter().map(|(_, n)| n).sum();
         let small =
             report.written.len() <= INCREMENTAL_MAX && (report.written.len() as u64) * 4 < total;
-        let indexing = async {
-            match &index {
-                Some(index) => {
-                    crate::search_index::update(store, index, report.written.clone()).await
-                }
-                None => Ok(()),
-            }
-        };
+        let indexing = indexer.commit(store);
         let similar = async {
             match &index {
                 Some(index) if small => {
@@ -334,6 +335,55 @@ pub async fn import_paths(
         .rejected
         .sort_by(|a, b| (&a.at.file, a.at.line).cmp(&(&b.at.file, b.at.line)));
     Ok(report)
+}
+
+/// The search-index side of an import: a [`BulkWriter`] fed batch by batch. A failure
+/// (logged) only drops it: the articles are safely stored, and the index, left stale, is
+/// repaired at the next start or by `trendwatch reindex`.
+struct Indexer(Option<Arc<BulkWriter>>);
+
+impl Indexer {
+    fn open(index: Option<&Arc<SearchIndex>>, expected_docs: usize) -> Self {
+        Indexer(index.and_then(|index| {
+            index
+                .bulk_writer(expected_docs)
+                .map_err(|e| tracing::warn!(error = %e, "search index not updated"))
+                .ok()
+                .map(Arc::new)
+        }))
+    }
+
+    /// Hands the articles just written (`ids`) to the indexing threads.
+    async fn add(&mut self, store: &Arc<dyn Store>, ids: &[i64]) {
+        let Some(writer) = self.0.clone() else {
+            return;
+        };
+        if ids.is_empty() {
+            return;
+        }
+        let added = async {
+            let docs = store.article_texts(Some(ids.to_vec())).await?;
+            tokio::task::spawn_blocking(move || writer.upsert(&docs)).await??;
+            anyhow::Ok(())
+        };
+        if let Err(e) = added.await {
+            tracing::warn!(error = %e, "search index not updated");
+            self.0 = None;
+        }
+    }
+
+    /// Waits for the indexing threads and commits, stamped with the store's text generation
+    /// as of now (after every write of the import).
+    async fn commit(self, store: &Arc<dyn Store>) -> anyhow::Result<()> {
+        let Some(writer) = self.0 else {
+            return Ok(());
+        };
+        let writer = Arc::try_unwrap(writer)
+            .map_err(|_| anyhow::anyhow!("the search index writer is still in use"))?;
+        let generation = store.text_generation().await?;
+        tokio::task::spawn_blocking(move || writer.commit(generation as u64)).await??;
+        Ok(())
+    }
 }
 
 /// Imports of at most this many articles into a larger archive update similar lists

@@ -233,6 +233,46 @@ async fn imports_update_the_index_of_a_running_site() {
 }
 
 #[tokio::test]
+async fn a_reimported_article_replaces_its_index_entry() {
+    let app = archive().await.serve().await;
+    let index = app.app.state.search.as_ref().expect("search is on");
+    let late = app.archive.dir.path().join("late.jsonl");
+    let version = |title: &str, body: &str| {
+        format!(
+            r#"{{"id":"s-late","title":"{title}","topic":"society","lang":"en","date":"2026-03-23 12:00","status":"unchanged","body":"Sample data. {body}"}}"#
+        )
+    };
+    std::fs::write(
+        &late,
+        version(
+            "Harvest festival postponed",
+            "The harvest festival was postponed.",
+        ),
+    )
+    .expect("write");
+    assert_eq!(
+        app.archive
+            .import(std::slice::from_ref(&late))
+            .await
+            .created,
+        1
+    );
+    std::fs::write(
+        &late,
+        version("Orchard fair postponed", "The orchard fair was postponed."),
+    )
+    .expect("write");
+    assert_eq!(app.archive.import(&[late]).await.updated, 1);
+    index.reload().expect("reload");
+    assert!(result_titles(&app.page("/en/search?q=harvest").await).is_empty());
+    assert_eq!(
+        result_titles(&app.page("/en/search?q=postponed").await),
+        vec!["Orchard fair postponed"],
+        "one entry, the new version"
+    );
+}
+
+#[tokio::test]
 async fn pins_and_exclusions_hold_through_rebuilds() {
     let app = archive().await.serve().await;
     let article = "/en/articles/troops-return-to-the-northern-border";
