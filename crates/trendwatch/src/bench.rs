@@ -1,6 +1,7 @@
 //! `trendwatch bench`: in-process measurements that need the program's internals — search
-//! latency over many varied queries, and the cost of publishing one article into a large
-//! archive (search index update plus incremental similar lists). Whole-program figures
+//! latency over many varied queries, the cost of publishing one article into a large
+//! archive (search index update plus incremental similar lists), and the full similar-lists
+//! computation against tantivy's more-like-this for every article. Whole-program figures
 //! (import, full rebuild, HTTP throughput, memory) are measured from outside by
 //! `scripts/bench`. Benchmarks, not tests: they print figures and never fail on them.
 
@@ -11,6 +12,11 @@ use crate::search_index;
 use serde::Serialize;
 use std::sync::Arc;
 use std::time::Instant;
+use trendwatch_core::parallel::par_map;
+use trendwatch_core::related::{FeedbackEngine, RelatedConfig};
+use trendwatch_core::similarity::{RelatedEngine, SimilarityDoc};
+use trendwatch_core::Language;
+use trendwatch_search::mlt::MltBaseline;
 use trendwatch_search::{parse, SearchIndex, Sort};
 use trendwatch_store::Store;
 
@@ -244,5 +250,93 @@ pub async fn publish(
         index: latency(indexing),
         similar: latency(similar),
         lists_changed: changed as f64 / n.max(1) as f64,
+    })
+}
+
+/// What `bench similar` prints: the full similar-lists computation against the issue's
+/// anchor, tantivy's more-like-this for every article, on the same archive in the same run.
+#[derive(Debug, Serialize)]
+pub struct SimilarBench {
+    /// Articles in the archive.
+    pub articles: usize,
+    /// Entries per list (the stored length).
+    pub list_length: usize,
+    /// Every list computed by the configured engine, on every core (what `rebuild-similar`
+    /// does before storing them).
+    pub trendwatch_seconds: f64,
+    /// Building the more-like-this baseline's in-memory BM25 index (one per language).
+    pub mlt_index_seconds: f64,
+    /// More-like-this for every article within its language, one thread (the anchor).
+    pub mlt_one_thread_seconds: f64,
+    /// The same on every core.
+    pub mlt_all_cores_seconds: f64,
+    /// `mlt_one_thread_seconds / trendwatch_seconds`.
+    pub ratio_to_one_thread: f64,
+    /// `mlt_all_cores_seconds / trendwatch_seconds`.
+    pub ratio_to_all_cores: f64,
+}
+
+/// Times the similar lists of every article of the archive, then the more-like-this baseline
+/// for every article, one thread and then every core.
+pub async fn similar(store: &Arc<dyn Store>, config: &Config) -> anyhow::Result<SimilarBench> {
+    let corpus = store.similarity_corpus().await?;
+    let k = crate::import::stored_list_length(config);
+    let engine = config.file.similar.clone();
+    tokio::task::spawn_blocking(move || similar_in(&corpus, &engine, k)).await?
+}
+
+fn similar_in(
+    corpus: &[SimilarityDoc],
+    engine: &RelatedConfig,
+    k: usize,
+) -> anyhow::Result<SimilarBench> {
+    let started = Instant::now();
+    let lists = FeedbackEngine {
+        config: engine.clone(),
+    }
+    .related_lists(corpus, k);
+    let trendwatch_seconds = started.elapsed().as_secs_f64();
+    anyhow::ensure!(lists.len() == corpus.len(), "a list for every article");
+
+    // One baseline index per language: lists never mix languages.
+    let started = Instant::now();
+    let mut baselines = Vec::new();
+    for lang in [Language::En, Language::Ru] {
+        let texts: Vec<String> = corpus
+            .iter()
+            .filter(|d| d.lang == lang)
+            .map(|d| format!("{}\n{}", d.title, d.text))
+            .collect();
+        if !texts.is_empty() {
+            baselines.push(MltBaseline::build(&texts, lang)?);
+        }
+    }
+    let mlt_index_seconds = started.elapsed().as_secs_f64();
+    let every_article = |all_cores: bool| -> anyhow::Result<f64> {
+        let started = Instant::now();
+        for mlt in &baselines {
+            let positions: Vec<usize> = (0..mlt.len()).collect();
+            let lists: Vec<_> = if all_cores {
+                par_map(&positions, |_, &i| mlt.ranked(i, k))
+            } else {
+                positions.iter().map(|&i| mlt.ranked(i, k)).collect()
+            };
+            for list in lists {
+                list?;
+            }
+        }
+        Ok(started.elapsed().as_secs_f64())
+    };
+    let mlt_one_thread_seconds = every_article(false)?;
+    let mlt_all_cores_seconds = every_article(true)?;
+    Ok(SimilarBench {
+        articles: corpus.len(),
+        list_length: k,
+        trendwatch_seconds,
+        mlt_index_seconds,
+        mlt_one_thread_seconds,
+        mlt_all_cores_seconds,
+        ratio_to_one_thread: mlt_one_thread_seconds / trendwatch_seconds,
+        ratio_to_all_cores: mlt_all_cores_seconds / trendwatch_seconds,
     })
 }

@@ -86,8 +86,8 @@ pub enum Command {
         #[command(subcommand)]
         action: ForecastCommand,
     },
-    /// Measure search latency and the cost of publishing one article, in-process, on the
-    /// archive in --data (prints JSON; see BENCHMARKS.md).
+    /// Measure search latency, the cost of publishing one article and the full similar-lists
+    /// computation, in-process, on the archive in --data (prints JSON; see BENCHMARKS.md).
     Bench {
         /// What to measure.
         #[command(subcommand)]
@@ -121,6 +121,9 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 20)]
         articles: usize,
     },
+    /// Compute every similar list (without storing them), then tantivy's more-like-this for
+    /// every article, on one thread and on every core: the search issue's anchor, same run.
+    Similar,
 }
 
 /// The evaluations.

@@ -83,6 +83,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     BenchCommand::Publish { articles } => {
                         serde_json::to_string(&bench::publish(&store, &config, articles).await?)?
                     }
+                    BenchCommand::Similar => {
+                        serde_json::to_string(&bench::similar(&store, &config).await?)?
+                    }
                 };
                 println!("{json}");
                 Ok(ExitCode::SUCCESS)

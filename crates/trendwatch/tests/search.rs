@@ -273,6 +273,28 @@ async fn a_reimported_article_replaces_its_index_entry() {
 }
 
 #[tokio::test]
+async fn bench_similar_runs_both_engines_over_every_article() {
+    let archive = archive().await;
+    let articles = archive
+        .store
+        .similarity_corpus()
+        .await
+        .expect("corpus")
+        .len();
+    let b = trendwatch::bench::similar(&archive.store, &archive.config)
+        .await
+        .expect("bench runs");
+    assert_eq!((b.articles, b.list_length), (articles, 10));
+    assert!(
+        b.trendwatch_seconds > 0.0
+            && b.mlt_one_thread_seconds > 0.0
+            && b.mlt_all_cores_seconds > 0.0,
+        "{b:?}"
+    );
+    assert!((b.ratio_to_one_thread - b.mlt_one_thread_seconds / b.trendwatch_seconds).abs() < 1e-9);
+}
+
+#[tokio::test]
 async fn pins_and_exclusions_hold_through_rebuilds() {
     let app = archive().await.serve().await;
     let article = "/en/articles/troops-return-to-the-northern-border";
