@@ -5,7 +5,7 @@
 //! Search and similarity must agree on what a word is, otherwise a query that finds an
 //! article and the "similar" list under it would disagree about the same text. So the search
 //! index's tokenizer is a thin adapter over [`analyze`], and the similarity engine's features
-//! come from [`features`].
+//! come from [`analyze`] too.
 
 use crate::language::Language;
 use crate::similarity::{FnvMap, FnvSet};

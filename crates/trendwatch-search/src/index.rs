@@ -25,7 +25,8 @@ use tantivy::{
 };
 use trendwatch_core::sanitize::escape_html;
 
-/// What the index holds of one article: the core's [`ArticleText`], as the store reads it.
+/// What the index holds of one article: the core's
+/// [`ArticleText`](trendwatch_core::article::ArticleText), as the store reads it.
 pub use trendwatch_core::article::ArticleText as SearchDoc;
 
 /// Ordering of results.

@@ -143,7 +143,7 @@ pub enum EvalCommand {
     /// Storyline threading: NMI, pairwise precision/recall/F1, B-cubed F1 and documents/s of
     /// one pass over the corpus in file order (or by time when every item has one).
     Threads {
-        /// Corpus file: MStream JSON lines, label<TAB>text TSV, BBC or Reuters JSON lines, or
+        /// Corpus file: MStream JSON lines, `label<TAB>text` TSV, BBC or Reuters JSON lines, or
         /// generic JSON lines {"id","title","text","label","lang","time"}.
         #[arg(long)]
         corpus: PathBuf,
