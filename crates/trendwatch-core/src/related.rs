@@ -154,7 +154,9 @@ fn intern(docs: &[SimilarityDoc]) -> Vec<DocKey> {
         .collect()
 }
 
-fn hash(term: &str, salt: u8) -> u64 {
+/// FNV-1a of `salt` then `term`: features of different kinds (stems, phrases) with the same
+/// text get different hashes.
+pub(crate) fn hash(term: &str, salt: u8) -> u64 {
     use std::hash::Hasher;
     let mut h = crate::similarity::Fnv::default();
     h.write(&[salt]);

@@ -12,10 +12,9 @@
 //! [`StoryEvidence`] collects both from one article, and [`same_story_score`] lowers the text
 //! score by what the two articles' evidence contradicts. Pure computation, no I/O.
 
-use crate::related::RelatedConfig;
-use crate::similarity::{Fnv, FnvSet, SimilarityDoc};
+use crate::related::{hash, RelatedConfig};
+use crate::similarity::{FnvSet, SimilarityDoc};
 use crate::text::{self, DayOfYear};
-use std::hash::Hasher;
 
 /// Words of a body, after the headline, searched for the dates an article reports on: the
 /// lead names the event's date; further down come background and earlier events.
@@ -39,19 +38,12 @@ pub struct StoryEvidence {
 /// stem differently but begin alike.
 pub const NAME_PREFIX: usize = 5;
 
-/// The hash of `term`'s first `letters` letters (all of them if it is shorter).
-fn prefix_hash(term: &str, letters: usize) -> u64 {
-    let end = term
-        .char_indices()
-        .nth(letters)
-        .map_or(term.len(), |(i, _)| i);
-    hashed(&term[..end])
-}
-
-fn hashed(term: &str) -> u64 {
-    let mut h = Fnv::default();
-    h.write(term.as_bytes());
-    h.finish()
+/// The hashes of `term`'s beginnings of 1 to [`NAME_PREFIX`] letters, shortest first (fewer
+/// for a shorter term).
+fn prefix_hashes(term: &str) -> impl Iterator<Item = u64> + '_ {
+    term.char_indices()
+        .take(NAME_PREFIX)
+        .map(move |(i, c)| hash(&term[..i + c.len_utf8()], 0))
 }
 
 impl StoryEvidence {
@@ -68,23 +60,20 @@ impl StoryEvidence {
         let mut capitalised: FnvSet<u64> = FnvSet::default();
         text::capitalised_phrases(&doc.text, |phrase| {
             text::analyze(phrase, |t| {
-                capitalised.insert(hashed(t.term));
+                capitalised.insert(hash(t.term, 0));
             });
         });
         let mut names = Vec::new();
         let mut prefixes = Vec::new();
-        let mut add_prefixes = |term: &str| {
-            for letters in 1..=NAME_PREFIX.min(term.chars().count()) {
-                prefixes.push(prefix_hash(term, letters));
-            }
-        };
         text::analyze(&doc.title, |t| {
-            if capitalised.contains(&hashed(t.term)) {
-                names.push(prefix_hash(t.term, NAME_PREFIX));
+            let start = prefixes.len();
+            prefixes.extend(prefix_hashes(t.term));
+            if capitalised.contains(&hash(t.term, 0)) {
+                // A name is known by its longest beginning.
+                names.extend(prefixes[start..].last().copied());
             }
-            add_prefixes(t.term);
         });
-        text::analyze(&doc.text, |t| add_prefixes(t.term));
+        text::analyze(&doc.text, |t| prefixes.extend(prefix_hashes(t.term)));
         for v in [&mut names, &mut prefixes] {
             v.sort_unstable();
             v.dedup();

@@ -471,7 +471,7 @@ pub type DayOfYear = u16;
 fn month_of(word: &str) -> Option<u16> {
     // Abbreviations must match whole words, full names by their stem, so that "marketing"
     // or "маркер" after a number is not a date.
-    const ABBREVIATIONS: [(&str, u16); 25] = [
+    const ABBREVIATIONS: [(&str, u16); 23] = [
         ("jan", 1),
         ("feb", 2),
         ("mar", 3),
@@ -495,8 +495,6 @@ fn month_of(word: &str) -> Option<u16> {
         ("ноя", 11),
         ("нояб", 11),
         ("дек", 12),
-        ("июн", 6),
-        ("июл", 7),
     ];
     const STEMS: [(&str, u16); 24] = [
         ("january", 1),
@@ -543,8 +541,8 @@ fn month_of(word: &str) -> Option<u16> {
 }
 
 /// Calls `f` with every calendar date among the first `max_words` words of `text`: a day
-/// (1–31) before a month name, or after an English one. Two reports of one event give it the same date;
-/// reports that name different dates in their leads (yesterday's forecast and today's, the
+/// (1–31) before a month name, or after an English one. Two reports of one event give it the
+/// same date; reports that name different dates in their leads (yesterday's forecast and today's, the
 /// eleventh death and the twelfth) are different stories however alike their words are.
 pub fn calendar_dates(text: &str, max_words: usize, mut f: impl FnMut(DayOfYear)) {
     let mut norm = String::new();

@@ -161,16 +161,7 @@ pub struct BulkWriter {
 impl BulkWriter {
     /// Replaces (or adds) the given articles.
     pub fn upsert(&self, docs: &[SearchDoc]) -> Result<(), SearchError> {
-        for d in docs {
-            // A delete only affects documents added before it, so each article replaces its
-            // earlier version and nothing of this batch.
-            self.writer
-                .delete_term(Term::from_field_i64(self.index.fields.id, d.id));
-            self.writer
-                .add_document(self.index.document(d))
-                .map_err(|e| self.index.err(e))?;
-        }
-        Ok(())
+        self.index.stage(&self.writer, docs)
     }
 
     /// Commits everything upserted, stamped with `generation`.
@@ -306,15 +297,23 @@ impl SearchIndex {
         generation: u64,
     ) -> Result<(), SearchError> {
         let writer = self.writer(docs.len())?;
-        for id in deleted.iter().chain(docs.iter().map(|d| &d.id)) {
+        for id in deleted {
             writer.delete_term(Term::from_field_i64(self.fields.id, *id));
         }
+        self.stage(&writer, docs)?;
+        self.commit(writer, generation)
+    }
+
+    /// Hands `docs` to `writer`, each replacing its earlier version (a delete only affects
+    /// documents added before it, so nothing of this batch).
+    fn stage(&self, writer: &IndexWriter, docs: &[SearchDoc]) -> Result<(), SearchError> {
         for d in docs {
+            writer.delete_term(Term::from_field_i64(self.fields.id, d.id));
             writer
                 .add_document(self.document(d))
                 .map_err(|e| self.err(e))?;
         }
-        self.commit(writer, generation)
+        Ok(())
     }
 
     /// A writer that takes a bulk import's articles batch by batch, as they are written, and
