@@ -2,8 +2,13 @@
 //! store writes ([`NewArticle`]), and what the site reads back ([`Article`], [`ArticleSummary`]).
 
 use crate::language::Language;
+use crate::limits::{
+    check_chars, strip_controls, MAX_BODY_HTML_BYTES, MAX_ITEM_BYTES, MAX_KEY_CHARS,
+    MAX_LEAD_SOURCE_CHARS, MAX_LIST_ITEMS, MAX_NAME_CHARS, MAX_RATIONALE_CHARS,
+    MAX_STATEMENT_CHARS, MAX_TITLE_CHARS,
+};
 use crate::period::Period;
-use crate::sanitize::{html_to_text, sanitize_html};
+use crate::sanitize::{check_nesting, html_to_text, sanitize_html};
 use crate::slug::{is_slug, slugify};
 use crate::status::{Alert, Status};
 use crate::topic::Topics;
@@ -171,8 +176,10 @@ pub struct NewArticle {
 /// Longest lead kept, in characters.
 pub const MAX_LEAD_CHARS: usize = 400;
 
+/// The trimmed value without control characters, or `None` when nothing is left.
 fn non_empty(s: Option<String>) -> Option<String> {
-    s.map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+    s.map(|v| strip_controls(v.trim(), false).trim().to_string())
+        .filter(|v| !v.is_empty())
 }
 
 fn first_paragraph(text: &str) -> String {
@@ -198,17 +205,120 @@ pub fn truncate_words(text: &str, max: usize) -> String {
 }
 
 impl ArticleDraft {
+    /// Refuses any field longer than its limit in [`crate::limits`], before any work is
+    /// spent on it, with the field's name, its limit and its size.
+    fn check_sizes(&self) -> Result<(), DraftError> {
+        let text_fields: [(&str, Option<&str>, usize); 13] = [
+            ("title", Some(&self.title), MAX_TITLE_CHARS),
+            ("id", self.key.as_deref(), MAX_KEY_CHARS),
+            ("kind", self.kind.as_deref(), MAX_NAME_CHARS),
+            ("topic", self.topic.as_deref(), MAX_NAME_CHARS),
+            ("lead", self.lead.as_deref(), MAX_LEAD_SOURCE_CHARS),
+            ("period", self.period.as_deref(), MAX_NAME_CHARS),
+            ("status", self.status.as_deref(), MAX_NAME_CHARS),
+            ("rationale", self.rationale.as_deref(), MAX_RATIONALE_CHARS),
+            ("alert", self.alert.as_deref(), MAX_NAME_CHARS),
+            ("image_credit", self.image_credit.as_deref(), MAX_NAME_CHARS),
+            ("slug", self.slug.as_deref(), MAX_KEY_CHARS),
+            (
+                "translation_group",
+                self.translation_group.as_deref(),
+                MAX_KEY_CHARS,
+            ),
+            (
+                "image",
+                self.image_url.as_deref(),
+                crate::content_url::MAX_URL_BYTES,
+            ),
+        ];
+        for (field, value, max) in text_fields {
+            if let Some(v) = value {
+                check_chars(v.trim(), max).map_err(|e| DraftError::new(field, e))?;
+            }
+        }
+        if let Some(u) = &self.source_url {
+            check_chars(u.trim(), crate::content_url::MAX_URL_BYTES)
+                .map_err(|e| DraftError::new("source_url", e))?;
+        }
+        if self.body_html.len() > MAX_ITEM_BYTES {
+            return Err(DraftError::new(
+                "body",
+                format!(
+                    "too long: at most {} MiB, found {:.1} MiB",
+                    MAX_ITEM_BYTES >> 20,
+                    self.body_html.len() as f64 / 1048576.0
+                ),
+            ));
+        }
+        let lists: [(&str, &[String], usize); 3] = [
+            ("authors", &self.authors, MAX_NAME_CHARS),
+            ("tags", &self.tags, MAX_NAME_CHARS),
+            ("similar", &self.similar_titles, MAX_TITLE_CHARS),
+        ];
+        for (field, items, max) in lists {
+            if items.len() > MAX_LIST_ITEMS {
+                return Err(DraftError::new(
+                    field,
+                    format!(
+                        "too many entries: at most {MAX_LIST_ITEMS}, found {}",
+                        items.len()
+                    ),
+                ));
+            }
+            for (i, item) in items.iter().enumerate() {
+                check_chars(item.trim(), max)
+                    .map_err(|e| DraftError::new(format!("{field}[{i}]"), e))?;
+            }
+        }
+        if self.forecasts.len() > MAX_LIST_ITEMS {
+            return Err(DraftError::new(
+                "forecasts",
+                format!(
+                    "too many entries: at most {MAX_LIST_ITEMS}, found {}",
+                    self.forecasts.len()
+                ),
+            ));
+        }
+        for (i, f) in self.forecasts.iter().enumerate() {
+            check_chars(&f.statement, MAX_STATEMENT_CHARS)
+                .map_err(|e| DraftError::new(format!("forecasts[{i}].statement"), e))?;
+            for (name, v) in [
+                ("probability", &f.probability),
+                ("resolve_by", &f.resolve_by),
+            ] {
+                check_chars(v, MAX_NAME_CHARS)
+                    .map_err(|e| DraftError::new(format!("forecasts[{i}].{name}"), e))?;
+            }
+        }
+        Ok(())
+    }
+
     /// Checks every field against the site's `topics` and derives what the source left out:
     /// language, period, slug, lead, key. Errors name the field and say what was expected.
     pub fn prepare(self, topics: &Topics) -> Result<NewArticle, DraftError> {
-        let title = self.title.split_whitespace().collect::<Vec<_>>().join(" ");
+        self.check_sizes()?;
+        let title = strip_controls(&self.title, false)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
         if title.is_empty() {
             return Err(DraftError::new(
                 "title",
                 "missing: every article needs a headline",
             ));
         }
-        let body_html = sanitize_html(&self.body_html);
+        check_nesting(&self.body_html).map_err(|e| DraftError::new("body", e))?;
+        let body_html = sanitize_html(&strip_controls(&self.body_html, true));
+        if body_html.len() > MAX_BODY_HTML_BYTES {
+            return Err(DraftError::new(
+                "body",
+                format!(
+                    "too long: at most {} MiB of HTML after cleaning, found {:.1} MiB",
+                    MAX_BODY_HTML_BYTES >> 20,
+                    body_html.len() as f64 / 1048576.0
+                ),
+            ));
+        }
         let body_text = html_to_text(&body_html);
         if body_text.trim().is_empty() {
             return Err(DraftError::new("body", "missing: the article has no text"));
@@ -265,15 +375,14 @@ impl ArticleDraft {
                 DraftError::new("alert", e.to_string())
             })?,
         };
-        let image_url = non_empty(self.image_url);
-        if let Some(u) = &image_url {
-            if !(u.starts_with("https://") || u.starts_with("http://") || u.starts_with('/')) {
-                return Err(DraftError::new(
-                    "image",
-                    format!("{u:?} is not an http(s) URL or a site path"),
-                ));
-            }
-        }
+        let content_url = |field: &str, url: Option<String>| match non_empty(url) {
+            None => Ok(None),
+            Some(u) => crate::content_url::check(&u)
+                .map(|u| Some(u.to_string()))
+                .map_err(|e| DraftError::new(field, e.to_string())),
+        };
+        let image_url = content_url("image", self.image_url)?;
+        let source_url = content_url("source_url", self.source_url)?;
         let slug = match non_empty(self.slug) {
             Some(s) if is_slug(&s) => s,
             Some(s) => {
@@ -299,7 +408,7 @@ impl ArticleDraft {
         };
         let clean_list = |v: Vec<String>| -> Vec<String> {
             let mut out: Vec<String> = Vec::new();
-            for s in v.into_iter().map(|s| s.trim().to_string()) {
+            for s in v.into_iter().map(|s| strip_controls(s.trim(), false)) {
                 if !s.is_empty() && !out.contains(&s) {
                     out.push(s);
                 }
@@ -334,11 +443,34 @@ impl ArticleDraft {
             image_credit: non_empty(self.image_credit),
             authors: clean_list(self.authors),
             tags: clean_list(self.tags),
-            source_url: non_empty(self.source_url),
+            source_url,
             slug,
             translation_group: non_empty(self.translation_group),
             similar_titles: clean_list(self.similar_titles),
         })
+    }
+}
+
+/// How far past the present a publication date may lie, for clocks and time zones that
+/// differ between the source and this machine.
+pub const FUTURE_TOLERANCE: time::Duration = time::Duration::days(1);
+
+impl NewArticle {
+    /// Refuses an article dated after `now` (plus [`FUTURE_TOLERANCE`]). Until scheduled
+    /// publication exists, an article dated in 2099 would go live at once and hold the home
+    /// page's "latest week" for decades. `now` is passed in: this crate reads no clock.
+    pub fn check_not_future(&self, now: PrimitiveDateTime) -> Result<(), DraftError> {
+        if self.published_at > now + FUTURE_TOLERANCE {
+            return Err(DraftError::new(
+                "date",
+                format!(
+                    "{} is in the future: articles dated later than today are refused \
+                     (scheduled publication is not supported yet); import it on its date",
+                    self.published_at
+                ),
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -409,6 +541,90 @@ mod tests {
         assert_eq!(a.key, "en:2017-08-07:minsk-aims-to-steer-clear");
         assert_eq!(a.status, Status::NotRated);
         assert_eq!(a.lang, Language::En);
+    }
+
+    #[test]
+    fn every_field_has_a_size_limit() {
+        let mut d = draft();
+        d.title = "x".repeat(MAX_TITLE_CHARS + 1);
+        let e = d.prepare(&Topics::default()).expect_err("long title");
+        assert_eq!(e.field, "title");
+        assert!(e.message.contains("at most 300"));
+
+        let mut d = draft();
+        d.rationale = Some("r".repeat(MAX_RATIONALE_CHARS + 1));
+        assert_eq!(
+            d.prepare(&Topics::default()).map_err(|e| e.field),
+            Err("rationale".to_string())
+        );
+
+        let mut d = draft();
+        d.authors = vec!["a".repeat(MAX_NAME_CHARS + 1)];
+        assert_eq!(
+            d.prepare(&Topics::default()).map_err(|e| e.field),
+            Err("authors[0]".to_string())
+        );
+
+        let mut d = draft();
+        d.tags = (0..=MAX_LIST_ITEMS).map(|i| format!("t{i}")).collect();
+        assert_eq!(
+            d.prepare(&Topics::default()).map_err(|e| e.field),
+            Err("tags".to_string())
+        );
+
+        let mut d = draft();
+        d.body_html = format!("<p>{}</p>", "word ".repeat(MAX_ITEM_BYTES / 5 + 1));
+        assert_eq!(
+            d.prepare(&Topics::default()).map_err(|e| e.field),
+            Err("body".to_string())
+        );
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_before_sanitising() {
+        let mut d = draft();
+        d.body_html = format!("{}x", "<blockquote>".repeat(5000));
+        let e = d.prepare(&Topics::default()).expect_err("too deep");
+        assert_eq!(e.field, "body");
+        assert!(e.message.contains("5000 levels"));
+    }
+
+    #[test]
+    fn control_characters_leave_titles_and_names() {
+        let mut d = draft();
+        d.title = "Drills\u{0} end\u{1b}[2J".into();
+        d.authors = vec!["Lena\u{7}".into()];
+        let a = d.prepare(&Topics::default()).expect("valid");
+        assert_eq!(a.title, "Drills end[2J");
+        assert_eq!(a.authors, vec!["Lena".to_string()]);
+    }
+
+    #[test]
+    fn c2_source_and_image_urls_allow_only_http_https_and_site_paths() {
+        for (field, bad) in [
+            ("source_url", "javascript:alert(document.domain)"),
+            ("image", "data:image/png;base64,AAAA"),
+            ("image", "//evil.example/x.png"),
+        ] {
+            let mut d = draft();
+            match field {
+                "source_url" => d.source_url = Some(bad.into()),
+                _ => d.image_url = Some(bad.into()),
+            }
+            let e = d.prepare(&Topics::default()).expect_err(bad);
+            assert_eq!(e.field, field);
+        }
+    }
+
+    #[test]
+    fn future_dates_are_refused() {
+        let a = draft().prepare(&Topics::default()).expect("valid");
+        assert!(a.check_not_future(datetime!(2017-08-07 00:00)).is_ok());
+        let e = a
+            .check_not_future(datetime!(2017-08-05 12:00))
+            .expect_err("two days early");
+        assert_eq!(e.field, "date");
+        assert!(e.message.contains("future"));
     }
 
     #[test]

@@ -7,9 +7,11 @@
 
 pub mod article;
 pub mod clustering_metrics;
+pub mod content_url;
 pub mod dynamics;
 pub mod forecast;
 pub mod language;
+pub mod limits;
 pub mod parallel;
 pub mod period;
 pub mod ranking_metrics;

@@ -258,3 +258,37 @@ mod tests {
         assert_eq!(plan, super::plan(&docs, &ThreadingConfig::default()));
     }
 }
+
+/// Cleans an editor's storyline title: control characters removed, spaces collapsed, at most
+/// [`crate::limits::MAX_STORYLINE_TITLE_CHARS`] characters. An empty title means "none" (the
+/// storyline is named after its latest headline again). Every backend calls this before
+/// storing, so a title cannot reach pages that a headline could not.
+pub fn check_title(title: Option<String>) -> Result<Option<String>, String> {
+    let Some(title) = title else {
+        return Ok(None);
+    };
+    let clean = crate::limits::strip_controls(&title, false)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    crate::limits::check_chars(&clean, crate::limits::MAX_STORYLINE_TITLE_CHARS)
+        .map_err(|e| format!("storyline title: {e}"))?;
+    Ok((!clean.is_empty()).then_some(clean))
+}
+
+#[cfg(test)]
+mod title_tests {
+    use super::check_title;
+
+    #[test]
+    fn titles_are_cleaned_and_bounded() {
+        assert_eq!(
+            check_title(Some("  Gas\u{1b}  talks ".into())),
+            Ok(Some("Gas talks".into()))
+        );
+        assert_eq!(check_title(Some("   ".into())), Ok(None));
+        assert_eq!(check_title(None), Ok(None));
+        let e = check_title(Some("x".repeat(1_900_000))).expect_err("too long");
+        assert!(e.contains("at most"), "{e}");
+    }
+}

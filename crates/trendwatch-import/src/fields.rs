@@ -140,7 +140,7 @@ pub fn draft_from_map(
             if let Some(h) = pick_text(map, "body_html", &["body_html", "html"])? {
                 h
             } else if let Some(md) = pick_text(map, "body", &["body", "content", "markdown"])? {
-                crate::markdown::to_html(&md)
+                crate::markdown::to_html(&md)?
             } else if let Some(t) = pick_text(map, "body_text", &["body_text", "text"])? {
                 trendwatch_core::sanitize::paragraphs_to_html(t.split("\n\n"))
             } else {

@@ -63,8 +63,80 @@ fn body_container<'a>(doc: &'a Html) -> Option<ElementRef<'a>> {
     .find_map(|s| doc.select(&s).next())
 }
 
+/// The body's blocks (paragraphs, headings, quotes, lists) in document order, skipping
+/// asides, navigation, figures, credit lines and "similar"/"recent" boxes. One walk over the
+/// tree that emits each block whole and does not descend into it, so nested blocks are
+/// never copied twice: cost and output stay linear in the page's size (selecting every
+/// block and its ancestors, as before, turned 2,500 nested quotes into a 78 MB body).
+fn body_of(container: ElementRef<'_>) -> String {
+    let mut body = String::new();
+    let mut stack: Vec<ElementRef<'_>> =
+        container.children().filter_map(ElementRef::wrap).collect();
+    stack.reverse();
+    while let Some(el) = stack.pop() {
+        let v = el.value();
+        let skipped = matches!(v.name(), "aside" | "nav" | "footer" | "header" | "figure")
+            || v.classes().any(|c| {
+                c.contains("similar")
+                    || c.contains("related")
+                    || c.contains("recent")
+                    || c.contains("credit")
+            });
+        if skipped {
+            continue;
+        }
+        if matches!(v.name(), "p" | "h2" | "h3" | "blockquote" | "ul" | "ol") {
+            let text = el.text().collect::<String>();
+            if !text.trim().is_empty() && strip_credit(&text).is_none() {
+                body.push_str(&el.html());
+                body.push('\n');
+            }
+            continue;
+        }
+        let first = stack.len();
+        stack.extend(el.children().filter_map(ElementRef::wrap));
+        stack[first..].reverse();
+    }
+    body
+}
+
+/// Whether a page was cut off: it opens `<html>`, `<body>`, `<article>` or `<main>` and never
+/// closes it. A truncated page would otherwise import with part of its body, silently.
+fn truncation(text: &str) -> Option<String> {
+    let lower = text.to_ascii_lowercase();
+    let count = |needle: &str| {
+        lower
+            .match_indices(needle)
+            .filter(|(i, _)| {
+                // `<article` but not `<articles`; `</html` then `>` or space.
+                lower[i + needle.len()..]
+                    .chars()
+                    .next()
+                    .is_none_or(|c| c == '>' || c.is_ascii_whitespace() || c == '/')
+            })
+            .count()
+    };
+    for tag in ["html", "body", "article", "main"] {
+        let opened = count(&format!("<{tag}"));
+        let closed = count(&format!("</{tag}"));
+        if opened > closed {
+            return Some(format!(
+                "truncated: the page opens <{tag}> but never closes it (no </{tag}>); \
+                 the file looks cut off"
+            ));
+        }
+    }
+    None
+}
+
 /// Parses one HTML article page.
 pub fn parse(text: &str) -> Parsed {
+    if let Err(e) = trendwatch_core::sanitize::check_nesting(text) {
+        return Parsed::err(None, e);
+    }
+    if let Some(e) = truncation(text) {
+        return Parsed::err(None, e);
+    }
     let doc = Html::parse_document(text);
     let mut d = ArticleDraft::default();
 
@@ -189,33 +261,7 @@ pub fn parse(text: &str) -> Parsed {
             "no article body: expected an <article>, <main> or .entry-content element",
         );
     };
-    let p_sel = sel("p, h2, h3, blockquote, ul, ol");
-    let mut body = String::new();
-    if let Some(p_sel) = p_sel {
-        for el in container.select(&p_sel) {
-            let inside_aside = el.ancestors().filter_map(ElementRef::wrap).any(|a| {
-                let v = a.value();
-                matches!(
-                    v.name(),
-                    "aside" | "nav" | "footer" | "header" | "figure" | "blockquote" | "ul" | "ol"
-                ) && a != el
-                    && !(v.name() == "blockquote" && el.value().name() != "p")
-                    || v.classes().any(|c| {
-                        c.contains("similar")
-                            || c.contains("related")
-                            || c.contains("recent")
-                            || c.contains("credit")
-                    })
-            });
-            let text = el.text().collect::<String>();
-            if inside_aside || text.trim().is_empty() || strip_credit(&text).is_some() {
-                continue;
-            }
-            body.push_str(&el.html());
-            body.push('\n');
-        }
-    }
-    d.body_html = body;
+    d.body_html = body_of(container);
     d.similar_titles =
         sel(".similar-articles h3, .similar-articles h4, .related-posts h3, .similar h3")
             .map(|s| {
@@ -247,6 +293,43 @@ mod tests {
         assert!(d.body_html.contains("<p>Drills began.</p>"));
         assert!(!d.body_html.contains("Not body"));
         assert_eq!(d.similar_titles, vec!["Older drills"]);
+    }
+
+    #[test]
+    fn f3_nested_blocks_cost_linear_time_and_output() {
+        let page = |n: usize| {
+            format!(
+                "<html><body><article><h1>Security: X</h1><time datetime=\"2026-02-09\"></time>\
+                 {}deep{}<p>after</p></article></body></html>",
+                "<blockquote>".repeat(n),
+                "</blockquote>".repeat(n)
+            )
+        };
+        // Near the bound: one copy of the quote, not one per level.
+        let d = parse(&page(190)).result.expect("190 levels accepted");
+        assert_eq!(d.body_html.matches("deep").count(), 1);
+        assert!(d.body_html.len() < 30 * 190 + 100, "{}", d.body_html.len());
+        // Past it: refused before parsing, in milliseconds.
+        let started = std::time::Instant::now();
+        let e = parse(&page(100_000)).result.expect_err("too deep");
+        assert!(e.contains("100001 levels deep"), "{e}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    }
+
+    #[test]
+    fn f1_truncated_page_is_reported() {
+        let full = "<!DOCTYPE html><html lang=\"en\"><head><title>S</title></head><body><article>\
+            <h1>Security: Drills</h1><time datetime=\"2026-02-09T11:00\"></time>\
+            <p>One.</p><p>Two.</p></article></body></html>\n";
+        assert!(parse(full).result.is_ok());
+        let end = full.rfind("</html").expect("closing tag");
+        for cut in (1..end).step_by(7) {
+            let r = parse(&full[..cut]).result;
+            assert!(r.is_err(), "cut at {cut} imported: {r:?}");
+        }
+        assert!(parse("<article><h1>Security: X</h1><p>Body")
+            .result
+            .is_err_and(|e| e.contains("truncated")));
     }
 
     #[test]

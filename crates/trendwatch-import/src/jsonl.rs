@@ -10,6 +10,17 @@ pub fn parse_bytes(bytes: &[u8]) -> Vec<Parsed> {
     let mut out = Vec::new();
     for (n, raw) in bytes.split(|&b| b == b'\n').enumerate() {
         let line = Some(n + 1);
+        if raw.len() > trendwatch_core::limits::MAX_ITEM_BYTES {
+            out.push(Parsed::err(
+                line,
+                format!(
+                    "the line is {:.1} MiB: one article may be at most {} MiB",
+                    raw.len() as f64 / 1048576.0,
+                    trendwatch_core::limits::MAX_ITEM_BYTES >> 20
+                ),
+            ));
+            continue;
+        }
         let text = match std::str::from_utf8(raw) {
             Ok(t) => t.trim(),
             Err(e) => {

@@ -73,7 +73,7 @@ impl SqliteStore {
             .pragma_update(None, "page_size", 16384)
             .map_err(ctx)?;
         configure(&writer).map_err(ctx)?;
-        let applied = migrations::apply(&mut writer)
+        let applied = migrations::apply(&mut writer, &path)
             .map_err(|e| StoreError(format!("{}: {e}", path.display())))?;
         if applied.contains(&"0004_storyline_stats") {
             // An archive threaded before the statistics existed gets them now.
@@ -662,6 +662,26 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn derived_generation(&self) -> Result<i64, StoreError> {
+        self.read(|conn| {
+            conn.prepare_cached("SELECT value FROM meta WHERE name = 'derived_generation'")?
+                .query_row([], |r| r.get(0))
+        })
+        .await
+    }
+
+    async fn set_derived_generation(&self, g: i64) -> Result<(), StoreError> {
+        self.write(move |conn| {
+            conn.execute(
+                "UPDATE meta SET value = ?1 WHERE name = 'derived_generation'",
+                [g],
+            )
+            .map(|_| ())
+            .map_err(store_err)
+        })
+        .await
+    }
+
     async fn text_generation(&self) -> Result<i64, StoreError> {
         self.read(|conn| {
             conn.prepare_cached("SELECT value FROM meta WHERE name = 'text_generation'")?
@@ -764,6 +784,7 @@ impl Store for SqliteStore {
     }
 
     async fn rename_storyline(&self, id: i64, title: Option<String>) -> Result<(), EditError> {
+        let title = trendwatch_core::storyline::check_title(title).map_err(EditError::Invalid)?;
         self.edit(move |conn| storylines::rename(conn, id, title))
             .await
     }

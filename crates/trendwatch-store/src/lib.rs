@@ -201,6 +201,14 @@ pub trait Store: Send + Sync + 'static {
     /// search index records the value it reflects, and is stale when the two differ.
     async fn text_generation(&self) -> Result<i64, StoreError>;
 
+    /// The text generation at which storylines and similar lists were last completed
+    /// (see [`Store::set_derived_generation`]); behind [`Store::text_generation`] when an
+    /// import stopped before deriving them.
+    async fn derived_generation(&self) -> Result<i64, StoreError>;
+
+    /// Records that storylines and similar lists are complete as of text generation `g`.
+    async fn set_derived_generation(&self, g: i64) -> Result<(), StoreError>;
+
     /// The id of an article by language and slug.
     async fn article_id(&self, lang: Language, slug: &str) -> Result<Option<i64>, StoreError>;
 

@@ -145,10 +145,9 @@ fn respond(page: &CachedPage, req_headers: &HeaderMap) -> Response {
 /// Middleware: answers GET and HEAD from the cache, fills it on a miss with successful
 /// responses, and adds ETag and Cache-Control. Errors and redirects pass through uncached.
 pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    // Only public pages are cached: the API answers per caller and is never stored.
-    if (req.method() != Method::GET && req.method() != Method::HEAD)
-        || req.uri().path().starts_with("/api/")
-    {
+    // Only GET and HEAD are answered from the cache (the API is a separate router, outside
+    // this layer).
+    if req.method() != Method::GET && req.method() != Method::HEAD {
         return next.run(req).await;
     }
     let key = req
@@ -163,6 +162,14 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
     let req_headers = req.headers().clone();
     let resp = next.run(req).await;
     if resp.status() != StatusCode::OK {
+        return resp;
+    }
+    // A page too large to keep (or of unknown length) is served as it is, uncached: the
+    // body is never cut or replaced by an error.
+    let fits = axum::body::HttpBody::size_hint(resp.body())
+        .upper()
+        .is_some_and(|n| n <= MAX_BODY as u64);
+    if !fits {
         return resp;
     }
     let (parts, body) = resp.into_parts();
@@ -191,4 +198,43 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
     });
     state.cache.put(key, epoch, page.clone());
     respond(&page, &req_headers)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::routing::get;
+    use tower::ServiceExt;
+
+    /// I1: a page over the cache's size limit is served whole, uncached, never as an empty 500.
+    #[tokio::test]
+    async fn i1_large_page_served_uncached() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store: Arc<dyn trendwatch_store::Store> =
+            Arc::new(trendwatch_sqlite::SqliteStore::open(dir.path()).expect("store"));
+        let state = AppState::new(store, crate::SiteConfig::default());
+        let big = "x".repeat(MAX_BODY + 1);
+        let page = big.clone();
+        let app = axum::Router::new()
+            .route("/big", get(move || async move { page }))
+            .route("/small", get(|| async { "small" }))
+            .layer(axum::middleware::from_fn_with_state(state.clone(), layer))
+            .with_state(state.clone());
+        for _ in 0..2 {
+            let resp = app
+                .clone()
+                .oneshot(Request::get("/big").body(Body::empty()).expect("request"))
+                .await
+                .expect("response");
+            assert_eq!(resp.status(), StatusCode::OK);
+            let body = to_bytes(resp.into_body(), usize::MAX).await.expect("body");
+            assert_eq!(body.len(), big.len());
+        }
+        let resp = app
+            .oneshot(Request::get("/small").body(Body::empty()).expect("request"))
+            .await
+            .expect("response");
+        assert_eq!(resp.status(), StatusCode::OK);
+        assert_eq!(state.cache.len(), 1, "only the small page is kept");
+    }
 }

@@ -10,10 +10,14 @@ pub mod config;
 pub mod error;
 pub mod handlers;
 pub mod i18n;
+pub mod request_id;
+pub mod security_headers;
+pub mod server;
+pub mod throttle;
 pub mod views;
 
 use axum::http::HeaderValue;
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::Router;
 use std::sync::Arc;
 use trendwatch_store::Store;
@@ -35,6 +39,10 @@ pub struct AppState {
     pub api_token: handlers::api::ApiToken,
     /// The full-text index (none: search answers with an empty page).
     pub search: Option<Arc<trendwatch_search::SearchIndex>>,
+    /// Longest a request may take before it is answered 408.
+    pub request_timeout: std::time::Duration,
+    /// Failed API authentications by client address.
+    pub api_failures: Arc<throttle::Throttle>,
 }
 
 impl AppState {
@@ -52,6 +60,8 @@ impl AppState {
             cache_control,
             api_token: handlers::api::ApiToken::default(),
             search: None,
+            request_timeout: server::ServerLimits::default().request_timeout(),
+            api_failures: Arc::new(throttle::Throttle::default()),
         }
     }
 
@@ -68,10 +78,13 @@ impl AppState {
     }
 }
 
-/// The whole public site as one router.
+/// The whole site as one router: the public pages (through the page cache) and the editors'
+/// API, inside the layers every response passes: request id, logging span, security
+/// headers and the request timeout.
 pub fn router(state: AppState) -> Router {
     use handlers::*;
-    Router::new()
+    use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
+    let pages = Router::new()
         .route("/", get(home::root))
         .route("/healthz", get(assets::health))
         .route("/static/style.css", get(assets::stylesheet))
@@ -98,24 +111,24 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/{lang}/weeks/", get(week::latest))
         .route("/{lang}/weeks/{period}", get(week::page))
-        .route("/api/v1/storylines", get(api::list))
-        .route("/api/v1/storylines/{id}/rename", post(api::rename))
-        .route("/api/v1/storylines/{id}/merge", post(api::merge))
-        .route("/api/v1/storylines/{id}/split", post(api::split))
-        .route(
-            "/api/v1/articles/{lang}/{slug}/storyline",
-            post(api::move_article),
-        )
-        .route(
-            "/api/v1/articles/{lang}/{slug}/similar",
-            get(api::similar_list).post(api::similar_decision),
-        )
-        .route("/api/v1/forecasts/overdue", get(api::overdue))
-        .route("/api/v1/forecasts/{id}/resolve", post(api::resolve))
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             cache::layer,
-        ))
+        ));
+    let timeout = state.request_timeout;
+    pages
+        .merge(api::router(state.clone()))
         .with_state(state)
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            timeout,
+        ))
+        .layer(axum::middleware::from_fn(security_headers::layer))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(request_id::span))
+        .layer(SetRequestIdLayer::x_request_id(
+            request_id::MakeId::default(),
+        ))
+        .layer(axum::middleware::map_request(request_id::drop_client_id))
 }

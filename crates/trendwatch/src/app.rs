@@ -27,6 +27,8 @@ pub struct RunningApp {
     pub addr: SocketAddr,
     /// Its state, for tests that write content while it runs.
     pub state: AppState,
+    /// Connections being served right now.
+    pub connections: trendwatch_web::server::ConnectionCount,
     shutdown: Option<oneshot::Sender<()>>,
     server: JoinHandle<std::io::Result<()>>,
     watcher: JoinHandle<()>,
@@ -38,7 +40,8 @@ impl RunningApp {
         format!("http://{}", self.addr)
     }
 
-    /// Stops accepting connections, finishes open requests and returns.
+    /// Stops accepting connections, lets open requests finish (at most the configured grace
+    /// period) and returns.
     pub async fn stop(mut self) -> anyhow::Result<()> {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
@@ -66,6 +69,15 @@ pub async fn start(
         .ok()
         .or_else(|| config.file.api.token.clone());
     let mut state = AppState::new(store.clone(), config.file.site.clone()).with_api_token(token);
+    state
+        .api_token
+        .check_strength()
+        .map_err(anyhow::Error::msg)?;
+    let limits = config.file.server.clone();
+    state.request_timeout = limits.request_timeout();
+    // Storylines and similar lists that a crashed import left unfinished are completed
+    // before the first page is served, as the search index is below.
+    crate::import::repair_derived(&store, config).await?;
     match crate::search_index::open_and_repair(&store, config).await {
         Ok(index) => state = state.with_search(index),
         Err(e) => {
@@ -88,19 +100,21 @@ pub async fn start(
     ));
     let router = trendwatch_web::router(state.clone());
     let (tx, rx) = oneshot::channel::<()>();
+    let connections = trendwatch_web::server::ConnectionCount::default();
+    let open = connections.clone();
     let server = tokio::spawn(async move {
-        axum::serve(listener, router)
-            .with_graceful_shutdown(async move {
-                tokio::select! {
-                    _ = rx => {}
-                    _ = shutdown_signal() => {}
-                }
-            })
-            .await
+        trendwatch_web::server::serve(listener, router, limits, open, async move {
+            tokio::select! {
+                _ = rx => {}
+                _ = shutdown_signal() => {}
+            }
+        })
+        .await
     });
     Ok(RunningApp {
         addr,
         state,
+        connections,
         shutdown: Some(tx),
         server,
         watcher,

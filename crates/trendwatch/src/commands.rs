@@ -9,6 +9,7 @@ use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use tokio::net::TcpListener;
+use trendwatch_core::limits::terminal_safe;
 
 /// Runs one command line to completion.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -25,7 +26,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 let show = !no_progress && std::io::stderr().is_terminal();
                 let report = import::import_paths(&store, &config, &paths, show).await?;
                 for r in &report.rejected {
-                    eprintln!("rejected {r}");
+                    eprintln!("rejected {}", terminal_safe(&r.to_string()));
+                }
+                for n in &report.notes {
+                    eprintln!("note: {}", terminal_safe(&n.to_string()));
                 }
                 println!("{report}");
                 Ok(if report.rejected.is_empty() {
@@ -144,7 +148,7 @@ async fn serve(data: &std::path::Path, addr: SocketAddr, demo: bool) -> anyhow::
         let report = import::import_paths(&store, &config, &[folder], false).await?;
         eprintln!("sample archive: {report}");
         for r in &report.rejected {
-            eprintln!("rejected {r}");
+            eprintln!("rejected {}", terminal_safe(&r.to_string()));
         }
     }
     let listener = bind(addr, demo).await?;
@@ -187,7 +191,10 @@ async fn similar(
                 .await?
                 .ok_or_else(|| anyhow::anyhow!("article {article:?} does not exist"))?;
             for s in store.similar(&a, 5).await? {
-                println!("{}/{}\t{}", s.lang.code(), s.slug, s.title);
+                println!(
+                    "{}",
+                    terminal_safe(&format!("{}/{}\t{}", s.lang.code(), s.slug, s.title))
+                );
             }
             for (id, kind) in store.related_overrides(a.id).await? {
                 println!("{}\tarticle id {id}", kind.code());
@@ -220,15 +227,7 @@ async fn storylines(
         StorylineCommand::List { lang, limit } => {
             let lang: trendwatch_core::Language = lang.parse()?;
             for s in store.recent_storylines(lang, limit).await? {
-                println!(
-                    "{:>6}  {} – {}  {:>3} articles  {:<9}  {}",
-                    s.id,
-                    s.first,
-                    s.last,
-                    s.articles,
-                    s.latest_status.code(),
-                    s.title
-                );
+                println!("{}", storyline_line(&s));
             }
         }
         StorylineCommand::Rename { id, title } => {
@@ -257,8 +256,23 @@ async fn storylines(
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_forecast(e: &trendwatch_core::forecast::ForecastEntry) {
-    println!(
+/// One storyline as a line of `storylines list`. Content passes through
+/// [`terminal_safe`]: a title holding escape sequences must not drive the terminal.
+pub fn storyline_line(s: &trendwatch_core::storyline::StorylineSummary) -> String {
+    terminal_safe(&format!(
+        "{:>6}  {} – {}  {:>3} articles  {:<9}  {}",
+        s.id,
+        s.first,
+        s.last,
+        s.articles,
+        s.latest_status.code(),
+        s.title
+    ))
+}
+
+/// One forecast as a line of `forecasts list` and `forecasts overdue`, terminal-safe.
+pub fn forecast_line(e: &trendwatch_core::forecast::ForecastEntry) -> String {
+    terminal_safe(&format!(
         "{:>6}  {}  {:>4.0}%  {:<14}  {}/{}  {}",
         e.forecast.id,
         e.forecast.resolve_by,
@@ -267,7 +281,11 @@ fn print_forecast(e: &trendwatch_core::forecast::ForecastEntry) {
         e.article.lang,
         e.article.slug,
         e.forecast.statement
-    );
+    ))
+}
+
+fn print_forecast(e: &trendwatch_core::forecast::ForecastEntry) {
+    println!("{}", forecast_line(e));
 }
 
 async fn forecasts(

@@ -22,6 +22,8 @@ pub struct FileConfig {
     pub storylines: trendwatch_core::threading::ThreadingConfig,
     /// The editors' JSON API (`[api]`).
     pub api: ApiConfig,
+    /// The HTTP server's bounds: timeouts, open connections, shutdown deadline.
+    pub server: trendwatch_web::server::ServerLimits,
 }
 
 /// The editors' JSON API (`[api]`).

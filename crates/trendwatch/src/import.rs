@@ -9,6 +9,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use trendwatch_core::article::NewArticle;
+use trendwatch_core::limits::{MAX_ITEM_BYTES, MAX_JSONL_FILE_BYTES};
 use trendwatch_core::parallel::par_map;
 use trendwatch_core::related::FeedbackEngine;
 use trendwatch_core::similarity::RelatedEngine;
@@ -53,6 +54,12 @@ impl fmt::Display for Rejection {
     }
 }
 
+/// The present, as a site-local time (UTC until the site's time zone is configurable).
+fn now_local() -> time::PrimitiveDateTime {
+    let now = time::OffsetDateTime::now_utc();
+    time::PrimitiveDateTime::new(now.date(), now.time())
+}
+
 /// What an import did.
 #[derive(Debug, Default)]
 pub struct Report {
@@ -64,6 +71,8 @@ pub struct Report {
     pub updated: usize,
     /// Items not imported.
     pub rejected: Vec<Rejection>,
+    /// What was skipped without being an error (a folder reached twice through a link).
+    pub notes: Vec<Rejection>,
     /// Ids of the articles written (created or updated).
     pub written: Vec<i64>,
 }
@@ -84,52 +93,88 @@ impl fmt::Display for Report {
 /// Collects the importable files under `paths`: files as given, folders recursively by
 /// extension, skipping hidden entries. Arguments keep their order (the first one given wins a
 /// contested week); each folder's files are sorted so runs are reproducible.
+///
+/// Symbolic links are followed, but every real file is read once and every real folder
+/// walked once: a link back to a folder being walked (`s -> .`, `up -> ..`) would otherwise
+/// import the same files dozens of times and never end. Such loops are reported as notes.
 pub fn collect_files(paths: &[PathBuf], report: &mut Report) -> Vec<PathBuf> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>, report: &mut Report) {
-        let entries = match std::fs::read_dir(dir) {
-            Ok(e) => e,
-            Err(e) => {
-                report.rejected.push(Rejection {
+    use std::collections::HashSet;
+    struct Walk<'a> {
+        out: Vec<PathBuf>,
+        dirs: HashSet<PathBuf>,
+        files: HashSet<PathBuf>,
+        report: &'a mut Report,
+    }
+    impl Walk<'_> {
+        fn file(&mut self, path: &Path) {
+            let fresh = std::fs::canonicalize(path).map_or(true, |real| self.files.insert(real));
+            if fresh {
+                self.out.push(path.to_path_buf());
+            }
+        }
+        fn dir(&mut self, dir: &Path) {
+            let real = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+            if !self.dirs.insert(real.clone()) {
+                self.report.notes.push(Rejection {
                     at: Location {
                         file: dir.to_path_buf(),
                         line: None,
                     },
-                    reason: format!("cannot read folder: {e}"),
+                    reason: format!(
+                        "skipped: a link to {}, which this import already reads",
+                        real.display()
+                    ),
                 });
                 return;
             }
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            let hidden = path
-                .file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with('.'));
-            if hidden {
-                continue;
-            }
-            if path.is_dir() {
-                walk(&path, out, report);
-            } else if path
-                .extension()
-                .and_then(|e| e.to_str())
-                .is_some_and(|e| EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
-            {
-                out.push(path);
+            let entries = match std::fs::read_dir(dir) {
+                Ok(e) => e,
+                Err(e) => {
+                    self.report.rejected.push(Rejection {
+                        at: Location {
+                            file: dir.to_path_buf(),
+                            line: None,
+                        },
+                        reason: format!("cannot read folder: {e}"),
+                    });
+                    return;
+                }
+            };
+            let mut children: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+            children.sort();
+            for path in children {
+                let hidden = path
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with('.'));
+                if hidden {
+                    continue;
+                }
+                if path.is_dir() {
+                    self.dir(&path);
+                } else if path
+                    .extension()
+                    .and_then(|e| e.to_str())
+                    .is_some_and(|e| EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+                {
+                    self.file(&path);
+                }
             }
         }
     }
-    let mut out = Vec::new();
+    let mut walk = Walk {
+        out: Vec::new(),
+        dirs: HashSet::new(),
+        files: HashSet::new(),
+        report,
+    };
     for p in paths {
         if p.is_dir() {
-            let mut found = Vec::new();
-            walk(p, &mut found, report);
-            found.sort();
-            out.extend(found);
+            walk.dir(p);
         } else if p.exists() {
-            out.push(p.clone());
+            walk.file(p);
         } else {
-            report.rejected.push(Rejection {
+            walk.report.rejected.push(Rejection {
                 at: Location {
                     file: p.clone(),
                     line: None,
@@ -138,7 +183,54 @@ pub fn collect_files(paths: &[PathBuf], report: &mut Report) -> Vec<PathBuf> {
             });
         }
     }
-    out
+    walk.out
+}
+
+/// Reads one file for import, refusing before reading what is too large to be articles: a
+/// JSON-lines file up to [`MAX_JSONL_FILE_BYTES`] (each line is then held to the item
+/// limit), any other file up to [`MAX_ITEM_BYTES`].
+fn read_capped(file: &Path) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let mut f = std::fs::File::open(file).map_err(|e| format!("cannot read: {e}"))?;
+    let len = f.metadata().map_err(|e| format!("cannot read: {e}"))?.len();
+    let mut first = [0u8; 64];
+    let n = f
+        .read(&mut first)
+        .map_err(|e| format!("cannot read: {e}"))?;
+    let json_lines = first[..n]
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|&b| b == b'{');
+    let cap = if json_lines {
+        MAX_JSONL_FILE_BYTES
+    } else {
+        MAX_ITEM_BYTES as u64
+    };
+    if len > cap {
+        return Err(format!(
+            "the file is {:.1} MiB: {} may be at most {} MiB",
+            len as f64 / 1048576.0,
+            if json_lines {
+                "a JSON-lines file"
+            } else {
+                "a file holding one article"
+            },
+            cap >> 20
+        ));
+    }
+    let mut bytes = Vec::with_capacity(len as usize);
+    bytes.extend_from_slice(&first[..n]);
+    // Read at most one byte past the cap, in case the file grew since its size was read.
+    f.take(cap + 1 - n as u64)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read: {e}"))?;
+    if bytes.len() as u64 > cap {
+        return Err(format!(
+            "the file grew past {} MiB while being read",
+            cap >> 20
+        ));
+    }
+    Ok(bytes)
 }
 
 fn progress(len: u64, show: bool) -> ProgressBar {
@@ -161,8 +253,9 @@ fn parse_files(
     topics: &Topics,
     bar: &ProgressBar,
 ) -> Vec<(Location, Result<NewArticle, String>)> {
+    let now = now_local();
     par_map(files, |_, file| {
-        let items: Vec<(Location, Result<NewArticle, String>)> = match std::fs::read(file) {
+        let items: Vec<(Location, Result<NewArticle, String>)> = match read_capped(file) {
             Ok(bytes) => parse_file(file, &bytes)
                 .into_iter()
                 .map(|item| {
@@ -170,9 +263,11 @@ fn parse_files(
                         file: file.clone(),
                         line: item.line,
                     };
-                    let checked = item
-                        .result
-                        .and_then(|d| d.prepare(topics).map_err(|e| e.to_string()));
+                    let checked = item.result.and_then(|d| {
+                        d.prepare(topics)
+                            .and_then(|a| a.check_not_future(now).map(|_| a))
+                            .map_err(|e| e.to_string())
+                    });
                     (at, checked)
                 })
                 .collect(),
@@ -181,7 +276,7 @@ fn parse_files(
                     file: file.clone(),
                     line: None,
                 },
-                Err(format!("cannot read: {e}")),
+                Err(e),
             )],
         };
         bar.inc(1);
@@ -267,6 +362,8 @@ pub async fn import_paths(
 
     // Where each key of this run came from, so a duplicate-week error can name both files.
     let mut origin: HashMap<String, Location> = HashMap::new();
+    // Where each id of this run was first seen, to report a second use.
+    let mut seen: HashMap<String, Location> = HashMap::new();
     let mut in_flight: Option<InFlight> = None;
     for chunk in files.chunks(BATCH) {
         let (chunk, topics, chunk_bar) = (chunk.to_vec(), topics.clone(), bar.clone());
@@ -274,6 +371,18 @@ pub async fn import_paths(
             tokio::task::spawn_blocking(move || parse_files(&chunk, &topics, &chunk_bar)).await?;
         let (mut locations, mut keys, mut articles) = (Vec::new(), Vec::new(), Vec::new());
         for (at, result) in parsed {
+            // The same id twice in one run: the first stays, the second is reported (it
+            // would otherwise silently replace the first).
+            let result = result.and_then(|a| match seen.get(&a.key) {
+                Some(first) => Err(format!(
+                    "id {:?} was already used in this import by {first}; ids must be unique",
+                    a.key
+                )),
+                None => {
+                    seen.insert(a.key.clone(), at.clone());
+                    Ok(a)
+                }
+            });
             match result {
                 Ok(a) => {
                     locations.push(at);
@@ -305,6 +414,9 @@ pub async fn import_paths(
     );
 
     if report.created + report.updated > 0 {
+        // The generation this run's derived work will cover; read before deriving, so a
+        // write by another process meanwhile leaves the mark behind and is derived later.
+        let derived_upto = store.text_generation().await?;
         // Storylines first: the similar-articles engine weighs "same storyline". The search
         // index is updated alongside the similar lists.
         thread_storylines(store, config).await?;
@@ -330,6 +442,7 @@ pub async fn import_paths(
             tracing::warn!(error = %e, "search index not updated");
         }
         tracing::debug!(elapsed_ms = ms(), "similar lists and search index updated");
+        store.set_derived_generation(derived_upto).await?;
     }
     report
         .rejected
@@ -478,6 +591,21 @@ pub async fn rebuild_similar(store: &Arc<dyn Store>, config: &Config) -> anyhow:
     store.replace_related(&lists).await?;
     tracing::debug!(elapsed_ms = ms(), "similar lists stored");
     Ok(())
+}
+
+/// Finishes what an interrupted import left undone: if articles were written after
+/// storylines and similar lists were last derived (the import was killed in between), threads
+/// the unassigned articles and rebuilds every similar list. Returns whether it had to.
+pub async fn repair_derived(store: &Arc<dyn Store>, config: &Config) -> anyhow::Result<bool> {
+    let text = store.text_generation().await?;
+    if store.derived_generation().await? == text {
+        return Ok(false);
+    }
+    tracing::info!("storylines and similar lists are behind the articles; completing them");
+    thread_storylines(store, config).await?;
+    rebuild_similar(store, config).await?;
+    store.set_derived_generation(text).await?;
+    Ok(true)
 }
 
 /// Assigns every article without a storyline to one, in publication order, building on the

@@ -80,8 +80,8 @@ async fn track_record_scores_match_hand_computation() {
 #[tokio::test]
 async fn editors_api_resolves_forecasts_and_edits_storylines_with_a_token() {
     use serde_json::json;
-    let app = sample_app(Some("s3cret-token")).await;
-    let token = Some("s3cret-token");
+    let app = sample_app(Some("s3cret-token-for-the-editors-api-tests")).await;
+    let token = Some("s3cret-token-for-the-editors-api-tests");
     let (_, _, overdue) = app
         .api("/api/v1/forecasts/overdue?today=2026-11-27", token, None)
         .await;

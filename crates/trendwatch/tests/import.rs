@@ -253,7 +253,7 @@ async fn malformed_items_are_reported_and_good_ones_kept() {
     assert!(find("partly-broken.jsonl").contains("partly-broken.jsonl:2: truncated JSON"));
     assert!(find("invalid-utf8.jsonl").contains("invalid-utf8.jsonl:1: invalid UTF-8"));
     assert!(
-        find("truncated.html").contains("truncated.html: field `body`: missing"),
+        find("truncated.html").contains("truncated.html: truncated: the page opens <html>"),
         "{lines:#?}"
     );
     assert!(find("unknown-topic.md")

@@ -377,13 +377,13 @@ async fn pins_and_exclusions_hold_through_rebuilds() {
 #[tokio::test]
 async fn editors_api_pins_and_excludes_with_a_token() {
     let mut archive = archive().await;
-    archive.config.file.api.token = Some("s3cret".into());
+    archive.config.file.api.token = Some("s3cret-token-for-the-editors-api-tests".into());
     let app = archive.serve().await;
     let path = "/api/v1/articles/en/teachers-strike-over-unpaid-wages/similar";
     let (status, _, v) = app
         .api(
             path,
-            Some("s3cret"),
+            Some("s3cret-token-for-the-editors-api-tests"),
             Some(serde_json::json!({"article": "en/coastal-league-opens-a-trade-office", "decision": "pin"})),
         )
         .await;
@@ -391,12 +391,14 @@ async fn editors_api_pins_and_excludes_with_a_token() {
     let (status, _, _) = app
         .api(
             path,
-            Some("s3cret"),
+            Some("s3cret-token-for-the-editors-api-tests"),
             Some(serde_json::json!({"article": "en/strike-ends-as-the-education-fund-is-released", "decision": "exclude"})),
         )
         .await;
     assert_eq!(status, StatusCode::OK);
-    let (status, _, v) = app.api(path, Some("s3cret"), None).await;
+    let (status, _, v) = app
+        .api(path, Some("s3cret-token-for-the-editors-api-tests"), None)
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(v["similar"][0], "en/coastal-league-opens-a-trade-office");
     assert!(!v["similar"]
@@ -416,7 +418,7 @@ async fn editors_api_pins_and_excludes_with_a_token() {
     let (status, _, v) = app
         .api(
             path,
-            Some("s3cret"),
+            Some("s3cret-token-for-the-editors-api-tests"),
             Some(serde_json::json!({"article": "en/nope", "decision": "pin"})),
         )
         .await;

@@ -6,14 +6,25 @@
 //! Browsers never attach an `Authorization` header on their own, so these state-changing
 //! requests cannot be forged cross-site (no cookie is involved): the token is the CSRF defence.
 //! Responses are never cached.
+//!
+//! Order matters: the caller is authorised by a layer on this router, before any handler's
+//! extractor reads the path or the body, so an anonymous caller learns nothing from parser
+//! errors. Bodies are strict: a JSON object of exactly the documented fields and types;
+//! anything else is refused with a JSON error naming what was wrong. Failed tokens are
+//! throttled per client address and logged without the token.
 
 use crate::AppState;
-use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Query, Request, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use std::net::{IpAddr, SocketAddr};
 use trendwatch_core::forecast::{ForecastEntry, Outcome};
 use trendwatch_core::Language;
 use trendwatch_store::EditError;
@@ -22,10 +33,26 @@ use trendwatch_store::EditError;
 #[derive(Clone, Default)]
 pub struct ApiToken(Option<String>);
 
+/// Shortest token accepted: 32 characters, e.g. `openssl rand -hex 16` gives exactly that.
+pub const MIN_TOKEN_CHARS: usize = 32;
+
 impl ApiToken {
     /// A token; empty strings count as none.
     pub fn new(token: Option<String>) -> ApiToken {
         ApiToken(token.filter(|t| !t.trim().is_empty()))
+    }
+
+    /// Refuses a token too short to withstand guessing, with what to do instead. The message
+    /// never contains the token.
+    pub fn check_strength(&self) -> Result<(), String> {
+        match &self.0 {
+            Some(t) if t.chars().count() < MIN_TOKEN_CHARS => Err(format!(
+                "the API token ([api] token or TRENDWATCH_API_TOKEN) has {} characters; at least \
+                 {MIN_TOKEN_CHARS} are required: generate one with `openssl rand -hex 32`",
+                t.chars().count()
+            )),
+            _ => Ok(()),
+        }
     }
 
     /// Compares in time independent of where the strings differ, so the token cannot be
@@ -85,25 +112,161 @@ fn internal(e: impl std::fmt::Display) -> ApiError {
     )
 }
 
-fn authorise(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
+/// The editors' API routes, each behind [`authorise`].
+pub fn router(state: AppState) -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/storylines", get(list))
+        .route("/api/v1/storylines/{id}/rename", post(rename))
+        .route("/api/v1/storylines/{id}/merge", post(merge))
+        .route("/api/v1/storylines/{id}/split", post(split))
+        .route(
+            "/api/v1/articles/{lang}/{slug}/storyline",
+            post(move_article),
+        )
+        .route(
+            "/api/v1/articles/{lang}/{slug}/similar",
+            get(similar_list).post(similar_decision),
+        )
+        .route("/api/v1/forecasts/overdue", get(overdue))
+        .route("/api/v1/forecasts/{id}/resolve", post(resolve))
+        .route_layer(axum::middleware::from_fn_with_state(state, authorise))
+}
+
+/// The client's address as seen on the connection (a proxy's `X-Forwarded-For` is not
+/// trusted: no trusted proxy can be configured yet).
+fn client_ip(req: &Request) -> IpAddr {
+    req.extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())
+        .unwrap_or(IpAddr::from([0, 0, 0, 0]))
+}
+
+/// Middleware on every API route: refuses a caller without the right bearer token before
+/// anything of the request is read, and throttles addresses that keep failing.
+pub async fn authorise(State(state): State<AppState>, req: Request, next: Next) -> Response {
     if state.api_token.0.is_none() {
-        return Err(ApiError(
+        return ApiError(
             StatusCode::FORBIDDEN,
             "the editors' API is disabled: set [api] token in trendwatch.toml or TRENDWATCH_API_TOKEN".into(),
-        ));
+        )
+        .into_response();
     }
-    let given = headers
+    let client = client_ip(&req);
+    let now = std::time::Instant::now();
+    if let Err(wait) = state.api_failures.check(client, now) {
+        let secs = wait.as_secs().max(1);
+        let mut resp = ApiError(
+            StatusCode::TOO_MANY_REQUESTS,
+            format!("too many failed attempts from this address: wait {secs} s"),
+        )
+        .into_response();
+        if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+            resp.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        return resp;
+    }
+    let given = req
+        .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or("");
     if state.api_token.matches(given) {
-        Ok(())
+        state.api_failures.succeed(client);
+        next.run(req).await
     } else {
-        Err(ApiError(
+        let failures = state.api_failures.fail(client, now);
+        // A security event: who and where, never what was sent.
+        tracing::warn!(
+            %client,
+            path = %req.uri().path(),
+            failures,
+            token_sent = !given.is_empty(),
+            "editors' API: missing or wrong bearer token"
+        );
+        ApiError(
             StatusCode::UNAUTHORIZED,
             "missing or wrong bearer token".into(),
-        ))
+        )
+        .into_response()
+    }
+}
+
+/// A JSON body held to its type: `Content-Type: application/json`, a JSON object, only
+/// known fields (the body types deny unknown ones), every field of its type. A list such as
+/// `[2]`, which serde would otherwise read as a struct's fields in order, is refused.
+pub struct StrictJson<T>(pub T);
+
+/// Largest API body, in bytes.
+const MAX_API_BODY: usize = 64 * 1024;
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for StrictJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, _state: &S) -> Result<Self, ApiError> {
+        let json_type = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
+        if !json_type {
+            return Err(ApiError(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "expected a JSON body with Content-Type: application/json".into(),
+            ));
+        }
+        let bytes = axum::body::to_bytes(req.into_body(), MAX_API_BODY)
+            .await
+            .map_err(|_| {
+                ApiError(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    format!("the body is larger than {MAX_API_BODY} bytes"),
+                )
+            })?;
+        let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
+            ApiError(
+                StatusCode::BAD_REQUEST,
+                format!("the body is not valid JSON: {e}"),
+            )
+        })?;
+        if !value.is_object() {
+            return Err(ApiError(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "expected a JSON object such as {\"into\": 12}".into(),
+            ));
+        }
+        serde_json::from_value(value)
+            .map(StrictJson)
+            .map_err(|e| ApiError(StatusCode::UNPROCESSABLE_ENTITY, format!("body: {e}")))
+    }
+}
+
+/// Path parameters, with a JSON error when they do not parse (an id must be a number).
+pub struct ApiPath<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Path(v)| ApiPath(v))
+            .map_err(|e| ApiError(StatusCode::NOT_FOUND, format!("path: {}", e.body_text())))
+    }
+}
+
+/// Query parameters, strict like bodies, with a JSON error.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Query(v)| ApiQuery(v))
+            .map_err(|e| ApiError(StatusCode::BAD_REQUEST, format!("query: {}", e.body_text())))
     }
 }
 
@@ -113,6 +276,7 @@ fn ok(value: serde_json::Value) -> Response {
 
 /// Body of a rename.
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Rename {
     title: Option<String>,
 }
@@ -120,11 +284,9 @@ pub struct Rename {
 /// `POST /api/v1/storylines/{id}/rename` `{"title": "…"}` (null clears it).
 pub async fn rename(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    Path(id): Path<i64>,
-    Json(b): Json<Rename>,
+    ApiPath(id): ApiPath<i64>,
+    StrictJson(b): StrictJson<Rename>,
 ) -> Result<Response, ApiError> {
-    authorise(&state, &headers)?;
     state.store.rename_storyline(id, b.title).await?;
     state.cache.clear();
     Ok(ok(json!({ "storyline": id })))
@@ -132,6 +294,7 @@ pub async fn rename(
 
 /// Body of a merge.
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Merge {
     into: i64,
 }
@@ -139,11 +302,9 @@ pub struct Merge {
 /// `POST /api/v1/storylines/{id}/merge` `{"into": 12}`.
 pub async fn merge(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    Path(id): Path<i64>,
-    Json(b): Json<Merge>,
+    ApiPath(id): ApiPath<i64>,
+    StrictJson(b): StrictJson<Merge>,
 ) -> Result<Response, ApiError> {
-    authorise(&state, &headers)?;
     state.store.merge_storylines(id, b.into).await?;
     state.cache.clear();
     Ok(ok(json!({ "storyline": b.into, "merged": id })))
@@ -174,6 +335,7 @@ async fn article_id(state: &AppState, name: &str) -> Result<i64, ApiError> {
 
 /// Body of a split.
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Split {
     from: String,
 }
@@ -181,11 +343,9 @@ pub struct Split {
 /// `POST /api/v1/storylines/{id}/split` `{"from": "en/<slug>"}`.
 pub async fn split(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    Path(id): Path<i64>,
-    Json(b): Json<Split>,
+    ApiPath(id): ApiPath<i64>,
+    StrictJson(b): StrictJson<Split>,
 ) -> Result<Response, ApiError> {
-    authorise(&state, &headers)?;
     let article = article_id(&state, &b.from).await?;
     let new = state.store.split_storyline(id, article).await?;
     state.cache.clear();
@@ -194,6 +354,7 @@ pub async fn split(
 
 /// Body of a move.
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Move {
     to: Option<i64>,
 }
@@ -201,11 +362,9 @@ pub struct Move {
 /// `POST /api/v1/articles/{lang}/{slug}/storyline` `{"to": 12}` (null: a new storyline).
 pub async fn move_article(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    Path((lang, slug)): Path<(String, String)>,
-    Json(b): Json<Move>,
+    ApiPath((lang, slug)): ApiPath<(String, String)>,
+    StrictJson(b): StrictJson<Move>,
 ) -> Result<Response, ApiError> {
-    authorise(&state, &headers)?;
     let article = article_id(&state, &format!("{lang}/{slug}")).await?;
     let now = state.store.move_article(article, b.to).await?;
     state.cache.clear();
@@ -214,6 +373,7 @@ pub async fn move_article(
 
 /// Query of the storyline list.
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ListQuery {
     lang: Option<String>,
 }
@@ -233,10 +393,8 @@ struct StorylineOut {
 /// `GET /api/v1/storylines?lang=en`.
 pub async fn list(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    Query(q): Query<ListQuery>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Response, ApiError> {
-    authorise(&state, &headers)?;
     let lang: Language = q.lang.as_deref().unwrap_or("en").parse().map_err(
         |e: trendwatch_core::language::UnknownLanguage| {
             ApiError(StatusCode::BAD_REQUEST, e.to_string())
@@ -264,6 +422,7 @@ pub async fn list(
 
 /// Body of a resolution.
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Resolve {
     outcome: String,
 }
@@ -271,11 +430,9 @@ pub struct Resolve {
 /// `POST /api/v1/forecasts/{id}/resolve` `{"outcome": "happened" | "did_not_happen" | "void"}`.
 pub async fn resolve(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    Path(id): Path<i64>,
-    Json(b): Json<Resolve>,
+    ApiPath(id): ApiPath<i64>,
+    StrictJson(b): StrictJson<Resolve>,
 ) -> Result<Response, ApiError> {
-    authorise(&state, &headers)?;
     let outcome: Outcome =
         b.outcome
             .parse()
@@ -301,6 +458,7 @@ fn forecast_json(e: &ForecastEntry) -> serde_json::Value {
 
 /// Query of the overdue list.
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct OverdueQuery {
     today: Option<String>,
 }
@@ -308,10 +466,8 @@ pub struct OverdueQuery {
 /// `GET /api/v1/forecasts/overdue[?today=YYYY-MM-DD]`: unresolved forecasts past their date.
 pub async fn overdue(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    Query(q): Query<OverdueQuery>,
+    ApiQuery(q): ApiQuery<OverdueQuery>,
 ) -> Result<Response, ApiError> {
-    authorise(&state, &headers)?;
     let today = match q.today {
         Some(d) => time::Date::parse(
             &d,
@@ -337,6 +493,7 @@ pub async fn overdue(
 
 /// Body of a similar-list decision.
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SimilarDecision {
     /// The article concerned, as `en/<slug>`.
     article: String,
@@ -348,11 +505,9 @@ pub struct SimilarDecision {
 /// (or `"exclude"`, or `null`): an editor's pin or exclusion in one article's similar list.
 pub async fn similar_decision(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    Path((lang, slug)): Path<(String, String)>,
-    Json(b): Json<SimilarDecision>,
+    ApiPath((lang, slug)): ApiPath<(String, String)>,
+    StrictJson(b): StrictJson<SimilarDecision>,
 ) -> Result<Response, ApiError> {
-    authorise(&state, &headers)?;
     let article = article_id(&state, &format!("{lang}/{slug}")).await?;
     let related = article_id(&state, &b.article).await?;
     state
@@ -371,10 +526,8 @@ pub async fn similar_decision(
 /// decisions behind it.
 pub async fn similar_list(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    Path((lang, slug)): Path<(String, String)>,
+    ApiPath((lang, slug)): ApiPath<(String, String)>,
 ) -> Result<Response, ApiError> {
-    authorise(&state, &headers)?;
     let id = article_id(&state, &format!("{lang}/{slug}")).await?;
     let l: Language = lang
         .parse()

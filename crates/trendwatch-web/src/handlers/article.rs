@@ -105,12 +105,22 @@ pub async fn page(
         iso_date: iso_datetime(a.published_at),
         period_label: a.period.label(lang),
         period_url: week_url(lang, a.period),
-        image_url: a.image_url.clone(),
+        // Checked again on the way out: an archive written before the rule existed may
+        // still hold a `javascript:` or protocol-relative URL.
+        image_url: a
+            .image_url
+            .as_deref()
+            .and_then(trendwatch_core::content_url::allowed)
+            .map(str::to_string),
         image_credit: a.image_credit.clone(),
         body_html: a.body_html.clone(),
         authors: a.authors.clone(),
         tags: a.tags.clone(),
-        source_url: a.source_url.clone(),
+        source_url: a
+            .source_url
+            .as_deref()
+            .and_then(trendwatch_core::content_url::allowed)
+            .map(str::to_string),
         translations,
         similar: similar.iter().map(|s| Card::new(s, &state.site)).collect(),
         storyline,

@@ -37,8 +37,12 @@ pub async fn page(
     let l = lang_of(&state, &lang)?;
     match n.parse::<u64>() {
         Ok(n) if n >= 2 => render(state, lang, topic, n).await,
-        // Page 1 has one canonical address, without the suffix.
-        Ok(1) => Ok(Redirect::permanent(&topic_url(l, &topic, 1)).into_response()),
+        // Page 1 has one canonical address, without the suffix. The redirect names the
+        // topic's own slug, never the raw path segment (which may hold any byte).
+        Ok(1) => match state.site.topics.by_slug(&topic) {
+            Some(t) => Ok(Redirect::permanent(&topic_url(l, &t.slug, 1)).into_response()),
+            None => Err(WebError::NotFound(l, state.site.clone())),
+        },
         _ => Err(WebError::NotFound(l, state.site.clone())),
     }
 }

@@ -1,0 +1,110 @@
+//! Throttling of failed authentications by client address: after a few failures in a row,
+//! each further attempt must wait, and the wait doubles with every failure (capped). It
+//! guards the API token today and will guard desk logins (per account too) tomorrow.
+//!
+//! Kept in memory: a restart forgives everyone, which is acceptable for a throttle (the goal
+//! is to make guessing take centuries, not to keep a record). The table is bounded: when it
+//! is full, entries whose wait is over are dropped, and if none are, the oldest half goes.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// Failures allowed before waits start.
+pub const FREE_FAILURES: u32 = 5;
+/// The first wait; each later failure doubles it.
+pub const FIRST_WAIT: Duration = Duration::from_secs(1);
+/// The longest wait.
+pub const MAX_WAIT: Duration = Duration::from_secs(15 * 60);
+/// Most addresses remembered.
+const MAX_ENTRIES: usize = 10_000;
+
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    failures: u32,
+    blocked_until: Instant,
+    last: Instant,
+}
+
+/// Failure counts by client address.
+#[derive(Debug, Default)]
+pub struct Throttle {
+    entries: Mutex<HashMap<IpAddr, Entry>>,
+}
+
+impl Throttle {
+    /// `Err(wait)` when `client` must wait before trying again.
+    pub fn check(&self, client: IpAddr, now: Instant) -> Result<(), Duration> {
+        let entries = self.entries.lock().map_err(|_| MAX_WAIT)?;
+        match entries.get(&client) {
+            Some(e) if e.blocked_until > now => Err(e.blocked_until - now),
+            _ => Ok(()),
+        }
+    }
+
+    /// Records a failure; returns the failures so far from `client`.
+    pub fn fail(&self, client: IpAddr, now: Instant) -> u32 {
+        let Ok(mut entries) = self.entries.lock() else {
+            return u32::MAX;
+        };
+        if entries.len() >= MAX_ENTRIES && !entries.contains_key(&client) {
+            entries.retain(|_, e| e.blocked_until > now);
+            if entries.len() >= MAX_ENTRIES {
+                let mut lasts: Vec<Instant> = entries.values().map(|e| e.last).collect();
+                lasts.sort_unstable();
+                let cut = lasts[lasts.len() / 2];
+                entries.retain(|_, e| e.last > cut);
+            }
+        }
+        let e = entries.entry(client).or_insert(Entry {
+            failures: 0,
+            blocked_until: now,
+            last: now,
+        });
+        e.failures = e.failures.saturating_add(1);
+        e.last = now;
+        if e.failures >= FREE_FAILURES {
+            let doublings = (e.failures - FREE_FAILURES).min(20);
+            let wait = FIRST_WAIT.saturating_mul(1 << doublings).min(MAX_WAIT);
+            e.blocked_until = now + wait;
+        }
+        e.failures
+    }
+
+    /// Forgets `client`'s failures after a success.
+    pub fn succeed(&self, client: IpAddr) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.remove(&client);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn waits_start_after_the_free_failures_and_double() {
+        let t = Throttle::default();
+        let ip: IpAddr = [192, 0, 2, 1].into();
+        let now = Instant::now();
+        for _ in 1..FREE_FAILURES {
+            t.fail(ip, now);
+            assert!(t.check(ip, now).is_ok());
+        }
+        t.fail(ip, now);
+        assert_eq!(t.check(ip, now), Err(FIRST_WAIT));
+        t.fail(ip, now);
+        assert_eq!(t.check(ip, now), Err(FIRST_WAIT * 2));
+        assert!(t.check(ip, now + FIRST_WAIT * 2).is_ok());
+        // Another address is not affected; a success forgives.
+        assert!(t.check([192, 0, 2, 2].into(), now).is_ok());
+        t.succeed(ip);
+        assert!(t.check(ip, now).is_ok());
+        for _ in 0..100 {
+            t.fail(ip, now);
+        }
+        assert_eq!(t.check(ip, now), Err(MAX_WAIT));
+    }
+}
