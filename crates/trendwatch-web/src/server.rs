@@ -12,7 +12,7 @@
 //! - graceful shutdown with a deadline: open requests may finish, then every connection is
 //!   dropped.
 //!
-//! The request timeout is a router layer (see [`crate::router_with_limits`]).
+//! The request timeout is a layer of the router (see [`crate::router`]).
 
 use axum::extract::ConnectInfo;
 use axum::Router;
