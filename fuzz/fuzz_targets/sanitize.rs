@@ -13,7 +13,11 @@ fuzz_target!(|data: &[u8]| {
         return;
     }
     let once = sanitize_html(html);
-    assert_eq!(sanitize_html(&once), once, "sanitising twice changed the output");
+    assert_eq!(
+        sanitize_html(&once),
+        once,
+        "sanitising twice changed the output"
+    );
     let lower = once.to_ascii_lowercase();
     assert!(!lower.contains("<script"), "a script survived");
     assert!(!lower.contains("javascript:"), "a javascript: URL survived");
