@@ -79,11 +79,10 @@ impl AppState {
 }
 
 /// The whole site as one router: the public pages (through the page cache) and the editors'
-/// API, inside the layers every response passes: request id, logging span, security
-/// headers and the request timeout.
+/// API, inside the layers every response passes: request id with its logging span and the
+/// security headers (one layer), and the request timeout.
 pub fn router(state: AppState) -> Router {
     use handlers::*;
-    use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
     let pages = Router::new()
         .route("/", get(home::root))
         .route("/healthz", get(assets::health))
@@ -112,23 +111,27 @@ pub fn router(state: AppState) -> Router {
         .route("/{lang}/weeks/", get(week::latest))
         .route("/{lang}/weeks/{period}", get(week::page))
         .fallback(not_found)
+        // Innermost first: the timeout and the logging span apply to rendering, and a page
+        // answered by the cache (outermost here) skips both.
+        .layer(timeout(&state))
+        .layer(axum::middleware::from_fn(request_id::span))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             cache::layer,
         ));
-    let timeout = state.request_timeout;
+    let api = api::router(state.clone())
+        .layer(timeout(&state))
+        .layer(axum::middleware::from_fn(request_id::span));
     pages
-        .merge(api::router(state.clone()))
+        .merge(api)
         .with_state(state)
-        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
-            axum::http::StatusCode::REQUEST_TIMEOUT,
-            timeout,
-        ))
-        .layer(axum::middleware::from_fn(security_headers::layer))
-        .layer(PropagateRequestIdLayer::x_request_id())
-        .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(request_id::span))
-        .layer(SetRequestIdLayer::x_request_id(
-            request_id::MakeId::default(),
-        ))
-        .layer(axum::middleware::map_request(request_id::drop_client_id))
+        .layer(axum::middleware::from_fn(request_id::layer))
+}
+
+/// The request timeout: 408 once a request has taken longer than the configured time.
+fn timeout(state: &AppState) -> tower_http::timeout::TimeoutLayer {
+    tower_http::timeout::TimeoutLayer::with_status_code(
+        axum::http::StatusCode::REQUEST_TIMEOUT,
+        state.request_timeout,
+    )
 }

@@ -167,7 +167,7 @@ async fn c6_security_headers_on_every_route() {
                 "frame-ancestors 'none'",
                 "object-src 'none'",
                 "base-uri 'none'",
-                "script-src 'self'",
+                "default-src 'self'",
             ] {
                 assert!(csp.contains(directive), "{path}: {csp}");
             }
