@@ -6,6 +6,8 @@
 //! - `label<TAB>text` TSV (Rakib's GoogleNews-T/S/TS);
 //! - BBC JSON lines: `{"id", "category", "title", "text"}`;
 //! - Reuters-21578 JSON lines: `{"newid", "topics", "title", "body", "date"}` (first topic);
+//! - RIA JSON lines: `{"id", "topic", "title", "text", "datetime"}`, `datetime` as
+//!   `09:20 20.10.2023` (RIA's sections as labels);
 //! - the generic JSON lines `{"id", "title", "text", "label", "lang", "time"}` (title, lang and
 //!   time optional; `time` as `YYYY-MM-DD…`).
 
@@ -33,7 +35,15 @@ pub struct Item {
 }
 
 fn day_of(s: &str) -> Option<i64> {
-    let d = trendwatch_import::dates::parse_datetime(s)?;
+    let d = trendwatch_import::dates::parse_datetime(s).or_else(|| {
+        // RIA's "09:20 20.10.2023": the date after the time, day first.
+        let date = s.split_whitespace().last()?;
+        let mut p = date.split('.').map(|x| x.parse::<i32>().ok());
+        let (d, m, y) = (p.next()??, p.next()??, p.next()??);
+        let month = time::Month::try_from(u8::try_from(m).ok()?).ok()?;
+        let date = time::Date::from_calendar_date(y, month, u8::try_from(d).ok()?).ok()?;
+        Some(time::PrimitiveDateTime::new(date, time::Time::MIDNIGHT))
+    })?;
     Some(
         (d.date() - time::Date::from_calendar_date(1970, time::Month::January, 1).ok()?)
             .whole_days(),
@@ -80,6 +90,16 @@ pub fn load(path: &Path) -> anyhow::Result<Vec<Item>> {
                     label: text_of(first),
                     labels: topics.iter().map(text_of).collect(),
                     day: v.get("date").map(text_of).and_then(|d| day_of(&d)),
+                }
+            } else if let (Some(t), Some(_), Some(_)) =
+                (v.get("topic"), v.get("text"), v.get("datetime"))
+            {
+                Item {
+                    title: text_of(&v["title"]),
+                    text: text_of(&v["text"]),
+                    label: text_of(t),
+                    labels: vec![text_of(t)],
+                    day: v.get("datetime").map(text_of).and_then(|d| day_of(&d)),
                 }
             } else if let Some(c) = v.get("category") {
                 Item {
@@ -132,6 +152,14 @@ pub struct ThreadsReport {
     pub scores: ClusterScores,
     /// Documents threaded per second (one pass, one core).
     pub docs_per_second: f64,
+    /// Articles in the largest storyline.
+    pub largest_storyline: usize,
+    /// The largest storyline's share of all articles.
+    pub largest_share: f64,
+    /// Share of the storylines that hold a single article.
+    pub single_article_storylines: f64,
+    /// Share of the articles that are in a storyline of two or more.
+    pub articles_in_multi: f64,
     /// The configuration used.
     pub config: ThreadingConfig,
 }
@@ -152,10 +180,21 @@ pub fn threads(path: &Path, config: &ThreadingConfig) -> anyhow::Result<ThreadsR
     let predicted: Vec<usize> = assigned.iter().map(|&s| threader.resolve(s)).collect();
     let secs = started.elapsed().as_secs_f64();
     let gold: Vec<&str> = items.iter().map(|i| i.label.as_str()).collect();
+    let mut sizes: std::collections::HashMap<usize, usize> = std::collections::HashMap::new();
+    for &s in &predicted {
+        *sizes.entry(s).or_insert(0) += 1;
+    }
+    let n = items.len().max(1) as f64;
+    let largest = sizes.values().copied().max().unwrap_or(0);
+    let singles = sizes.values().filter(|&&c| c == 1).count();
     Ok(ThreadsReport {
         corpus: path.display().to_string(),
         scores: score(&predicted, &gold),
         docs_per_second: items.len() as f64 / secs.max(1e-9),
+        largest_storyline: largest,
+        largest_share: largest as f64 / n,
+        single_article_storylines: singles as f64 / sizes.len().max(1) as f64,
+        articles_in_multi: (items.len() - singles) as f64 / n,
         config: config.clone(),
     })
 }
@@ -174,6 +213,18 @@ impl std::fmt::Display for ThreadsReport {
             s.pairwise_precision, s.pairwise_recall, s.pairwise_f1
         )?;
         writeln!(f, "B-cubed F1        {:.4}", s.bcubed_f1)?;
+        writeln!(
+            f,
+            "largest           {} articles ({:.1}% of all)",
+            self.largest_storyline,
+            self.largest_share * 100.0
+        )?;
+        writeln!(
+            f,
+            "single-article    {:.1}% of storylines; {:.1}% of articles in storylines of 2+",
+            self.single_article_storylines * 100.0,
+            self.articles_in_multi * 100.0
+        )?;
         write!(f, "documents/s       {:.0}", self.docs_per_second)
     }
 }

@@ -20,6 +20,52 @@ fn eval_threads_scores_a_labelled_stream() {
     assert!(report.docs_per_second > 0.0);
 }
 
+#[test]
+fn eval_threads_reads_ria_lines_and_reports_storyline_sizes() {
+    // RIA's layout (topic, title, text, "HH:MM DD.MM.YYYY"), with sentences written for this
+    // test about the fictional Republic of Arvenia.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let corpus = dir.path().join("ria-like.jsonl");
+    let line = |topic: &str, title: &str, text: &str, when: &str| {
+        serde_json::json!({"id": "1", "url": "https://example.org/x", "datetime": when,
+            "topic": topic, "title": title, "subtitle": "", "text": text})
+        .to_string()
+    };
+    let gas = "Арвения и Восточный союз обсудили цену на газ на следующий год.";
+    let ballet = "Театр оперы и балета Лорска открыл сезон премьерой нового балета.";
+    std::fs::write(
+        &corpus,
+        [
+            line("economy", "Переговоры о газе", gas, "09:20 20.10.2023"),
+            line(
+                "economy",
+                "Газовые переговоры продолжились",
+                gas,
+                "10:05 21.10.2023",
+            ),
+            line(
+                "culture",
+                "Премьера балета в Лорске",
+                ballet,
+                "18:00 22.10.2023",
+            ),
+        ]
+        .join("\n"),
+    )
+    .expect("write");
+    let report = trendwatch::eval::threads(&corpus, &Default::default()).expect("eval runs");
+    assert_eq!(
+        (report.scores.items, report.scores.classes),
+        (3, 2),
+        "{report}"
+    );
+    assert_eq!(report.scores.clusters, 2, "{report}");
+    assert_eq!(report.largest_storyline, 2);
+    assert!((report.largest_share - 2.0 / 3.0).abs() < 1e-9);
+    assert!((report.single_article_storylines - 0.5).abs() < 1e-9);
+    assert!((report.articles_in_multi - 2.0 / 3.0).abs() < 1e-9);
+}
+
 /// Runs `trendwatch eval <kind> --json` on a fixture of `fixtures/eval` and parses its output.
 fn eval_json(kind: &str, fixture: &str) -> serde_json::Value {
     let data = tempfile::tempdir().expect("tempdir");
@@ -52,6 +98,10 @@ fn eval_threads_command_prints_json_with_documented_keys() {
         "classes",
         "items",
         "docs_per_second",
+        "largest_storyline",
+        "largest_share",
+        "single_article_storylines",
+        "articles_in_multi",
         "config",
     ] {
         assert!(v.get(key).is_some(), "missing {key} in {v}");
