@@ -45,6 +45,12 @@ pub struct ThreadingConfig {
     pub recency_bonus: f64,
     /// See `recency_bonus`.
     pub recency_docs: f64,
+    /// How much of a document's similarity to the archive as a whole (the mean of every
+    /// article so far) is taken off its similarity to a storyline, as
+    /// `(cos − b·bg) / (1 − b·bg)`. Long articles share so many common words with every
+    /// large storyline that their raw cosine with any of them clears a low threshold; a
+    /// headline's similarity to the whole archive is near zero, so short texts are unchanged.
+    pub background: f64,
 }
 
 impl Default for ThreadingConfig {
@@ -58,12 +64,17 @@ impl Default for ThreadingConfig {
             size_bonus: 0.6,
             size_bonus_cap: 30,
             consolidate_every: 1000,
-            consolidate_threshold: 0.1,
+            consolidate_threshold: 0.05,
             recency_bonus: 0.6,
             recency_docs: 20.0,
+            background: 1.0,
         }
     }
 }
+
+/// Articles after which the whole archive's mean counts half in the background (see
+/// [`ThreadingConfig::background`]).
+const BACKGROUND_GROWTH: f64 = 10.0;
 
 /// The storyline a document joined, and how sure the threader was.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -97,6 +108,10 @@ pub struct Threader {
     postings: Vec<Vec<u32>>,
     /// Union-find parents: a merged storyline points to the one it was merged into.
     parent: Vec<u32>,
+    /// The sum of every document's unit vector so far, and its squared norm: the archive's
+    /// background, for [`ThreadingConfig::background`].
+    global: FnvMap<u32, f64>,
+    global_norm_sq: f64,
 }
 
 impl Threader {
@@ -254,6 +269,11 @@ impl Threader {
         for &(t, _) in terms {
             self.df[t as usize] += 1;
         }
+        for &(t, w) in doc {
+            let e = self.global.entry(t).or_insert(0.0);
+            self.global_norm_sq += (*e + w) * (*e + w) - *e * *e;
+            *e += w;
+        }
         if let Some(d) = day {
             story.last_day = Some(story.last_day.map_or(d, |l| l.max(d)));
         }
@@ -267,6 +287,13 @@ impl Threader {
         // The document's unit-length tf-idf vector (log-scaled tf).
         let doc = self.unit_vector(&terms);
         let doc_norm = doc.iter().map(|(_, w)| w * w).sum::<f64>().sqrt();
+        // The document's dot product with the whole archive; each candidate storyline's own
+        // part is taken out below, so the background is "every other article" (in a young
+        // archive the candidates are most of it).
+        let global_dot: f64 = doc
+            .iter()
+            .map(|(t, w)| w * self.global.get(t).copied().unwrap_or(0.0))
+            .sum();
         let mut best: Option<(usize, f64, f64)> = None;
         let mut close: Vec<usize> = Vec::new();
         if doc_norm > 0.0 {
@@ -296,7 +323,22 @@ impl Threader {
                         continue;
                     }
                 }
-                let cos = dot / story.norm_sq.sqrt().max(1e-12);
+                // The rest of the archive's norm, taking the storyline's members as
+                // orthogonal to the rest (they are far closer to each other than to it).
+                let rest_norm_sq = self.global_norm_sq - story.norm_sq;
+                let rest = if rest_norm_sq > 1e-9 {
+                    (global_dot - dot) / rest_norm_sq.sqrt()
+                } else {
+                    0.0
+                };
+                // When one storyline is most of the archive, "the rest" says little; the
+                // whole archive's mean, counting in as the archive grows, keeps such a
+                // storyline from taking everything.
+                let n = f64::from(self.docs);
+                let whole = global_dot / self.global_norm_sq.sqrt().max(1e-12) * n
+                    / (n + BACKGROUND_GROWTH);
+                let bg = (self.config.background * rest.max(whole)).clamp(0.0, 0.95);
+                let cos = (dot / story.norm_sq.sqrt().max(1e-12) - bg) / (1.0 - bg);
                 // Compare against a size-adjusted threshold: score = cos / threshold(size).
                 let needed = self.config.threshold
                     / (1.0
