@@ -22,6 +22,16 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     path
 }
 
+/// Writes `lines` as a JSON-lines file named `name` in the archive's folder and imports it.
+async fn import_lines(
+    archive: &TestArchive,
+    name: &str,
+    lines: &[String],
+) -> trendwatch::import::Report {
+    let file = write(archive.dir.path(), name, &lines.join("\n"));
+    archive.import(&[file]).await
+}
+
 fn line(fields: serde_json::Value) -> String {
     let mut base = json!({
         "topic": "security",
@@ -53,8 +63,8 @@ fn reasons(report: &trendwatch::import::Report) -> Vec<String> {
 #[tokio::test]
 async fn c2_source_url_scheme() {
     let archive = TestArchive::new();
-    let file = write(
-        archive.dir.path(),
+    let report = import_lines(
+        &archive,
         "urls.jsonl",
         &[
             line(json!({"id": "a", "title": "Script link",
@@ -66,10 +76,9 @@ async fn c2_source_url_scheme() {
             line(json!({"id": "d", "title": "Links in the body", "date": "2026-10-26 12:00",
                 "source_url": "https://example.org/original",
                 "body_html": "<p><a href=\"javascript:alert(1)\">a</a> <a href=\"//evil.example/\">b</a> <a href=\"/en/about\">c</a><img src=\"data:image/png;base64,AAAA\"></p>"})),
-        ]
-        .join("\n"),
-    );
-    let report = archive.import(&[file]).await;
+        ],
+    )
+    .await;
     let rejected = reasons(&report);
     assert_eq!(rejected.len(), 3, "{rejected:?}");
     assert!(rejected[0].contains("field `source_url`") && rejected[0].contains("javascript"));
@@ -585,16 +594,15 @@ async fn i1_no_500_for_control_characters_in_paths() {
 #[tokio::test]
 async fn f7_same_id_twice_in_one_run_is_reported() {
     let archive = TestArchive::new();
-    let file = write(
-        archive.dir.path(),
+    let report = import_lines(
+        &archive,
         "twice.jsonl",
         &[
             line(json!({"id": "same", "title": "First"})),
             line(json!({"id": "same", "title": "Second", "date": "2026-10-12 12:00"})),
-        ]
-        .join("\n"),
-    );
-    let report = archive.import(&[file]).await;
+        ],
+    )
+    .await;
     assert_eq!(report.created, 1);
     let r = reasons(&report);
     assert_eq!(r.len(), 1);
@@ -609,16 +617,15 @@ async fn f7_same_id_twice_in_one_run_is_reported() {
 #[tokio::test]
 async fn c2_control_characters_and_future_dates_refused_or_removed() {
     let archive = TestArchive::new();
-    let file = write(
-        archive.dir.path(),
+    let report = import_lines(
+        &archive,
         "odd.jsonl",
         &[
             line(json!({"id": "nul", "title": "Null\u{0} byte\u{1b}[31m"})),
             line(json!({"id": "future", "title": "From the future", "date": "2099-01-05 12:00"})),
-        ]
-        .join("\n"),
-    );
-    let report = archive.import(&[file]).await;
+        ],
+    )
+    .await;
     let r = reasons(&report);
     assert_eq!(r.len(), 1, "{r:?}");
     assert!(
