@@ -51,6 +51,13 @@ pub struct ThreadingConfig {
     /// large storyline that their raw cosine with any of them clears a low threshold; a
     /// headline's similarity to the whole archive is near zero, so short texts are unchanged.
     pub background: f64,
+    /// A storyline takes an article (or merges with another) only if afterwards the mean
+    /// cosine between two of its articles is at least this many times the mean between any
+    /// two articles of the archive (0 turns the check off). Without it, a storyline can grow
+    /// by small steps into a catch-all of a whole topic: each new long article is close
+    /// enough to the centroid while the articles no longer resemble each other. Measured as
+    /// a ratio to the archive's own mean, it holds for headlines and for long texts alike.
+    pub coherence: f64,
 }
 
 impl Default for ThreadingConfig {
@@ -68,12 +75,14 @@ impl Default for ThreadingConfig {
             recency_bonus: 0.6,
             recency_docs: 20.0,
             background: 1.0,
+            coherence: 5.5,
         }
     }
 }
 
-/// Articles after which the whole archive's mean counts half in the background (see
-/// [`ThreadingConfig::background`]).
+/// Articles after which the whole archive's mean counts half, in the background (see
+/// [`ThreadingConfig::background`]) and in the coherence floor (see
+/// [`ThreadingConfig::coherence`]): a young archive's mean says little.
 const BACKGROUND_GROWTH: f64 = 10.0;
 
 /// The storyline a document joined, and how sure the threader was.
@@ -131,19 +140,72 @@ impl Threader {
         s
     }
 
-    fn centroid_cosine(&self, a: usize, b: usize) -> f64 {
+    /// The mean cosine between two different articles of the archive so far, counting in
+    /// over the first [`BACKGROUND_GROWTH`] articles (two articles of one story would
+    /// otherwise make the whole archive look like a story).
+    fn archive_coherence(&self) -> f64 {
+        let n = f64::from(self.docs);
+        if n < 2.0 {
+            return 0.0;
+        }
+        let mean = ((self.global_norm_sq - n) / (n * (n - 1.0))).max(0.0);
+        mean * n / (n + BACKGROUND_GROWTH)
+    }
+
+    /// Whether a storyline may go from (`members`, `norm_sq`) to (`new_members`,
+    /// `new_norm_sq`): its coherence (the mean cosine between two of its articles) must stay
+    /// at least [`ThreadingConfig::coherence`] times the archive's, or not fall (so an
+    /// editor's looser storyline is not closed by it).
+    fn stays_coherent(
+        &self,
+        members: u32,
+        norm_sq: f64,
+        new_members: u32,
+        new_norm_sq: f64,
+    ) -> bool {
+        if self.config.coherence <= 0.0 || new_members < 2 {
+            return true;
+        }
+        let coherence = |m: u32, norm_sq: f64| {
+            let m = f64::from(m);
+            (norm_sq - m) / (m * (m - 1.0)).max(1.0)
+        };
+        let after = coherence(new_members, new_norm_sq);
+        after >= self.config.coherence * self.archive_coherence()
+            || (members >= 2 && after >= coherence(members, norm_sq))
+    }
+
+    /// The dot product of two storylines' centroids.
+    fn centroid_dot(&self, a: usize, b: usize) -> f64 {
         let (x, y) = (&self.storylines[a], &self.storylines[b]);
         let (small, large) = if x.centroid.len() <= y.centroid.len() {
             (x, y)
         } else {
             (y, x)
         };
-        let dot: f64 = small
+        small
             .centroid
             .iter()
             .map(|(t, w)| w * large.centroid.get(t).copied().unwrap_or(0.0))
-            .sum();
-        dot / (x.norm_sq.sqrt() * y.norm_sq.sqrt()).max(1e-12)
+            .sum()
+    }
+
+    /// Whether merging storylines `a` and `b` keeps the larger one's coherence (see
+    /// [`Threader::stays_coherent`]).
+    fn merge_stays_coherent(&self, a: usize, b: usize) -> bool {
+        let (x, y) = (&self.storylines[a], &self.storylines[b]);
+        let large = if x.members >= y.members { x } else { y };
+        self.stays_coherent(
+            large.members,
+            large.norm_sq,
+            x.members + y.members,
+            x.norm_sq + y.norm_sq + 2.0 * self.centroid_dot(a, b),
+        )
+    }
+
+    fn centroid_cosine(&self, a: usize, b: usize) -> f64 {
+        let (x, y) = (&self.storylines[a], &self.storylines[b]);
+        self.centroid_dot(a, b) / (x.norm_sq.sqrt() * y.norm_sq.sqrt()).max(1e-12)
     }
 
     /// Merges storyline `from` into `into` (both current).
@@ -352,7 +414,19 @@ impl Threader {
                     / (1.0
                         + self.config.recency_bonus
                             * (-gap / self.config.recency_docs.max(1.0)).exp());
-                let rel = cos / needed.max(1e-12);
+                let mut rel = cos / needed.max(1e-12);
+                // A storyline whose articles would stop resembling each other takes no more:
+                // this bounds the catch-alls that long texts otherwise grow.
+                if rel >= 1.0
+                    && !self.stays_coherent(
+                        story.members,
+                        story.norm_sq,
+                        story.members + 1,
+                        story.norm_sq + 2.0 * dot + doc_norm * doc_norm,
+                    )
+                {
+                    rel = rel.min(0.999);
+                }
                 if rel >= 1.0 {
                     close.push(s as usize);
                 }
@@ -382,6 +456,7 @@ impl Threader {
             if other != s
                 && self.resolve(other) == other
                 && self.centroid_cosine(s, other) >= self.config.merge_threshold
+                && self.merge_stays_coherent(s, other)
             {
                 self.merge(other, s);
             }
@@ -427,7 +502,7 @@ impl Threader {
                     }
                 });
             if let Some((o, c)) = best {
-                if c >= self.config.consolidate_threshold {
+                if c >= self.config.consolidate_threshold && self.merge_stays_coherent(s, o) {
                     self.merge(s, o);
                 }
             }
@@ -462,6 +537,38 @@ mod tests {
         let a = run();
         assert_eq!(a, vec![0, 1, 0, 1, 0]);
         assert_eq!(a, run());
+    }
+
+    #[test]
+    fn a_storyline_whose_articles_stop_resembling_each_other_takes_no_more() {
+        // Each article shares a word with the one before it and none with the others: a
+        // chain that, scored against the centroid alone with the size and recency bonuses,
+        // would grow one storyline without end.
+        let words: Vec<String> = (0..60).map(|i| format!("word{i}x")).collect();
+        let mut docs: Vec<String> = (0..59)
+            .map(|i| format!("{} {} common", words[i], words[i + 1]))
+            .collect();
+        // Unrelated articles give the archive a background to compare with.
+        docs.extend((0..40).map(|i| format!("other{i}y filler{i}z")));
+        let run = |coherence: f64| {
+            let mut t = Threader::new(ThreadingConfig {
+                coherence,
+                ..ThreadingConfig::default()
+            });
+            let mut sizes: FnvMap<usize, usize> = FnvMap::default();
+            let assigned: Vec<usize> = docs.iter().map(|d| t.add("", d, None).storyline).collect();
+            for s in assigned {
+                *sizes.entry(t.resolve(s)).or_insert(0) += 1;
+            }
+            sizes.values().copied().max().unwrap_or(0)
+        };
+        let unbounded = run(0.0);
+        let bounded = run(ThreadingConfig::default().coherence);
+        assert!(
+            unbounded >= 15,
+            "the chain should collapse without the floor: {unbounded} vs {bounded}"
+        );
+        assert!(bounded <= 6, "the floor should stop the chain: {bounded}");
     }
 
     #[test]
