@@ -171,6 +171,9 @@ pub struct NewArticle {
     pub similar_titles: Vec<String>,
     /// Forecasts (ids are 0 until stored).
     pub forecasts: Vec<crate::forecast::Forecast>,
+    /// Key of the article this one copies, when it is kept as a linked duplicate: it then
+    /// stays out of similar lists, search and storylines.
+    pub duplicate_of: Option<String>,
 }
 
 /// Longest lead kept, in characters.
@@ -447,6 +450,7 @@ impl ArticleDraft {
             slug,
             translation_group: non_empty(self.translation_group),
             similar_titles: clean_list(self.similar_titles),
+            duplicate_of: None,
         })
     }
 }
@@ -701,6 +705,8 @@ pub struct ArticleText {
     pub lead: String,
     /// Plain text of the body.
     pub text: String,
+    /// Identity across re-imports.
+    pub key: String,
 }
 
 /// An editor's decision about one entry of an article's similar list.

@@ -8,6 +8,7 @@
 pub mod article;
 pub mod clustering_metrics;
 pub mod content_url;
+pub mod duplicates;
 pub mod dynamics;
 pub mod forecast;
 pub mod language;

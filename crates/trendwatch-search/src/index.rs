@@ -656,6 +656,7 @@ mod tests {
             title: title.into(),
             lead: String::new(),
             text: text.into(),
+            key: format!("k{id}"),
         }
     }
 

@@ -266,6 +266,7 @@ fn write_one(tx: &Connection, a: &NewArticle) -> Result<WriteOutcome, WriteError
         a.source_url,
         slug,
         a.translation_group,
+        a.duplicate_of,
     ];
     let (id, outcome) = match existing {
         Some(id) => {
@@ -273,7 +274,8 @@ fn write_one(tx: &Connection, a: &NewArticle) -> Result<WriteOutcome, WriteError
                 "UPDATE articles SET key = ?1, lang = ?2, kind = ?3, topic = ?4, title = ?5, \
                  lead = ?6, body_html = ?7, body_text = ?8, published_at = ?9, period_key = ?10, \
                  status = ?11, rationale = ?12, alert = ?13, image_url = ?14, image_credit = ?15, \
-                 source_url = ?16, slug = ?17, translation_group = ?18 WHERE id = ?19",
+                 source_url = ?16, slug = ?17, translation_group = ?18, \
+                 duplicate_of = (SELECT id FROM articles WHERE key = ?19) WHERE id = ?20",
             )
             .and_then(|mut s| {
                 let mut v: Vec<&dyn rusqlite::ToSql> = values.to_vec();
@@ -292,8 +294,9 @@ fn write_one(tx: &Connection, a: &NewArticle) -> Result<WriteOutcome, WriteError
             tx.prepare_cached(
                 "INSERT INTO articles (key, lang, kind, topic, title, lead, body_html, body_text, \
                  published_at, period_key, status, rationale, alert, image_url, image_credit, \
-                 source_url, slug, translation_group) VALUES \
-                 (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+                 source_url, slug, translation_group, duplicate_of) VALUES \
+                 (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, \
+                 (SELECT id FROM articles WHERE key = ?19))",
             )
             .and_then(|mut s| s.execute(values))
             .map_err(backend)?;
@@ -415,6 +418,7 @@ impl Store for SqliteStore {
                             authors: Vec::new(),
                             tags: Vec::new(),
                             similar_titles: Vec::new(),
+                            duplicate_of: None,
                             forecasts: Vec::new(),
                         },
                     })
@@ -621,7 +625,8 @@ impl Store for SqliteStore {
         self.read(|conn| {
             let mut stmt = conn.prepare_cached(&format!(
                 "SELECT {} FROM articles a \
-                 LEFT JOIN article_storylines s ON s.article_id = a.id ORDER BY a.id",
+                 LEFT JOIN article_storylines s ON s.article_id = a.id \
+                 WHERE a.duplicate_of IS NULL ORDER BY a.id",
                 related::SIMILARITY_COLUMNS
             ))?;
             let docs = stmt.query_map([], related::similarity_doc)?.collect();
@@ -755,12 +760,13 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn storyline(
+    async fn storyline_page(
         &self,
         id: i64,
         lang: Language,
+        page: u64,
     ) -> Result<Option<StorylineDetail>, StoreError> {
-        self.read(move |conn| storylines::detail(conn, id, lang))
+        self.read(move |conn| storylines::detail(conn, id, lang, page))
             .await
     }
 

@@ -54,6 +54,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0008_derived_generation",
         include_str!("../migrations/0008_derived_generation.sql"),
     ),
+    (
+        "0009_duplicates",
+        include_str!("../migrations/0009_duplicates.sql"),
+    ),
 ];
 
 /// Applies every migration newer than the database's version and returns the names of those
@@ -275,7 +279,7 @@ mod tests {
         // No backup for a new database.
         assert!(!dir.path().join("t.sqlite3.v0-backup").exists());
         let applied = apply(&mut conn, &path).expect("upgrade");
-        assert_eq!(applied, vec!["0008_derived_generation"]);
+        assert_eq!(applied, vec!["0008_derived_generation", "0009_duplicates"]);
         let copy = Connection::open(dir.path().join("t.sqlite3.v7-backup")).expect("backup");
         let version: i64 = copy
             .query_row("PRAGMA user_version", [], |r| r.get(0))

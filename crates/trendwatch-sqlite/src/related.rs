@@ -45,7 +45,7 @@ pub(crate) fn similarity_docs(
         let sql = format!(
             "SELECT {SIMILARITY_COLUMNS} FROM articles a \
              LEFT JOIN article_storylines s ON s.article_id = a.id \
-             WHERE a.id IN ({}) ORDER BY a.id",
+             WHERE a.id IN ({}) AND a.duplicate_of IS NULL ORDER BY a.id",
             sql_params(chunk.len())
         );
         let mut stmt = conn.prepare(&sql)?;
@@ -182,7 +182,8 @@ pub(crate) fn article_texts(
     ids: Option<&[i64]>,
 ) -> rusqlite::Result<Vec<ArticleText>> {
     const COLUMNS: &str = "id, lang, topic, status, \
-         CAST(julianday(substr(published_at, 1, 10)) - 2440587.5 AS INTEGER), slug, title, lead, body_text";
+         CAST(julianday(substr(published_at, 1, 10)) - 2440587.5 AS INTEGER), slug, title, lead, body_text, \
+         key";
     let read = |r: &rusqlite::Row<'_>| {
         Ok(ArticleText {
             id: r.get(0)?,
@@ -194,11 +195,14 @@ pub(crate) fn article_texts(
             title: r.get(6)?,
             lead: r.get(7)?,
             text: r.get(8)?,
+            key: r.get(9)?,
         })
     };
     match ids {
         None => {
-            let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM articles ORDER BY id"))?;
+            let mut stmt = conn.prepare(&format!(
+                "SELECT {COLUMNS} FROM articles WHERE duplicate_of IS NULL ORDER BY id"
+            ))?;
             let rows = stmt.query_map([], read)?;
             rows.collect()
         }
@@ -206,7 +210,8 @@ pub(crate) fn article_texts(
             let mut out = Vec::with_capacity(ids.len());
             for chunk in ids.chunks(CHUNK) {
                 let sql = format!(
-                    "SELECT {COLUMNS} FROM articles WHERE id IN ({}) ORDER BY id",
+                    "SELECT {COLUMNS} FROM articles WHERE id IN ({}) AND duplicate_of IS NULL \
+                     ORDER BY id",
                     sql_params(chunk.len())
                 );
                 let mut stmt = conn.prepare(&sql)?;

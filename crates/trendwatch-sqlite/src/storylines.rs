@@ -13,7 +13,7 @@ pub fn threading_corpus(conn: &Connection) -> rusqlite::Result<Vec<ThreadDoc>> {
     let mut stmt = conn.prepare_cached(
         "SELECT a.id, a.lang, a.translation_group, a.title, a.lead, a.published_at, x.storyline_id \
          FROM articles a LEFT JOIN article_storylines x ON x.article_id = a.id \
-         ORDER BY a.published_at, a.id",
+         WHERE a.duplicate_of IS NULL ORDER BY a.published_at, a.id",
     )?;
     let docs = stmt
         .query_map([], |r| {
@@ -190,6 +190,7 @@ pub fn detail(
     conn: &Connection,
     id: i64,
     lang: Language,
+    page: u64,
 ) -> rusqlite::Result<Option<StorylineDetail>> {
     let Some(summary) = summary(conn, id, lang)? else {
         return Ok(None);
@@ -197,11 +198,16 @@ pub fn detail(
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {SUMMARY_COLUMNS} FROM article_storylines x JOIN articles a ON a.id = x.article_id \
          WHERE x.storyline_id = ?1 AND a.lang = ?2 \
-         ORDER BY a.period_key DESC, a.published_at DESC, a.id DESC LIMIT ?3"
+         ORDER BY a.period_key DESC, a.published_at DESC, a.id DESC LIMIT ?3 OFFSET ?4"
     ))?;
-    let limit = trendwatch_store::STORYLINE_PAGE_ARTICLES as i64;
+    let limit = trendwatch_store::STORYLINE_PAGE_ARTICLES;
+    let offset =
+        i64::try_from(page.max(1).saturating_sub(1).saturating_mul(limit)).unwrap_or(i64::MAX);
     let mut articles = stmt
-        .query_map(params![id, lang.code(), limit], rows::summary)?
+        .query_map(
+            params![id, lang.code(), limit as i64, offset],
+            rows::summary,
+        )?
         .collect::<rusqlite::Result<Vec<ArticleSummary>>>()?;
     // The latest ones were fetched; the page reads oldest first.
     articles.reverse();

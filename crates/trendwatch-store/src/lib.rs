@@ -194,7 +194,8 @@ pub trait Store: Send + Sync + 'static {
         article: i64,
     ) -> Result<Vec<(i64, RelatedOverride)>, StoreError>;
 
-    /// What full-text search indexes of every article, or of the given ones.
+    /// What full-text search indexes of every article, or of the given ones. Articles kept as
+    /// duplicates of another are left out.
     async fn article_texts(&self, ids: Option<Vec<i64>>) -> Result<Vec<ArticleText>, StoreError>;
 
     /// A number that changes whenever an article's text is written (not on other edits): the
@@ -238,6 +239,18 @@ pub trait Store: Send + Sync + 'static {
         &self,
         id: i64,
         lang: Language,
+    ) -> Result<Option<StorylineDetail>, StoreError> {
+        self.storyline_page(id, lang, 1).await
+    }
+
+    /// One page of a storyline's articles in `lang`, [`STORYLINE_PAGE_ARTICLES`] a page,
+    /// oldest first within the page: page 1 holds the latest ones, page 2 those before them,
+    /// and so on (empty past the last page). `None` if it has no article in that language.
+    async fn storyline_page(
+        &self,
+        id: i64,
+        lang: Language,
+        page: u64,
     ) -> Result<Option<StorylineDetail>, StoreError>;
 
     /// The storylines with the most recent commentaries in `lang` ("Recent trends").

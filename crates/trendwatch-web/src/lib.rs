@@ -98,7 +98,8 @@ pub fn router(state: AppState) -> Router {
         .route("/{lang}/dynamics", get(dynamics::page))
         .route("/{lang}/dynamics.csv", get(dynamics::csv))
         .route("/{lang}/dynamics.json", get(dynamics::json))
-        .route("/{lang}/storylines/{id}", get(storyline::page))
+        .route("/{lang}/storylines/{id}", get(storyline::first_page))
+        .route("/{lang}/storylines/{id}/page/{n}", get(storyline::page))
         .route("/{lang}/track-record", get(track_record::overall))
         .route(
             "/{lang}/track-record/topics/{topic}",

@@ -46,6 +46,11 @@ pub enum Command {
         /// Do not draw a progress bar.
         #[arg(long)]
         no_progress: bool,
+        /// Import exact and near copies of other articles (same language, nearly the same
+        /// text), linked to their original, instead of leaving them out. Linked copies never
+        /// appear in similar lists, search or storylines.
+        #[arg(long)]
+        keep_duplicates: bool,
     },
     /// Write a synthetic archive of N articles as a Markdown folder (for benchmarks).
     Generate {

@@ -20,16 +20,26 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         match cli.command {
             Command::Serve { addr, demo } => serve(&cli.data, addr, demo).await,
             Command::Demo { addr } => serve(&cli.data, addr, true).await,
-            Command::Import { paths, no_progress } => {
+            Command::Import {
+                paths,
+                no_progress,
+                keep_duplicates,
+            } => {
                 let config = Config::load(&cli.data)?;
                 let store = app::open_store(&config)?;
-                let show = !no_progress && std::io::stderr().is_terminal();
-                let report = import::import_paths(&store, &config, &paths, show).await?;
+                let options = import::ImportOptions {
+                    show_progress: !no_progress && std::io::stderr().is_terminal(),
+                    keep_duplicates,
+                };
+                let report = import::import_paths(&store, &config, &paths, &options).await?;
                 for r in &report.rejected {
                     eprintln!("rejected {}", terminal_safe(&r.to_string()));
                 }
                 for n in &report.notes {
                     eprintln!("note: {}", terminal_safe(&n.to_string()));
+                }
+                for d in &report.duplicates {
+                    eprintln!("duplicate {}", terminal_safe(&d.to_string()));
                 }
                 println!("{report}");
                 Ok(if report.rejected.is_empty() {
@@ -145,7 +155,8 @@ async fn serve(data: &std::path::Path, addr: SocketAddr, demo: bool) -> anyhow::
             config.file.site.notice_ru = sample::NOTICE_RU.into();
         }
         let folder = sample::extract(data)?;
-        let report = import::import_paths(&store, &config, &[folder], false).await?;
+        let options = import::ImportOptions::default();
+        let report = import::import_paths(&store, &config, &[folder], &options).await?;
         eprintln!("sample archive: {report}");
         for r in &report.rejected {
             eprintln!("rejected {}", terminal_safe(&r.to_string()));

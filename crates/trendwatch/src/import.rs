@@ -9,6 +9,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use trendwatch_core::article::NewArticle;
+use trendwatch_core::duplicates::{DuplicateFinder, Fingerprint, Match};
 use trendwatch_core::limits::{MAX_ITEM_BYTES, MAX_JSONL_FILE_BYTES};
 use trendwatch_core::parallel::par_map;
 use trendwatch_core::related::FeedbackEngine;
@@ -60,6 +61,49 @@ fn now_local() -> time::PrimitiveDateTime {
     time::PrimitiveDateTime::new(now.date(), now.time())
 }
 
+/// How an import run treats what it reads.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ImportOptions {
+    /// Draw a progress bar on the terminal.
+    pub show_progress: bool,
+    /// Import exact and near copies of other articles, linked to their original (they stay
+    /// out of similar lists, search and storylines), instead of leaving them out.
+    pub keep_duplicates: bool,
+}
+
+/// An item that copies an article met earlier (in this run or in the archive).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Duplicate {
+    /// Where the copy was.
+    pub at: Location,
+    /// Where the original is: a file of this run, or the archive.
+    pub original: String,
+    /// The original's key.
+    pub original_key: String,
+    /// Exact or near.
+    pub how: Match,
+    /// Whether the copy was imported (linked) or left out.
+    pub kept: bool,
+}
+
+impl fmt::Display for Duplicate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: {} of {} (key {:?}); {}",
+            self.at,
+            self.how,
+            self.original,
+            self.original_key,
+            if self.kept {
+                "imported, linked to it as a duplicate"
+            } else {
+                "not imported (--keep-duplicates imports it, linked to the original)"
+            }
+        )
+    }
+}
+
 /// What an import did.
 #[derive(Debug, Default)]
 pub struct Report {
@@ -73,6 +117,8 @@ pub struct Report {
     pub rejected: Vec<Rejection>,
     /// What was skipped without being an error (a folder reached twice through a link).
     pub notes: Vec<Rejection>,
+    /// Copies of other articles, left out or linked (see [`ImportOptions::keep_duplicates`]).
+    pub duplicates: Vec<Duplicate>,
     /// Ids of the articles written (created or updated).
     pub written: Vec<i64>,
 }
@@ -86,7 +132,16 @@ impl fmt::Display for Report {
             self.created,
             self.updated,
             self.rejected.len()
-        )
+        )?;
+        let kept = self.duplicates.iter().filter(|d| d.kept).count();
+        let left = self.duplicates.len() - kept;
+        if left > 0 {
+            write!(f, ", {left} duplicates left out")?;
+        }
+        if kept > 0 {
+            write!(f, ", {kept} duplicates imported as linked copies")?;
+        }
+        Ok(())
     }
 }
 
@@ -246,16 +301,15 @@ fn progress(len: u64, show: bool) -> ProgressBar {
     bar
 }
 
+/// An article read and checked, with the fingerprint its copies are found by.
+type Parsed = Result<(NewArticle, Fingerprint), String>;
+
 /// Reads, parses and checks `files` on every core, keeping their order (so the first file
 /// given wins a contested week).
-fn parse_files(
-    files: &[PathBuf],
-    topics: &Topics,
-    bar: &ProgressBar,
-) -> Vec<(Location, Result<NewArticle, String>)> {
+fn parse_files(files: &[PathBuf], topics: &Topics, bar: &ProgressBar) -> Vec<(Location, Parsed)> {
     let now = now_local();
     par_map(files, |_, file| {
-        let items: Vec<(Location, Result<NewArticle, String>)> = match read_capped(file) {
+        let items: Vec<(Location, Parsed)> = match read_capped(file) {
             Ok(bytes) => parse_file(file, &bytes)
                 .into_iter()
                 .map(|item| {
@@ -266,6 +320,10 @@ fn parse_files(
                     let checked = item.result.and_then(|d| {
                         d.prepare(topics)
                             .and_then(|a| a.check_not_future(now).map(|_| a))
+                            .map(|a| {
+                                let fp = Fingerprint::of(&a.title, &a.body_text);
+                                (a, fp)
+                            })
                             .map_err(|e| e.to_string())
                     });
                     (at, checked)
@@ -327,7 +385,26 @@ async fn settle(
     Ok(())
 }
 
-/// Imports `paths` into `store`. `show_progress` draws a progress bar on the terminal.
+/// The archive's articles, for finding copies of the ones imported: each is named by its key
+/// and by where it can be read.
+async fn stored_texts(store: &Arc<dyn Store>) -> anyhow::Result<DuplicateFinder<(String, String)>> {
+    let texts = store.article_texts(None).await?;
+    let finder = tokio::task::spawn_blocking(move || {
+        let prints = par_map(&texts, |_, t| Fingerprint::of(&t.title, &t.text));
+        let mut finder = DuplicateFinder::new();
+        for (t, fp) in texts.into_iter().zip(prints) {
+            if let Ok(lang) = t.lang.parse::<trendwatch_core::Language>() {
+                let place = format!("the archive's {}/{}", t.lang, t.slug);
+                finder.insert((t.key, place), lang, fp);
+            }
+        }
+        finder
+    })
+    .await?;
+    Ok(finder)
+}
+
+/// Imports `paths` into `store`.
 ///
 /// Parsing (on every core) and writing (on the store's one writer) overlap: while one batch
 /// is written, the next one is parsed. A batch is settled before the next one is written, so
@@ -336,8 +413,9 @@ pub async fn import_paths(
     store: &Arc<dyn Store>,
     config: &Config,
     paths: &[PathBuf],
-    show_progress: bool,
+    options: &ImportOptions,
 ) -> anyhow::Result<Report> {
+    let show_progress = options.show_progress;
     let started = std::time::Instant::now();
     let ms = || started.elapsed().as_millis() as u64;
     let mut report = Report::default();
@@ -364,6 +442,8 @@ pub async fn import_paths(
     let mut origin: HashMap<String, Location> = HashMap::new();
     // Where each id of this run was first seen, to report a second use.
     let mut seen: HashMap<String, Location> = HashMap::new();
+    // Every article of the archive and of this run so far, to find copies.
+    let mut finder = stored_texts(store).await?;
     let mut in_flight: Option<InFlight> = None;
     for chunk in files.chunks(BATCH) {
         let (chunk, topics, chunk_bar) = (chunk.to_vec(), topics.clone(), bar.clone());
@@ -373,18 +453,36 @@ pub async fn import_paths(
         for (at, result) in parsed {
             // The same id twice in one run: the first stays, the second is reported (it
             // would otherwise silently replace the first).
-            let result = result.and_then(|a| match seen.get(&a.key) {
+            let result = result.and_then(|(a, fp)| match seen.get(&a.key) {
                 Some(first) => Err(format!(
                     "id {:?} was already used in this import by {first}; ids must be unique",
                     a.key
                 )),
                 None => {
                     seen.insert(a.key.clone(), at.clone());
-                    Ok(a)
+                    Ok((a, fp))
                 }
             });
             match result {
-                Ok(a) => {
+                Ok((mut a, fp)) => {
+                    // Its own earlier version (a re-import) is not a copy.
+                    let found = finder.find(a.lang, &fp, |(key, _)| *key == a.key);
+                    if let Some(((original_key, original), how)) = found {
+                        let kept = options.keep_duplicates;
+                        report.duplicates.push(Duplicate {
+                            at: at.clone(),
+                            original: original.clone(),
+                            original_key: original_key.clone(),
+                            how,
+                            kept,
+                        });
+                        if !kept {
+                            continue;
+                        }
+                        a.duplicate_of = Some(original_key.clone());
+                    } else {
+                        finder.insert((a.key.clone(), at.to_string()), a.lang, fp);
+                    }
                     locations.push(at);
                     keys.push(a.key.clone());
                     articles.push(a);
@@ -446,6 +544,9 @@ pub async fn import_paths(
     }
     report
         .rejected
+        .sort_by(|a, b| (&a.at.file, a.at.line).cmp(&(&b.at.file, b.at.line)));
+    report
+        .duplicates
         .sort_by(|a, b| (&a.at.file, a.at.line).cmp(&(&b.at.file, b.at.line)));
     Ok(report)
 }

@@ -254,7 +254,7 @@ async fn editors_merge_split_rename_and_move_and_the_threader_keeps_their_decisi
 }
 
 #[tokio::test]
-async fn a_long_storyline_page_lists_its_latest_articles_and_says_so() {
+async fn a_long_storyline_is_paginated_and_every_commentary_is_reachable() {
     let archive = TestArchive::new();
     let gen = archive.dir.path().join("generated");
     trendwatch::generate::generate(300, &gen).expect("generate");
@@ -289,13 +289,15 @@ async fn a_long_storyline_page_lists_its_latest_articles_and_says_so() {
     let limit = trendwatch_store::STORYLINE_PAGE_ARTICLES;
     assert!(longest.articles > limit, "{} articles", longest.articles);
     let app = archive.serve().await;
-    let doc = app.page(&format!("/en/storylines/{}", longest.id)).await;
+    let base = format!("/en/storylines/{}", longest.id);
+    let doc = app.page(&base).await;
+    let total = longest.articles;
     assert_eq!(texts(&doc, ".timeline .archive-item").len() as u64, limit);
     assert_eq!(
         text(&doc, "section p.muted"),
         format!(
-            "Showing the latest {limit} of {} commentaries.",
-            longest.articles
+            "Commentaries {}–{total} of {total}, oldest first.",
+            total - limit + 1
         )
     );
     // Oldest first within the latest ones: the last entry is the latest week.
@@ -304,4 +306,31 @@ async fn a_long_storyline_page_lists_its_latest_articles_and_says_so() {
         weeks.last().map(String::as_str),
         Some("November 16 – November 22, 2026")
     );
+    // Following "Older" from page to page reaches every commentary once.
+    let mut seen: Vec<String> = attrs(&doc, ".timeline .card-title a", "href");
+    let mut next = attrs(&doc, ".pagination a[rel=next]", "href");
+    let mut pages = 1;
+    while let Some(url) = next.first().cloned() {
+        pages += 1;
+        assert_eq!(url, format!("{base}/page/{pages}"));
+        let doc = app.page(&url).await;
+        assert_eq!(
+            attrs(&doc, ".pagination a[rel=prev]", "href"),
+            vec![if pages == 2 {
+                base.clone()
+            } else {
+                format!("{base}/page/{}", pages - 1)
+            }]
+        );
+        seen.extend(attrs(&doc, ".timeline .card-title a", "href"));
+        next = attrs(&doc, ".pagination a[rel=next]", "href");
+    }
+    assert_eq!(pages as u64, total.div_ceil(limit));
+    let distinct: std::collections::HashSet<&String> = seen.iter().collect();
+    assert_eq!((seen.len() as u64, distinct.len() as u64), (total, total));
+    // Page 1 has one address; past the last page there is nothing.
+    let one = app.get(&format!("{base}/page/1")).await;
+    assert_eq!(one.status, 308);
+    let past = app.get(&format!("{base}/page/{}", pages + 1)).await;
+    assert_eq!(past.status, 404);
 }

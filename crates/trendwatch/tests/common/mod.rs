@@ -41,7 +41,7 @@ impl TestArchive {
     }
 
     pub async fn import(&self, paths: &[PathBuf]) -> Report {
-        import_paths(&self.store, &self.config, paths, false)
+        import_paths(&self.store, &self.config, paths, &Default::default())
             .await
             .expect("import runs")
     }

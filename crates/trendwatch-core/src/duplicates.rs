@@ -1,0 +1,286 @@
+//! Duplicate articles: exact copies (the same words in the same order, whatever the markup,
+//! case and punctuation) and near copies (same language, nearly the same text: a corrected
+//! typo, an added sentence, another headline on the same wire text).
+//!
+//! Near copies are found with a bottom-k sketch (Broder 1997) of each text's word 4-shingles:
+//! the 64 smallest shingle hashes estimate the resemblance (Jaccard similarity of the shingle
+//! sets) of two texts, and an inverted index on sketch values finds the candidates without
+//! comparing every pair. Written here rather than taken from a crate: the sketch is twenty
+//! lines, and the crates that offer MinHash bring their own tokenisation, which would not
+//! match the shared text analysis' word boundaries.
+
+use crate::language::Language;
+use std::collections::HashMap;
+
+/// Hashes kept per sketch.
+const SKETCH: usize = 64;
+/// Words per shingle.
+const SHINGLE_WORDS: usize = 4;
+/// Resemblance from which two texts are near copies: a text of a hundred words with a
+/// sentence added and a word corrected keeps about 0.82; two articles about one story
+/// written apart share few runs of four words (see BENCHMARKS.md for the corpora).
+pub const NEAR_RESEMBLANCE: f64 = 0.8;
+/// Shingles a text needs before it can be a near copy: short texts (a headline and a line)
+/// resemble each other by chance, so they are only ever exact copies.
+const MIN_SHINGLES: usize = 40;
+
+/// What a text is compared by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fingerprint {
+    /// Hash of the whole text's words, lowercased, in order.
+    exact: u64,
+    /// The smallest shingle hashes, ascending (fewer when the text has fewer shingles).
+    sketch: Vec<u64>,
+    /// Distinct shingles in the text.
+    shingles: usize,
+}
+
+/// How a text matched an earlier one.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Match {
+    /// The same words in the same order.
+    Exact,
+    /// Nearly the same text; the estimated resemblance, 0 to 1.
+    Near(f64),
+}
+
+impl std::fmt::Display for Match {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Match::Exact => write!(f, "an exact copy"),
+            Match::Near(r) => write!(f, "a near copy ({:.0}% of the text shared)", r * 100.0),
+        }
+    }
+}
+
+/// FNV-1a, then a SplitMix64 finaliser so that the smallest values are a fair sample.
+fn hash(words: &[&str]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for w in words {
+        for b in w.bytes().chain(std::iter::once(b' ')) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    h = (h ^ (h >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    h = (h ^ (h >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    h ^ (h >> 31)
+}
+
+impl Fingerprint {
+    /// The fingerprint of an article's headline and body text. An exact copy has the same
+    /// headline and text; a near copy nearly the same text, whatever its headline (a copy
+    /// often gets a new one).
+    pub fn of(title: &str, text: &str) -> Fingerprint {
+        let lowered = format!("{title}\n{text}").to_lowercase();
+        let words: Vec<&str> = lowered
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .collect();
+        let exact = hash(&words);
+        let title_words = title
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .count();
+        let words = &words[title_words.min(words.len())..];
+        let mut all: Vec<u64> = words.windows(SHINGLE_WORDS).map(hash).collect();
+        all.sort_unstable();
+        all.dedup();
+        let shingles = all.len();
+        all.truncate(SKETCH);
+        Fingerprint {
+            exact,
+            sketch: all,
+            shingles,
+        }
+    }
+
+    /// The estimated resemblance of two sketches: of the `SKETCH` smallest hashes of both
+    /// texts together, the share found in both.
+    fn resemblance(&self, other: &Fingerprint) -> f64 {
+        let (a, b) = (&self.sketch, &other.sketch);
+        let (mut i, mut j, mut taken, mut both) = (0usize, 0usize, 0usize, 0u32);
+        while taken < SKETCH && (i < a.len() || j < b.len()) {
+            match (a.get(i), b.get(j)) {
+                (Some(x), Some(y)) if x == y => {
+                    both += 1;
+                    i += 1;
+                    j += 1;
+                }
+                (Some(x), Some(y)) if x < y => i += 1,
+                (Some(_), None) => i += 1,
+                _ => j += 1,
+            }
+            taken += 1;
+        }
+        if taken == 0 {
+            0.0
+        } else {
+            f64::from(both) / taken as f64
+        }
+    }
+}
+
+/// The texts seen so far, to find each new one's earlier copy. `K` names an article (an id,
+/// a key, a file location).
+#[derive(Debug)]
+pub struct DuplicateFinder<K> {
+    entries: Vec<(K, Language, Fingerprint)>,
+    exact: HashMap<(Language, u64), usize>,
+    /// Sketch value → entries holding it.
+    postings: HashMap<u64, Vec<u32>>,
+}
+
+impl<K> Default for DuplicateFinder<K> {
+    fn default() -> Self {
+        DuplicateFinder {
+            entries: Vec::new(),
+            exact: HashMap::new(),
+            postings: HashMap::new(),
+        }
+    }
+}
+
+impl<K> DuplicateFinder<K> {
+    /// An empty finder.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The earliest article of `lang` that `fp` copies, with how, skipping those for which
+    /// `skip` holds (the article's own earlier version, on a re-import).
+    pub fn find(
+        &self,
+        lang: Language,
+        fp: &Fingerprint,
+        skip: impl Fn(&K) -> bool,
+    ) -> Option<(&K, Match)> {
+        if let Some(&i) = self.exact.get(&(lang, fp.exact)) {
+            let (k, _, _) = &self.entries[i];
+            if !skip(k) {
+                return Some((k, Match::Exact));
+            }
+        }
+        if fp.shingles < MIN_SHINGLES {
+            return None;
+        }
+        // Near copies share most of their sketch; a candidate must share at least a third of
+        // the values to be compared (a resemblance of 0.85 shares about 85%).
+        let mut shared: HashMap<u32, u32> = HashMap::new();
+        for v in &fp.sketch {
+            for &e in self.postings.get(v).map(Vec::as_slice).unwrap_or(&[]) {
+                *shared.entry(e).or_insert(0) += 1;
+            }
+        }
+        let mut best: Option<(usize, f64)> = None;
+        let mut cands: Vec<(u32, u32)> = shared.into_iter().collect();
+        cands.sort_unstable();
+        for (e, n) in cands {
+            if (n as usize) * 3 < fp.sketch.len() {
+                continue;
+            }
+            let (k, l, other) = &self.entries[e as usize];
+            if *l != lang || other.shingles < MIN_SHINGLES || skip(k) {
+                continue;
+            }
+            let r = fp.resemblance(other);
+            if r >= NEAR_RESEMBLANCE && best.is_none_or(|(_, b)| r > b) {
+                best = Some((e as usize, r));
+            }
+        }
+        best.map(|(e, r)| (&self.entries[e].0, Match::Near(r)))
+    }
+
+    /// Remembers an article's text.
+    pub fn insert(&mut self, key: K, lang: Language, fp: Fingerprint) {
+        let i = self.entries.len();
+        self.exact.entry((lang, fp.exact)).or_insert(i);
+        if fp.shingles >= MIN_SHINGLES {
+            for &v in &fp.sketch {
+                self.postings.entry(v).or_default().push(i as u32);
+            }
+        }
+        self.entries.push((key, lang, fp));
+    }
+
+    /// Articles remembered.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether none is remembered.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn long_text(seed: usize) -> String {
+        (0..120)
+            .map(|i| format!("w{}", (i * 7 + seed * 13) % 997))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    #[test]
+    fn finds_exact_copies_whatever_the_markup_and_case() {
+        let mut f = DuplicateFinder::new();
+        f.insert(
+            1,
+            Language::En,
+            Fingerprint::of("Dam opens", "The new dam opens."),
+        );
+        let copy = Fingerprint::of("DAM OPENS", "the  new dam, opens");
+        assert_eq!(
+            f.find(Language::En, &copy, |_| false),
+            Some((&1, Match::Exact))
+        );
+        // Another language is never a copy; nor is the article itself.
+        assert_eq!(f.find(Language::Ru, &copy, |_| false), None);
+        assert_eq!(f.find(Language::En, &copy, |k| *k == 1), None);
+        // Short texts that differ by a word are different articles.
+        let other = Fingerprint::of("Dam opens", "The old dam opens.");
+        assert_eq!(f.find(Language::En, &other, |_| false), None);
+    }
+
+    #[test]
+    fn finds_near_copies_of_long_texts_only() {
+        let mut f = DuplicateFinder::new();
+        let base = long_text(1);
+        f.insert("a", Language::En, Fingerprint::of("Title", &base));
+        f.insert("b", Language::En, Fingerprint::of("Title", &long_text(2)));
+        // One word changed and one sentence added: a near copy of "a".
+        let edited = format!(
+            "{} w5000 extra sentence here",
+            base.replacen("w7 ", "w9999 ", 1)
+        );
+        match f.find(
+            Language::En,
+            &Fingerprint::of("Another title", &edited),
+            |_| false,
+        ) {
+            Some((&"a", Match::Near(r))) => assert!(r >= NEAR_RESEMBLANCE, "{r}"),
+            other => panic!("expected a near copy of a, got {other:?}"),
+        }
+        // Half of the text replaced: not a copy.
+        let half: String = base
+            .split(' ')
+            .enumerate()
+            .map(|(i, w)| {
+                if i % 2 == 0 {
+                    format!("{w}x")
+                } else {
+                    w.to_string()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert_eq!(
+            f.find(Language::En, &Fingerprint::of("Title", &half), |_| false),
+            None
+        );
+    }
+}
