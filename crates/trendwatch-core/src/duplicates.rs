@@ -20,6 +20,10 @@ const SHINGLE_WORDS: usize = 4;
 /// sentence added and a word corrected keeps about 0.82; two articles about one story
 /// written apart share few runs of four words (see BENCHMARKS.md for the corpora).
 pub const NEAR_RESEMBLANCE: f64 = 0.8;
+/// Texts a sketch value may point to. A run of four words that many texts share is boilerplate
+/// ("said in a statement"), not evidence of copying; past this many, its list stops growing
+/// and is not consulted, which keeps finding candidates linear in the archive's size.
+const MAX_POSTINGS: usize = 32;
 /// Shingles a text needs before it can be a near copy: short texts (a headline and a line)
 /// resemble each other by chance, so they are only ever exact copies.
 const MIN_SHINGLES: usize = 40;
@@ -168,8 +172,13 @@ impl<K> DuplicateFinder<K> {
         // the values to be compared (a resemblance of 0.85 shares about 85%).
         let mut shared: HashMap<u32, u32> = HashMap::new();
         for v in &fp.sketch {
-            for &e in self.postings.get(v).map(Vec::as_slice).unwrap_or(&[]) {
-                *shared.entry(e).or_insert(0) += 1;
+            match self.postings.get(v) {
+                Some(list) if list.len() < MAX_POSTINGS => {
+                    for &e in list {
+                        *shared.entry(e).or_insert(0) += 1;
+                    }
+                }
+                _ => {}
             }
         }
         let mut best: Option<(usize, f64)> = None;
@@ -197,7 +206,10 @@ impl<K> DuplicateFinder<K> {
         self.exact.entry((lang, fp.exact)).or_insert(i);
         if fp.shingles >= MIN_SHINGLES {
             for &v in &fp.sketch {
-                self.postings.entry(v).or_default().push(i as u32);
+                let list = self.postings.entry(v).or_default();
+                if list.len() < MAX_POSTINGS {
+                    list.push(i as u32);
+                }
             }
         }
         self.entries.push((key, lang, fp));

@@ -103,6 +103,9 @@ struct Storyline {
     centroid: FnvMap<u32, f64>,
     norm_sq: f64,
     last_day: Option<i64>,
+    /// Dropped from some postings lists once out of the time window (see
+    /// [`Threader::candidates`]); an article added to it later puts it back.
+    expired: bool,
 }
 
 /// The online threader. Feed documents in publication order with [`Threader::add`].
@@ -121,6 +124,9 @@ pub struct Threader {
     /// background, for [`ThreadingConfig::background`].
     global: FnvMap<u32, f64>,
     global_norm_sq: f64,
+    /// Per storyline, the last visit stamp, to count each storyline once per term.
+    visited: Vec<u32>,
+    visit: u32,
 }
 
 impl Threader {
@@ -208,8 +214,21 @@ impl Threader {
         self.centroid_dot(a, b) / (x.norm_sq.sqrt() * y.norm_sq.sqrt()).max(1e-12)
     }
 
+    /// Puts an expired storyline back in the postings of all its terms, as it takes an
+    /// article again (a duplicate entry is harmless: [`Threader::candidates`] drops it).
+    fn revive(&mut self, s: usize) {
+        if !self.storylines[s].expired {
+            return;
+        }
+        self.storylines[s].expired = false;
+        for &t in self.storylines[s].centroid.keys() {
+            self.postings[t as usize].push(s as u32);
+        }
+    }
+
     /// Merges storyline `from` into `into` (both current).
     fn merge(&mut self, from: usize, into: usize) {
+        self.revive(into);
         let moved = std::mem::take(&mut self.storylines[from]);
         let target = &mut self.storylines[into];
         target.members += moved.members;
@@ -285,9 +304,47 @@ impl Threader {
         v
     }
 
+    /// The current storylines that hold `term`, each once. The term's postings list is
+    /// compacted on the way, so that scanning it stays proportional to the storylines that
+    /// can still take an article (without this, an archive of many storylines over years
+    /// costs quadratic time): entries of storylines merged into another are dropped (a merge
+    /// adds the surviving storyline to every term of the merged one), and so, when `day` is
+    /// known, are storylines whose last article is out of the time window (articles come in
+    /// publication order, so they stay out unless an article is added to them by hand).
+    fn candidates(&mut self, term: u32, day: Option<i64>) -> Vec<u32> {
+        self.visit = self.visit.wrapping_add(1);
+        if self.visit == 0 {
+            self.visited.iter_mut().for_each(|v| *v = 0);
+            self.visit = 1;
+        }
+        let visit = self.visit;
+        let window = self.config.window_days;
+        let mut list = std::mem::take(&mut self.postings[term as usize]);
+        let mut out = Vec::with_capacity(list.len());
+        list.retain(|&s| {
+            let s = s as usize;
+            if self.parent[s] as usize != s || self.visited[s] == visit {
+                return false;
+            }
+            self.visited[s] = visit;
+            let story = &mut self.storylines[s];
+            if let (Some(d), Some(last)) = (day, story.last_day) {
+                if d - last > window {
+                    story.expired = true;
+                    return false;
+                }
+            }
+            out.push(s as u32);
+            true
+        });
+        self.postings[term as usize] = list;
+        out
+    }
+
     /// Opens an empty storyline (for one known from elsewhere, e.g. the database) and
     /// returns its number.
     pub fn open_storyline(&mut self) -> usize {
+        self.visited.push(0);
         self.parent.push(self.storylines.len() as u32);
         self.storylines.push(Storyline::default());
         self.storylines.len() - 1
@@ -317,6 +374,7 @@ impl Threader {
     }
 
     fn insert(&mut self, s: usize, terms: &[(u32, f64)], doc: &[(u32, f64)], day: Option<i64>) {
+        self.revive(s);
         let story = &mut self.storylines[s];
         story.members += 1;
         story.last_doc = self.docs;
@@ -361,13 +419,7 @@ impl Threader {
         if doc_norm > 0.0 {
             let mut dots: FnvMap<u32, f64> = FnvMap::default();
             for &(t, w) in &doc {
-                let mut seen: Vec<u32> = Vec::new();
-                for &s in &self.postings[t as usize] {
-                    let s = self.resolve(s as usize) as u32;
-                    if seen.contains(&s) {
-                        continue;
-                    }
-                    seen.push(s);
+                for s in self.candidates(t, day) {
                     let c = self.storylines[s as usize]
                         .centroid
                         .get(&t)
@@ -474,18 +526,36 @@ impl Threader {
         let every = self.config.consolidate_every.max(1) as u32;
         for s in 0..self.storylines.len() {
             let story = &self.storylines[s];
+            // Each small storyline is looked at once, at the first pass after it went idle:
+            // looking again at every pass costs quadratic time on an archive of many single
+            // articles, for merges that almost never come later.
+            let idle = self.docs - story.last_doc;
             if self.resolve(s) != s
                 || story.members == 0
                 || story.members > 2
-                || self.docs - story.last_doc < every
+                || idle < every
+                || idle >= 2 * every
             {
                 continue;
             }
             let mut cands: Vec<usize> = Vec::new();
+            self.visit = self.visit.wrapping_add(1).max(1);
+            let visit = self.visit;
+            let window = self.config.window_days;
             for t in story.centroid.keys() {
                 for &o in &self.postings[*t as usize] {
                     let o = self.resolve(o as usize);
-                    if o != s && !cands.contains(&o) {
+                    if o == s || self.visited[o] == visit {
+                        continue;
+                    }
+                    self.visited[o] = visit;
+                    // As for joining, a storyline more than the window apart in time is not
+                    // the same story.
+                    let apart = match (story.last_day, self.storylines[o].last_day) {
+                        (Some(a), Some(b)) => (a - b).abs() > window,
+                        _ => false,
+                    };
+                    if !apart {
                         cands.push(o);
                     }
                 }

@@ -72,16 +72,20 @@ pub fn assign(conn: &mut Connection, assignments: &[NewAssignment]) -> rusqlite:
     tx.commit()
 }
 
+/// The statistics of each storyline and language. The subqueries' `CROSS JOIN` makes SQLite
+/// start from the storyline's own articles: left to itself, the planner started the topics
+/// subquery from every article of the language, which cost 11 s for an archive of 10,000
+/// articles in 9,000 storylines (0.1 s this way).
 const STATS_SELECT: &str = "SELECT x.storyline_id, a.lang, COUNT(*), MIN(a.period_key), MAX(a.period_key), \
        MAX(a.published_at), \
-       (SELECT b.title FROM article_storylines y JOIN articles b ON b.id = y.article_id \
+       (SELECT b.title FROM article_storylines y CROSS JOIN articles b ON b.id = y.article_id \
          WHERE y.storyline_id = x.storyline_id AND b.lang = a.lang \
          ORDER BY b.published_at DESC, b.id DESC LIMIT 1), \
-       (SELECT b.status FROM article_storylines y JOIN articles b ON b.id = y.article_id \
+       (SELECT b.status FROM article_storylines y CROSS JOIN articles b ON b.id = y.article_id \
          WHERE y.storyline_id = x.storyline_id AND b.lang = a.lang \
          ORDER BY b.published_at DESC, b.id DESC LIMIT 1), \
        (SELECT group_concat(topic) FROM (SELECT b.topic AS topic FROM article_storylines y \
-         JOIN articles b ON b.id = y.article_id WHERE y.storyline_id = x.storyline_id AND b.lang = a.lang \
+         CROSS JOIN articles b ON b.id = y.article_id WHERE y.storyline_id = x.storyline_id AND b.lang = a.lang \
          GROUP BY b.topic ORDER BY COUNT(*) DESC, b.topic)) \
      FROM article_storylines x JOIN articles a ON a.id = x.article_id";
 
@@ -253,7 +257,7 @@ pub fn related(
         .prepare_cached(
             "SELECT x.storyline_id FROM article_storylines x JOIN articles a ON a.id = x.article_id \
              WHERE a.lang = ?2 AND x.storyline_id <> ?1 AND a.topic IN ( \
-               SELECT b.topic FROM article_storylines y JOIN articles b ON b.id = y.article_id WHERE y.storyline_id = ?1) \
+               SELECT b.topic FROM article_storylines y CROSS JOIN articles b ON b.id = y.article_id WHERE y.storyline_id = ?1) \
              GROUP BY x.storyline_id ORDER BY MAX(a.published_at) DESC, x.storyline_id DESC LIMIT ?3",
         )?
         .query_map(params![id, lang.code(), limit as i64], |r| r.get(0))?

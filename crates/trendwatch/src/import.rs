@@ -713,13 +713,22 @@ pub async fn repair_derived(store: &Arc<dyn Store>, config: &Config) -> anyhow::
 /// assignments already made (by editors or earlier runs), which are never changed.
 /// Returns how many articles were assigned.
 pub async fn thread_storylines(store: &Arc<dyn Store>, config: &Config) -> anyhow::Result<usize> {
+    let started = std::time::Instant::now();
     let docs = store.threading_corpus().await?;
     let settings = config.file.storylines.clone();
+    let read_ms = started.elapsed().as_millis() as u64;
     let plan =
         tokio::task::spawn_blocking(move || trendwatch_core::storyline::plan(&docs, &settings))
             .await?;
+    let plan_ms = started.elapsed().as_millis() as u64;
     if !plan.is_empty() {
         store.assign_storylines(&plan).await?;
     }
+    tracing::debug!(
+        read_ms,
+        plan_ms,
+        assigned_ms = started.elapsed().as_millis() as u64,
+        "threading steps"
+    );
     Ok(plan.len())
 }
