@@ -167,9 +167,10 @@ pub fn apply_filter(q: &mut ParsedQuery, name: &str, value: &str) -> Result<(), 
             q.status = Some(v);
         }
         "lang" => {
+            // `all` is kept as it is written; the caller turns it into "no language filter".
             let v = value.to_lowercase();
-            if !["en", "ru"].contains(&v.as_str()) {
-                return Err(bad("en or ru"));
+            if !["en", "ru", "all"].contains(&v.as_str()) {
+                return Err(bad("en, ru or all"));
             }
             q.lang = Some(v);
         }

@@ -94,6 +94,10 @@ async fn russian_search_folds_yo_and_stems_and_both_languages_can_be_searched() 
     );
     let both = app.page("/en/search?q=brigades&lang=all").await;
     assert_eq!(result_titles(&both).len(), 2);
+    // The same typed in the query (issue 12), and the form says so.
+    let typed = app.page("/en/search?q=brigades+lang:all").await;
+    assert_eq!(result_titles(&typed), result_titles(&both));
+    assert_eq!(attrs(&typed, "input#lang[checked]", "value"), vec!["all"]);
 }
 
 #[tokio::test]
@@ -131,6 +135,10 @@ async fn bad_queries_get_a_helpful_400_never_a_500() {
         ("/en/search?q=x&from=yesterday".to_string(), "YYYY-MM-DD"),
         ("/en/search?q=-only".to_string(), "only excludes"),
         ("/en/search?q=x&colour=red".to_string(), "unknown parameter"),
+        // An unknown topic, in the form's field or typed in the query (issue 12).
+        ("/en/search?q=x&topic=economy".to_string(), "unknown topic"),
+        ("/en/search?q=x+topic:economy".to_string(), "the topics are"),
+        ("/en/search?q=x+lang:de".to_string(), "en, ru or all"),
     ] {
         let f = app.get(&path).await;
         assert_eq!(f.status, StatusCode::BAD_REQUEST, "{path}");

@@ -169,6 +169,18 @@ async fn weekly_overview_lists_every_topic_and_links_neighbour_weeks() {
         app.get("/en/weeks/2026-w60").await.status,
         StatusCode::NOT_FOUND
     );
+    // Weeks before the first commentary and after the last are outside the archive (issue 12).
+    for outside in [
+        "/en/weeks/1990-w01",
+        "/en/weeks/2026-w43",
+        "/en/weeks/2099-w10",
+    ] {
+        assert_eq!(
+            app.get(outside).await.status,
+            StatusCode::NOT_FOUND,
+            "{outside}"
+        );
+    }
     let latest = app.get("/en/weeks/").await;
     assert_eq!(latest.status, StatusCode::SEE_OTHER);
     assert_eq!(latest.headers["location"], "/en/weeks/2026-w42");

@@ -32,7 +32,11 @@ struct Request {
     page: usize,
 }
 
-fn read(page_lang: Language, params: &HashMap<String, String>) -> Result<Request, String> {
+fn read(
+    page_lang: Language,
+    topics: &trendwatch_core::Topics,
+    params: &HashMap<String, String>,
+) -> Result<Request, String> {
     const KNOWN: [&str; 8] = ["q", "topic", "status", "from", "to", "lang", "sort", "page"];
     if let Some(unknown) = params.keys().find(|k| !KNOWN.contains(&k.as_str())) {
         return Err(format!(
@@ -47,9 +51,20 @@ fn read(page_lang: Language, params: &HashMap<String, String>) -> Result<Request
             apply_filter(&mut query, name, v).map_err(|e| e.to_string())?;
         }
     }
+    // A topic the site does not have finds nothing; say so, as for an unknown status.
+    if let Some(t) = &query.topic {
+        if topics.by_slug(t).is_none() {
+            let known: Vec<&str> = topics.iter().map(|tp| tp.slug.as_str()).collect();
+            return Err(format!(
+                "topic: unknown topic \"{t}\"; the topics are {}",
+                known.join(", ")
+            ));
+        }
+    }
     let lang = match params.get("lang").map(String::as_str) {
         Some("all") => None,
         Some("") | None => match query.lang.as_deref() {
+            Some("all") => None,
             Some("ru") => Some(Language::Ru),
             Some(_) => Some(Language::En),
             None => Some(page_lang),
@@ -162,7 +177,7 @@ pub async fn page(
 ) -> Result<Response, WebError> {
     let lang = lang_of(&state, &lang)?;
     let t = crate::i18n::strings(lang);
-    let request = read(lang, &params);
+    let request = read(lang, &state.site.topics, &params);
     let (results, error) = match &request {
         Ok(_) if state.search.is_none() && params.get("q").is_some_and(|q| !q.is_empty()) => {
             (None, Some(t.search_unavailable.to_string()))
@@ -191,7 +206,7 @@ pub async fn page(
         status: params.get("status").cloned().unwrap_or_default(),
         from: params.get("from").cloned().unwrap_or_default(),
         to: params.get("to").cloned().unwrap_or_default(),
-        both_languages: params.get("lang").is_some_and(|l| l == "all"),
+        both_languages: request.as_ref().is_ok_and(|r| r.query.lang.is_none()),
         by_date: params.get("sort").is_some_and(|s| s == "date"),
         topics: state
             .site
@@ -285,7 +300,7 @@ pub async fn json(
     let Ok(lang) = lang_of(&state, &lang) else {
         return bad(StatusCode::NOT_FOUND, "unknown language".into());
     };
-    let request = match read(lang, &params) {
+    let request = match read(lang, &state.site.topics, &params) {
         Ok(r) => r,
         Err(message) => return bad(StatusCode::BAD_REQUEST, message),
     };

@@ -54,7 +54,9 @@ pub async fn page(
         .adjacent_periods(lang, period)
         .await
         .map_err(err)?;
-    if week.is_empty() && prev.is_none() && next.is_none() {
+    // An empty week inside the archive is a page (with the weeks around it); one before the
+    // first commentary or after the last is not part of the archive.
+    if week.is_empty() && (prev.is_none() || next.is_none()) {
         return Err(not_found());
     }
     let cards: Vec<Card> = week.iter().map(|a| Card::new(a, &state.site)).collect();
