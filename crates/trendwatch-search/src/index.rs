@@ -536,6 +536,22 @@ impl SearchIndex {
         offset: usize,
         per_page: usize,
     ) -> Result<Results, SearchError> {
+        // Words that are all stop words or symbols ("the", "!!!") would constrain nothing
+        // and list the whole archive: say so instead.
+        if q.has_text()
+            && q.words
+                .iter()
+                .chain(&q.phrases)
+                .all(|t| self.analyse(self.fields.all, t).is_empty())
+        {
+            let typed: Vec<&str> = q
+                .words
+                .iter()
+                .chain(&q.phrases)
+                .map(String::as_str)
+                .collect();
+            return Err(crate::query::QueryError::NothingToFind(typed.join(" ")).into());
+        }
         let searcher = self.reader.searcher();
         let query = self.to_query(q);
         let top = TopDocs::with_limit(per_page.max(1)).and_offset(offset);

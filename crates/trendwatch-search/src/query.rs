@@ -68,6 +68,13 @@ pub enum QueryError {
     /// `from:` after `to:`.
     #[error("from: is after to:")]
     EmptyDateRange,
+    /// Words and phrases that are all stop words or symbols: searching for nothing would
+    /// list the whole archive.
+    #[error(
+        "the query has only common words or symbols (\"{0}\"), which say nothing about what \
+         to find; add a word that names it"
+    )]
+    NothingToFind(String),
 }
 
 fn parse_date(name: &str, value: &str) -> Result<Date, QueryError> {

@@ -139,6 +139,12 @@ async fn bad_queries_get_a_helpful_400_never_a_500() {
         ("/en/search?q=x&topic=economy".to_string(), "unknown topic"),
         ("/en/search?q=x+topic:economy".to_string(), "the topics are"),
         ("/en/search?q=x+lang:de".to_string(), "en, ru or all"),
+        // Only stop words or symbols: not the whole archive (issue 12).
+        ("/en/search?q=the+of".to_string(), "only common words"),
+        (
+            "/en/search?q=%21%21%21+%3F".to_string(),
+            "only common words",
+        ),
     ] {
         let f = app.get(&path).await;
         assert_eq!(f.status, StatusCode::BAD_REQUEST, "{path}");
