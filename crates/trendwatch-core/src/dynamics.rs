@@ -64,7 +64,8 @@ pub fn series(weeks: &[Period], statuses: &[(Period, Status)], window: usize) ->
     points
 }
 
-/// Totals of a series: how many weeks improved, stayed unchanged, worsened, or had no score.
+/// Totals of a series: how many weeks improved, stayed unchanged, worsened, were marked "not
+/// rated", or had no commentary at all (missing: a week nobody wrote is not a rating).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Tally {
     /// Weeks marked improved.
@@ -73,19 +74,22 @@ pub struct Tally {
     pub unchanged: usize,
     /// Weeks marked worsened.
     pub worsened: usize,
-    /// Weeks without a rated commentary.
-    pub unrated: usize,
+    /// Weeks whose commentary is marked "not rated".
+    pub not_rated: usize,
+    /// Weeks without a commentary.
+    pub missing: usize,
 }
 
 /// Counts the weeks of a series by score.
 pub fn tally(points: &[WeekPoint]) -> Tally {
     let mut t = Tally::default();
     for p in points {
-        match p.score {
-            Some(1) => t.improved += 1,
-            Some(0) => t.unchanged += 1,
-            Some(-1) => t.worsened += 1,
-            _ => t.unrated += 1,
+        match (p.status, p.score) {
+            (None, _) => t.missing += 1,
+            (_, Some(1)) => t.improved += 1,
+            (_, Some(0)) => t.unchanged += 1,
+            (_, Some(-1)) => t.worsened += 1,
+            _ => t.not_rated += 1,
         }
     }
     t
@@ -139,7 +143,8 @@ mod tests {
                 improved: 1,
                 unchanged: 1,
                 worsened: 2,
-                unrated: 2
+                not_rated: 1,
+                missing: 1
             }
         );
     }
@@ -173,7 +178,7 @@ mod tests {
                 }
             }
             let t = tally(&s);
-            prop_assert_eq!(t.improved + t.unchanged + t.worsened + t.unrated, codes.len());
+            prop_assert_eq!(t.improved + t.unchanged + t.worsened + t.not_rated + t.missing, codes.len());
         }
     }
 }

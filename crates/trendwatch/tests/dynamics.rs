@@ -105,7 +105,15 @@ async fn balance_index_matches_hand_computed_values() {
     );
     assert_eq!(topics[0]["tally"]["improved"], 4);
     assert_eq!(topics[0]["tally"]["worsened"], 1);
-    assert_eq!(topics[0]["tally"]["unrated"], 4);
+    // Of the 4 weeks without a rating, those with no commentary at all are "missing", not
+    // "not rated" (issue 12).
+    let missing = points.iter().filter(|p| p["status"].is_null()).count();
+    assert!(
+        missing > 0,
+        "the sample has weeks without a security commentary"
+    );
+    assert_eq!(topics[0]["tally"]["missing"], missing);
+    assert_eq!(topics[0]["tally"]["not_rated"], 4 - missing);
 }
 
 #[tokio::test]
