@@ -486,6 +486,18 @@ pub struct Article {
     /// The checked content.
     #[serde(flatten)]
     pub content: NewArticle,
+    /// The article this one copies (same language), when it was imported as a linked
+    /// duplicate.
+    pub copy_of: Option<CopyOf>,
+}
+
+/// The original of an article kept as a linked duplicate.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CopyOf {
+    /// The original's URL slug.
+    pub slug: String,
+    /// The original's headline.
+    pub title: String,
 }
 
 /// The part of an article that lists, archives and "Similar articles" show.

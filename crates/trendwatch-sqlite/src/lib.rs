@@ -389,9 +389,12 @@ impl Store for SqliteStore {
         self.read(move |conn| {
             let row = conn
                 .prepare_cached(
-                    "SELECT id, key, lang, kind, topic, title, lead, body_html, body_text, \
-                     published_at, period_key, status, rationale, alert, image_url, image_credit, \
-                     source_url, slug, translation_group FROM articles WHERE lang = ?1 AND slug = ?2",
+                    "SELECT a.id, a.key, a.lang, a.kind, a.topic, a.title, a.lead, a.body_html, \
+                     a.body_text, a.published_at, a.period_key, a.status, a.rationale, a.alert, \
+                     a.image_url, a.image_credit, a.source_url, a.slug, a.translation_group, \
+                     o.key, o.slug, o.title \
+                     FROM articles a LEFT JOIN articles o ON o.id = a.duplicate_of \
+                     WHERE a.lang = ?1 AND a.slug = ?2",
                 )?
                 .query_row(params![lang.code(), slug], |r| {
                     Ok(Article {
@@ -418,8 +421,14 @@ impl Store for SqliteStore {
                             authors: Vec::new(),
                             tags: Vec::new(),
                             similar_titles: Vec::new(),
-                            duplicate_of: None,
+                            duplicate_of: r.get(19)?,
                             forecasts: Vec::new(),
+                        },
+                        copy_of: match (r.get(20)?, r.get(21)?) {
+                            (Some(slug), Some(title)) => {
+                                Some(trendwatch_core::article::CopyOf { slug, title })
+                            }
+                            _ => None,
                         },
                     })
                 })

@@ -135,6 +135,13 @@ async fn kept_duplicates_stay_out_of_similar_lists_and_search() {
         .get("/en/articles/harbour-lease-signed-2026-03-16")
         .await;
     assert_eq!(copy.status, 200, "{}", copy.body);
+    // ...and link to their original.
+    let doc = copy.doc();
+    assert_eq!(
+        common::attrs(&doc, ".copy-of a", "href"),
+        vec!["/en/articles/harbour-lease-signed"]
+    );
+    assert_eq!(common::text(&doc, ".copy-of a"), "Harbour lease signed");
     // ...but the original's similar list and search show only the original.
     let doc = app.page("/en/articles/harbour-lease-signed").await;
     let similar = texts(&doc, ".similar-item .card-title a");

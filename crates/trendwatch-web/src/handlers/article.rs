@@ -34,6 +34,8 @@ struct ArticlePage {
     tags: Vec<String>,
     source_url: Option<String>,
     translations: Vec<Alternate>,
+    /// The original's address and headline, when this article is a linked copy.
+    copy_of: Option<(String, String)>,
     similar: Vec<Card>,
     storyline: Option<StorylineCard>,
     forecasts: Vec<crate::views::ForecastView>,
@@ -122,6 +124,10 @@ pub async fn page(
             .and_then(trendwatch_core::content_url::allowed)
             .map(str::to_string),
         translations,
+        copy_of: article
+            .copy_of
+            .as_ref()
+            .map(|o| (article_url(lang, &o.slug), o.title.clone())),
         similar: similar.iter().map(|s| Card::new(s, &state.site)).collect(),
         storyline,
         forecasts: a
