@@ -87,6 +87,8 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(home::root))
         .route("/healthz", get(assets::health))
         .route("/static/style.css", get(assets::stylesheet))
+        .route("/favicon.svg", get(assets::favicon))
+        .route("/favicon.ico", get(assets::favicon_ico))
         .route("/{lang}", get(home::redirect_to_slash))
         .route("/{lang}/", get(home::page))
         .route("/{lang}/about", get(about::page))

@@ -386,6 +386,19 @@ async fn pages_revalidate_with_304_and_change_with_content() {
         css.headers["cache-control"],
         "public, max-age=31536000, immutable"
     );
+
+    // The site icon: linked from every page, and /favicon.ico leads to it (issue 12).
+    assert_eq!(
+        attrs(&home_after.doc(), "link[rel=icon]", "href"),
+        vec!["/favicon.svg"]
+    );
+    let icon = app.get("/favicon.svg").await;
+    assert_eq!(icon.status, StatusCode::OK);
+    assert_eq!(icon.headers["content-type"], "image/svg+xml");
+    assert!(icon.body.starts_with("<svg"), "{}", icon.body);
+    let ico = app.get("/favicon.ico").await;
+    assert_eq!(ico.status, StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(ico.headers["location"], "/favicon.svg");
 }
 
 #[tokio::test]

@@ -1,5 +1,5 @@
 //! The stylesheet (embedded in the binary, served with a content-hashed URL so it can be
-//! cached for a year) and the health check.
+//! cached for a year), the site icon and the health check.
 
 use axum::http::header;
 use axum::response::IntoResponse;
@@ -28,6 +28,25 @@ pub async fn stylesheet() -> impl IntoResponse {
         ],
         CSS,
     )
+}
+
+const FAVICON: &str = include_str!("../../assets/favicon.svg");
+
+/// `/favicon.svg`: the site icon (a rising line with a marker), linked from every page.
+pub async fn favicon() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        FAVICON,
+    )
+}
+
+/// `/favicon.ico`, which browsers and feed readers ask for without looking at the page: the
+/// same icon.
+pub async fn favicon_ico() -> impl IntoResponse {
+    axum::response::Redirect::permanent("/favicon.svg")
 }
 
 /// `/healthz`: the process answers.
