@@ -25,6 +25,10 @@ pub struct Strings {
     pub previous_week: &'static str,
     pub next_week: &'static str,
     pub newer: &'static str,
+    /// Pagination of results in relevance order (not by time).
+    pub previous_page: &'static str,
+    /// See `previous_page`.
+    pub next_page: &'static str,
     pub older: &'static str,
     pub page: &'static str,
     pub of: &'static str,
@@ -129,6 +133,8 @@ const EN: Strings = Strings {
     previous_week: "Previous week",
     next_week: "Next week",
     newer: "Newer",
+    previous_page: "Previous",
+    next_page: "Next",
     older: "Older",
     page: "Page",
     of: "of",
@@ -232,6 +238,8 @@ const RU: Strings = Strings {
     previous_week: "Предыдущая неделя",
     next_week: "Следующая неделя",
     newer: "Новее",
+    previous_page: "Назад",
+    next_page: "Далее",
     older: "Старше",
     page: "Страница",
     of: "из",

@@ -572,3 +572,25 @@ async fn the_site_starts_and_explains_when_the_index_cannot_be_opened() {
     let json = app.get("/en/search.json?q=border").await;
     assert_eq!(json.status, StatusCode::SERVICE_UNAVAILABLE);
 }
+
+#[tokio::test]
+async fn pagination_speaks_of_next_pages_in_relevance_order_and_of_older_ones_by_date() {
+    let archive = TestArchive::new();
+    let gen = archive.dir.path().join("generated");
+    trendwatch::generate::generate(120, &gen).expect("generate");
+    assert!(archive.import(&[gen]).await.rejected.is_empty());
+    let app = archive.serve().await;
+    // Generated commentaries often say what analysts expect: more than one page of them.
+    let relevance = app.page("/en/search?q=analysts").await;
+    assert_eq!(texts(&relevance, ".pagination a[rel=next]"), vec!["Next →"]);
+    let second = app.page("/en/search?q=analysts&page=2").await;
+    assert_eq!(
+        texts(&second, ".pagination a[rel=prev]"),
+        vec!["← Previous"]
+    );
+    let by_date = app.page("/en/search?q=analysts&sort=date").await;
+    assert_eq!(texts(&by_date, ".pagination a[rel=next]"), vec!["Older →"]);
+    // Filters alone are listed newest first, so they page by time too.
+    let filtered = app.page("/en/search?topic=security").await;
+    assert_eq!(texts(&filtered, ".pagination a[rel=next]"), vec!["Older →"]);
+}

@@ -148,6 +148,9 @@ struct SearchPage {
     pages: usize,
     prev_url: Option<String>,
     next_url: Option<String>,
+    /// "Newer"/"Older" when results are by date, "Previous"/"Next" in relevance order.
+    prev_label: &'static str,
+    next_label: &'static str,
 }
 
 fn day_label(day: i64, lang: Language) -> String {
@@ -190,6 +193,10 @@ pub async fn page(
         Err(message) => (None, Some(message.clone())),
     };
     let page = request.as_ref().map_or(1, |r| r.page);
+    // Filters without words are listed newest first whatever the sort asked.
+    let by_time = request
+        .as_ref()
+        .is_ok_and(|r| r.sort == Sort::Date || !r.query.has_text());
     let total = results.as_ref().map(|r| r.total);
     let pages = total.map_or(1, |t| t.div_ceil(PER_PAGE).clamp(1, MAX_PAGE));
     let view = SearchPage {
@@ -257,6 +264,8 @@ pub async fn page(
         pages,
         prev_url: (page > 1).then(|| page_url(lang, &params, page - 1)),
         next_url: (page < pages).then(|| page_url(lang, &params, page + 1)),
+        prev_label: if by_time { t.newer } else { t.previous_page },
+        next_label: if by_time { t.older } else { t.next_page },
     };
     let mut response = html(&view, lang, &state)?;
     if error.is_some() {
