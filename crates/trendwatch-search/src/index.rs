@@ -601,7 +601,11 @@ impl SearchIndex {
                 let source = if lead.is_empty() { body } else { lead };
                 escape_html(&opening(&source, 220))
             } else {
-                marked(snippet.fragment(), snippet.highlighted())
+                with_ellipses(
+                    &body,
+                    snippet.fragment(),
+                    marked(snippet.fragment(), snippet.highlighted()),
+                )
             };
             hits.push(Hit {
                 id: int(f.id),
@@ -627,6 +631,26 @@ fn opening(text: &str, chars: usize) -> String {
     let cut: String = text.chars().take(chars).collect();
     let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(a, _)| a);
     format!("{cut}…")
+}
+
+/// `html` (the marked `fragment` of `text`) with "…" where the fragment cuts a sentence: at
+/// its start unless it starts the text or a sentence, at its end unless it ends the text or a
+/// sentence.
+fn with_ellipses(text: &str, fragment: &str, html: String) -> String {
+    let ends_sentence = |s: &str| s.trim_end().ends_with(['.', '!', '?', '…', '"', '»']);
+    let Some(start) = text.find(fragment) else {
+        return html;
+    };
+    let cut_before = start > 0 && !ends_sentence(&text[..start]);
+    // The fragment stops at its last word: a full stop right after it ends the sentence.
+    let rest = text[start + fragment.len()..].trim_start();
+    let end = match rest.chars().next() {
+        None => String::new(),
+        Some(c @ ('.' | '!' | '?' | '…')) => c.to_string(),
+        Some(_) if ends_sentence(fragment) => String::new(),
+        Some(_) => "…".to_string(),
+    };
+    format!("{}{}{end}", if cut_before { "…" } else { "" }, html.trim())
 }
 
 /// The fragment with its highlighted ranges in `<mark>`, everything else escaped by the one
@@ -727,6 +751,50 @@ mod tests {
             .search(&parse("border").expect("valid"), Sort::Date, 2, 2)
             .expect("search");
         assert_eq!((page2.total, ids(&page2)), (3, vec![1]));
+    }
+
+    #[test]
+    fn snippets_that_cut_a_sentence_show_an_ellipsis() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let index = SearchIndex::open(dir.path()).expect("open");
+        let filler = "The assembly debated the budget for a long time and nothing happened ";
+        let long = format!(
+            "{}while the harbour strike went on {}",
+            filler.repeat(5),
+            filler.repeat(5)
+        );
+        index
+            .rebuild(
+                vec![
+                    doc(1, "en", "economy", "unchanged", 100, "Long", &long),
+                    doc(
+                        2,
+                        "en",
+                        "economy",
+                        "unchanged",
+                        100,
+                        "Short",
+                        "The harbour strike ended.",
+                    ),
+                ],
+                1,
+            )
+            .expect("rebuild");
+        let r = index
+            .search(&parse("harbour").expect("valid"), Sort::Relevance, 0, 10)
+            .expect("search");
+        let snippet = |id: i64| {
+            r.hits
+                .iter()
+                .find(|h| h.id == id)
+                .map(|h| h.snippet_html.clone())
+                .expect("hit")
+        };
+        let cut = snippet(1);
+        assert!(cut.starts_with('…') && cut.ends_with('…'), "{cut}");
+        assert!(cut.contains("<mark>harbour</mark>"), "{cut}");
+        // A whole text is not cut.
+        assert_eq!(snippet(2), "The <mark>harbour</mark> strike ended.");
     }
 
     #[test]
