@@ -304,6 +304,17 @@ impl Threader {
         v
     }
 
+    /// A fresh stamp for [`Threader::visited`]: storylines marked with it were seen in this
+    /// scan. On wrap-around the old marks are cleared, so no stale mark matches.
+    fn next_visit(&mut self) -> u32 {
+        self.visit = self.visit.wrapping_add(1);
+        if self.visit == 0 {
+            self.visited.iter_mut().for_each(|v| *v = 0);
+            self.visit = 1;
+        }
+        self.visit
+    }
+
     /// The current storylines that hold `term`, each once. The term's postings list is
     /// compacted on the way, so that scanning it stays proportional to the storylines that
     /// can still take an article (without this, an archive of many storylines over years
@@ -312,12 +323,7 @@ impl Threader {
     /// known, are storylines whose last article is out of the time window (articles come in
     /// publication order, so they stay out unless an article is added to them by hand).
     fn candidates(&mut self, term: u32, day: Option<i64>) -> Vec<u32> {
-        self.visit = self.visit.wrapping_add(1);
-        if self.visit == 0 {
-            self.visited.iter_mut().for_each(|v| *v = 0);
-            self.visit = 1;
-        }
-        let visit = self.visit;
+        let visit = self.next_visit();
         let window = self.config.window_days;
         let mut list = std::mem::take(&mut self.postings[term as usize]);
         let mut out = Vec::with_capacity(list.len());
@@ -525,6 +531,7 @@ impl Threader {
     pub fn consolidate(&mut self) {
         let every = self.config.consolidate_every.max(1) as u32;
         for s in 0..self.storylines.len() {
+            let visit = self.next_visit();
             let story = &self.storylines[s];
             // Each small storyline is looked at once, at the first pass after it went idle:
             // looking again at every pass costs quadratic time on an archive of many single
@@ -539,8 +546,6 @@ impl Threader {
                 continue;
             }
             let mut cands: Vec<usize> = Vec::new();
-            self.visit = self.visit.wrapping_add(1).max(1);
-            let visit = self.visit;
             let window = self.config.window_days;
             for t in story.centroid.keys() {
                 for &o in &self.postings[*t as usize] {
