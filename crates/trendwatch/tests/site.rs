@@ -228,7 +228,10 @@ async fn home_shows_the_latest_week_across_topics() {
     let app = markdown_site().await;
     let doc = app.page("/en/").await;
     assert_accessible_skeleton(&doc);
-    assert_eq!(text(&doc, "h1"), "This week: October 12 – October 18, 2026");
+    // The fixtures' latest week is long past: the heading names it, without "This week".
+    assert_eq!(text(&doc, "h1"), "Latest week: October 12 – October 18, 2026");
+    let ru = app.page("/ru/").await;
+    assert!(text(&ru, "h1").starts_with("Последняя неделя: "), "{}", text(&ru, "h1"));
     let rows = texts(&doc, ".topic-row .topic-name");
     assert_eq!(
         rows,
@@ -265,6 +268,24 @@ async fn home_shows_the_latest_week_across_topics() {
         .get_with("/", &[("accept-language", "ru-RU,ru;q=0.9,en;q=0.5")])
         .await;
     assert_eq!(root.headers["location"], "/ru/");
+
+    // A commentary of the current week makes it "This week".
+    let today = time::OffsetDateTime::now_utc().date();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("now.jsonl");
+    std::fs::write(
+        &file,
+        format!(
+            r#"{{"id":"now","title":"Sample: a commentary of this week","topic":"security","lang":"en","date":"{today} 09:00","status":"unchanged","body":"Sample text about the fictional Republic of Arvenia."}}"#
+        ),
+    )
+    .expect("write fixture");
+    let report = app.archive.import(&[file]).await;
+    assert_eq!(report.rejected, vec![]);
+    let generation = app.archive.store.generation().await.expect("generation");
+    app.app.state.cache.observe_generation(generation);
+    let doc = app.page("/en/").await;
+    assert!(text(&doc, "h1").starts_with("This week: "), "{}", text(&doc, "h1"));
 }
 
 #[tokio::test]
@@ -399,6 +420,75 @@ async fn pages_revalidate_with_304_and_change_with_content() {
     let ico = app.get("/favicon.ico").await;
     assert_eq!(ico.status, StatusCode::PERMANENT_REDIRECT);
     assert_eq!(ico.headers["location"], "/favicon.svg");
+}
+
+/// Issue 12 §3: pages are sent gzip- or Brotli-compressed when the client accepts it, each
+/// coding with its own ETag, and a page is compressed once however often it is served.
+#[tokio::test]
+async fn pages_are_compressed_once_and_reused() {
+    use std::io::Read;
+    let app = seed_format_site().await;
+    let raw = |path: &'static str, accept: &'static str| {
+        let req = app
+            .client
+            .get(format!("{}{}", app.app.url(), path))
+            .header("accept-encoding", accept);
+        async move {
+            let resp = req.send().await.expect("request");
+            let headers = resp.headers().clone();
+            (headers, resp.bytes().await.expect("body"))
+        }
+    };
+    let (plain_headers, plain) = raw(DRILLS, "identity").await;
+    assert!(plain_headers.get("content-encoding").is_none());
+    assert_eq!(plain_headers["vary"], "Accept-Encoding");
+
+    let compressions = app.app.state.cache.compressions();
+    let (br_headers, br) = raw(DRILLS, "gzip, deflate, br").await;
+    assert_eq!(br_headers["content-encoding"], "br");
+    let mut unpacked = Vec::new();
+    brotli::Decompressor::new(&br[..], 4096)
+        .read_to_end(&mut unpacked)
+        .expect("valid Brotli");
+    assert_eq!(unpacked, plain, "Brotli body unpacks to the page");
+    assert!(br.len() * 2 < plain.len(), "{} of {} bytes", br.len(), plain.len());
+    assert_ne!(br_headers["etag"], plain_headers["etag"], "each coding its own ETag");
+
+    let (gz_headers, gz) = raw(DRILLS, "gzip;q=1, br;q=0").await;
+    assert_eq!(gz_headers["content-encoding"], "gzip");
+    let mut unpacked = Vec::new();
+    flate2::read::GzDecoder::new(&gz[..])
+        .read_to_end(&mut unpacked)
+        .expect("valid gzip");
+    assert_eq!(unpacked, plain, "gzip body unpacks to the page");
+    assert_eq!(app.app.state.cache.compressions(), compressions + 2);
+
+    // Served again: the kept bytes, not a new compression.
+    for _ in 0..3 {
+        let (h, again) = raw(DRILLS, "br").await;
+        assert_eq!(h["content-encoding"], "br");
+        assert_eq!(again, br);
+    }
+    assert_eq!(app.app.state.cache.compressions(), compressions + 2);
+
+    // A revalidation of the Brotli form answers 304 with its own ETag.
+    let etag = br_headers["etag"].to_str().expect("ascii");
+    let resp = app
+        .client
+        .get(format!("{}{}", app.app.url(), DRILLS))
+        .header("accept-encoding", "br")
+        .header("if-none-match", etag)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(resp.status(), StatusCode::NOT_MODIFIED);
+
+    // The stylesheet too; a client that accepts nothing gets the page as it is.
+    let (css_headers, _) = raw("/static/style.css", "gzip").await;
+    assert_eq!(css_headers["content-encoding"], "gzip");
+    let (none_headers, none) = raw(DRILLS, "br;q=0, gzip;q=0").await;
+    assert!(none_headers.get("content-encoding").is_none());
+    assert_eq!(none, plain);
 }
 
 #[tokio::test]

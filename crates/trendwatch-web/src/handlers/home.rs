@@ -8,7 +8,7 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Redirect, Response};
-use trendwatch_core::Language;
+use trendwatch_core::{Language, Period};
 
 /// One topic's line on the home page and the weekly overview.
 pub struct TopicRow {
@@ -21,6 +21,8 @@ pub struct TopicRow {
 #[template(path = "home.html")]
 struct HomePage {
     l: Layout,
+    /// "This week" when the latest commentaries are of the current week, else "Latest week".
+    heading: &'static str,
     period_label: String,
     period_url: String,
     rows: Vec<TopicRow>,
@@ -87,6 +89,17 @@ pub async fn page(
     let lang = lang_of(&state, &lang)?;
     let err = |e| WebError::store(lang, &state.site, e);
     let latest = state.store.latest_period(lang).await.map_err(err)?;
+    // The page cache is emptied when a new week begins (`cache::observe_week`), so this
+    // heading never outlives its week.
+    // "This week's" commentaries review the last full week (`Period::reviewed_on`); one filed
+    // for the running week counts too.
+    let today = time::OffsetDateTime::now_utc().date();
+    let current = |p: Period| p == Period::reviewed_on(today) || p == Period::containing(today);
+    let heading = if latest.is_none_or(current) {
+        crate::i18n::strings(lang).this_week
+    } else {
+        crate::i18n::strings(lang).latest_week
+    };
     let (period_label, period_url, rows, alerts) = match latest {
         Some(p) => {
             let week = state.store.week(lang, p).await.map_err(err)?;
@@ -123,6 +136,7 @@ pub async fn page(
             mirror_alternates(lang, "/"),
             None,
         ),
+        heading,
         period_label,
         period_url,
         rows,
