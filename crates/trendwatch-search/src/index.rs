@@ -29,6 +29,9 @@ use trendwatch_core::sanitize::escape_html;
 /// [`ArticleText`](trendwatch_core::article::ArticleText), as the store reads it.
 pub use trendwatch_core::article::ArticleText as SearchDoc;
 
+/// Most indexed words a `prefix*` stands for (the most frequent ones).
+pub const MAX_EXPANSIONS: usize = 200;
+
 /// Ordering of results.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -403,6 +406,9 @@ impl SearchIndex {
                 clauses.push((Occur::Must, c));
             }
         }
+        for prefix in &q.prefixes {
+            clauses.push((Occur::Must, self.any_of(&self.expand_prefix(prefix))));
+        }
         for text in &q.excluded {
             if let Some(c) = self.anywhere(text) {
                 clauses.push((Occur::MustNot, c));
@@ -445,14 +451,213 @@ impl SearchIndex {
         Box::new(BooleanQuery::new(clauses))
     }
 
-    /// Every word of the query's words and phrases, any of them: what snippets highlight.
+    /// Any of `terms` (of the `all` field); none matches nothing.
+    fn any_of(&self, terms: &[String]) -> Box<dyn Query> {
+        let term = |t: &str| -> Box<dyn Query> {
+            Box::new(TermQuery::new(
+                Term::from_field_text(self.fields.all, t),
+                IndexRecordOption::WithFreqs,
+            ))
+        };
+        match terms {
+            // No word begins so: a term that cannot occur (terms have no spaces).
+            [] => term(" "),
+            [only] => term(only),
+            _ => Box::new(BooleanQuery::new(
+                terms.iter().map(|t| (Occur::Should, term(t))).collect(),
+            )),
+        }
+    }
+
+    /// The indexed terms that begin as `prefix` does, the most frequent [`MAX_EXPANSIONS`].
+    /// The prefix is normalised as words are (lower case, ё as е), and cut to its stem when
+    /// that is shorter, so that `borders*` also finds "border".
+    pub fn expand_prefix(&self, prefix: &str) -> Vec<String> {
+        let mut normal: String = prefix.to_lowercase().replace('ё', "е");
+        if let [(_, stem)] = self.analyse(self.fields.all, prefix).as_slice() {
+            let value = stem.value();
+            if let Some(stem) = value.as_str() {
+                if normal.starts_with(stem) {
+                    normal = stem.to_string();
+                }
+            }
+        }
+        let mut found: std::collections::HashMap<String, u32> = Default::default();
+        let searcher = self.reader.searcher();
+        for segment in searcher.segment_readers() {
+            let Ok(inverted) = segment.inverted_index(self.fields.all) else {
+                continue;
+            };
+            let Ok(mut stream) = inverted.terms().range().ge(normal.as_bytes()).into_stream()
+            else {
+                continue;
+            };
+            while stream.advance() {
+                if !stream.key().starts_with(normal.as_bytes()) {
+                    break;
+                }
+                if let Ok(term) = std::str::from_utf8(stream.key()) {
+                    *found.entry(term.to_string()).or_default() += stream.value().doc_freq;
+                }
+            }
+        }
+        let mut terms: Vec<(String, u32)> = found.into_iter().collect();
+        terms.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        terms.truncate(MAX_EXPANSIONS);
+        terms.into_iter().map(|(t, _)| t).collect()
+    }
+
+    /// A "Did you mean" for a query that found nothing: the query as typed, with each word
+    /// the archive does not have replaced by the nearest word the archive has (at most one
+    /// edit for words of up to five letters, two beyond), the most frequent among equals, as
+    /// an article writes it. `None` when no word could be corrected.
+    pub fn suggest(&self, raw: &str, q: &ParsedQuery) -> Option<String> {
+        let searcher = self.reader.searcher();
+        let mut corrected = raw.to_string();
+        let mut changed = false;
+        for word in &q.words {
+            let terms = self.analyse(self.fields.all, word);
+            let [(_, term)] = terms.as_slice() else {
+                continue;
+            };
+            if searcher.doc_freq(term).unwrap_or(0) > 0 {
+                continue;
+            }
+            let Some(surface) = self.nearest_word(&searcher, word) else {
+                continue;
+            };
+            // Keep the reader's capitalisation of the first letter.
+            let surface = if word.chars().next().is_some_and(char::is_lowercase) {
+                surface.to_lowercase()
+            } else {
+                surface
+            };
+            corrected = corrected.replacen(word.as_str(), &surface, 1);
+            changed = true;
+        }
+        changed.then_some(corrected)
+    }
+
+    /// The archive's word nearest to `typed`. The index holds stems, and a stem can be much
+    /// shorter than its word ("Гергиев" is "герг"), so this works in two steps: stems with the
+    /// same first letter that are near some beginning of the typed word are candidates (the
+    /// ones nearest, then most frequent, first); each is then read as an article writes it,
+    /// and the written word nearest to what was typed wins. Reading only one first letter
+    /// keeps the scan a small part of the term dictionary; a typo there is rare.
+    fn nearest_word(&self, searcher: &tantivy::Searcher, typed: &str) -> Option<String> {
+        const VERIFIED: usize = 8;
+        let mut normal = String::new();
+        trendwatch_core::text::normalise_into(typed, &mut normal);
+        let word: Vec<char> = normal.chars().collect();
+        let first = *word.first()?;
+        let max = if word.len() <= 5 { 1 } else { 2 };
+        let mut from = [0u8; 4];
+        let from = first.encode_utf8(&mut from).as_bytes().to_vec();
+        let to = char::from_u32(first as u32 + 1).map(|c| c.to_string().into_bytes());
+        // Stem → (distance to the nearest beginning of the typed word, documents).
+        let mut candidates: std::collections::HashMap<String, (usize, u32)> = Default::default();
+        for segment in searcher.segment_readers() {
+            let Ok(inverted) = segment.inverted_index(self.fields.all) else {
+                continue;
+            };
+            let mut range = inverted.terms().range().ge(&from);
+            if let Some(to) = &to {
+                range = range.lt(to);
+            }
+            let Ok(mut stream) = range.into_stream() else {
+                continue;
+            };
+            while stream.advance() {
+                let Ok(term) = std::str::from_utf8(stream.key()) else {
+                    continue;
+                };
+                let len = term.chars().count();
+                if len * 2 < word.len() || len > word.len() + max {
+                    continue;
+                }
+                let nearest = (len.saturating_sub(max).max(1)..=(len + max).min(word.len()))
+                    .map(|k| {
+                        let start: String = word[..k].iter().collect();
+                        strsim::damerau_levenshtein(&start, term)
+                    })
+                    .min()
+                    .unwrap_or(usize::MAX);
+                if nearest <= max {
+                    let e = candidates.entry(term.to_string()).or_insert((nearest, 0));
+                    e.1 += stream.value().doc_freq;
+                }
+            }
+        }
+        let mut candidates: Vec<(String, (usize, u32))> = candidates.into_iter().collect();
+        candidates.sort_by(|a, b| {
+            (a.1 .0, std::cmp::Reverse(a.1 .1), &a.0).cmp(&(
+                b.1 .0,
+                std::cmp::Reverse(b.1 .1),
+                &b.0,
+            ))
+        });
+        candidates
+            .iter()
+            .take(VERIFIED)
+            .filter_map(|(term, (_, docs))| {
+                let written = self.written_form(searcher, term)?;
+                let mut written_normal = String::new();
+                trendwatch_core::text::normalise_into(&written, &mut written_normal);
+                let d = strsim::damerau_levenshtein(&normal, &written_normal);
+                (d > 0 && d <= max).then_some((d, std::cmp::Reverse(*docs), written))
+            })
+            .min()
+            .map(|(_, _, written)| written)
+    }
+
+    /// How `term` is written in the first article that has it: the original word, not its
+    /// stem ("Chelsea", not "chelsea" or "chelse").
+    fn written_form(&self, searcher: &tantivy::Searcher, term: &str) -> Option<String> {
+        let query = TermQuery::new(
+            Term::from_field_text(self.fields.all, term),
+            IndexRecordOption::Basic,
+        );
+        let (_, address) = searcher
+            .search(&query, &TopDocs::with_limit(1))
+            .ok()?
+            .into_iter()
+            .next()?;
+        let doc: TantivyDocument = searcher.doc(address).ok()?;
+        for field in [self.fields.title, self.fields.lead, self.fields.body] {
+            let text = doc.get_first(field).and_then(|v| v.as_str()).unwrap_or("");
+            let mut found = None;
+            trendwatch_core::text::analyze(text, |t| {
+                if found.is_none() && t.term == term {
+                    found = Some(text[t.from..t.to].to_string());
+                }
+            });
+            if found.is_some() {
+                return found;
+            }
+        }
+        None
+    }
+
+    /// Every word of the query's words, phrases and prefixes, any of them: what snippets
+    /// highlight.
     fn highlighted(&self, q: &ParsedQuery) -> BooleanQuery {
+        let prefixed: Vec<String> = q
+            .prefixes
+            .iter()
+            .flat_map(|p| self.expand_prefix(p))
+            .collect();
         let clauses: Vec<(Occur, Box<dyn Query>)> = q
             .words
             .iter()
             .chain(&q.phrases)
             .flat_map(|text| self.analyse(self.fields.all, text))
-            .map(|(_, term)| -> (Occur, Box<dyn Query>) {
+            .map(|(_, term)| term)
+            .chain(
+                prefixed
+                    .iter()
+                    .map(|t| Term::from_field_text(self.fields.all, t)),
+            )
+            .map(|term| -> (Occur, Box<dyn Query>) {
                 (
                     Occur::Should,
                     Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs)),
@@ -539,6 +744,7 @@ impl SearchIndex {
         // Words that are all stop words or symbols ("the", "!!!") would constrain nothing
         // and list the whole archive: say so instead.
         if q.has_text()
+            && q.prefixes.is_empty()
             && q.words
                 .iter()
                 .chain(&q.phrases)
@@ -751,6 +957,59 @@ mod tests {
             .search(&parse("border").expect("valid"), Sort::Date, 2, 2)
             .expect("search");
         assert_eq!((page2.total, ids(&page2)), (3, vec![1]));
+    }
+
+    #[test]
+    fn prefix_search_finds_every_word_that_begins_so() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let index = sample(dir.path());
+        let run = |q: &str| {
+            index
+                .search(&parse(q).expect("valid"), Sort::Date, 0, 10)
+                .expect("search")
+        };
+        // "bord*" finds "border" (every English article), and the snippet marks the word.
+        let bord = run("bord*");
+        assert_eq!(ids(&bord), vec![4, 2, 1]);
+        assert!(bord
+            .hits
+            .iter()
+            .any(|h| h.snippet_html.contains("<mark>border</mark>")));
+        // A prefix longer than the stem ("borders*") still finds "border".
+        assert_eq!(ids(&run("borders*")), vec![4, 2, 1]);
+        assert_eq!(ids(&run("cent* bord*")), vec![4, 2]);
+        // Cyrillic, with ё folded.
+        assert_eq!(ids(&run("напряжё* lang:ru")), vec![3]);
+        assert_eq!(run("zzzq*").total, 0);
+        assert_eq!(index.expand_prefix("bord"), vec!["border".to_string()]);
+    }
+
+    #[test]
+    fn did_you_mean_corrects_misspelt_words_from_the_archive() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let index = SearchIndex::open(dir.path()).expect("open");
+        let docs = vec![
+            doc(1, "en", "society", "unchanged", 1, "Chelsea quarter votes", "Residents of the Chelsea quarter of Arvenia's capital voted. Chelsea turnout was high."),
+            doc(2, "en", "society", "unchanged", 2, "Arsenal workers strike", "Workers at the state Arsenal in Arvenia went on strike."),
+            doc(3, "ru", "society", "unchanged", 3, "Министр Гергиев ушёл", "Министр культуры Арвении Гергиев подал в отставку."),
+            doc(4, "en", "society", "unchanged", 4, "Chelsey market", "A fictional Chelsey market opened once."),
+        ];
+        index.rebuild(docs, 1).expect("rebuild");
+        let suggest = |raw: &str| index.suggest(raw, &parse(raw).expect("valid"));
+        // The most frequent of equally near words wins (Chelsea over Chelsey), as written.
+        assert_eq!(suggest("Chelsae").as_deref(), Some("Chelsea"));
+        assert_eq!(suggest("Arsenel strike").as_deref(), Some("Arsenal strike"));
+        assert_eq!(suggest("arsenel").as_deref(), Some("arsenal"));
+        assert_eq!(suggest("Гергиеф").as_deref(), Some("Гергиев"));
+        // Words the archive has, and words with nothing near, are left alone.
+        assert_eq!(suggest("Chelsea"), None);
+        assert_eq!(suggest("Xylophone"), None);
+        // The suggestion finds what the misspelling did not.
+        let fixed = suggest("Гергиеф").expect("suggestion");
+        let found = index
+            .search(&parse(&fixed).expect("valid"), Sort::Relevance, 0, 10)
+            .expect("search");
+        assert_eq!(ids(&found), vec![3]);
     }
 
     #[test]

@@ -1,13 +1,17 @@
-//! The reader's search syntax, parsed without touching the index: words, "quoted phrases",
-//! `-exclusions` (of a word or a phrase) and `name:value` filters (`topic:`, `status:`,
-//! `lang:`, `from:`, `to:`). Every mistake is a [`QueryError`] that says what to change,
-//! never a server error.
+//! The reader's search syntax, parsed without touching the index: words, `prefix*` words,
+//! "quoted phrases", `-exclusions` (of a word or a phrase) and `name:value` filters
+//! (`topic:`, `status:`, `lang:`, `from:`, `to:`). Every mistake is a [`QueryError`] that says
+//! what to change, in the reader's language ([`QueryError::message`]), never a server error.
 
 use serde::Serialize;
 use time::Date;
+use trendwatch_core::Language;
 
 /// Longest query accepted, in characters.
 pub const MAX_QUERY_CHARS: usize = 300;
+
+/// Fewest letters before the `*` of a prefix: shorter prefixes match most of the archive.
+pub const MIN_PREFIX_CHARS: usize = 3;
 
 /// Filters a query may carry, as they are written in it.
 pub const FILTERS: [&str; 5] = ["topic", "status", "lang", "from", "to"];
@@ -19,6 +23,9 @@ pub struct ParsedQuery {
     pub words: Vec<String>,
     /// Phrases every result must contain, word for word.
     pub phrases: Vec<String>,
+    /// Beginnings of words (`bord*`, written without the `*`): every result must contain a
+    /// word that begins so.
+    pub prefixes: Vec<String>,
     /// Words or phrases no result may contain.
     pub excluded: Vec<String>,
     /// Topic slug filter.
@@ -36,7 +43,7 @@ pub struct ParsedQuery {
 impl ParsedQuery {
     /// Whether the query asks for any text at all (filters alone list by date).
     pub fn has_text(&self) -> bool {
-        !self.words.is_empty() || !self.phrases.is_empty()
+        !self.words.is_empty() || !self.phrases.is_empty() || !self.prefixes.is_empty()
     }
 }
 
@@ -75,6 +82,62 @@ pub enum QueryError {
          to find; add a word that names it"
     )]
     NothingToFind(String),
+    /// `b*`: too short a beginning of a word.
+    #[error("\"{0}*\": give at least {MIN_PREFIX_CHARS} letters before *")]
+    ShortPrefix(String),
+}
+
+impl QueryError {
+    /// The message in the reader's language (the `Display` text is the English one, for
+    /// logs and the JSON answer of an English page).
+    pub fn message(&self, lang: Language) -> String {
+        if lang == Language::En {
+            return self.to_string();
+        }
+        match self {
+            QueryError::TooLong(n) => {
+                format!("в запросе {n} символов; допустимо не больше {MAX_QUERY_CHARS}")
+            }
+            QueryError::UnbalancedQuotes => {
+                "кавычки не закрыты: закончите фразу второй \"".to_string()
+            }
+            QueryError::UnknownFilter(name) => format!(
+                "неизвестный фильтр «{name}:»; фильтры: topic:, status:, lang:, from: и to:"
+            ),
+            QueryError::BadValue {
+                name,
+                value,
+                expected,
+            } => format!(
+                "{name}: ожидается {}, получено «{value}»",
+                expected_ru(expected)
+            ),
+            QueryError::OnlyExclusions => {
+                "запрос только исключает; добавьте слово, которое нужно найти".to_string()
+            }
+            QueryError::EmptyDateRange => "дата from: позже даты to:".to_string(),
+            QueryError::NothingToFind(typed) => format!(
+                "в запросе только служебные слова или знаки («{typed}»), они ничего не \
+                 говорят о том, что искать; добавьте слово, которое это называет"
+            ),
+            QueryError::ShortPrefix(p) => {
+                format!("«{p}*»: перед * нужно не меньше {MIN_PREFIX_CHARS} букв")
+            }
+        }
+    }
+}
+
+/// The Russian of an `expected` text of [`QueryError::BadValue`].
+fn expected_ru(expected: &str) -> String {
+    match expected {
+        "a date as YYYY-MM-DD" => "дата в виде ГГГГ-ММ-ДД".to_string(),
+        "a topic slug such as security" => "код темы, например security".to_string(),
+        "improved, unchanged, worsened or not_rated" => {
+            "improved, unchanged, worsened или not_rated".to_string()
+        }
+        "en, ru or all" => "en, ru или all".to_string(),
+        other => other.replace(" or ", " или "),
+    }
 }
 
 fn parse_date(name: &str, value: &str) -> Result<Date, QueryError> {
@@ -134,6 +197,12 @@ pub fn parse(input: &str) -> Result<ParsedQuery, QueryError> {
         }
         if negated {
             q.excluded.push(token.to_string());
+        } else if let Some(prefix) = token.strip_suffix('*') {
+            let prefix = prefix.trim_end_matches('*');
+            if prefix.chars().filter(|c| c.is_alphanumeric()).count() < MIN_PREFIX_CHARS {
+                return Err(QueryError::ShortPrefix(prefix.to_string()));
+            }
+            q.prefixes.push(prefix.to_string());
         } else {
             q.words.push(token.to_string());
         }
@@ -229,6 +298,44 @@ mod tests {
             parse(r#""time: now""#).map(|q| q.phrases),
             Ok(vec!["time: now".to_string()])
         );
+    }
+
+    #[test]
+    fn prefixes_need_three_letters() {
+        let q = parse("bord* tension").expect("valid");
+        assert_eq!(
+            (q.prefixes, q.words),
+            (vec!["bord".to_string()], vec!["tension".to_string()])
+        );
+        assert_eq!(parse("bo*"), Err(QueryError::ShortPrefix("bo".into())));
+        assert_eq!(parse("*"), Err(QueryError::ShortPrefix(String::new())));
+        assert!(parse("bord*").expect("valid").has_text());
+    }
+
+    #[test]
+    fn every_error_speaks_russian() {
+        let errors = [
+            QueryError::TooLong(301),
+            QueryError::UnbalancedQuotes,
+            QueryError::UnknownFilter("colour".into()),
+            QueryError::BadValue {
+                name: "from".into(),
+                value: "x".into(),
+                expected: "a date as YYYY-MM-DD".into(),
+            },
+            QueryError::OnlyExclusions,
+            QueryError::EmptyDateRange,
+            QueryError::NothingToFind("the".into()),
+            QueryError::ShortPrefix("bo".into()),
+        ];
+        for e in errors {
+            let ru = e.message(Language::Ru);
+            // Russian words around the filter names and values, which stay as typed.
+            let cyrillic = ru.chars().filter(|c| ('а'..='я').contains(c)).count();
+            assert!(cyrillic >= 12, "{e:?}: {ru}");
+            assert_ne!(ru, e.to_string());
+            assert_eq!(e.message(Language::En), e.to_string());
+        }
     }
 
     proptest! {

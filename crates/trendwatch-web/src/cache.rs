@@ -19,8 +19,8 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::io::Write;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
 
@@ -103,6 +103,9 @@ fn compressible(content_type: &HeaderValue) -> bool {
         || t.starts_with("image/svg+xml")
 }
 
+/// A compressor of a whole body.
+type Encoder = fn(&[u8]) -> std::io::Result<Vec<u8>>;
+
 fn gzip(body: &[u8]) -> std::io::Result<Vec<u8>> {
     let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     enc.write_all(body)?;
@@ -133,11 +136,7 @@ pub struct CachedPage {
 }
 
 impl CachedPage {
-    fn new(
-        content_type: HeaderValue,
-        cache_control: HeaderValue,
-        body: Bytes,
-    ) -> CachedPage {
+    fn new(content_type: HeaderValue, cache_control: HeaderValue, body: Bytes) -> CachedPage {
         CachedPage {
             etag: etag_for(&body),
             content_type,
@@ -151,7 +150,7 @@ impl CachedPage {
     /// The body in `encoding`, compressed on first use and kept; `None` when the page is
     /// sent as it is (small, already compressed, or the encoder failed).
     fn encoded(&self, encoding: Encoding, compressions: &AtomicU64) -> Option<Bytes> {
-        let (slot, encode): (_, fn(&[u8]) -> std::io::Result<Vec<u8>>) = match encoding {
+        let (slot, encode): (_, Encoder) = match encoding {
             Encoding::Identity => return None,
             Encoding::Gzip => (&self.gzip, gzip),
             Encoding::Brotli => (&self.brotli, brotli),
@@ -299,7 +298,8 @@ fn variant_etag(etag: &HeaderValue, encoding: Encoding) -> HeaderValue {
         return etag.clone();
     }
     let base = etag.to_str().unwrap_or("\"0\"").trim_end_matches('"');
-    HeaderValue::from_str(&format!("{base}-{}\"", encoding.token())).unwrap_or_else(|_| etag.clone())
+    HeaderValue::from_str(&format!("{base}-{}\"", encoding.token()))
+        .unwrap_or_else(|_| etag.clone())
 }
 
 fn respond(state: &AppState, page: &CachedPage, req_headers: &HeaderMap) -> Response {

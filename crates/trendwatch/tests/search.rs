@@ -162,6 +162,71 @@ async fn bad_queries_get_a_helpful_400_never_a_500() {
     }
 }
 
+/// Issue 12 §3: the Russian page explains a bad query in Russian, the query's own mistakes
+/// and the page's parameters alike.
+#[tokio::test]
+async fn russian_pages_explain_bad_queries_in_russian() {
+    let app = archive().await.serve().await;
+    for (path, expected) in [
+        ("/ru/search?q=%22unclosed", "кавычки не закрыты"),
+        ("/ru/search?q=colour:red", "неизвестный фильтр"),
+        ("/ru/search?q=x&from=yesterday", "ГГГГ-ММ-ДД"),
+        ("/ru/search?q=-only", "только исключает"),
+        ("/ru/search?q=x&topic=economy", "неизвестная тема"),
+        ("/ru/search?q=x&sort=size", "ожидается relevance или date"),
+        ("/ru/search?q=x&colour=red", "неизвестный параметр"),
+        ("/ru/search?q=the+of", "служебные слова"),
+        ("/ru/search?q=%D0%B1*", "нужно не меньше 3 букв"),
+    ] {
+        let f = app.get(path).await;
+        assert_eq!(f.status, StatusCode::BAD_REQUEST, "{path}");
+        let message = text(&f.doc(), ".search-error");
+        assert!(message.contains(expected), "{path}: {message}");
+        let json = app.get(&path.replacen("/search", "/search.json", 1)).await;
+        let v: serde_json::Value = serde_json::from_str(&json.body).expect("JSON");
+        assert!(
+            v["error"].as_str().is_some_and(|e| e.contains(expected)),
+            "{v}"
+        );
+    }
+}
+
+/// Issue 12 §3: `bord*` finds every word that begins so, and a query that finds nothing
+/// offers a "Did you mean" built from the archive's own words, in both languages.
+#[tokio::test]
+async fn prefixes_and_did_you_mean() {
+    let app = archive().await.serve().await;
+    let border = result_titles(&app.page("/en/search?q=border&sort=date").await);
+    let bord = app.page("/en/search?q=bord*&sort=date").await;
+    assert_eq!(result_titles(&bord), border);
+    assert!(border.len() >= 2);
+    assert!(texts(&bord, ".snippet mark")
+        .iter()
+        .all(|m| m.to_lowercase().starts_with("bord")));
+
+    let typo = app.page("/en/search?q=Tarks").await;
+    assert_eq!(text(&typo, ".search-count strong"), "0");
+    assert_eq!(text(&typo, ".did-you-mean a"), "Tarsk");
+    let href = attrs(&typo, ".did-you-mean a", "href").remove(0);
+    let fixed = app.page(&href).await;
+    assert_eq!(result_titles(&fixed).len(), 1, "{href}");
+    let json = app.get("/en/search.json?q=Tarks").await;
+    let v: serde_json::Value = serde_json::from_str(&json.body).expect("JSON");
+    assert_eq!(v["did_you_mean"], "Tarsk");
+
+    // Russian: "бастуюд" is offered as "бастуют".
+    let ru = app
+        .page("/ru/search?q=%D0%B1%D0%B0%D1%81%D1%82%D1%83%D1%8E%D0%B4")
+        .await;
+    assert_eq!(
+        text(&ru, ".did-you-mean"),
+        "Возможно, вы имели в виду бастуют?"
+    );
+    // A query that finds something offers nothing.
+    let found = app.page("/en/search?q=Tarsk").await;
+    assert!(texts(&found, ".did-you-mean").is_empty());
+}
+
 #[tokio::test]
 async fn json_endpoint_pages_through_results() {
     let app = archive().await.serve().await;

@@ -229,9 +229,16 @@ async fn home_shows_the_latest_week_across_topics() {
     let doc = app.page("/en/").await;
     assert_accessible_skeleton(&doc);
     // The fixtures' latest week is long past: the heading names it, without "This week".
-    assert_eq!(text(&doc, "h1"), "Latest week: October 12 – October 18, 2026");
+    assert_eq!(
+        text(&doc, "h1"),
+        "Latest week: October 12 – October 18, 2026"
+    );
     let ru = app.page("/ru/").await;
-    assert!(text(&ru, "h1").starts_with("Последняя неделя: "), "{}", text(&ru, "h1"));
+    assert!(
+        text(&ru, "h1").starts_with("Последняя неделя: "),
+        "{}",
+        text(&ru, "h1")
+    );
     let rows = texts(&doc, ".topic-row .topic-name");
     assert_eq!(
         rows,
@@ -285,7 +292,11 @@ async fn home_shows_the_latest_week_across_topics() {
     let generation = app.archive.store.generation().await.expect("generation");
     app.app.state.cache.observe_generation(generation);
     let doc = app.page("/en/").await;
-    assert!(text(&doc, "h1").starts_with("This week: "), "{}", text(&doc, "h1"));
+    assert!(
+        text(&doc, "h1").starts_with("This week: "),
+        "{}",
+        text(&doc, "h1")
+    );
 }
 
 #[tokio::test]
@@ -451,8 +462,16 @@ async fn pages_are_compressed_once_and_reused() {
         .read_to_end(&mut unpacked)
         .expect("valid Brotli");
     assert_eq!(unpacked, plain, "Brotli body unpacks to the page");
-    assert!(br.len() * 2 < plain.len(), "{} of {} bytes", br.len(), plain.len());
-    assert_ne!(br_headers["etag"], plain_headers["etag"], "each coding its own ETag");
+    assert!(
+        br.len() * 2 < plain.len(),
+        "{} of {} bytes",
+        br.len(),
+        plain.len()
+    );
+    assert_ne!(
+        br_headers["etag"], plain_headers["etag"],
+        "each coding its own ETag"
+    );
 
     let (gz_headers, gz) = raw(DRILLS, "gzip;q=1, br;q=0").await;
     assert_eq!(gz_headers["content-encoding"], "gzip");

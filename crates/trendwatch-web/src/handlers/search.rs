@@ -38,26 +38,37 @@ fn read(
     params: &HashMap<String, String>,
 ) -> Result<Request, String> {
     const KNOWN: [&str; 8] = ["q", "topic", "status", "from", "to", "lang", "sort", "page"];
+    // The page's own messages in its language; the query's through `QueryError::message`.
+    let say = |en: String, ru: String| if page_lang == Language::Ru { ru } else { en };
     if let Some(unknown) = params.keys().find(|k| !KNOWN.contains(&k.as_str())) {
-        return Err(format!(
-            "unknown parameter \"{unknown}\"; the parameters are {}",
-            KNOWN.join(", ")
+        return Err(say(
+            format!(
+                "unknown parameter \"{unknown}\"; the parameters are {}",
+                KNOWN.join(", ")
+            ),
+            format!(
+                "неизвестный параметр «{unknown}»; параметры: {}",
+                KNOWN.join(", ")
+            ),
         ));
     }
     let raw = params.get("q").cloned().unwrap_or_default();
-    let mut query = parse(&raw).map_err(|e| e.to_string())?;
+    let mut query = parse(&raw).map_err(|e| e.message(page_lang))?;
     for name in ["topic", "status", "from", "to"] {
         if let Some(v) = params.get(name).filter(|v| !v.is_empty()) {
-            apply_filter(&mut query, name, v).map_err(|e| e.to_string())?;
+            apply_filter(&mut query, name, v).map_err(|e| e.message(page_lang))?;
         }
     }
     // A topic the site does not have finds nothing; say so, as for an unknown status.
     if let Some(t) = &query.topic {
         if topics.by_slug(t).is_none() {
             let known: Vec<&str> = topics.iter().map(|tp| tp.slug.as_str()).collect();
-            return Err(format!(
-                "topic: unknown topic \"{t}\"; the topics are {}",
-                known.join(", ")
+            return Err(say(
+                format!(
+                    "topic: unknown topic \"{t}\"; the topics are {}",
+                    known.join(", ")
+                ),
+                format!("topic: неизвестная тема «{t}»; темы: {}", known.join(", ")),
             ));
         }
     }
@@ -71,21 +82,32 @@ fn read(
         },
         Some("en") => Some(Language::En),
         Some("ru") => Some(Language::Ru),
-        Some(other) => return Err(format!("lang: expected en, ru or all, got \"{other}\"")),
+        Some(other) => {
+            return Err(say(
+                format!("lang: expected en, ru or all, got \"{other}\""),
+                format!("lang: ожидается en, ru или all, получено «{other}»"),
+            ))
+        }
     };
     query.lang = lang.map(|l| l.code().to_string());
     let sort = match params.get("sort").map(String::as_str) {
         None | Some("") | Some("relevance") => Sort::Relevance,
         Some("date") => Sort::Date,
-        Some(other) => return Err(format!("sort: expected relevance or date, got \"{other}\"")),
+        Some(other) => {
+            return Err(say(
+                format!("sort: expected relevance or date, got \"{other}\""),
+                format!("sort: ожидается relevance или date, получено «{other}»"),
+            ))
+        }
     };
     let page = match params.get("page").map(String::as_str) {
         None | Some("") => 1,
         Some(p) => match p.parse::<usize>() {
             Ok(n) if (1..=MAX_PAGE).contains(&n) => n,
             _ => {
-                return Err(format!(
-                    "page: expected a number from 1 to {MAX_PAGE}, got \"{p}\""
+                return Err(say(
+                    format!("page: expected a number from 1 to {MAX_PAGE}, got \"{p}\""),
+                    format!("page: ожидается число от 1 до {MAX_PAGE}, получено «{p}»"),
                 ))
             }
         },
@@ -116,6 +138,14 @@ fn run(state: &AppState, r: &Request) -> Result<Option<Results>, SearchError> {
         .map(Some)
 }
 
+/// The corrected query to offer when a query with words found nothing.
+fn suggestion(state: &AppState, r: &Request, results: &Results) -> Option<String> {
+    if results.total > 0 || r.query.words.is_empty() {
+        return None;
+    }
+    state.search.as_ref()?.suggest(&r.raw, &r.query)
+}
+
 /// One result as the page shows it.
 struct ResultView {
     url: String,
@@ -142,6 +172,8 @@ struct SearchPage {
     topics: Vec<(String, String)>,
     statuses: Vec<(&'static str, &'static str)>,
     error: Option<String>,
+    /// "Did you mean": the link and the corrected query, when nothing was found.
+    suggestion: Option<(String, String)>,
     total: Option<usize>,
     results: Vec<ResultView>,
     page: usize,
@@ -187,10 +219,18 @@ pub async fn page(
         }
         Ok(r) => match run(&state, r) {
             Ok(res) => (res, None),
-            Err(SearchError::Query(e)) => (None, Some(e.to_string())),
+            Err(SearchError::Query(e)) => (None, Some(e.message(lang))),
             Err(e) => return Err(WebError::Internal(lang, state.site.clone(), e.to_string())),
         },
         Err(message) => (None, Some(message.clone())),
+    };
+    let suggestion = match (&request, &results) {
+        (Ok(r), Some(res)) => suggestion(&state, r, res).map(|text| {
+            let mut with_q = params.clone();
+            with_q.insert("q".into(), text.clone());
+            (page_url(lang, &with_q, 1), text)
+        }),
+        _ => None,
     };
     let page = request.as_ref().map_or(1, |r| r.page);
     // Filters without words are listed newest first whatever the sort asked.
@@ -259,6 +299,7 @@ pub async fn page(
             })
             .unwrap_or_default(),
         error: error.clone(),
+        suggestion,
         total,
         page,
         pages,
@@ -291,6 +332,9 @@ struct JsonAnswer<'a> {
     per_page: usize,
     #[serde(flatten)]
     results: Results,
+    /// The corrected query, when nothing was found and a word could be corrected.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    did_you_mean: Option<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -321,18 +365,22 @@ pub async fn json(
         );
     }
     match run(&state, &request) {
-        Ok(results) => Json(JsonAnswer {
-            query: &request.raw,
-            sort: request.sort,
-            page: request.page,
-            per_page: PER_PAGE,
-            results: results.unwrap_or(Results {
+        Ok(results) => {
+            let results = results.unwrap_or(Results {
                 total: 0,
                 hits: Vec::new(),
-            }),
-        })
-        .into_response(),
-        Err(SearchError::Query(e)) => bad(StatusCode::BAD_REQUEST, e.to_string()),
+            });
+            Json(JsonAnswer {
+                query: &request.raw,
+                sort: request.sort,
+                page: request.page,
+                per_page: PER_PAGE,
+                did_you_mean: suggestion(&state, &request, &results),
+                results,
+            })
+            .into_response()
+        }
+        Err(SearchError::Query(e)) => bad(StatusCode::BAD_REQUEST, e.message(lang)),
         Err(e) => {
             tracing::error!(cause = %e, "search failed");
             bad(StatusCode::INTERNAL_SERVER_ERROR, "search failed".into())
