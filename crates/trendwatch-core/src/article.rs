@@ -89,6 +89,8 @@ pub struct ArticleDraft {
     pub image_url: Option<String>,
     /// Image credit ("www.mil.by").
     pub image_credit: Option<String>,
+    /// What the image shows, for readers who cannot see it (the source's `alt`).
+    pub image_alt: Option<String>,
     /// Author names.
     pub authors: Vec<String>,
     /// Free tags.
@@ -157,6 +159,8 @@ pub struct NewArticle {
     pub image_url: Option<String>,
     /// Image credit.
     pub image_credit: Option<String>,
+    /// Text alternative of the image.
+    pub image_alt: Option<String>,
     /// Authors.
     pub authors: Vec<String>,
     /// Tags.
@@ -211,7 +215,7 @@ impl ArticleDraft {
     /// Refuses any field longer than its limit in [`crate::limits`], before any work is
     /// spent on it, with the field's name, its limit and its size.
     fn check_sizes(&self) -> Result<(), DraftError> {
-        let text_fields: [(&str, Option<&str>, usize); 13] = [
+        let text_fields: [(&str, Option<&str>, usize); 14] = [
             ("title", Some(&self.title), MAX_TITLE_CHARS),
             ("id", self.key.as_deref(), MAX_KEY_CHARS),
             ("kind", self.kind.as_deref(), MAX_NAME_CHARS),
@@ -222,6 +226,7 @@ impl ArticleDraft {
             ("rationale", self.rationale.as_deref(), MAX_RATIONALE_CHARS),
             ("alert", self.alert.as_deref(), MAX_NAME_CHARS),
             ("image_credit", self.image_credit.as_deref(), MAX_NAME_CHARS),
+            ("image_alt", self.image_alt.as_deref(), MAX_RATIONALE_CHARS),
             ("slug", self.slug.as_deref(), MAX_KEY_CHARS),
             (
                 "translation_group",
@@ -444,6 +449,7 @@ impl ArticleDraft {
             alert,
             image_url,
             image_credit: non_empty(self.image_credit),
+            image_alt: non_empty(self.image_alt),
             authors: clean_list(self.authors),
             tags: clean_list(self.tags),
             source_url,

@@ -86,6 +86,10 @@ pub struct Forecast {
     pub resolve_by: Date,
     /// How it turned out, once resolved.
     pub outcome: Option<Outcome>,
+    /// Set when the forecast is shown with a translation of the commentary that made it: the
+    /// language of that commentary, which the statement is written in. Forecasts belong to
+    /// the commentary, not to one edition, so each edition shows them.
+    pub made_in: Option<crate::Language>,
 }
 
 /// One bin of the calibration table.
@@ -263,6 +267,7 @@ impl ForecastDraft {
             probability,
             resolve_by,
             outcome,
+            made_in: None,
         })
     }
 }

@@ -71,6 +71,7 @@ pub fn draft_from_map(
             "image_credit",
             &["image_credit", "credit", "photo_credit"],
         )?,
+        image_alt: pick_text(map, "image_alt", &["image_alt", "alt", "image_description"])?,
         source_url: pick_text(map, "source_url", &["source_url", "url"])?,
         slug: pick_text(map, "slug", &["slug"])?,
         translation_group: pick_text(

@@ -218,6 +218,15 @@ pub fn parse(text: &str) -> Parsed {
             ("article img", "src"),
         ],
     );
+    d.image_alt = first_attr(
+        &doc,
+        &[
+            ("meta[property='og:image:alt']", "content"),
+            ("article figure img", "alt"),
+            ("article img", "alt"),
+        ],
+    )
+    .filter(|a| !a.trim().is_empty());
     d.image_credit = first_text(
         &doc,
         &[".photo-credit", ".image-credit", "figcaption", ".credit"],
@@ -283,13 +292,18 @@ mod tests {
 <meta property="og:title" content="Security: Drills near the northern border">
 <meta property="article:published_time" content="2026-02-09T11:00:00+00:00"></head>
 <body><article><h1 class="entry-title">Security: Drills near the northern border</h1>
-<figure><img src="https://example.org/d.jpg"><figcaption>Photo: press service</figcaption></figure>
+<figure><img src="https://example.org/d.jpg" alt="Sample: armoured vehicles on a field road"><figcaption>Photo: press service</figcaption></figure>
 <div class="entry-content"><p>Drills began.</p><p>They <em>continued</em>.<script>x()</script></p></div>
 <aside class="related-posts"><h3>Older drills</h3><p>Not body.</p></aside></article></body></html>"#;
         let d = parse(page).result.expect("valid");
         assert_eq!(d.topic.as_deref(), Some("Security"));
         assert_eq!(d.title, "Drills near the northern border");
         assert_eq!(d.image_credit.as_deref(), Some("press service"));
+        // The text alternative is read from the source (issue 12).
+        assert_eq!(
+            d.image_alt.as_deref(),
+            Some("Sample: armoured vehicles on a field road")
+        );
         assert!(d.body_html.contains("<p>Drills began.</p>"));
         assert!(!d.body_html.contains("Not body"));
         assert_eq!(d.similar_titles, vec!["Older drills"]);

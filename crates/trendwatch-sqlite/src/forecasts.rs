@@ -59,28 +59,79 @@ fn forecast_from(r: &rusqlite::Row, base: usize) -> rusqlite::Result<Forecast> {
         outcome: outcome
             .map(|o| o.parse::<Outcome>().map_err(|e| bad(e.to_string())))
             .transpose()?,
+        made_in: None,
     })
 }
 
-/// The forecasts of one article, in source order.
-pub fn of_article(conn: &Connection, article_id: i64) -> rusqlite::Result<Vec<Forecast>> {
+/// The language in column `i`, for [`Forecast::made_in`]: `None` when it is `shown_in`.
+fn made_in(r: &rusqlite::Row, i: usize, shown_in: Language) -> rusqlite::Result<Option<Language>> {
+    let code: String = r.get(i)?;
+    let lang = code.parse::<Language>().map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(
+            i,
+            rusqlite::types::Type::Text,
+            e.to_string().into(),
+        )
+    })?;
+    Ok((lang != shown_in).then_some(lang))
+}
+
+/// The forecasts of one article, in source order; for an article that makes none, those of
+/// the translation that does (the English original's, on its Russian translation), with
+/// [`Forecast::made_in`] saying so.
+pub fn of_article(
+    conn: &Connection,
+    article_id: i64,
+    lang: Language,
+) -> rusqlite::Result<Vec<Forecast>> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, statement, probability, resolve_by, outcome FROM forecasts WHERE article_id = ?1 ORDER BY position",
     )?;
-    let v = stmt
+    let own: Vec<Forecast> = stmt
         .query_map([article_id], |r| forecast_from(r, 0))?
-        .collect();
-    v
+        .collect::<rusqlite::Result<_>>()?;
+    if !own.is_empty() {
+        return Ok(own);
+    }
+    let mut stmt = conn.prepare_cached(
+        "SELECT f.id, f.statement, f.probability, f.resolve_by, f.outcome, o.lang, o.id \
+         FROM articles a JOIN articles o ON o.translation_group = a.translation_group AND o.id <> a.id \
+         JOIN forecasts f ON f.article_id = o.id \
+         WHERE a.id = ?1 AND a.translation_group IS NOT NULL ORDER BY o.lang, o.id, f.position",
+    )?;
+    let rows: Vec<(Forecast, i64)> = stmt
+        .query_map([article_id], |r| {
+            let mut f = forecast_from(r, 0)?;
+            f.made_in = made_in(r, 5, lang)?;
+            Ok((f, r.get(6)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    // One translation's forecasts: should two make them, the first.
+    let first = rows.first().map(|(_, o)| *o);
+    Ok(rows
+        .into_iter()
+        .filter(|(_, o)| Some(*o) == first)
+        .map(|(f, _)| f)
+        .collect())
 }
 
+/// Forecasts with the article that shows them: `sql` selects the summary columns, the
+/// forecast's five and the language of the commentary that made it, which is kept as
+/// [`Forecast::made_in`] when it is not `page` (or, without a page, the showing article's).
 fn entries(
     conn: &Connection,
+    page: Option<Language>,
     sql: &str,
     params: impl rusqlite::Params,
 ) -> rusqlite::Result<Vec<ForecastEntry>> {
     let mut stmt = conn.prepare_cached(sql)?;
     let rows: Vec<(Forecast, trendwatch_core::article::ArticleSummary)> = stmt
-        .query_map(params, |r| Ok((forecast_from(r, 13)?, rows::summary(r)?)))?
+        .query_map(params, |r| {
+            let article = rows::summary(r)?;
+            let mut forecast = forecast_from(r, 13)?;
+            forecast.made_in = made_in(r, 18, page.unwrap_or(article.lang))?;
+            Ok((forecast, article))
+        })?
         .collect::<rusqlite::Result<_>>()?;
     let mut authors = conn.prepare_cached(
         "SELECT name FROM article_authors WHERE article_id = ?1 ORDER BY position",
@@ -99,6 +150,10 @@ fn entries(
     Ok(out)
 }
 
+/// Every forecast as the `lang` edition shows it: a commentary's forecasts count once, shown
+/// with its `lang` version when there is one (the original's forecasts when that version
+/// makes none of its own), else with the original in its language. So both editions' track
+/// records score the same forecasts.
 pub fn list(
     conn: &Connection,
     lang: Language,
@@ -107,11 +162,21 @@ pub fn list(
 ) -> rusqlite::Result<Vec<ForecastEntry>> {
     entries(
         conn,
+        Some(lang),
         &format!(
-            "SELECT {SUMMARY_COLUMNS}, f.id, f.statement, f.probability, f.resolve_by, f.outcome \
-             FROM forecasts f JOIN articles a ON a.id = f.article_id \
-             WHERE a.lang = ?1 AND (?2 IS NULL OR a.topic = ?2) \
-             AND (?3 IS NULL OR EXISTS (SELECT 1 FROM article_authors w WHERE w.article_id = a.id AND w.name = ?3)) \
+            "SELECT {SUMMARY_COLUMNS}, f.id, f.statement, f.probability, f.resolve_by, f.outcome, o.lang \
+             FROM forecasts f JOIN articles o ON o.id = f.article_id \
+             JOIN articles a ON a.id = CASE WHEN o.lang = ?1 OR o.translation_group IS NULL THEN o.id \
+               ELSE COALESCE((SELECT t.id FROM articles t WHERE t.translation_group = o.translation_group \
+               AND t.lang = ?1 ORDER BY t.id LIMIT 1), o.id) END \
+             WHERE (o.lang = ?1 OR o.translation_group IS NULL OR NOT EXISTS ( \
+               SELECT 1 FROM forecasts g JOIN articles t ON t.id = g.article_id \
+               WHERE t.translation_group = o.translation_group AND t.lang = ?1)) \
+             AND (o.lang = ?1 OR o.translation_group IS NULL OR NOT EXISTS ( \
+               SELECT 1 FROM forecasts g JOIN articles t ON t.id = g.article_id \
+               WHERE t.translation_group = o.translation_group AND t.lang <> ?1 AND t.lang < o.lang)) \
+             AND (?2 IS NULL OR a.topic = ?2) \
+             AND (?3 IS NULL OR EXISTS (SELECT 1 FROM article_authors w WHERE w.article_id IN (a.id, o.id) AND w.name = ?3)) \
              ORDER BY f.resolve_by, a.published_at, f.position"
         ),
         params![lang.code(), topic, author],
@@ -121,8 +186,9 @@ pub fn list(
 pub fn overdue(conn: &Connection, today: Date) -> rusqlite::Result<Vec<ForecastEntry>> {
     entries(
         conn,
+        None,
         &format!(
-            "SELECT {SUMMARY_COLUMNS}, f.id, f.statement, f.probability, f.resolve_by, f.outcome \
+            "SELECT {SUMMARY_COLUMNS}, f.id, f.statement, f.probability, f.resolve_by, f.outcome, a.lang \
              FROM forecasts f JOIN articles a ON a.id = f.article_id \
              WHERE f.outcome IS NULL AND f.resolve_by < ?1 ORDER BY f.resolve_by, a.published_at, f.position"
         ),

@@ -267,6 +267,7 @@ fn write_one(tx: &Connection, a: &NewArticle) -> Result<WriteOutcome, WriteError
         slug,
         a.translation_group,
         a.duplicate_of,
+        a.image_alt,
     ];
     let (id, outcome) = match existing {
         Some(id) => {
@@ -275,7 +276,8 @@ fn write_one(tx: &Connection, a: &NewArticle) -> Result<WriteOutcome, WriteError
                  lead = ?6, body_html = ?7, body_text = ?8, published_at = ?9, period_key = ?10, \
                  status = ?11, rationale = ?12, alert = ?13, image_url = ?14, image_credit = ?15, \
                  source_url = ?16, slug = ?17, translation_group = ?18, \
-                 duplicate_of = (SELECT id FROM articles WHERE key = ?19) WHERE id = ?20",
+                 duplicate_of = (SELECT id FROM articles WHERE key = ?19), image_alt = ?20 \
+                 WHERE id = ?21",
             )
             .and_then(|mut s| {
                 let mut v: Vec<&dyn rusqlite::ToSql> = values.to_vec();
@@ -294,9 +296,9 @@ fn write_one(tx: &Connection, a: &NewArticle) -> Result<WriteOutcome, WriteError
             tx.prepare_cached(
                 "INSERT INTO articles (key, lang, kind, topic, title, lead, body_html, body_text, \
                  published_at, period_key, status, rationale, alert, image_url, image_credit, \
-                 source_url, slug, translation_group, duplicate_of) VALUES \
+                 source_url, slug, translation_group, duplicate_of, image_alt) VALUES \
                  (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, \
-                 (SELECT id FROM articles WHERE key = ?19))",
+                 (SELECT id FROM articles WHERE key = ?19), ?20)",
             )
             .and_then(|mut s| s.execute(values))
             .map_err(backend)?;
@@ -392,7 +394,7 @@ impl Store for SqliteStore {
                     "SELECT a.id, a.key, a.lang, a.kind, a.topic, a.title, a.lead, a.body_html, \
                      a.body_text, a.published_at, a.period_key, a.status, a.rationale, a.alert, \
                      a.image_url, a.image_credit, a.source_url, a.slug, a.translation_group, \
-                     o.key, o.slug, o.title \
+                     o.key, o.slug, o.title, a.image_alt \
                      FROM articles a LEFT JOIN articles o ON o.id = a.duplicate_of \
                      WHERE a.lang = ?1 AND a.slug = ?2",
                 )?
@@ -415,6 +417,7 @@ impl Store for SqliteStore {
                             alert: rows::alert(r, 13)?,
                             image_url: r.get(14)?,
                             image_credit: r.get(15)?,
+                            image_alt: r.get(22)?,
                             source_url: r.get(16)?,
                             slug: r.get(17)?,
                             translation_group: r.get(18)?,
@@ -448,7 +451,8 @@ impl Store for SqliteStore {
             article.content.similar_titles = list(
                 "SELECT title FROM article_listed_similar WHERE article_id = ?1 ORDER BY position",
             )?;
-            article.content.forecasts = forecasts::of_article(conn, article.id)?;
+            article.content.forecasts =
+                forecasts::of_article(conn, article.id, article.content.lang)?;
             Ok(Some(article))
         })
         .await

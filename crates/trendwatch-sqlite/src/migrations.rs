@@ -58,6 +58,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0009_duplicates",
         include_str!("../migrations/0009_duplicates.sql"),
     ),
+    (
+        "0010_image_alt",
+        include_str!("../migrations/0010_image_alt.sql"),
+    ),
 ];
 
 /// Applies every migration newer than the database's version and returns the names of those

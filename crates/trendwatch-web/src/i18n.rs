@@ -40,6 +40,9 @@ pub struct Strings {
     pub no_articles: &'static str,
     pub read_translation: &'static str,
     pub translation_available: &'static str,
+    /// Before the link to the other edition's archive of the topic, on an untranslated
+    /// commentary.
+    pub untranslated: &'static str,
     /// Before the link to the original of an article imported as a copy.
     pub copy_of: &'static str,
     pub not_found_title: &'static str,
@@ -147,6 +150,7 @@ const EN: Strings = Strings {
     no_commentary: "No commentary for this week.",
     no_articles: "Nothing has been published yet.",
     read_translation: "Read in English",
+    untranslated: "This commentary is not translated. The topic in the other edition:",
     translation_available: "This commentary is also available in",
     copy_of: "This is a copy of",
     not_found_title: "Page not found",
@@ -254,6 +258,7 @@ const RU: Strings = Strings {
     no_commentary: "За эту неделю комментария нет.",
     no_articles: "Пока ничего не опубликовано.",
     read_translation: "Читать по-русски",
+    untranslated: "Эта статья не переведена. Тема в другой редакции:",
     translation_available: "Этот комментарий есть также на языке",
     copy_of: "Это копия материала",
     not_found_title: "Страница не найдена",

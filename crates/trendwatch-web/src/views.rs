@@ -305,6 +305,11 @@ pub fn mirror_alternates(lang: Language, path_after_lang: &str) -> Vec<Alternate
 pub struct ForecastView {
     pub id: i64,
     pub statement: String,
+    /// The statement's language when it is not the page's (a forecast shown through a
+    /// translation of the commentary that made it).
+    pub statement_lang: Option<&'static str>,
+    /// The linked commentary's language when it is not the page's (an untranslated one).
+    pub article_lang: Option<&'static str>,
     pub probability: String,
     pub resolve_by: String,
     pub outcome_code: &'static str,
@@ -332,6 +337,8 @@ impl ForecastView {
         ForecastView {
             id: f.id,
             statement: f.statement.clone(),
+            statement_lang: f.made_in.map(Language::code),
+            article_lang: None,
             probability: format!("{:.0}%", f.probability * 100.0),
             resolve_by: match lang {
                 Language::En => format!("{} {}, {}", month_en(d.month()), d.day(), d.year()),

@@ -77,6 +77,49 @@ async fn track_record_scores_match_hand_computation() {
     assert!(text(&article, ".article-forecasts li").contains("30% by October 25, 2026 · Happened"));
 }
 
+/// Issue 12 §3: forecasts belong to the commentary, so the Russian edition's track record
+/// scores the same forecasts (shown with the Russian translation where there is one, the
+/// statement marked as English), a translation shows its original's forecasts, and every
+/// author link of either edition answers.
+#[tokio::test]
+async fn forecasts_show_in_both_editions() {
+    let app = sample_app(None).await;
+    let en = app.page("/en/track-record").await;
+    let ru = app.page("/ru/track-record").await;
+    assert_eq!(text(&ru, ".scores .brier"), text(&en, ".scores .brier"));
+    assert_eq!(
+        texts(&ru, ".forecast-list li").len(),
+        texts(&en, ".forecast-list li").len()
+    );
+    // Statements made in English are marked so on the Russian page.
+    let marked = attrs(&ru, ".forecast-list .statement[lang=en]", "lang").len();
+    assert_eq!(marked, texts(&ru, ".forecast-list li").len());
+    // Links go to the Russian translation where there is one.
+    let links = attrs(&ru, ".forecast-list li a", "href");
+    assert!(
+        links.iter().any(|l| l.starts_with("/ru/articles/")),
+        "{links:?}"
+    );
+    for link in links
+        .iter()
+        .chain(attrs(&ru, ".by-author a, .by-topic a", "href").iter())
+    {
+        assert_eq!(app.get(link).await.status, StatusCode::OK, "{link}");
+    }
+    for link in attrs(&en, ".by-author a, .by-topic a", "href") {
+        let mirror = link.replacen("/en/", "/ru/", 1);
+        assert_eq!(app.get(&mirror).await.status, StatusCode::OK, "{mirror}");
+    }
+    // The Russian translation of an article with a forecast shows it.
+    let ru_article = links
+        .iter()
+        .find(|l| l.starts_with("/ru/articles/"))
+        .expect("a Russian article with forecasts");
+    let doc = app.page(ru_article).await;
+    assert_eq!(text(&doc, "#forecasts-heading"), "Прогнозы");
+    assert!(!texts(&doc, ".article-forecasts .statement[lang=en]").is_empty());
+}
+
 #[tokio::test]
 async fn editors_api_resolves_forecasts_and_edits_storylines_with_a_token() {
     use serde_json::json;

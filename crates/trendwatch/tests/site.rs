@@ -207,14 +207,35 @@ async fn translations_are_linked_with_hreflang() {
         attrs(&ru, ".translations a[hreflang=en]", "href"),
         vec!["/en/articles/draft-media-law-would-require-licences-for-online-outlets"]
     );
+    // The image sits in the text column with its credit as caption and the source's alt text
+    // (issue 12); the credit then is not repeated in the metadata.
+    assert_eq!(
+        attrs(&en, ".article-body > figure.lead-image img", "alt"),
+        vec!["Deputies in the chamber of the Arvenian Assembly (sample image)"]
+    );
+    assert_eq!(
+        text(&en, ".article-body > figure.lead-image figcaption"),
+        "Photo: assembly.arvenia.example"
+    );
+    assert!(texts(&en, ".article-meta .credit").is_empty());
     // Similar articles never include the translation, and stay in the reader's language.
     assert!(texts(&ru, ".similar-item a")
         .iter()
         .all(|t| !t.contains("Draft media law")));
-    // An article without a translation has no alternates.
+    // An article without a translation has no alternates, and leads to its topic's archive
+    // in the other edition instead (issue 12), named in that edition's language.
     let solo = app.page("/en/articles/gas-price-talks-drag-on").await;
     assert!(attrs(&solo, "link[rel=alternate]", "hreflang").is_empty());
-    assert!(solo.select(&sel(".translations")).next().is_none());
+    assert!(solo
+        .select(&sel(".translations a[rel=alternate]"))
+        .next()
+        .is_none());
+    assert_eq!(
+        attrs(&solo, ".untranslated a[hreflang=ru]", "href"),
+        vec!["/ru/topics/east"]
+    );
+    assert_eq!(text(&solo, ".untranslated a"), "Отношения с Востоком");
+    assert_eq!(app.get("/ru/topics/east").await.status, StatusCode::OK);
     // Pages that exist in both languages point to each other.
     let home = app.page("/en/").await;
     assert_eq!(

@@ -29,11 +29,16 @@ struct ArticlePage {
     period_url: String,
     image_url: Option<String>,
     image_credit: Option<String>,
+    image_alt: Option<String>,
     body_html: String,
     authors: Vec<String>,
     tags: Vec<String>,
     source_url: Option<String>,
     translations: Vec<Alternate>,
+    /// For an untranslated commentary: the same topic's archive in each other edition,
+    /// named in that edition's language.
+    /// (language code, archive URL, topic name).
+    other_editions: Vec<(&'static str, String, String)>,
     /// The original's address and headline, when this article is a linked copy.
     copy_of: Option<(String, String)>,
     similar: Vec<Card>,
@@ -70,6 +75,22 @@ pub async fn page(
             })
             .collect(),
         None => Vec::new(),
+    };
+    let other_editions = if translations.is_empty() {
+        trendwatch_core::Language::ALL
+            .iter()
+            .filter(|l| **l != lang)
+            .filter_map(|l| {
+                let topic = state.site.topics.by_slug(&a.topic)?;
+                Some((
+                    l.code(),
+                    topic_url(*l, &a.topic, 1),
+                    topic.name(*l).to_string(),
+                ))
+            })
+            .collect()
+    } else {
+        Vec::new()
     };
     let similar = state.store.similar(&article, 5).await.map_err(err)?;
     let recent = state.store.recent_storylines(lang, 5).await.map_err(err)?;
@@ -115,6 +136,7 @@ pub async fn page(
             .and_then(trendwatch_core::content_url::allowed)
             .map(str::to_string),
         image_credit: a.image_credit.clone(),
+        image_alt: a.image_alt.clone(),
         body_html: a.body_html.clone(),
         authors: a.authors.clone(),
         tags: a.tags.clone(),
@@ -124,6 +146,7 @@ pub async fn page(
             .and_then(trendwatch_core::content_url::allowed)
             .map(str::to_string),
         translations,
+        other_editions,
         copy_of: article
             .copy_of
             .as_ref()

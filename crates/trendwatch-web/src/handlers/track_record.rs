@@ -182,11 +182,12 @@ async fn render(state: AppState, lang: Language, scope: Scope) -> Result<Respons
         authors,
         forecasts: all
             .iter()
-            .map(|e| {
-                ForecastView::new(
+            .map(|e| ForecastView {
+                article_lang: (e.article.lang != lang).then(|| e.article.lang.code()),
+                ..ForecastView::new(
                     &e.forecast,
                     lang,
-                    article_url(lang, &e.article.slug),
+                    article_url(e.article.lang, &e.article.slug),
                     e.article.title.clone(),
                 )
             })
