@@ -489,6 +489,18 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn first_period(&self, lang: Language) -> Result<Option<Period>, StoreError> {
+        self.read(move |conn| {
+            let key: Option<i32> = conn
+                .prepare_cached(
+                    "SELECT MIN(period_key) FROM articles WHERE lang = ?1 AND kind = 'weekly'",
+                )?
+                .query_row([lang.code()], |r| r.get(0))?;
+            Ok(key.and_then(|k| Period::from_key(k).ok()))
+        })
+        .await
+    }
+
     async fn week(
         &self,
         lang: Language,

@@ -132,6 +132,9 @@ pub trait Store: Send + Sync + 'static {
     /// The newest week with any commentary in `lang`.
     async fn latest_period(&self, lang: Language) -> Result<Option<Period>, StoreError>;
 
+    /// The oldest week with any commentary in `lang`.
+    async fn first_period(&self, lang: Language) -> Result<Option<Period>, StoreError>;
+
     /// Every commentary of one week in `lang`.
     async fn week(&self, lang: Language, period: Period)
         -> Result<Vec<ArticleSummary>, StoreError>;

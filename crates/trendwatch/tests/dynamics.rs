@@ -24,7 +24,7 @@ async fn grid_shows_every_topic_and_week_with_markers_in_words() {
     // Default: the 12 weeks up to the latest one.
     let weeks = texts(&doc, ".grid thead th a");
     assert_eq!(weeks.len(), 12);
-    assert_eq!((weeks[0].as_str(), weeks[11].as_str()), ("W36", "W47"));
+    assert_eq!((weeks[0].as_str(), weeks[11].as_str()), ("2026 W36", "W47"));
     assert_eq!(texts(&doc, ".grid tbody th").len(), 5);
     // Security, 2026-W42 (the tenth column): worsened, linked to its commentary, in words.
     let row = doc
@@ -206,9 +206,50 @@ async fn bad_filters_get_a_helpful_400() {
     assert!(topic
         .body
         .contains("unknown topic; expected one of ruling-elite, society, security, west, east"));
-    let long = app.get("/en/dynamics.csv?from=2000-W01&to=2026-W47").await;
-    assert_eq!(long.status, StatusCode::BAD_REQUEST);
-    assert!(long.body.contains("at most 260 weeks"));
     let reversed = app.get("/en/dynamics?from=2026-W47&to=2026-W40").await;
     assert_eq!(reversed.status, StatusCode::BAD_REQUEST);
+    assert!(texts(&reversed.doc(), "main p")[0].contains("from must not be after to"));
+}
+
+/// Issue 12 §3: no cap on the range. The page shows a year at a time with links to earlier
+/// and later weeks, its headers name the year where one begins, and the downloads give the
+/// whole range (cut to the archive, so a range from the year 2000 costs no more than the
+/// archive).
+#[tokio::test]
+async fn long_ranges_page_on_the_page_and_download_whole() {
+    let archive = TestArchive::new();
+    let dir = tempfile::tempdir().expect("temp dir");
+    // 400 generated commentaries: 80 weeks of five topics back from 2026-W47.
+    trendwatch::generate::generate(400, dir.path()).expect("generate");
+    let report = archive.import(&[dir.path().to_path_buf()]).await;
+    assert!(report.rejected.is_empty(), "{report}");
+    let app = archive.serve().await;
+
+    let doc = app.page("/en/dynamics?from=2000-W01&to=2026-W47").await;
+    let heads = texts(&doc, ".grid thead th a");
+    assert_eq!(heads.len(), 52, "a year of weeks on the page");
+    assert_eq!(heads[0], "2025 W48");
+    assert_eq!(heads[51], "W47");
+    let new_year = heads.iter().position(|h| h == "2026 W01").expect("year named");
+    assert_eq!(texts(&doc, ".grid thead th .year"), vec!["2025", "2026"]);
+    assert_eq!(new_year, 5);
+    assert!(texts(&doc, "a[rel=next]").is_empty(), "no later weeks");
+    let earlier = attrs(&doc, "a[rel=prev]", "href").remove(0);
+    let older = app.page(&earlier).await;
+    let older_heads = texts(&older, ".grid thead th a");
+    assert_eq!(older_heads.last().map(String::as_str), Some("W47"), "{earlier}");
+    assert!(older_heads[0].starts_with("2025 "), "{older_heads:?}");
+    assert!(older_heads.len() < 52, "the archive begins: {}", older_heads.len());
+    assert!(texts(&older, "a[rel=prev]").is_empty(), "nothing before the archive");
+    let later = attrs(&older, "a[rel=next]", "href").remove(0);
+    assert_eq!(texts(&app.page(&later).await, ".grid thead th a"), heads);
+
+    // The CSV of the same range: every week of the archive, five topics each.
+    let csv_url = attrs(&doc, ".downloads a", "href").remove(0);
+    let csv = app.get(&csv_url).await;
+    assert_eq!(csv.status, StatusCode::OK, "{csv_url}");
+    assert_eq!(csv.body.lines().count() - 1, 80 * 5, "{csv_url}");
+    let json = app.get("/en/dynamics.json?from=1990-W01").await;
+    let v: serde_json::Value = serde_json::from_str(&json.body).expect("JSON");
+    assert_eq!(v["topics"][0]["points"].as_array().map(Vec::len), Some(80));
 }

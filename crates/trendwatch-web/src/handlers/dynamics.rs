@@ -16,8 +16,9 @@ use std::collections::HashMap;
 use trendwatch_core::dynamics::{series, tally, weeks, Tally, WeekPoint, DEFAULT_WINDOW};
 use trendwatch_core::{Language, Period, Status};
 
-/// Longest range shown at once, in weeks (five years): bounds the work of one request.
-pub const MAX_WEEKS: usize = 260;
+/// Most weeks the page shows at once (a year): a longer range is paged, newest weeks first,
+/// with links to the earlier and later weeks. The downloads give the whole range.
+pub const PAGE_WEEKS: usize = 52;
 /// Weeks shown when no range is given.
 pub const DEFAULT_WEEKS: usize = 12;
 
@@ -53,14 +54,21 @@ struct PointOut {
 struct Computed {
     from: Period,
     to: Period,
+    /// The archive's first and last weeks: links to earlier or later weeks stop there.
+    first: Period,
+    latest: Period,
     weeks: Vec<Period>,
     topics: Vec<TopicSeries>,
 }
 
+/// The series of the filters' range; on the page (`page_weeks`), only its last
+/// `page_weeks` weeks. A range reaching beyond the archive is cut to it, so the work of a
+/// request is bounded by the archive, not by what was typed.
 async fn compute(
     state: &AppState,
     lang: Language,
     f: &Filters,
+    page_weeks: Option<usize>,
 ) -> Result<Option<Computed>, WebError> {
     let t = crate::i18n::strings(lang);
     let bad = |msg: String| WebError::BadRequest(lang, state.site.clone(), msg);
@@ -98,18 +106,27 @@ async fn compute(
         .latest_period(lang)
         .await
         .map_err(|e| WebError::store(lang, &state.site, e))?;
-    let Some(to) = to.or(latest) else {
+    let first = state
+        .store
+        .first_period(lang)
+        .await
+        .map_err(|e| WebError::store(lang, &state.site, e))?;
+    let (Some(latest), Some(first)) = (latest, first) else {
         return Ok(None);
     };
-    let from = from.unwrap_or_else(|| {
-        let mut p = to;
-        for _ in 1..DEFAULT_WEEKS {
-            p = p.prev();
-        }
-        p
-    });
-    if from > to || (to.monday() - from.monday()).whole_weeks() as usize >= MAX_WEEKS {
-        return Err(bad(t.range_too_long.to_string()));
+    let to = to.unwrap_or(latest);
+    let from = from.unwrap_or_else(|| weeks_before(to, DEFAULT_WEEKS - 1));
+    if from > to {
+        return Err(bad(t.range_reversed.to_string()));
+    }
+    // Cut to the archive (the balance looks back a window before it anyway).
+    // The default window (the latest weeks, empty ones included) is never cut.
+    let to = to.min(latest).max(first);
+    let mut from = from
+        .max(first.min(weeks_before(to, DEFAULT_WEEKS - 1)))
+        .min(to);
+    if let Some(n) = page_weeks {
+        from = from.max(weeks_before(to, n - 1));
     }
     let all = weeks(from, to);
     // The balance of the first shown week looks back a full window, so the index of a week
@@ -167,6 +184,8 @@ async fn compute(
     Ok(Some(Computed {
         from,
         to,
+        first,
+        latest,
         weeks: all,
         topics,
     }))
@@ -189,7 +208,14 @@ struct TopicView {
     tally: Tally,
 }
 
+/// `n` weeks before `p`.
+fn weeks_before(p: Period, n: usize) -> Period {
+    (0..n).fold(p, |p, _| p.prev())
+}
+
 struct Week {
+    /// The year, on the first column and wherever a new year begins.
+    year: Option<i32>,
     short: String,
     label: String,
     url: String,
@@ -207,6 +233,9 @@ struct DynamicsPage {
     topics: Vec<TopicView>,
     csv_url: String,
     json_url: String,
+    /// The weeks before and after the shown ones, when the archive has them.
+    earlier_url: Option<String>,
+    later_url: Option<String>,
     empty: bool,
 }
 
@@ -227,18 +256,37 @@ pub async fn page(
 ) -> Result<Response, WebError> {
     let lang = lang_of(&state, &lang)?;
     let t = crate::i18n::strings(lang);
-    let computed = compute(&state, lang, &f).await?;
+    let computed = compute(&state, lang, &f, Some(PAGE_WEEKS)).await?;
     let (from, to) = computed
         .as_ref()
         .map(|c| (c.from.to_string(), c.to.to_string()))
         .unwrap_or_default();
-    let qs = query_string(&f, &from, &to);
+    // The downloads carry the whole range asked for, not only the page's weeks.
+    let asked_from = f
+        .from
+        .clone()
+        .filter(|s| !s.trim().is_empty())
+        .unwrap_or_else(|| from.clone());
+    let qs = query_string(&f, &asked_from, &to);
+    let code = lang.code();
+    let earlier_url = computed.as_ref().filter(|c| c.from > c.first).map(|c| {
+        let to = c.from.prev();
+        let from = weeks_before(to, PAGE_WEEKS - 1).max(c.first);
+        format!("/{code}/dynamics?{}", query_string(&f, &from.to_string(), &to.to_string()))
+    });
+    let later_url = computed.as_ref().filter(|c| c.to < c.latest).map(|c| {
+        let from = c.to.next();
+        let to = c.latest.min((1..PAGE_WEEKS).fold(from, |p, _| p.next()));
+        format!("/{code}/dynamics?{}", query_string(&f, &from.to_string(), &to.to_string()))
+    });
     let (weeks_view, topics) = match &computed {
         Some(c) => {
             let weeks_view = c
                 .weeks
                 .iter()
-                .map(|p| Week {
+                .enumerate()
+                .map(|(i, p)| Week {
+                    year: (i == 0 || p.week() == 1).then(|| p.year()),
                     short: format!("W{:02}", p.week()),
                     label: p.label(lang),
                     url: crate::views::week_url(lang, *p),
@@ -339,6 +387,8 @@ pub async fn page(
         topics,
         csv_url: format!("/{}/dynamics.csv?{qs}", lang.code()),
         json_url: format!("/{}/dynamics.json?{qs}", lang.code()),
+        earlier_url,
+        later_url,
     };
     html(&view, lang, &state)
 }
@@ -359,7 +409,7 @@ pub async fn csv(
 ) -> Result<Response, WebError> {
     let lang = lang_of(&state, &lang)?;
     let mut out = String::from("topic,period,week_start,week_end,status,score,balance,article\n");
-    if let Some(c) = compute(&state, lang, &f).await? {
+    if let Some(c) = compute(&state, lang, &f, None).await? {
         for ts in &c.topics {
             for p in &ts.points {
                 let row = [
@@ -405,7 +455,7 @@ pub async fn json(
         to: Option<String>,
         topics: &'a [TopicSeries],
     }
-    let c = compute(&state, lang, &f).await?;
+    let c = compute(&state, lang, &f, None).await?;
     let body = serde_json::to_string(&Out {
         lang: lang.code(),
         window_weeks: DEFAULT_WINDOW,
