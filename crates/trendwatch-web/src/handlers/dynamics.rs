@@ -327,6 +327,7 @@ pub async fn page(
                             &format!("chart-{}", ts.slug),
                             &format!("{}: {} ({} – {})", ts.name, t.balance_index, c.from, c.to),
                             t.balance_chart_desc,
+                            lang,
                             &pts,
                         )
                     },

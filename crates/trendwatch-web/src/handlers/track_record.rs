@@ -158,6 +158,7 @@ async fn render(state: AppState, lang: Language, scope: Scope) -> Result<Respons
             "calibration",
             &format!("{}: {}", t.calibration, heading),
             t.calibration_desc,
+            lang,
             &record.calibration,
         ),
         bins: record
