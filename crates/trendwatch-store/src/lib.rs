@@ -107,6 +107,17 @@ pub struct Page<T> {
     pub total: u64,
 }
 
+/// What an archive listing holds: one topic's, one tag's or one author's commentaries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Listing {
+    /// A topic, by slug.
+    Topic(String),
+    /// A free tag, as written.
+    Tag(String),
+    /// An author, by name as written.
+    Author(String),
+}
+
 /// Everything Trendwatch keeps. Implementations must make each article write atomic: an
 /// article is stored whole (with its authors, tags and links) or not at all.
 #[async_trait]
@@ -163,6 +174,25 @@ pub trait Store: Send + Sync + 'static {
         offset: u64,
         limit: u64,
     ) -> Result<Page<ArticleSummary>, StoreError>;
+
+    /// One page of a listing in `lang`, newest week first (the order of
+    /// [`Store::topic_archive`]).
+    async fn listing(
+        &self,
+        lang: Language,
+        listing: &Listing,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Page<ArticleSummary>, StoreError>;
+
+    /// The years of a listing (by the ISO year of the week covered), newest first, each
+    /// with how many of the listing's commentaries come before it in listing order: what a
+    /// jump to a year needs to find its page.
+    async fn listing_years(
+        &self,
+        lang: Language,
+        listing: &Listing,
+    ) -> Result<Vec<(i32, u64)>, StoreError>;
 
     /// "Similar articles" for one article: the ones its source listed (when they exist in
     /// the same language), then the engine's list, never the article or its translations.

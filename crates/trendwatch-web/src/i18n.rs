@@ -53,6 +53,10 @@ pub struct Strings {
     pub language: &'static str,
     pub alerts: &'static str,
     pub pagination: &'static str,
+    /// Before the list of years of a paged archive.
+    pub jump_to_year: &'static str,
+    /// Headings of listings: "Tag: …", "Author: …".
+    pub tag: &'static str,
     pub status_legend: &'static str,
     pub original: &'static str,
     pub bad_request_title: &'static str,
@@ -167,6 +171,8 @@ const EN: Strings = Strings {
     language: "Language",
     alerts: "Alerts",
     pagination: "Pages",
+    jump_to_year: "Years",
+    tag: "Tag",
     status_legend: "Status: ▲ improved, ■ unchanged, ▼ worsened, ○ not rated",
     original: "Original publication",
     bad_request_title: "This request cannot be answered",
@@ -279,6 +285,8 @@ const RU: Strings = Strings {
     language: "Язык",
     alerts: "Сигналы",
     pagination: "Страницы",
+    jump_to_year: "Годы",
+    tag: "Тег",
     status_legend: "Статус: ▲ улучшение, ■ без изменений, ▼ ухудшение, ○ без оценки",
     original: "Первоначальная публикация",
     bad_request_title: "На этот запрос нельзя ответить",

@@ -64,6 +64,39 @@ pub fn topic_url(lang: Language, topic: &str, page: u64) -> String {
     }
 }
 
+/// Percent-encodes one path segment: tags and author names have spaces, Cyrillic letters
+/// and anything else a source wrote.
+pub fn path_segment(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// URL of a page of the commentaries with one tag.
+pub fn tag_url(lang: Language, tag: &str, page: u64) -> String {
+    listing_url(lang, "tags", tag, page)
+}
+
+/// URL of a page of one author's commentaries.
+pub fn author_url(lang: Language, name: &str, page: u64) -> String {
+    listing_url(lang, "authors", name, page)
+}
+
+fn listing_url(lang: Language, kind: &str, value: &str, page: u64) -> String {
+    let base = format!("/{}/{kind}/{}", lang.code(), path_segment(value));
+    if page <= 1 {
+        base
+    } else {
+        format!("{base}/page/{page}")
+    }
+}
+
 /// URL of a weekly overview.
 pub fn week_url(lang: Language, period: Period) -> String {
     format!("/{}/weeks/{}", lang.code(), period.url_slug())
@@ -119,6 +152,22 @@ pub struct Card {
     pub marker: Marker,
     pub alert: Option<AlertView>,
     pub credit: Option<String>,
+    /// The ISO year of the week covered.
+    pub year: i32,
+    /// Set on the first card of each year of an archive page (see [`mark_years`]): the
+    /// target of the page's jump to that year.
+    pub year_anchor: Option<i32>,
+}
+
+/// Marks the first card of each year, in page order.
+pub fn mark_years(cards: &mut [Card]) {
+    let mut last = None;
+    for c in cards {
+        if last != Some(c.year) {
+            c.year_anchor = Some(c.year);
+        }
+        last = Some(c.year);
+    }
 }
 
 impl Card {
@@ -142,6 +191,8 @@ impl Card {
             marker: Marker::new(a.status, lang),
             alert: AlertView::new(a.alert, lang),
             credit: a.image_credit.clone(),
+            year: a.period.year(),
+            year_anchor: None,
         }
     }
 }

@@ -230,17 +230,31 @@ async fn long_ranges_page_on_the_page_and_download_whole() {
     assert_eq!(heads.len(), 52, "a year of weeks on the page");
     assert_eq!(heads[0], "2025 W48");
     assert_eq!(heads[51], "W47");
-    let new_year = heads.iter().position(|h| h == "2026 W01").expect("year named");
+    let new_year = heads
+        .iter()
+        .position(|h| h == "2026 W01")
+        .expect("year named");
     assert_eq!(texts(&doc, ".grid thead th .year"), vec!["2025", "2026"]);
     assert_eq!(new_year, 5);
     assert!(texts(&doc, "a[rel=next]").is_empty(), "no later weeks");
     let earlier = attrs(&doc, "a[rel=prev]", "href").remove(0);
     let older = app.page(&earlier).await;
     let older_heads = texts(&older, ".grid thead th a");
-    assert_eq!(older_heads.last().map(String::as_str), Some("W47"), "{earlier}");
+    assert_eq!(
+        older_heads.last().map(String::as_str),
+        Some("W47"),
+        "{earlier}"
+    );
     assert!(older_heads[0].starts_with("2025 "), "{older_heads:?}");
-    assert!(older_heads.len() < 52, "the archive begins: {}", older_heads.len());
-    assert!(texts(&older, "a[rel=prev]").is_empty(), "nothing before the archive");
+    assert!(
+        older_heads.len() < 52,
+        "the archive begins: {}",
+        older_heads.len()
+    );
+    assert!(
+        texts(&older, "a[rel=prev]").is_empty(),
+        "nothing before the archive"
+    );
     let later = attrs(&older, "a[rel=next]", "href").remove(0);
     assert_eq!(texts(&app.page(&later).await, ".grid thead th a"), heads);
 

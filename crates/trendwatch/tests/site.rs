@@ -572,3 +572,85 @@ async fn about_page_uses_configured_text() {
     let ru = app.page("/ru/about").await;
     assert_eq!(text(&ru, "h1"), "О проекте");
 }
+
+/// Issue 12 §3: tags and authors on an article lead to their own paged listings.
+#[tokio::test]
+async fn tag_and_author_pages_list_their_commentaries() {
+    let app = markdown_site().await;
+    let doc = app
+        .page("/en/articles/draft-media-law-would-require-licences-for-online-outlets")
+        .await;
+    let tag = attrs(&doc, ".tags a[rel=tag]", "href");
+    assert_eq!(tag, vec!["/en/tags/media%20law"]);
+    let author = attrs(&doc, ".article-meta .authors a[rel=author]", "href");
+    assert_eq!(author, vec!["/en/authors/Mikael%20Sorn"]);
+
+    let tagged = app.page(&tag[0]).await;
+    assert_accessible_skeleton(&tagged);
+    assert_eq!(text(&tagged, "h1"), "Tag: media law");
+    assert_eq!(
+        texts(&tagged, ".archive-item .card-title a"),
+        vec!["Draft media law would require licences for online outlets"]
+    );
+    let by = app.page(&author[0]).await;
+    assert_eq!(text(&by, "h1"), "Author: Mikael Sorn");
+    assert!(texts(&by, ".archive-item .card-title a")
+        .contains(&"Draft media law would require licences for online outlets".to_string()));
+    // Unknown tags and authors, and page 1 by its suffix.
+    assert_eq!(
+        app.get("/en/tags/no-such-tag").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get("/en/authors/Nobody").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let one = app.get("/en/tags/media%20law/page/1").await;
+    assert_eq!(one.status, StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(one.headers["location"], "/en/tags/media%20law");
+    assert_eq!(
+        app.get("/en/tags/media%20law/page/2").await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+/// Issue 12 §3: a topic archive of several years jumps to each year: the link leads to the
+/// page holding the year's newest commentary, which carries the year's anchor.
+#[tokio::test]
+async fn topic_archives_jump_by_year() {
+    let archive = TestArchive::new();
+    let dir = tempfile::tempdir().expect("temp dir");
+    // 400 generated commentaries: 80 weeks of five topics back from 2026-W47.
+    trendwatch::generate::generate(400, dir.path()).expect("generate");
+    let report = archive.import(&[dir.path().to_path_buf()]).await;
+    assert!(report.rejected.is_empty(), "{report}");
+    let app = archive.serve().await;
+    let topic = attrs(&app.page("/en/").await, ".topic-row .topic-name a", "href").remove(0);
+    let doc = app.page(&topic).await;
+    assert_eq!(texts(&doc, ".year-jump a"), vec!["2026", "2025"]);
+    for (year, href) in ["2026", "2025"]
+        .iter()
+        .zip(attrs(&doc, ".year-jump a", "href"))
+    {
+        let (path, anchor) = href.split_once('#').expect("anchor");
+        assert_eq!(anchor, format!("y{year}"));
+        let page = app.page(path).await;
+        assert_eq!(
+            attrs(&page, &format!("#{anchor}"), "class"),
+            vec!["archive-item"],
+            "{href}"
+        );
+        // The anchored item is of its year, and every item before it on the page is newer.
+        let period = text(&page, &format!("#{anchor} .period a"));
+        assert!(period.contains(year), "{period}");
+        let items = texts(&page, ".archive-item .period a");
+        let at = items.iter().position(|p| *p == period).expect("listed");
+        assert!(
+            items[..at]
+                .iter()
+                .all(|p| !p.ends_with(&format!(", {year}"))),
+            "{items:?}"
+        );
+    }
+    assert!(attrs(&doc, ".year-jump a", "href")[1].contains("/page/"));
+}

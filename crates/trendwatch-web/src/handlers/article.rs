@@ -31,8 +31,10 @@ struct ArticlePage {
     image_credit: Option<String>,
     image_alt: Option<String>,
     body_html: String,
-    authors: Vec<String>,
-    tags: Vec<String>,
+    /// Names and their pages.
+    authors: Vec<(String, String)>,
+    /// Tags and their pages.
+    tags: Vec<(String, String)>,
     source_url: Option<String>,
     translations: Vec<Alternate>,
     /// For an untranslated commentary: the same topic's archive in each other edition,
@@ -138,8 +140,16 @@ pub async fn page(
         image_credit: a.image_credit.clone(),
         image_alt: a.image_alt.clone(),
         body_html: a.body_html.clone(),
-        authors: a.authors.clone(),
-        tags: a.tags.clone(),
+        authors: a
+            .authors
+            .iter()
+            .map(|n| (n.clone(), crate::views::author_url(lang, n, 1)))
+            .collect(),
+        tags: a
+            .tags
+            .iter()
+            .map(|g| (g.clone(), crate::views::tag_url(lang, g, 1)))
+            .collect(),
         source_url: a
             .source_url
             .as_deref()

@@ -272,12 +272,18 @@ pub async fn page(
     let earlier_url = computed.as_ref().filter(|c| c.from > c.first).map(|c| {
         let to = c.from.prev();
         let from = weeks_before(to, PAGE_WEEKS - 1).max(c.first);
-        format!("/{code}/dynamics?{}", query_string(&f, &from.to_string(), &to.to_string()))
+        format!(
+            "/{code}/dynamics?{}",
+            query_string(&f, &from.to_string(), &to.to_string())
+        )
     });
     let later_url = computed.as_ref().filter(|c| c.to < c.latest).map(|c| {
         let from = c.to.next();
         let to = c.latest.min((1..PAGE_WEEKS).fold(from, |p, _| p.next()));
-        format!("/{code}/dynamics?{}", query_string(&f, &from.to_string(), &to.to_string()))
+        format!(
+            "/{code}/dynamics?{}",
+            query_string(&f, &from.to_string(), &to.to_string())
+        )
     });
     let (weeks_view, topics) = match &computed {
         Some(c) => {

@@ -6,6 +6,7 @@ pub mod article;
 pub mod assets;
 pub mod dynamics;
 pub mod home;
+pub mod listing;
 pub mod search;
 pub mod storyline;
 pub mod topic;

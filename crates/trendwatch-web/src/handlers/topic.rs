@@ -15,6 +15,7 @@ struct TopicPage {
     l: Layout,
     topic_name: String,
     cards: Vec<Card>,
+    years: Vec<super::listing::YearLink>,
     page: u64,
     pages: u64,
     newer_url: Option<String>,
@@ -71,6 +72,14 @@ async fn render(
     } else {
         format!("/topics/{}/page/{page}", t.slug)
     };
+    let years = super::listing::year_links(
+        &state,
+        lang,
+        &trendwatch_store::Listing::Topic(t.slug.clone()),
+        per_page,
+        |n| topic_url(lang, &t.slug, n),
+    )
+    .await?;
     let topic_name = t.name(lang).to_string();
     let title = if page > 1 {
         format!("{topic_name} — {} {page}", crate::i18n::strings(lang).page)
@@ -87,11 +96,16 @@ async fn render(
             Some(&t.slug),
         ),
         topic_name,
-        cards: result
-            .items
-            .iter()
-            .map(|a| Card::new(a, &state.site))
-            .collect(),
+        cards: {
+            let mut cards: Vec<Card> = result
+                .items
+                .iter()
+                .map(|a| Card::new(a, &state.site))
+                .collect();
+            crate::views::mark_years(&mut cards);
+            cards
+        },
+        years,
         page,
         pages,
         newer_url: (page > 1).then(|| topic_url(lang, &t.slug, page - 1)),

@@ -119,7 +119,10 @@ async fn render(state: AppState, lang: Language, scope: Scope) -> Result<Respons
             let r = record_of(v);
             ScoreRow {
                 name: name.clone(),
-                url: format!("/{code}/track-record/authors/{}", urlencode(name)),
+                url: format!(
+                    "/{code}/track-record/authors/{}",
+                    crate::views::path_segment(name)
+                ),
                 scored: r.scored,
                 brier: brier_text(&r),
             }
@@ -142,7 +145,7 @@ async fn render(state: AppState, lang: Language, scope: Scope) -> Result<Respons
         ),
         Scope::Author(a) => (
             format!("{}: {a}", t.track_record),
-            format!("/track-record/authors/{}", urlencode(a)),
+            format!("/track-record/authors/{}", crate::views::path_segment(a)),
         ),
     };
     let view = TrackRecordPage {
@@ -195,19 +198,6 @@ async fn render(state: AppState, lang: Language, scope: Scope) -> Result<Respons
             .collect(),
     };
     html(&view, lang, &state)
-}
-
-/// Percent-encodes a path segment (author names have spaces and Cyrillic letters).
-fn urlencode(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 /// `/{lang}/track-record`.
