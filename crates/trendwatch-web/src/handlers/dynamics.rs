@@ -218,7 +218,7 @@ struct Week {
     year: Option<i32>,
     short: String,
     label: String,
-    url: String,
+    url: Option<String>,
 }
 
 #[derive(Template)]
@@ -295,7 +295,10 @@ pub async fn page(
                     year: (i == 0 || p.week() == 1).then(|| p.year()),
                     short: format!("W{:02}", p.week()),
                     label: p.label(lang),
-                    url: crate::views::week_url(lang, *p),
+                    // Weeks outside the archive have no overview page (they answer 404).
+                    url: (c.first..=c.latest)
+                        .contains(p)
+                        .then(|| crate::views::week_url(lang, *p)),
                 })
                 .collect::<Vec<_>>();
             let topics = c
