@@ -1,6 +1,7 @@
 // End-to-end walk through a running Trendwatch in a real headless Chromium:
 // home -> topic archive -> article, checking that the seed page's elements are visible,
-// keeping a screenshot of each page, and failing on any serious or critical axe-core finding.
+// keeping a screenshot of each page, and failing on any serious or critical axe-core finding;
+// then every kind of page at a 390-pixel phone width, none of which may scroll sideways.
 //
 // Usage: node browse.mjs BASE_URL ARTIFACT_DIR [CHROMIUM_PATH]
 import { chromium } from "playwright-core";
@@ -56,7 +57,7 @@ try {
   await page.waitForURL(/\/en\/articles\//);
   for (const [sel, what] of [
     ["h1", "title"], [".topic-label a", "topic"], [".status-line .marker-label", "status in words"],
-    [".article-meta time", "date and time"], [".article-meta .credit", "image credit"],
+    [".article-meta time", "date and time"], [".lead-image .credit, .article-meta .credit", "image credit"],
     [".article-body p", "body"], ["#similar-heading", "Similar articles"], ["#recent-heading", "Recent trends"],
     [".translations a", "translation link"],
   ]) {
@@ -105,6 +106,55 @@ try {
   check(violations.filter((v) => !v.includes("__inlineRan") && !/inline script/i.test(v)).length === 0,
     `CSP: the site's pages break its own policy: ${violations.join(" | ")}`);
   console.log(`CSP enforced: inline script blocked, ${violations.length} console report(s) of the blocked injection`);
+
+  // Issue 12 §3 and §4: on a 390-pixel phone no page kind scrolls sideways, and the article
+  // page is photographed at 1280 and 390 pixels for the README.
+  const phone = await browser.newContext({ javaScriptEnabled: true, bypassCSP: true, viewport: { width: 390, height: 844 }, deviceScaleFactor: 1 });
+  const pp = await phone.newPage();
+  const firstHref = async (path, selector) => {
+    await pp.goto(`${base}${path}`);
+    const a = pp.locator(selector).first();
+    return (await a.count()) ? new URL(await a.getAttribute("href"), base).pathname : null;
+  };
+  const article = new URL(articleUrl).pathname;
+  const kinds = {
+    home: "/en/", "home-ru": "/ru/", topic: "/en/topics/security", article,
+    week: await firstHref("/en/", "h1 a"),
+    storyline: await firstHref(article, ".storyline-link a"),
+    dynamics: "/en/dynamics", "track-record": "/en/track-record",
+    "track-record-author": await firstHref("/en/track-record", ".by-author a"),
+    search: "/en/search?q=Arvenia", "search-error": "/ru/search?q=%22open",
+    about: "/en/about", tag: await firstHref(article, ".tags a"),
+    author: await firstHref(article, ".article-meta .authors a"),
+    "not-found": "/en/no-such-page",
+  };
+  for (const [kind, path] of Object.entries(kinds)) {
+    if (!path) { failures.push(`390px: no link found to a ${kind} page`); continue; }
+    await pp.goto(`${base}${path}`);
+    const [scroll, inner] = await pp.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+    check(scroll <= inner, `390px: ${kind} (${path}) scrolls sideways: ${scroll} > ${inner}`);
+    console.log(`390px ${kind}: ${path} width ${scroll}/${inner}`);
+  }
+  await pp.goto(`${base}${article}`);
+  await audit(pp, "article-390");
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.goto(`${base}${article}`);
+  await page.screenshot({ path: join(artifacts, "article-1280.png"), fullPage: false });
+  await pp.screenshot({ path: join(artifacts, "article-390.png"), fullPage: false });
+
+  // Print: the article without navigation or side lists, on one A4 page for a short text.
+  const printing = await browser.newContext({ javaScriptEnabled: false });
+  const pr = await printing.newPage();
+  await pr.goto(`${base}${article}`);
+  await pr.emulateMedia({ media: "print" });
+  for (const sel of ["nav.topics-nav", ".similar", ".recent", ".site-footer", ".lang-switch"]) {
+    check(!(await pr.locator(sel).first().isVisible()), `print: ${sel} is printed`);
+  }
+  check(await pr.locator(".article-body p").first().isVisible(), "print: the text is printed");
+  const pdf = (await pr.pdf({ format: "A4" })).toString("latin1");
+  const pages = (pdf.match(/\/Type\s*\/Page(?!s)/g) || []).length;
+  check(pages === 1, `print: a short article takes ${pages} pages`);
+  console.log(`print: the article takes ${pages} A4 page(s)`);
 } catch (e) {
   failures.push(`error: ${e.message}`);
 } finally {

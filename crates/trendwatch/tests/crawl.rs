@@ -31,14 +31,20 @@ async fn crawl_of_the_sample_site_finds_no_broken_link() {
     let mut broken: Vec<String> = Vec::new();
     let mut kinds: HashSet<String> = HashSet::new();
     while let Some((path, from)) = queue.pop_front() {
-        assert!(seen.len() <= MAX_PAGES, "more than {MAX_PAGES} pages: runaway links");
+        assert!(
+            seen.len() <= MAX_PAGES,
+            "more than {MAX_PAGES} pages: runaway links"
+        );
         let mut page = app.get(&path).await;
         let mut at = path.clone();
         for _ in 0..3 {
             if !page.status.is_redirection() {
                 break;
             }
-            let location = page.headers["location"].to_str().expect("ascii").to_string();
+            let location = page.headers["location"]
+                .to_str()
+                .expect("ascii")
+                .to_string();
             page = app.get(&location).await;
             at = location;
         }
@@ -46,8 +52,19 @@ async fn crawl_of_the_sample_site_finds_no_broken_link() {
             broken.push(format!("{path} (linked from {from}): {}", page.status));
             continue;
         }
-        let content_type = page.headers["content-type"].to_str().unwrap_or("").to_string();
-        kinds.insert(path.split('/').nth(2).unwrap_or("").split('?').next().unwrap_or("").to_string());
+        let content_type = page.headers["content-type"]
+            .to_str()
+            .unwrap_or("")
+            .to_string();
+        kinds.insert(
+            path.split('/')
+                .nth(2)
+                .unwrap_or("")
+                .split('?')
+                .next()
+                .unwrap_or("")
+                .to_string(),
+        );
         if !content_type.starts_with("text/html") {
             continue;
         }
@@ -63,7 +80,14 @@ async fn crawl_of_the_sample_site_finds_no_broken_link() {
                 continue;
             }
             let (target, fragment) = match href.split_once('#') {
-                Some((t, f)) => (if t.is_empty() { at.clone() } else { t.to_string() }, Some(f)),
+                Some((t, f)) => (
+                    if t.is_empty() {
+                        at.clone()
+                    } else {
+                        t.to_string()
+                    },
+                    Some(f),
+                ),
                 None => (href.clone(), None),
             };
             if let Some(f) = fragment {
@@ -77,7 +101,9 @@ async fn crawl_of_the_sample_site_finds_no_broken_link() {
     for (page, fragment, from) in &fragments {
         if let Some(have) = ids.get(page) {
             if !have.contains(fragment) {
-                broken.push(format!("{page}#{fragment} (linked from {from}): no such id"));
+                broken.push(format!(
+                    "{page}#{fragment} (linked from {from}): no such id"
+                ));
             }
         }
     }
@@ -85,8 +111,17 @@ async fn crawl_of_the_sample_site_finds_no_broken_link() {
     assert!(broken.is_empty(), "broken links:\n{}", broken.join("\n"));
     // The crawl reached every kind of page, in both editions.
     for kind in [
-        "", "articles", "topics", "weeks", "storylines", "dynamics", "track-record", "search",
-        "about", "tags", "authors",
+        "",
+        "articles",
+        "topics",
+        "weeks",
+        "storylines",
+        "dynamics",
+        "track-record",
+        "search",
+        "about",
+        "tags",
+        "authors",
     ] {
         assert!(kinds.contains(kind), "no {kind:?} page reached: {kinds:?}");
     }
