@@ -55,7 +55,8 @@ pub struct NewAssignment {
 pub struct StorylineSummary {
     /// Storyline id.
     pub id: i64,
-    /// The editor's title, or the latest headline in this language.
+    /// The editor's title, or the headline that best names the story in this language
+    /// ([`representative_headline`]).
     pub title: String,
     /// Whether an editor set the title.
     pub titled_by_editor: bool,
@@ -259,6 +260,55 @@ mod tests {
     }
 }
 
+/// Which headline names a storyline: the one whose words the storyline's commentaries share
+/// most, so the title describes the story rather than its latest turn. `docs` are the
+/// headline and lead of each commentary in one language, oldest first. Each headline word
+/// scores the share of commentaries that use it (in headline or lead); a headline scores the
+/// sum over its words divided by its word count plus one, which favours headlines made of
+/// the story's words over short or padded ones. Ties go to the newer headline; with fewer
+/// than three commentaries, there is nothing to compare and the latest is chosen.
+pub fn representative_headline(docs: &[(&str, &str)]) -> Option<usize> {
+    let n = docs.len();
+    if n < 3 {
+        return n.checked_sub(1);
+    }
+    let sets: Vec<(Vec<String>, std::collections::HashSet<String>)> = docs
+        .iter()
+        .map(|(title, lead)| {
+            let mut headline = Vec::new();
+            crate::text::analyze(title, |t| {
+                if !headline.iter().any(|h: &String| h == t.term) {
+                    headline.push(t.term.to_string());
+                }
+            });
+            let mut all: std::collections::HashSet<String> = headline.iter().cloned().collect();
+            crate::text::analyze(lead, |t| {
+                all.insert(t.term.to_string());
+            });
+            (headline, all)
+        })
+        .collect();
+    let mut df: HashMap<&str, usize> = HashMap::new();
+    for (_, all) in &sets {
+        for t in all {
+            *df.entry(t.as_str()).or_default() += 1;
+        }
+    }
+    let score = |headline: &[String]| {
+        let shared: f64 = headline
+            .iter()
+            .map(|t| df.get(t.as_str()).copied().unwrap_or(0) as f64 / n as f64)
+            .sum();
+        shared / (headline.len() + 1) as f64
+    };
+    (0..n).rev().max_by(|&a, &b| {
+        score(&sets[a].0)
+            .total_cmp(&score(&sets[b].0))
+            // `max_by` keeps the last of equals; walking newest first, prefer the newer.
+            .then(b.cmp(&a))
+    })
+}
+
 /// Cleans an editor's storyline title: control characters removed, spaces collapsed, at most
 /// [`crate::limits::MAX_STORYLINE_TITLE_CHARS`] characters. An empty title means "none" (the
 /// storyline is named after its latest headline again). Every backend calls this before
@@ -278,7 +328,57 @@ pub fn check_title(title: Option<String>) -> Result<Option<String>, String> {
 
 #[cfg(test)]
 mod title_tests {
-    use super::check_title;
+    use super::{check_title, representative_headline};
+
+    #[test]
+    fn the_headline_that_names_the_story_wins_over_the_latest() {
+        let docs = [
+            (
+                "Iron Ridge drills announced near the northern border",
+                "The ministry announced drills at Iron Ridge with the Eastern Union.",
+            ),
+            (
+                "Observers invited to the Iron Ridge drills",
+                "Foreign attachés may watch the drills at Iron Ridge.",
+            ),
+            (
+                "Iron Ridge drills begin with a larger contingent",
+                "The drills at Iron Ridge began with more troops than announced.",
+            ),
+            ("Troops go home", "The last units left the exercise area."),
+        ];
+        // Any headline made of the story's words ("Iron Ridge drills"), not the latest one.
+        let chosen = representative_headline(&docs).expect("a headline");
+        assert!(
+            docs[chosen].0.contains("Iron Ridge drills"),
+            "{}",
+            docs[chosen].0
+        );
+        // Russian alike.
+        let ru = [
+            (
+                "Учения у Железного хребта объявлены",
+                "Министерство объявило учения у Железного хребта.",
+            ),
+            (
+                "Начались учения у Железного хребта",
+                "Учения у Железного хребта начались с большим контингентом.",
+            ),
+            ("Войска вернулись", "Последние части покинули район."),
+        ];
+        let chosen = representative_headline(&ru).expect("a headline");
+        assert!(
+            ru[chosen].0.contains("Железного хребта"),
+            "{}",
+            ru[chosen].0
+        );
+        assert_eq!(
+            representative_headline(&docs[..2]),
+            Some(1),
+            "too few: the latest"
+        );
+        assert_eq!(representative_headline(&[]), None);
+    }
 
     #[test]
     fn titles_are_cleaned_and_bounded() {

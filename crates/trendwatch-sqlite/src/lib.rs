@@ -75,7 +75,7 @@ impl SqliteStore {
         configure(&writer).map_err(ctx)?;
         let applied = migrations::apply(&mut writer, &path)
             .map_err(|e| StoreError(format!("{}: {e}", path.display())))?;
-        if applied.contains(&"0004_storyline_stats") {
+        if applied.contains(&"0004_storyline_stats") || applied.contains(&"0011_storyline_titles") {
             // An archive threaded before the statistics existed gets them now.
             storylines::refresh_all_stats(&writer).map_err(ctx)?;
         }

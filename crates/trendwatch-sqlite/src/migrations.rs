@@ -62,6 +62,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0010_image_alt",
         include_str!("../migrations/0010_image_alt.sql"),
     ),
+    (
+        "0011_storyline_titles",
+        include_str!("../migrations/0011_storyline_titles.sql"),
+    ),
 ];
 
 /// Applies every migration newer than the database's version and returns the names of those

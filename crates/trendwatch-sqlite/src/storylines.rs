@@ -4,7 +4,8 @@ use crate::rows::{self, SUMMARY_COLUMNS};
 use rusqlite::{params, Connection, OptionalExtension};
 use trendwatch_core::article::ArticleSummary;
 use trendwatch_core::storyline::{
-    NewAssignment, StorylineDetail, StorylineSummary, StorylineTarget, ThreadDoc,
+    representative_headline, NewAssignment, StorylineDetail, StorylineSummary, StorylineTarget,
+    ThreadDoc,
 };
 use trendwatch_core::{Language, Period};
 use trendwatch_store::EditError;
@@ -100,7 +101,48 @@ pub fn refresh_all_stats(conn: &Connection) -> rusqlite::Result<()> {
         ),
         [],
     )?;
-    Ok(())
+    refresh_titles(conn, None)
+}
+
+/// Sets the title of each storyline and language of `id` (of every storyline: `None`) to its
+/// representative headline ([`representative_headline`]).
+fn refresh_titles(conn: &Connection, id: Option<i64>) -> rusqlite::Result<()> {
+    // Two statements, so that one storyline's reading uses the index on `storyline_id`.
+    const SELECT: &str =
+        "SELECT x.storyline_id, a.lang, a.title, a.lead FROM article_storylines x \
+         CROSS JOIN articles a ON a.id = x.article_id";
+    const ORDER: &str = "ORDER BY x.storyline_id, a.lang, a.published_at, a.id";
+    let mut read = match id {
+        Some(_) => conn.prepare_cached(&format!("{SELECT} WHERE x.storyline_id = ?1 {ORDER}"))?,
+        None => conn.prepare_cached(&format!("{SELECT} WHERE ?1 IS NULL {ORDER}"))?,
+    };
+    let mut write = conn.prepare_cached(
+        "UPDATE storyline_stats SET title = ?3 WHERE storyline_id = ?1 AND lang = ?2",
+    )?;
+    let mut rows = read.query([id])?;
+    // One storyline and language at a time: the rows come grouped.
+    let mut current: Option<(i64, String)> = None;
+    let mut docs: Vec<(String, String)> = Vec::new();
+    let mut flush = |key: &Option<(i64, String)>, docs: &mut Vec<(String, String)>| {
+        if let Some((storyline, lang)) = key {
+            let refs: Vec<(&str, &str)> =
+                docs.iter().map(|(t, l)| (t.as_str(), l.as_str())).collect();
+            if let Some(i) = representative_headline(&refs) {
+                write.execute(params![storyline, lang, docs[i].0])?;
+            }
+        }
+        docs.clear();
+        Ok::<(), rusqlite::Error>(())
+    };
+    while let Some(r) = rows.next()? {
+        let key: (i64, String) = (r.get(0)?, r.get(1)?);
+        if current.as_ref() != Some(&key) {
+            flush(&current, &mut docs)?;
+            current = Some(key);
+        }
+        docs.push((r.get(2)?, r.get(3)?));
+    }
+    flush(&current, &mut docs)
 }
 
 /// Recomputes the statistics of the given storylines.
@@ -119,6 +161,7 @@ pub fn refresh_stats(conn: &Connection, ids: &[i64]) -> rusqlite::Result<()> {
         seen.push(id);
         del.execute([id])?;
         ins.execute([id])?;
+        refresh_titles(conn, Some(id))?;
     }
     Ok(())
 }
@@ -162,7 +205,7 @@ pub fn summary(
         rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Integer, Box::new(e))
     };
     conn.prepare_cached(
-        "SELECT s.title, t.latest_title, t.articles, t.first_period, t.last_period, \
+        "SELECT s.title, COALESCE(t.title, t.latest_title), t.articles, t.first_period, t.last_period, \
          t.latest_status, t.topics FROM storyline_stats t JOIN storylines s ON s.id = t.storyline_id \
          WHERE t.storyline_id = ?1 AND t.lang = ?2",
     )?

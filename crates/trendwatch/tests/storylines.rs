@@ -110,6 +110,23 @@ async fn storyline_page_shows_the_trend_week_by_week() {
     let meta = texts(&doc, ".article-meta dd");
     assert_eq!(meta[1], weeks[0], "first week");
     assert_eq!(meta[2], *weeks.last().expect("weeks"), "last week");
+    // The title names the story (issue 12 §1): the headline made of the words its
+    // commentaries share, not the latest one, and in Russian a Russian headline.
+    let timeline = texts(&doc, ".timeline .card-title a");
+    let title = text(&doc, "h1");
+    assert!(title.contains("Iron Ridge drills"), "{title}");
+    assert!(timeline.contains(&title), "{title} is one of its headlines");
+    assert_eq!(
+        timeline.last().map(String::as_str),
+        Some("Media bill and drills cloud western relations"),
+        "the latest headline, which names another story"
+    );
+    let ru_doc = app.page(&format!("/ru/storylines/{storyline}")).await;
+    assert!(
+        text(&ru_doc, "h1").contains("Железный хребет"),
+        "{}",
+        text(&ru_doc, "h1")
+    );
     assert_eq!(text(&doc, "#timeline-heading"), "Week by week");
     assert_eq!(text(&doc, "#recent-heading"), "Recent trends");
     // The drills story has Russian articles, so the page has a Russian version.
