@@ -57,18 +57,61 @@ impl std::fmt::Display for Match {
     }
 }
 
-/// FNV-1a, then a SplitMix64 finaliser so that the smallest values are a fair sample.
-fn hash(words: &[&str]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for w in words {
-        for b in w.bytes().chain(std::iter::once(b' ')) {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
+/// Sketch values by which texts are indexed and looked up to find candidates: each text's
+/// smallest. Two texts of resemblance ≥ 0.8 share most of them, so sharing a third is still a
+/// safe bar for a candidate, and indexing and lookups cost a quarter of the whole sketch's.
+const LOOKUPS: usize = 16;
+
+/// SplitMix64's finaliser: spreads a combined hash so that the smallest values are a fair
+/// sample of the shingles.
+fn mix(mut h: u64) -> u64 {
     h = (h ^ (h >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     h = (h ^ (h >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     h ^ (h >> 31)
+}
+
+/// FNV-1a of each word of `text`, lowercased, in order: words are runs of letters and
+/// digits. Lowercasing char by char (ASCII without a table) avoids a lowered copy of the text.
+fn word_hashes(text: &str, out: &mut Vec<u64>) {
+    const SEED: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut h = SEED;
+    let mut in_word = false;
+    let eat = |h: &mut u64, c: char| {
+        let mut buf = [0u8; 4];
+        for b in c.encode_utf8(&mut buf).bytes() {
+            *h ^= u64::from(b);
+            *h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    };
+    for c in text.chars() {
+        // ASCII and the Russian alphabet directly; Unicode's tables for anything else.
+        let lower = match c {
+            'a'..='z' | '0'..='9' | 'а'..='я' => Some(c),
+            'A'..='Z' => Some(c.to_ascii_lowercase()),
+            'А'..='Я' => char::from_u32(c as u32 + 0x20),
+            'ё' | 'Ё' => Some('ё'),
+            _ if c.is_ascii() => None,
+            _ if c.is_alphanumeric() => {
+                for l in c.to_lowercase() {
+                    eat(&mut h, l);
+                }
+                in_word = true;
+                continue;
+            }
+            _ => None,
+        };
+        if let Some(l) = lower {
+            eat(&mut h, l);
+            in_word = true;
+        } else if in_word {
+            out.push(h);
+            h = SEED;
+            in_word = false;
+        }
+    }
+    if in_word {
+        out.push(h);
+    }
 }
 
 impl Fingerprint {
@@ -76,18 +119,22 @@ impl Fingerprint {
     /// headline and text; a near copy nearly the same text, whatever its headline (a copy
     /// often gets a new one).
     pub fn of(title: &str, text: &str) -> Fingerprint {
-        let lowered = format!("{title}\n{text}").to_lowercase();
-        let words: Vec<&str> = lowered
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
+        let mut words = Vec::with_capacity(text.len() / 5 + 16);
+        word_hashes(title, &mut words);
+        let title_words = words.len();
+        word_hashes(text, &mut words);
+        let exact = mix(words.iter().fold(0u64, |h, w| {
+            h.rotate_left(5) ^ w.wrapping_mul(0x9e37_79b9_7f4a_7c15)
+        }));
+        let body = &words[title_words..];
+        let mut all: Vec<u64> = body
+            .windows(SHINGLE_WORDS)
+            .map(|w| {
+                mix(w
+                    .iter()
+                    .fold(0u64, |h, x| h.wrapping_mul(0x0100_0000_01b3) ^ x))
+            })
             .collect();
-        let exact = hash(&words);
-        let title_words = title
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .count();
-        let words = &words[title_words.min(words.len())..];
-        let mut all: Vec<u64> = words.windows(SHINGLE_WORDS).map(hash).collect();
         all.sort_unstable();
         all.dedup();
         let shingles = all.len();
@@ -168,24 +215,21 @@ impl<K> DuplicateFinder<K> {
         if fp.shingles < MIN_SHINGLES {
             return None;
         }
-        // Near copies share most of their sketch; a candidate must share at least a third of
-        // the values to be compared (a resemblance of 0.85 shares about 85%).
-        let mut shared: HashMap<u32, u32> = HashMap::new();
-        for v in &fp.sketch {
+        // Near copies share most of their sketch; a candidate must hold at least a third of
+        // the text's smallest values to be compared (a resemblance of 0.85 holds about 85%).
+        let lookups = &fp.sketch[..fp.sketch.len().min(LOOKUPS)];
+        let mut hits: Vec<u32> = Vec::with_capacity(lookups.len() * 4);
+        for v in lookups {
             match self.postings.get(v) {
-                Some(list) if list.len() < MAX_POSTINGS => {
-                    for &e in list {
-                        *shared.entry(e).or_insert(0) += 1;
-                    }
-                }
+                Some(list) if list.len() < MAX_POSTINGS => hits.extend_from_slice(list),
                 _ => {}
             }
         }
+        hits.sort_unstable();
+        let cands = hits.chunk_by(|a, b| a == b).map(|run| (run[0], run.len()));
         let mut best: Option<(usize, f64)> = None;
-        let mut cands: Vec<(u32, u32)> = shared.into_iter().collect();
-        cands.sort_unstable();
         for (e, n) in cands {
-            if (n as usize) * 3 < fp.sketch.len() {
+            if n * 3 < lookups.len() {
                 continue;
             }
             let (k, l, other) = &self.entries[e as usize];
@@ -205,7 +249,9 @@ impl<K> DuplicateFinder<K> {
         let i = self.entries.len();
         self.exact.entry((lang, fp.exact)).or_insert(i);
         if fp.shingles >= MIN_SHINGLES {
-            for &v in &fp.sketch {
+            // Only the values a later text looks up: a near copy's smallest values are mostly
+            // the same as this text's smallest.
+            for &v in &fp.sketch[..fp.sketch.len().min(LOOKUPS)] {
                 let list = self.postings.entry(v).or_default();
                 if list.len() < MAX_POSTINGS {
                     list.push(i as u32);

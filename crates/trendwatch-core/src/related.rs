@@ -600,6 +600,15 @@ impl RelatedModel {
         merge_dot(&self.raw_by_term[i], &self.raw_by_term[j]) * self.coverage[i] * self.coverage[j]
     }
 
+    /// Sets each document's storyline (`storyline_of` its id): the model is built from text,
+    /// languages and translation groups only, and storylines count only when lists are
+    /// ranked, so a model can be built while the storylines are still being threaded.
+    pub fn set_storylines(&mut self, storyline_of: impl Fn(i64) -> Option<i64>) {
+        for (key, &id) in self.keys.iter_mut().zip(&self.ids) {
+            key.storyline = storyline_of(id).unwrap_or(0);
+        }
+    }
+
     /// Similar lists of every document, computed on every core.
     pub fn all_lists(&self, k: usize) -> Vec<(i64, Vec<Scored>)> {
         par_ranges(self.len(), |r| {

@@ -851,6 +851,17 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn storyline_memberships(&self) -> Result<Vec<(i64, i64)>, StoreError> {
+        self.read(|conn| {
+            let v = conn
+                .prepare_cached("SELECT article_id, storyline_id FROM article_storylines")?
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect();
+            v
+        })
+        .await
+    }
+
     async fn storyline_summary(
         &self,
         id: i64,

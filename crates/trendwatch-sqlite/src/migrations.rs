@@ -287,7 +287,15 @@ mod tests {
         // No backup for a new database.
         assert!(!dir.path().join("t.sqlite3.v0-backup").exists());
         let applied = apply(&mut conn, &path).expect("upgrade");
-        assert_eq!(applied, vec!["0008_derived_generation", "0009_duplicates"]);
+        assert_eq!(
+            applied,
+            vec![
+                "0008_derived_generation",
+                "0009_duplicates",
+                "0010_image_alt",
+                "0011_storyline_titles"
+            ]
+        );
         let copy = Connection::open(dir.path().join("t.sqlite3.v7-backup")).expect("backup");
         let version: i64 = copy
             .query_row("PRAGMA user_version", [], |r| r.get(0))

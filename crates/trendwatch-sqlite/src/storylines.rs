@@ -48,7 +48,9 @@ pub fn assign(conn: &mut Connection, assignments: &[NewAssignment]) -> rusqlite:
                 StorylineTarget::Existing(id) => id,
                 StorylineTarget::New(k) => {
                     while created.len() <= k {
-                        tx.execute("INSERT INTO storylines (title) VALUES (NULL)", [])?;
+                        // Prepared once: a first import creates thousands of storylines.
+                        tx.prepare_cached("INSERT INTO storylines (title) VALUES (NULL)")?
+                            .execute([])?;
                         created.push(tx.last_insert_rowid());
                     }
                     created[k]
@@ -59,12 +61,18 @@ pub fn assign(conn: &mut Connection, assignments: &[NewAssignment]) -> rusqlite:
         }
         touched.sort_unstable();
         touched.dedup();
+        let started = std::time::Instant::now();
         // A first import touches every storyline: one pass over everything is cheaper then.
         if touched.len() > 200 {
             refresh_all_stats(&tx)?;
         } else {
             refresh_stats(&tx, &touched)?;
         }
+        tracing::debug!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            storylines = touched.len(),
+            "storyline statistics refreshed"
+        );
     }
     tx.execute(
         "UPDATE meta SET value = value + 1 WHERE name = 'generation'",
@@ -101,7 +109,13 @@ pub fn refresh_all_stats(conn: &Connection) -> rusqlite::Result<()> {
         ),
         [],
     )?;
-    refresh_titles(conn, None)
+    let started = std::time::Instant::now();
+    refresh_titles(conn, None)?;
+    tracing::debug!(
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "storyline titles chosen"
+    );
+    Ok(())
 }
 
 /// Sets the title of each storyline and language of `id` (of every storyline: `None`) to its

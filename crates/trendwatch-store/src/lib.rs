@@ -259,6 +259,9 @@ pub trait Store: Send + Sync + 'static {
     /// The storyline an article belongs to.
     async fn storyline_of(&self, article_id: i64) -> Result<Option<i64>, StoreError>;
 
+    /// Every article's storyline, as (article id, storyline id).
+    async fn storyline_memberships(&self) -> Result<Vec<(i64, i64)>, StoreError>;
+
     /// A storyline's summary in `lang`; `None` if it has no article in that language.
     async fn storyline_summary(
         &self,

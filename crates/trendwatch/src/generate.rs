@@ -257,9 +257,10 @@ pub fn generate(n: usize, out: &Path) -> anyhow::Result<usize> {
         writeln!(text, "---")?;
         writeln!(text, "id: synthetic-{i}")?;
         writeln!(text, "title: \"{}\"", title.replace('"', "'"))?;
+        // RFC 3339 local time, which Hugo reads too: the same folder is the anchor's input.
         writeln!(
             text,
-            "date: {} {:02}:{:02}",
+            "date: {}T{:02}:{:02}:00",
             published.date(),
             published.hour(),
             published.minute()

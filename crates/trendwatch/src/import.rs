@@ -516,23 +516,24 @@ pub async fn import_paths(
         // write by another process meanwhile leaves the mark behind and is derived later.
         let derived_upto = store.text_generation().await?;
         // Storylines first: the similar-articles engine weighs "same storyline". The search
-        // index is updated alongside the similar lists.
-        thread_storylines(store, config).await?;
-        tracing::debug!(elapsed_ms = ms(), "storylines threaded");
-        let total: u64 = store.count_articles().await?.iter().map(|(_, n)| n).sum();
-        let small =
-            report.written.len() <= INCREMENTAL_MAX && (report.written.len() as u64) * 4 < total;
+        // index, which depends on neither, is committed meanwhile (on tantivy's threads),
+        // which keeps a second core busy while the threader runs on one.
         let indexing = indexer.commit(store);
-        let similar = async {
+        let derived = async {
+            let total: u64 = store.count_articles().await?.iter().map(|(_, n)| n).sum();
+            let small = report.written.len() <= INCREMENTAL_MAX
+                && (report.written.len() as u64) * 4 < total;
             match &index {
                 Some(index) if small => {
+                    thread_storylines(store, config).await?;
+                    tracing::debug!(elapsed_ms = ms(), "storylines threaded");
                     update_similar(store, index, config, report.written.clone()).await?;
                     anyhow::Ok(())
                 }
-                _ => rebuild_similar(store, config).await,
+                _ => thread_and_rebuild_similar(store, config).await,
             }
         };
-        let (indexed, similar) = tokio::join!(indexing, similar);
+        let (indexed, similar) = tokio::join!(indexing, derived);
         similar?;
         if let Err(e) = indexed {
             // The articles are safely stored; the index is repaired at the next start or by
@@ -667,6 +668,35 @@ pub async fn update_similar(
 /// when a list is read) do not leave it short.
 pub fn stored_list_length(config: &Config) -> usize {
     config.file.similar.list_length.max(1) * 2
+}
+
+/// Threads the storylines and recomputes every similar list, the two side by side: the
+/// similarity model is built from the articles' texts (on every core) while the threader runs
+/// (on one), and storylines, which only weigh in the final ranking, are set on the model once
+/// threaded. The lists are the same as threading first and then [`rebuild_similar`].
+async fn thread_and_rebuild_similar(store: &Arc<dyn Store>, config: &Config) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let ms = || started.elapsed().as_millis() as u64;
+    let corpus = store.similarity_corpus().await?;
+    let similar = config.file.similar.clone();
+    let model = tokio::task::spawn_blocking(move || {
+        trendwatch_core::related::RelatedModel::build(&corpus, &similar)
+    });
+    thread_storylines(store, config).await?;
+    tracing::debug!(elapsed_ms = ms(), "storylines threaded");
+    let mut model = model.await?;
+    tracing::debug!(elapsed_ms = ms(), "similarity model built");
+    let storylines: HashMap<i64, i64> = store.storyline_memberships().await?.into_iter().collect();
+    let k = stored_list_length(config);
+    let lists = tokio::task::spawn_blocking(move || {
+        model.set_storylines(|id| storylines.get(&id).copied());
+        model.all_lists(k)
+    })
+    .await?;
+    tracing::debug!(elapsed_ms = ms(), "similar lists computed");
+    store.replace_related(&lists).await?;
+    tracing::debug!(elapsed_ms = ms(), "similar lists stored");
+    Ok(())
 }
 
 /// Recomputes every similar-articles list with the configured engine.

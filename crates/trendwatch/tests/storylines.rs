@@ -351,3 +351,38 @@ async fn a_long_storyline_is_paginated_and_every_commentary_is_reachable() {
     let past = app.get(&format!("{base}/page/{}", pages + 1)).await;
     assert_eq!(past.status, 404);
 }
+
+/// Issue 12 §5: an import builds the similarity model while it threads the storylines; the
+/// lists are exactly those of threading first and rebuilding every list afterwards (the
+/// same-storyline bonus included).
+#[tokio::test]
+async fn similar_lists_built_beside_threading_equal_a_rebuild_after_it() {
+    let archive = sample_archive().await;
+    let ids: Vec<i64> = assignments(&archive).await.into_keys().collect();
+    let during = archive
+        .store
+        .related_lists(ids.clone())
+        .await
+        .expect("lists");
+    assert!(during.iter().any(|(_, l)| !l.is_empty()));
+    trendwatch::import::rebuild_similar(&archive.store, &archive.config)
+        .await
+        .expect("rebuild");
+    let after = archive.store.related_lists(ids).await.expect("lists");
+    let key = |lists: Vec<(i64, Vec<trendwatch_core::similarity::Scored>)>| {
+        let mut v: Vec<(i64, Vec<(i64, i64)>)> = lists
+            .into_iter()
+            .map(|(id, l)| {
+                (
+                    id,
+                    l.iter()
+                        .map(|s| (s.id, (s.score * 1e5).round() as i64))
+                        .collect(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(key(during), key(after));
+}
