@@ -332,6 +332,20 @@ fn write_one(tx: &Connection, a: &NewArticle) -> Result<WriteOutcome, WriteError
     Ok(outcome)
 }
 
+/// The newest (`MAX`) or oldest (`MIN`) week with a commentary in `lang`.
+fn period_bound(
+    conn: &Connection,
+    bound: &'static str,
+    lang: Language,
+) -> rusqlite::Result<Option<Period>> {
+    let key: Option<i32> = conn
+        .prepare_cached(&format!(
+            "SELECT {bound}(period_key) FROM articles WHERE lang = ?1 AND kind = 'weekly'"
+        ))?
+        .query_row([lang.code()], |r| r.get(0))?;
+    Ok(key.and_then(|k| Period::from_key(k).ok()))
+}
+
 /// The condition on `articles a` of a listing, with its one parameter (`?2`). Tags and
 /// authors are matched without an index of their own: a listing page is rendered once per
 /// content generation, and the scan takes about a millisecond at 10,000 articles, less than
@@ -496,27 +510,11 @@ impl Store for SqliteStore {
     }
 
     async fn latest_period(&self, lang: Language) -> Result<Option<Period>, StoreError> {
-        self.read(move |conn| {
-            let key: Option<i32> = conn
-                .prepare_cached(
-                    "SELECT MAX(period_key) FROM articles WHERE lang = ?1 AND kind = 'weekly'",
-                )?
-                .query_row([lang.code()], |r| r.get(0))?;
-            Ok(key.and_then(|k| Period::from_key(k).ok()))
-        })
-        .await
+        self.read(move |conn| period_bound(conn, "MAX", lang)).await
     }
 
     async fn first_period(&self, lang: Language) -> Result<Option<Period>, StoreError> {
-        self.read(move |conn| {
-            let key: Option<i32> = conn
-                .prepare_cached(
-                    "SELECT MIN(period_key) FROM articles WHERE lang = ?1 AND kind = 'weekly'",
-                )?
-                .query_row([lang.code()], |r| r.get(0))?;
-            Ok(key.and_then(|k| Period::from_key(k).ok()))
-        })
-        .await
+        self.read(move |conn| period_bound(conn, "MIN", lang)).await
     }
 
     async fn week(

@@ -159,6 +159,13 @@ pub struct Card {
     pub year_anchor: Option<i32>,
 }
 
+/// The cards of an archive page, the first of each year marked as its anchor.
+pub fn archive_cards(items: &[ArticleSummary], site: &SiteConfig) -> Vec<Card> {
+    let mut cards: Vec<Card> = items.iter().map(|a| Card::new(a, site)).collect();
+    mark_years(&mut cards);
+    cards
+}
+
 /// Marks the first card of each year, in page order.
 pub fn mark_years(cards: &mut [Card]) {
     let mut last = None;

@@ -219,13 +219,8 @@ async fn bad_filters_get_a_helpful_400() {
 /// archive).
 #[tokio::test]
 async fn long_ranges_page_on_the_page_and_download_whole() {
-    let archive = TestArchive::new();
-    let dir = tempfile::tempdir().expect("temp dir");
     // 400 generated commentaries: 80 weeks of five topics back from 2026-W47.
-    trendwatch::generate::generate(400, dir.path()).expect("generate");
-    let report = archive.import(&[dir.path().to_path_buf()]).await;
-    assert!(report.rejected.is_empty(), "{report}");
-    let app = archive.serve().await;
+    let app = generated_site(400).await;
 
     let doc = app.page("/en/dynamics?from=2000-W01&to=2026-W47").await;
     let heads = texts(&doc, ".grid thead th a");

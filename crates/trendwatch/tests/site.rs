@@ -618,13 +618,8 @@ async fn tag_and_author_pages_list_their_commentaries() {
 /// page holding the year's newest commentary, which carries the year's anchor.
 #[tokio::test]
 async fn topic_archives_jump_by_year() {
-    let archive = TestArchive::new();
-    let dir = tempfile::tempdir().expect("temp dir");
     // 400 generated commentaries: 80 weeks of five topics back from 2026-W47.
-    trendwatch::generate::generate(400, dir.path()).expect("generate");
-    let report = archive.import(&[dir.path().to_path_buf()]).await;
-    assert!(report.rejected.is_empty(), "{report}");
-    let app = archive.serve().await;
+    let app = generated_site(400).await;
     let topic = attrs(&app.page("/en/").await, ".topic-row .topic-name a", "href").remove(0);
     let doc = app.page(&topic).await;
     assert_eq!(texts(&doc, ".year-jump a"), vec!["2026", "2025"]);

@@ -171,15 +171,7 @@ async fn render(
         // of the same name only if it uses the same words, so no alternate is offered.
         l: Layout::new(&state.site, lang, &title, self_url, Vec::new(), None),
         heading,
-        cards: {
-            let mut cards: Vec<Card> = result
-                .items
-                .iter()
-                .map(|a| Card::new(a, &state.site))
-                .collect();
-            crate::views::mark_years(&mut cards);
-            cards
-        },
+        cards: crate::views::archive_cards(&result.items, &state.site),
         years,
         track_record_url,
         page,

@@ -96,15 +96,7 @@ async fn render(
             Some(&t.slug),
         ),
         topic_name,
-        cards: {
-            let mut cards: Vec<Card> = result
-                .items
-                .iter()
-                .map(|a| Card::new(a, &state.site))
-                .collect();
-            crate::views::mark_years(&mut cards);
-            cards
-        },
+        cards: crate::views::archive_cards(&result.items, &state.site),
         years,
         page,
         pages,

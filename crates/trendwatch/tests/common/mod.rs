@@ -64,6 +64,17 @@ impl TestArchive {
     }
 }
 
+/// A running site over `n` generated commentaries (`trendwatch generate`): five topics a
+/// week, going back from 2026-W47.
+pub async fn generated_site(n: usize) -> TestApp {
+    let archive = TestArchive::new();
+    let dir = tempfile::tempdir().expect("temp dir");
+    trendwatch::generate::generate(n, dir.path()).expect("generate");
+    let report = archive.import(&[dir.path().to_path_buf()]).await;
+    assert!(report.rejected.is_empty(), "{report}");
+    archive.serve().await
+}
+
 /// A running site.
 pub struct TestApp {
     pub app: RunningApp,
