@@ -397,7 +397,8 @@ impl SearchIndex {
         }
     }
 
-    fn to_query(&self, q: &ParsedQuery) -> Box<dyn Query> {
+    /// The query of `q`, with each of its prefixes already expanded (`prefixed`, in order).
+    fn to_query(&self, q: &ParsedQuery, prefixed: &[Vec<String>]) -> Box<dyn Query> {
         let f = self.fields;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for text in q.words.iter().chain(&q.phrases) {
@@ -406,8 +407,8 @@ impl SearchIndex {
                 clauses.push((Occur::Must, c));
             }
         }
-        for prefix in &q.prefixes {
-            clauses.push((Occur::Must, self.any_of(&self.expand_prefix(prefix))));
+        for terms in prefixed {
+            clauses.push((Occur::Must, self.any_of(terms)));
         }
         for text in &q.excluded {
             if let Some(c) = self.anywhere(text) {
@@ -638,14 +639,9 @@ impl SearchIndex {
         None
     }
 
-    /// Every word of the query's words, phrases and prefixes, any of them: what snippets
-    /// highlight.
-    fn highlighted(&self, q: &ParsedQuery) -> BooleanQuery {
-        let prefixed: Vec<String> = q
-            .prefixes
-            .iter()
-            .flat_map(|p| self.expand_prefix(p))
-            .collect();
+    /// Every word of the query's words, phrases and expanded prefixes, any of them: what
+    /// snippets highlight.
+    fn highlighted(&self, q: &ParsedQuery, prefixed: &[Vec<String>]) -> BooleanQuery {
         let clauses: Vec<(Occur, Box<dyn Query>)> = q
             .words
             .iter()
@@ -655,6 +651,7 @@ impl SearchIndex {
             .chain(
                 prefixed
                     .iter()
+                    .flatten()
                     .map(|t| Term::from_field_text(self.fields.all, t)),
             )
             .map(|term| -> (Occur, Box<dyn Query>) {
@@ -759,7 +756,9 @@ impl SearchIndex {
             return Err(crate::query::QueryError::NothingToFind(typed.join(" ")).into());
         }
         let searcher = self.reader.searcher();
-        let query = self.to_query(q);
+        // Each prefix is looked up in the term dictionary once, for the query and the snippets.
+        let prefixed: Vec<Vec<String>> = q.prefixes.iter().map(|p| self.expand_prefix(p)).collect();
+        let query = self.to_query(q, &prefixed);
         let top = TopDocs::with_limit(per_page.max(1)).and_offset(offset);
         // Filters alone have nothing to rank by relevance: newest first.
         let sort = if q.has_text() { sort } else { Sort::Date };
@@ -785,7 +784,7 @@ impl SearchIndex {
         // (phrases match word pairs, which a snippet of single words cannot show) and is
         // applied to the body.
         let mut snippets =
-            SnippetGenerator::create(&searcher, &self.highlighted(q), self.fields.all)
+            SnippetGenerator::create(&searcher, &self.highlighted(q, &prefixed), self.fields.all)
                 .map_err(|e| self.err(e))?;
         snippets.set_max_num_chars(220);
         let f = self.fields;

@@ -172,9 +172,6 @@ pub fn list(
              WHERE (o.lang = ?1 OR o.translation_group IS NULL OR NOT EXISTS ( \
                SELECT 1 FROM forecasts g JOIN articles t ON t.id = g.article_id \
                WHERE t.translation_group = o.translation_group AND t.lang = ?1)) \
-             AND (o.lang = ?1 OR o.translation_group IS NULL OR NOT EXISTS ( \
-               SELECT 1 FROM forecasts g JOIN articles t ON t.id = g.article_id \
-               WHERE t.translation_group = o.translation_group AND t.lang <> ?1 AND t.lang < o.lang)) \
              AND (?2 IS NULL OR a.topic = ?2) \
              AND (?3 IS NULL OR EXISTS (SELECT 1 FROM article_authors w WHERE w.article_id IN (a.id, o.id) AND w.name = ?3)) \
              ORDER BY f.resolve_by, a.published_at, f.position"

@@ -574,34 +574,6 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn topic_archive(
-        &self,
-        lang: Language,
-        topic: &str,
-        offset: u64,
-        limit: u64,
-    ) -> Result<Page<ArticleSummary>, StoreError> {
-        let topic = topic.to_string();
-        self.read(move |conn| {
-            let total: i64 = conn
-                .prepare_cached("SELECT COUNT(*) FROM articles WHERE lang = ?1 AND topic = ?2")?
-                .query_row(params![lang.code(), topic], |r| r.get(0))?;
-            let items = summaries(
-                conn,
-                &format!(
-                    "SELECT {SUMMARY_COLUMNS} FROM articles a WHERE a.lang = ?1 AND a.topic = ?2 \
-                     ORDER BY a.period_key DESC, a.published_at DESC, a.id DESC LIMIT ?3 OFFSET ?4"
-                ),
-                params![lang.code(), topic, limit as i64, offset as i64],
-            )?;
-            Ok(Page {
-                items,
-                total: total as u64,
-            })
-        })
-        .await
-    }
-
     async fn listing(
         &self,
         lang: Language,

@@ -166,17 +166,8 @@ pub trait Store: Send + Sync + 'static {
         period: Period,
     ) -> Result<(Option<Period>, Option<Period>), StoreError>;
 
-    /// A topic's commentaries, newest week first.
-    async fn topic_archive(
-        &self,
-        lang: Language,
-        topic: &str,
-        offset: u64,
-        limit: u64,
-    ) -> Result<Page<ArticleSummary>, StoreError>;
-
-    /// One page of a listing in `lang`, newest week first (the order of
-    /// [`Store::topic_archive`]).
+    /// One page of a listing in `lang` (a topic's archive, a tag's, an author's), newest week
+    /// first.
     async fn listing(
         &self,
         lang: Language,

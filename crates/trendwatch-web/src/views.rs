@@ -78,6 +78,15 @@ pub fn path_segment(s: &str) -> String {
     out
 }
 
+/// URL of an author's track record.
+pub fn track_record_author_url(lang: Language, name: &str) -> String {
+    format!(
+        "/{}/track-record/authors/{}",
+        lang.code(),
+        path_segment(name)
+    )
+}
+
 /// URL of a page of the commentaries with one tag.
 pub fn tag_url(lang: Language, tag: &str, page: u64) -> String {
     listing_url(lang, "tags", tag, page)

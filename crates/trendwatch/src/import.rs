@@ -12,8 +12,7 @@ use trendwatch_core::article::NewArticle;
 use trendwatch_core::duplicates::{DuplicateFinder, Fingerprint, Match};
 use trendwatch_core::limits::{MAX_ITEM_BYTES, MAX_JSONL_FILE_BYTES};
 use trendwatch_core::parallel::par_map;
-use trendwatch_core::related::FeedbackEngine;
-use trendwatch_core::similarity::RelatedEngine;
+use trendwatch_core::related::RelatedModel;
 use trendwatch_core::Topics;
 use trendwatch_import::{parse_file, EXTENSIONS};
 use trendwatch_search::{BulkWriter, SearchIndex};
@@ -674,50 +673,49 @@ pub fn stored_list_length(config: &Config) -> usize {
 /// similarity model is built from the articles' texts (on every core) while the threader runs
 /// (on one), and storylines, which only weigh in the final ranking, are set on the model once
 /// threaded. The lists are the same as threading first and then [`rebuild_similar`].
-async fn thread_and_rebuild_similar(store: &Arc<dyn Store>, config: &Config) -> anyhow::Result<()> {
+pub async fn thread_and_rebuild_similar(
+    store: &Arc<dyn Store>,
+    config: &Config,
+) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
-    let ms = || started.elapsed().as_millis() as u64;
     let corpus = store.similarity_corpus().await?;
     let similar = config.file.similar.clone();
-    let model = tokio::task::spawn_blocking(move || {
-        trendwatch_core::related::RelatedModel::build(&corpus, &similar)
-    });
+    let model = tokio::task::spawn_blocking(move || RelatedModel::build(&corpus, &similar));
     thread_storylines(store, config).await?;
-    tracing::debug!(elapsed_ms = ms(), "storylines threaded");
+    tracing::debug!(
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "storylines threaded"
+    );
     let mut model = model.await?;
-    tracing::debug!(elapsed_ms = ms(), "similarity model built");
     let storylines: HashMap<i64, i64> = store.storyline_memberships().await?.into_iter().collect();
-    let k = stored_list_length(config);
-    let lists = tokio::task::spawn_blocking(move || {
-        model.set_storylines(|id| storylines.get(&id).copied());
-        model.all_lists(k)
-    })
-    .await?;
-    tracing::debug!(elapsed_ms = ms(), "similar lists computed");
-    store.replace_related(&lists).await?;
-    tracing::debug!(elapsed_ms = ms(), "similar lists stored");
-    Ok(())
+    model.set_storylines(|id| storylines.get(&id).copied());
+    rank_and_store(store, config, model, started).await
 }
 
 /// Recomputes every similar-articles list with the configured engine.
 pub async fn rebuild_similar(store: &Arc<dyn Store>, config: &Config) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
-    let ms = || started.elapsed().as_millis() as u64;
     let corpus = store.similarity_corpus().await?;
+    let similar = config.file.similar.clone();
+    let model = tokio::task::spawn_blocking(move || RelatedModel::build(&corpus, &similar)).await?;
+    rank_and_store(store, config, model, started).await
+}
+
+/// Ranks every list of a built model (on every core) and stores them.
+async fn rank_and_store(
+    store: &Arc<dyn Store>,
+    config: &Config,
+    model: RelatedModel,
+    started: std::time::Instant,
+) -> anyhow::Result<()> {
+    let ms = || started.elapsed().as_millis() as u64;
     tracing::debug!(
         elapsed_ms = ms(),
-        docs = corpus.len(),
-        "similarity corpus read"
+        docs = model.len(),
+        "similarity model built"
     );
-    let similar = config.file.similar.clone();
     let k = stored_list_length(config);
-    let lists = tokio::task::spawn_blocking(move || {
-        FeedbackEngine {
-            config: similar.clone(),
-        }
-        .related_lists(&corpus, k)
-    })
-    .await?;
+    let lists = tokio::task::spawn_blocking(move || model.all_lists(k)).await?;
     tracing::debug!(elapsed_ms = ms(), "similar lists computed");
     store.replace_related(&lists).await?;
     tracing::debug!(elapsed_ms = ms(), "similar lists stored");
@@ -733,8 +731,7 @@ pub async fn repair_derived(store: &Arc<dyn Store>, config: &Config) -> anyhow::
         return Ok(false);
     }
     tracing::info!("storylines and similar lists are behind the articles; completing them");
-    thread_storylines(store, config).await?;
-    rebuild_similar(store, config).await?;
+    thread_and_rebuild_similar(store, config).await?;
     store.set_derived_generation(text).await?;
     Ok(true)
 }

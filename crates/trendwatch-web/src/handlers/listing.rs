@@ -4,7 +4,7 @@
 
 use super::{html, lang_of};
 use crate::error::WebError;
-use crate::views::{author_url, path_segment, tag_url, Card, Layout};
+use crate::views::{author_url, tag_url, Card, Layout};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
@@ -146,13 +146,7 @@ async fn render(
                 .forecasts(lang, None, Some(name))
                 .await
                 .map_err(err)?;
-            (!forecasts.is_empty()).then(|| {
-                format!(
-                    "/{}/track-record/authors/{}",
-                    lang.code(),
-                    path_segment(name)
-                )
-            })
+            (!forecasts.is_empty()).then(|| crate::views::track_record_author_url(lang, name))
         }
         _ => None,
     };

@@ -58,9 +58,10 @@ async fn render(
     let not_found = || WebError::NotFound(lang, state.site.clone());
     let t = state.site.topics.by_slug(&topic).ok_or_else(not_found)?;
     let per_page = state.site.page_size.max(1);
+    let listing = trendwatch_store::Listing::Topic(t.slug.clone());
     let result = state
         .store
-        .topic_archive(lang, &t.slug, (page - 1) * per_page, per_page)
+        .listing(lang, &listing, (page - 1) * per_page, per_page)
         .await
         .map_err(|e| WebError::store(lang, &state.site, e))?;
     let pages = result.total.div_ceil(per_page).max(1);
@@ -72,13 +73,9 @@ async fn render(
     } else {
         format!("/topics/{}/page/{page}", t.slug)
     };
-    let years = super::listing::year_links(
-        &state,
-        lang,
-        &trendwatch_store::Listing::Topic(t.slug.clone()),
-        per_page,
-        |n| topic_url(lang, &t.slug, n),
-    )
+    let years = super::listing::year_links(&state, lang, &listing, per_page, |n| {
+        topic_url(lang, &t.slug, n)
+    })
     .await?;
     let topic_name = t.name(lang).to_string();
     let title = if page > 1 {

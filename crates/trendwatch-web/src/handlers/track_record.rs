@@ -119,10 +119,7 @@ async fn render(state: AppState, lang: Language, scope: Scope) -> Result<Respons
             let r = record_of(v);
             ScoreRow {
                 name: name.clone(),
-                url: format!(
-                    "/{code}/track-record/authors/{}",
-                    crate::views::path_segment(name)
-                ),
+                url: crate::views::track_record_author_url(lang, name),
                 scored: r.scored,
                 brier: brier_text(&r),
             }
