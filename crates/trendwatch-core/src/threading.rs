@@ -108,6 +108,10 @@ struct Storyline {
     expired: bool,
 }
 
+/// A storyline's entry in `Threader::dots` while the document shares no term with it (dot
+/// products are never negative: every weight is).
+const UNTOUCHED: f64 = -1.0;
+
 /// The online threader. Feed documents in publication order with [`Threader::add`].
 #[derive(Debug, Default)]
 pub struct Threader {
@@ -127,6 +131,13 @@ pub struct Threader {
     /// Per storyline, the last visit stamp, to count each storyline once per term.
     visited: Vec<u32>,
     visit: u32,
+    /// Scratch for [`Threader::add`], kept between calls: per storyline, the document's dot
+    /// product with its centroid (`UNTOUCHED` between calls), the storylines touched, and one
+    /// term's candidates. Dense arrays instead of a hash map per document: threading was
+    /// the import's critical path.
+    dots: Vec<f64>,
+    touched: Vec<u32>,
+    term_candidates: Vec<u32>,
 }
 
 impl Threader {
@@ -315,18 +326,18 @@ impl Threader {
         self.visit
     }
 
-    /// The current storylines that hold `term`, each once. The term's postings list is
+    /// Sets `out` to the current storylines that hold `term`, each once. The term's postings list is
     /// compacted on the way, so that scanning it stays proportional to the storylines that
     /// can still take an article (without this, an archive of many storylines over years
     /// costs quadratic time): entries of storylines merged into another are dropped (a merge
     /// adds the surviving storyline to every term of the merged one), and so, when `day` is
     /// known, are storylines whose last article is out of the time window (articles come in
     /// publication order, so they stay out unless an article is added to them by hand).
-    fn candidates(&mut self, term: u32, day: Option<i64>) -> Vec<u32> {
+    fn candidates_into(&mut self, term: u32, day: Option<i64>, out: &mut Vec<u32>) {
+        out.clear();
         let visit = self.next_visit();
         let window = self.config.window_days;
         let mut list = std::mem::take(&mut self.postings[term as usize]);
-        let mut out = Vec::with_capacity(list.len());
         list.retain(|&s| {
             let s = s as usize;
             if self.parent[s] as usize != s || self.visited[s] == visit {
@@ -344,13 +355,13 @@ impl Threader {
             true
         });
         self.postings[term as usize] = list;
-        out
     }
 
     /// Opens an empty storyline (for one known from elsewhere, e.g. the database) and
     /// returns its number.
     pub fn open_storyline(&mut self) -> usize {
         self.visited.push(0);
+        self.dots.push(UNTOUCHED);
         self.parent.push(self.storylines.len() as u32);
         self.storylines.push(Storyline::default());
         self.storylines.len() - 1
@@ -423,19 +434,32 @@ impl Threader {
         let mut best: Option<(usize, f64, f64)> = None;
         let mut close: Vec<usize> = Vec::new();
         if doc_norm > 0.0 {
-            let mut dots: FnvMap<u32, f64> = FnvMap::default();
+            let mut touched = std::mem::take(&mut self.touched);
+            let mut term_candidates = std::mem::take(&mut self.term_candidates);
             for &(t, w) in &doc {
-                for s in self.candidates(t, day) {
+                self.candidates_into(t, day, &mut term_candidates);
+                for &s in &term_candidates {
                     let c = self.storylines[s as usize]
                         .centroid
                         .get(&t)
                         .copied()
                         .unwrap_or(0.0);
-                    *dots.entry(s).or_insert(0.0) += w * c;
+                    let dot = &mut self.dots[s as usize];
+                    if *dot == UNTOUCHED {
+                        *dot = 0.0;
+                        touched.push(s);
+                    }
+                    *dot += w * c;
                 }
             }
-            let mut cands: Vec<(u32, f64)> = dots.into_iter().collect();
-            cands.sort_by_key(|(s, _)| *s);
+            touched.sort_unstable();
+            let cands: Vec<(u32, f64)> = touched
+                .iter()
+                .map(|&s| (s, std::mem::replace(&mut self.dots[s as usize], UNTOUCHED)))
+                .collect();
+            touched.clear();
+            self.touched = touched;
+            self.term_candidates = term_candidates;
             for &(s, dot) in &cands {
                 let story = &self.storylines[s as usize];
                 if let (Some(d), Some(last)) = (day, story.last_day) {

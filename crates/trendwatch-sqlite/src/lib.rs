@@ -13,6 +13,7 @@ mod rows;
 mod storylines;
 
 use async_trait::async_trait;
+use rusqlite::types::Value;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -22,7 +23,9 @@ use trendwatch_core::forecast::{ForecastEntry, Outcome};
 use trendwatch_core::similarity::{Scored, SimilarityDoc};
 use trendwatch_core::storyline::{NewAssignment, StorylineDetail, StorylineSummary, ThreadDoc};
 use trendwatch_core::{Language, Period};
-use trendwatch_store::{EditError, Listing, Page, Store, StoreError, WriteError, WriteOutcome};
+use trendwatch_store::{
+    EditError, Listing, Page, SitemapArticle, Store, StoreError, WriteError, WriteOutcome,
+};
 
 use rows::{datetime_to_sql, SUMMARY_COLUMNS};
 
@@ -346,20 +349,85 @@ fn period_bound(
     Ok(key.and_then(|k| Period::from_key(k).ok()))
 }
 
+/// The columns [`article_row`] reads, with the original of a linked copy as `o`.
+const ARTICLE_SELECT: &str = "SELECT a.id, a.key, a.lang, a.kind, a.topic, a.title, a.lead, \
+     a.body_html, a.body_text, a.published_at, a.period_key, a.status, a.rationale, a.alert, \
+     a.image_url, a.image_credit, a.source_url, a.slug, a.translation_group, o.key, o.slug, \
+     o.title, a.image_alt FROM articles a LEFT JOIN articles o ON o.id = a.duplicate_of";
+
+/// An article from a row of [`ARTICLE_SELECT`], without its lists ([`complete_article`]).
+fn article_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Article> {
+    Ok(Article {
+        id: r.get(0)?,
+        content: NewArticle {
+            key: r.get(1)?,
+            lang: rows::lang(r, 2)?,
+            kind: rows::kind(r, 3)?,
+            topic: r.get(4)?,
+            title: r.get(5)?,
+            lead: r.get(6)?,
+            body_html: r.get(7)?,
+            body_text: r.get(8)?,
+            published_at: rows::datetime(r, 9)?,
+            period: rows::period(r, 10)?,
+            status: rows::status(r, 11)?,
+            rationale: r.get(12)?,
+            alert: rows::alert(r, 13)?,
+            image_url: r.get(14)?,
+            image_credit: r.get(15)?,
+            image_alt: r.get(22)?,
+            source_url: r.get(16)?,
+            slug: r.get(17)?,
+            translation_group: r.get(18)?,
+            authors: Vec::new(),
+            tags: Vec::new(),
+            similar_titles: Vec::new(),
+            duplicate_of: r.get(19)?,
+            forecasts: Vec::new(),
+        },
+        copy_of: match (r.get(20)?, r.get(21)?) {
+            (Some(slug), Some(title)) => Some(trendwatch_core::article::CopyOf { slug, title }),
+            _ => None,
+        },
+    })
+}
+
+/// Reads an article's authors, tags, source-listed similar titles and forecasts.
+fn complete_article(conn: &Connection, article: &mut Article) -> rusqlite::Result<()> {
+    let list = |sql: &str| -> rusqlite::Result<Vec<String>> {
+        let mut stmt = conn.prepare_cached(sql)?;
+        let v = stmt.query_map([article.id], |r| r.get(0))?.collect();
+        v
+    };
+    article.content.authors =
+        list("SELECT name FROM article_authors WHERE article_id = ?1 ORDER BY position")?;
+    article.content.tags = list("SELECT tag FROM article_tags WHERE article_id = ?1 ORDER BY tag")?;
+    article.content.similar_titles =
+        list("SELECT title FROM article_listed_similar WHERE article_id = ?1 ORDER BY position")?;
+    article.content.forecasts = forecasts::of_article(conn, article.id, article.content.lang)?;
+    Ok(())
+}
+
 /// The condition on `articles a` of a listing, with its one parameter (`?2`). Tags and
 /// authors are matched without an index of their own: a listing page is rendered once per
 /// content generation, and the scan takes about a millisecond at 10,000 articles, less than
 /// an index would cost every import (see migration 0005).
-fn listing_filter(listing: &Listing) -> (&'static str, String) {
+fn listing_filter(listing: &Listing) -> (&'static str, Value) {
     match listing {
-        Listing::Topic(t) => ("a.topic = ?2", t.clone()),
+        Listing::All => ("?2 IS NULL", Value::Null),
+        Listing::Topic(t) => ("a.topic = ?2", Value::Text(t.clone())),
         Listing::Tag(t) => (
             "EXISTS (SELECT 1 FROM article_tags g WHERE g.article_id = a.id AND g.tag = ?2)",
-            t.clone(),
+            Value::Text(t.clone()),
         ),
         Listing::Author(n) => (
             "EXISTS (SELECT 1 FROM article_authors w WHERE w.article_id = a.id AND w.name = ?2)",
-            n.clone(),
+            Value::Text(n.clone()),
+        ),
+        Listing::Storyline(id) => (
+            "EXISTS (SELECT 1 FROM article_storylines x WHERE x.article_id = a.id \
+             AND x.storyline_id = ?2)",
+            Value::Integer(*id),
         ),
     }
 }
@@ -422,70 +490,60 @@ impl Store for SqliteStore {
         let slug = slug.to_string();
         self.read(move |conn| {
             let row = conn
-                .prepare_cached(
-                    "SELECT a.id, a.key, a.lang, a.kind, a.topic, a.title, a.lead, a.body_html, \
-                     a.body_text, a.published_at, a.period_key, a.status, a.rationale, a.alert, \
-                     a.image_url, a.image_credit, a.source_url, a.slug, a.translation_group, \
-                     o.key, o.slug, o.title, a.image_alt \
-                     FROM articles a LEFT JOIN articles o ON o.id = a.duplicate_of \
-                     WHERE a.lang = ?1 AND a.slug = ?2",
-                )?
-                .query_row(params![lang.code(), slug], |r| {
-                    Ok(Article {
-                        id: r.get(0)?,
-                        content: NewArticle {
-                            key: r.get(1)?,
-                            lang: rows::lang(r, 2)?,
-                            kind: rows::kind(r, 3)?,
-                            topic: r.get(4)?,
-                            title: r.get(5)?,
-                            lead: r.get(6)?,
-                            body_html: r.get(7)?,
-                            body_text: r.get(8)?,
-                            published_at: rows::datetime(r, 9)?,
-                            period: rows::period(r, 10)?,
-                            status: rows::status(r, 11)?,
-                            rationale: r.get(12)?,
-                            alert: rows::alert(r, 13)?,
-                            image_url: r.get(14)?,
-                            image_credit: r.get(15)?,
-                            image_alt: r.get(22)?,
-                            source_url: r.get(16)?,
-                            slug: r.get(17)?,
-                            translation_group: r.get(18)?,
-                            authors: Vec::new(),
-                            tags: Vec::new(),
-                            similar_titles: Vec::new(),
-                            duplicate_of: r.get(19)?,
-                            forecasts: Vec::new(),
-                        },
-                        copy_of: match (r.get(20)?, r.get(21)?) {
-                            (Some(slug), Some(title)) => {
-                                Some(trendwatch_core::article::CopyOf { slug, title })
-                            }
-                            _ => None,
-                        },
-                    })
-                })
+                .prepare_cached(&format!(
+                    "{ARTICLE_SELECT} WHERE a.lang = ?1 AND a.slug = ?2"
+                ))?
+                .query_row(params![lang.code(), slug], article_row)
                 .optional()?;
             let Some(mut article) = row else {
                 return Ok(None);
             };
-            let list = |sql: &str| -> rusqlite::Result<Vec<String>> {
-                let mut stmt = conn.prepare_cached(sql)?;
-                let v = stmt.query_map([article.id], |r| r.get(0))?.collect();
-                v
-            };
-            article.content.authors =
-                list("SELECT name FROM article_authors WHERE article_id = ?1 ORDER BY position")?;
-            article.content.tags =
-                list("SELECT tag FROM article_tags WHERE article_id = ?1 ORDER BY tag")?;
-            article.content.similar_titles = list(
-                "SELECT title FROM article_listed_similar WHERE article_id = ?1 ORDER BY position",
-            )?;
-            article.content.forecasts =
-                forecasts::of_article(conn, article.id, article.content.lang)?;
+            complete_article(conn, &mut article)?;
             Ok(Some(article))
+        })
+        .await
+    }
+
+    async fn sitemap_articles(&self) -> Result<Vec<SitemapArticle>, StoreError> {
+        self.read(|conn| {
+            let v = conn
+                .prepare_cached(
+                    "SELECT lang, slug, published_at, translation_group FROM articles \
+                     WHERE duplicate_of IS NULL ORDER BY published_at, id",
+                )?
+                .query_map([], |r| {
+                    Ok(SitemapArticle {
+                        lang: rows::lang(r, 0)?,
+                        slug: r.get(1)?,
+                        published_at: rows::datetime(r, 2)?,
+                        group: r.get(3)?,
+                    })
+                })?
+                .collect();
+            v
+        })
+        .await
+    }
+
+    async fn feed_articles(
+        &self,
+        lang: Language,
+        listing: &Listing,
+        limit: u64,
+    ) -> Result<Vec<Article>, StoreError> {
+        let (filter, value) = listing_filter(listing);
+        self.read(move |conn| {
+            let mut articles = conn
+                .prepare_cached(&format!(
+                    "{ARTICLE_SELECT} WHERE a.lang = ?1 AND {filter} AND a.duplicate_of IS NULL \
+                     ORDER BY a.published_at DESC, a.id DESC LIMIT ?3"
+                ))?
+                .query_map(params![lang.code(), value, limit as i64], article_row)?
+                .collect::<rusqlite::Result<Vec<Article>>>()?;
+            for article in &mut articles {
+                complete_article(conn, article)?;
+            }
+            Ok(articles)
         })
         .await
     }
@@ -819,17 +877,6 @@ impl Store for SqliteStore {
     async fn storyline_of(&self, article_id: i64) -> Result<Option<i64>, StoreError> {
         self.read(move |conn| storylines::storyline_of(conn, article_id))
             .await
-    }
-
-    async fn storyline_memberships(&self) -> Result<Vec<(i64, i64)>, StoreError> {
-        self.read(|conn| {
-            let v = conn
-                .prepare_cached("SELECT article_id, storyline_id FROM article_storylines")?
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-                .collect();
-            v
-        })
-        .await
     }
 
     async fn storyline_summary(

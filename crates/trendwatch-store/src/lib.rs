@@ -107,15 +107,33 @@ pub struct Page<T> {
     pub total: u64,
 }
 
-/// What an archive listing holds: one topic's, one tag's or one author's commentaries.
+/// An article's address and date, as sitemaps list them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SitemapArticle {
+    /// Language.
+    pub lang: Language,
+    /// URL slug.
+    pub slug: String,
+    /// Publication time (the office's wall clock).
+    pub published_at: time::PrimitiveDateTime,
+    /// Translation group, whose other members are the article's `hreflang` alternates.
+    pub group: Option<String>,
+}
+
+/// What an archive listing holds: the whole edition's, one topic's, one tag's, one
+/// author's or one storyline's commentaries.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Listing {
+    /// Every article of the language.
+    All,
     /// A topic, by slug.
     Topic(String),
     /// A free tag, as written.
     Tag(String),
     /// An author, by name as written.
     Author(String),
+    /// A storyline, by id.
+    Storyline(i64),
 }
 
 /// Everything Trendwatch keeps. Implementations must make each article write atomic: an
@@ -132,6 +150,18 @@ pub trait Store: Send + Sync + 'static {
 
     /// The article at `/{lang}/articles/{slug}`.
     async fn article(&self, lang: Language, slug: &str) -> Result<Option<Article>, StoreError>;
+
+    /// The latest `limit` articles of `listing` in `lang`, whole, newest published first and
+    /// without linked copies: what a feed carries.
+    async fn feed_articles(
+        &self,
+        lang: Language,
+        listing: &Listing,
+        limit: u64,
+    ) -> Result<Vec<Article>, StoreError>;
+
+    /// Every article except linked copies, for the sitemap, oldest first.
+    async fn sitemap_articles(&self) -> Result<Vec<SitemapArticle>, StoreError>;
 
     /// The other-language versions of an article's translation group.
     async fn translations(
@@ -249,9 +279,6 @@ pub trait Store: Send + Sync + 'static {
 
     /// The storyline an article belongs to.
     async fn storyline_of(&self, article_id: i64) -> Result<Option<i64>, StoreError>;
-
-    /// Every article's storyline, as (article id, storyline id).
-    async fn storyline_memberships(&self) -> Result<Vec<(i64, i64)>, StoreError>;
 
     /// A storyline's summary in `lang`; `None` if it has no article in that language.
     async fn storyline_summary(

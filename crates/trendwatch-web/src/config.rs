@@ -29,6 +29,14 @@ pub struct SiteConfig {
     pub max_age_seconds: u32,
     /// The topics, in display order.
     pub topics: Topics,
+    /// The public address of the site's root, e.g. `https://monitor.example.org`: canonical
+    /// links, `hreflang` alternates, feeds, sitemaps and emails use it. Unset (empty), they
+    /// use the address the server listens on, which suits a local run only.
+    pub base_url: String,
+    /// The office's time zone (an IANA name such as `Europe/Vienna`): publication times are
+    /// wall-clock times there, and feeds, sitemaps and link previews give them with its
+    /// UTC offset.
+    pub time_zone: String,
 }
 
 impl Default for SiteConfig {
@@ -53,6 +61,8 @@ impl Default for SiteConfig {
             page_size: 20,
             max_age_seconds: 60,
             topics: Topics::default(),
+            base_url: String::new(),
+            time_zone: "UTC".into(),
         }
     }
 }

@@ -8,11 +8,14 @@ pub mod cache;
 pub mod charts;
 pub mod config;
 pub mod error;
+pub mod feeds;
 pub mod handlers;
 pub mod i18n;
+pub mod public_address;
 pub mod request_id;
 pub mod security_headers;
 pub mod server;
+pub mod sitemap;
 pub mod throttle;
 pub mod views;
 
@@ -43,17 +46,27 @@ pub struct AppState {
     pub request_timeout: std::time::Duration,
     /// Failed API authentications by client address.
     pub api_failures: Arc<throttle::Throttle>,
+    /// The public address and time zone, for absolute links and dated feeds.
+    pub public: Arc<public_address::PublicAddress>,
 }
 
 impl AppState {
     /// State for `store` with `site` settings and an empty page cache.
-    pub fn new(store: Arc<dyn Store>, site: SiteConfig) -> AppState {
+    pub fn new(store: Arc<dyn Store>, mut site: SiteConfig) -> AppState {
         let cache_control = HeaderValue::from_str(&format!(
             "public, max-age={}, stale-while-revalidate=300",
             site.max_age_seconds
         ))
         .unwrap_or_else(|_| HeaderValue::from_static("public, max-age=60"));
+        let public = public_address::PublicAddress::of_site(&site, "http://localhost")
+            .unwrap_or_else(|_| public_address::PublicAddress::local());
+        // Pages read the address from the settings, normalised; unset, it stays empty until
+        // the server knows where it listens (`with_listen_address`).
+        if public.is_configured() {
+            site.base_url = public.base().to_string();
+        }
         AppState {
+            public: Arc::new(public),
             store,
             site: Arc::new(site),
             cache: Arc::new(cache::PageCache::default()),
@@ -69,6 +82,20 @@ impl AppState {
     pub fn with_search(mut self, index: Arc<trendwatch_search::SearchIndex>) -> AppState {
         self.search = Some(index);
         self
+    }
+
+    /// Takes the public address from the settings, or from `listening` (the server's own
+    /// address) when `base_url` is unset; fails, naming the setting, when it is invalid.
+    pub fn with_listen_address(
+        mut self,
+        listening: std::net::SocketAddr,
+    ) -> Result<AppState, String> {
+        let mut site = (*self.site).clone();
+        let public = public_address::PublicAddress::of_site(&site, &format!("http://{listening}"))?;
+        site.base_url = public.base().to_string();
+        self.site = Arc::new(site);
+        self.public = Arc::new(public);
+        Ok(self)
     }
 
     /// Enables the editors' API with `token`.
@@ -89,8 +116,29 @@ pub fn router(state: AppState) -> Router {
         .route("/static/style.css", get(assets::stylesheet))
         .route("/favicon.svg", get(assets::favicon))
         .route("/favicon.ico", get(assets::favicon_ico))
+        .route("/robots.txt", get(sitemap::robots))
+        .route("/sitemap.xml", get(sitemap::sitemap))
+        .route("/sitemaps/{file}", get(sitemap::sitemap_file))
         .route("/{lang}", get(home::redirect_to_slash))
         .route("/{lang}/", get(home::page))
+        .route("/{lang}/feed.xml", get(feeds::site_rss))
+        .route("/{lang}/atom.xml", get(feeds::site_atom))
+        .route("/{lang}/feed.json", get(feeds::site_json))
+        .route("/{lang}/topics/{topic}/feed.xml", get(feeds::topic_rss))
+        .route("/{lang}/topics/{topic}/atom.xml", get(feeds::topic_atom))
+        .route("/{lang}/topics/{topic}/feed.json", get(feeds::topic_json))
+        .route(
+            "/{lang}/storylines/{id}/feed.xml",
+            get(feeds::storyline_rss),
+        )
+        .route(
+            "/{lang}/storylines/{id}/atom.xml",
+            get(feeds::storyline_atom),
+        )
+        .route(
+            "/{lang}/storylines/{id}/feed.json",
+            get(feeds::storyline_json),
+        )
         .route("/{lang}/about", get(about::page))
         .route("/{lang}/search", get(search::page))
         .route("/{lang}/search.json", get(search::json))

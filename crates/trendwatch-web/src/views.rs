@@ -310,6 +310,38 @@ pub struct Layout {
     pub alternates: Vec<Alternate>,
     /// This page's own URL, for the `hreflang` self-reference.
     pub self_url: String,
+    /// The site's public address (no trailing slash): every link in `<head>` is absolute.
+    pub base: String,
+    /// The page's canonical URL, absolute (a linked copy names its original's).
+    pub canonical: String,
+    /// The page's meta description.
+    pub description: String,
+    /// Feeds announced in `<head>` for autodiscovery: the site's, and the topic's or
+    /// storyline's on their pages.
+    pub feeds: Vec<FeedLink>,
+}
+
+/// A feed announced in a page's `<head>`.
+#[derive(Debug, Clone)]
+pub struct FeedLink {
+    /// Media type (`application/rss+xml`, ...).
+    pub media_type: &'static str,
+    /// Title readers see when their tool offers the feed.
+    pub title: String,
+    /// Absolute address.
+    pub url: String,
+}
+
+/// The three formats of one feed, whose addresses end in `dir` (e.g. `/en/topics/security/`).
+pub fn feed_links(base: &str, dir: &str, title: &str) -> Vec<FeedLink> {
+    crate::feeds::FeedFormat::ALL
+        .iter()
+        .map(|f| FeedLink {
+            media_type: f.media_type(),
+            title: format!("{title} ({})", f.label()),
+            url: format!("{base}{dir}{}", f.file_name()),
+        })
+        .collect()
 }
 
 impl Layout {
@@ -324,7 +356,15 @@ impl Layout {
         current_topic: Option<&str>,
     ) -> Layout {
         let site_name = site.name(lang).to_string();
+        let base = match site.base_url.trim_end_matches('/') {
+            "" => "http://localhost".to_string(),
+            b => b.to_string(),
+        };
         Layout {
+            canonical: format!("{base}{self_url}"),
+            description: site.tagline(lang).to_string(),
+            feeds: feed_links(&base, &format!("/{}/", lang.code()), &site_name),
+            base,
             lang: lang.code(),
             t: strings(lang),
             title: if title.is_empty() {
@@ -351,6 +391,24 @@ impl Layout {
             alternates,
             self_url,
         }
+    }
+
+    /// Sets the meta description (collapsed to one line, at most 300 characters).
+    pub fn describe(mut self, text: &str) -> Layout {
+        let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        if !one_line.is_empty() {
+            self.description = match one_line.char_indices().nth(300) {
+                Some((cut, _)) => format!("{}…", one_line[..cut].trim_end()),
+                None => one_line,
+            };
+        }
+        self
+    }
+
+    /// Announces the feeds under `dir` (e.g. `/en/topics/security/`) besides the site's.
+    pub fn with_feeds(mut self, dir: &str, title: &str) -> Layout {
+        self.feeds.extend(feed_links(&self.base, dir, title));
+        self
     }
 }
 

@@ -68,7 +68,10 @@ pub async fn start(
     let token = std::env::var("TRENDWATCH_API_TOKEN")
         .ok()
         .or_else(|| config.file.api.token.clone());
-    let mut state = AppState::new(store.clone(), config.file.site.clone()).with_api_token(token);
+    let mut state = AppState::new(store.clone(), config.file.site.clone())
+        .with_api_token(token)
+        .with_listen_address(addr)
+        .map_err(anyhow::Error::msg)?;
     state
         .api_token
         .check_strength()

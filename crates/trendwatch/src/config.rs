@@ -63,6 +63,8 @@ impl Config {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => FileConfig::default(),
             Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
         };
+        trendwatch_web::public_address::PublicAddress::of_site(&file.site, "http://localhost")
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
         Ok(Config {
             data_dir: data_dir.to_path_buf(),
             file,
@@ -83,6 +85,22 @@ mod tests {
             err.contains("trendwatch.toml") && err.contains("nmae_en"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_bad_base_url_or_time_zone_names_the_file_and_setting() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for (text, want) in [
+            ("[site]\nbase_url = \"monitor.example.org\"\n", "base_url"),
+            ("[site]\ntime_zone = \"Mars/Olympus\"\n", "time_zone"),
+        ] {
+            std::fs::write(dir.path().join(CONFIG_FILE), text).expect("write");
+            let err = format!("{:#}", Config::load(dir.path()).expect_err(text));
+            assert!(
+                err.contains("trendwatch.toml") && err.contains(want),
+                "{err}"
+            );
+        }
     }
 
     #[test]

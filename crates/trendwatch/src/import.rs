@@ -13,6 +13,7 @@ use trendwatch_core::duplicates::{DuplicateFinder, Fingerprint, Match};
 use trendwatch_core::limits::{MAX_ITEM_BYTES, MAX_JSONL_FILE_BYTES};
 use trendwatch_core::parallel::par_map;
 use trendwatch_core::related::RelatedModel;
+use trendwatch_core::storyline::{NewAssignment, StorylineTarget, ThreadDoc};
 use trendwatch_core::Topics;
 use trendwatch_import::{parse_file, EXTENSIONS};
 use trendwatch_search::{BulkWriter, SearchIndex};
@@ -678,47 +679,67 @@ pub async fn thread_and_rebuild_similar(
     config: &Config,
 ) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
+    let ms = || started.elapsed().as_millis() as u64;
     let corpus = store.similarity_corpus().await?;
     let similar = config.file.similar.clone();
     let model = tokio::task::spawn_blocking(move || RelatedModel::build(&corpus, &similar));
-    thread_storylines(store, config).await?;
-    tracing::debug!(
-        elapsed_ms = started.elapsed().as_millis() as u64,
-        "storylines threaded"
-    );
-    let mut model = model.await?;
-    let storylines: HashMap<i64, i64> = store.storyline_memberships().await?.into_iter().collect();
-    model.set_storylines(|id| storylines.get(&id).copied());
-    rank_and_store(store, config, model, started).await
+    let (docs, plan) = plan_storylines(store, config).await?;
+    tracing::debug!(elapsed_ms = ms(), "storylines planned");
+    // The model only asks whether two articles share a storyline, so the plan's own
+    // numbering of the storylines it creates (negative, unlike stored ids) serves as well as
+    // the stored ids: the lists are ranked while the assignments are written.
+    let mut storyline_of: HashMap<i64, i64> = docs
+        .iter()
+        .filter_map(|d| Some((d.article_id, d.storyline?)))
+        .collect();
+    storyline_of.extend(plan.iter().map(|a| {
+        let id = match a.target {
+            StorylineTarget::Existing(id) => id,
+            StorylineTarget::New(k) => -1 - k as i64,
+        };
+        (a.article_id, id)
+    }));
+    let k = stored_list_length(config);
+    let ranking = async {
+        let mut model = model.await?;
+        model.set_storylines(|id| storyline_of.get(&id).copied());
+        tracing::debug!(
+            elapsed_ms = ms(),
+            docs = model.len(),
+            "similarity model built"
+        );
+        anyhow::Ok(tokio::task::spawn_blocking(move || model.all_lists(k)).await?)
+    };
+    let assigning = async {
+        if !plan.is_empty() {
+            store.assign_storylines(&plan).await?;
+        }
+        tracing::debug!(elapsed_ms = ms(), "storylines assigned");
+        anyhow::Ok(())
+    };
+    let (lists, assigned) = tokio::join!(ranking, assigning);
+    assigned?;
+    let lists = lists?;
+    tracing::debug!(elapsed_ms = ms(), "similar lists computed");
+    store.replace_related(&lists).await?;
+    tracing::debug!(elapsed_ms = ms(), "similar lists stored");
+    Ok(())
 }
 
-/// Recomputes every similar-articles list with the configured engine.
+/// Recomputes every similar-articles list with the configured engine (on every core).
 pub async fn rebuild_similar(store: &Arc<dyn Store>, config: &Config) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let corpus = store.similarity_corpus().await?;
     let similar = config.file.similar.clone();
-    let model = tokio::task::spawn_blocking(move || RelatedModel::build(&corpus, &similar)).await?;
-    rank_and_store(store, config, model, started).await
-}
-
-/// Ranks every list of a built model (on every core) and stores them.
-async fn rank_and_store(
-    store: &Arc<dyn Store>,
-    config: &Config,
-    model: RelatedModel,
-    started: std::time::Instant,
-) -> anyhow::Result<()> {
-    let ms = || started.elapsed().as_millis() as u64;
-    tracing::debug!(
-        elapsed_ms = ms(),
-        docs = model.len(),
-        "similarity model built"
-    );
     let k = stored_list_length(config);
-    let lists = tokio::task::spawn_blocking(move || model.all_lists(k)).await?;
-    tracing::debug!(elapsed_ms = ms(), "similar lists computed");
+    let lists =
+        tokio::task::spawn_blocking(move || RelatedModel::build(&corpus, &similar).all_lists(k))
+            .await?;
     store.replace_related(&lists).await?;
-    tracing::debug!(elapsed_ms = ms(), "similar lists stored");
+    tracing::debug!(
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "similar lists rebuilt"
+    );
     Ok(())
 }
 
@@ -740,22 +761,31 @@ pub async fn repair_derived(store: &Arc<dyn Store>, config: &Config) -> anyhow::
 /// assignments already made (by editors or earlier runs), which are never changed.
 /// Returns how many articles were assigned.
 pub async fn thread_storylines(store: &Arc<dyn Store>, config: &Config) -> anyhow::Result<usize> {
-    let started = std::time::Instant::now();
-    let docs = store.threading_corpus().await?;
-    let settings = config.file.storylines.clone();
-    let read_ms = started.elapsed().as_millis() as u64;
-    let plan =
-        tokio::task::spawn_blocking(move || trendwatch_core::storyline::plan(&docs, &settings))
-            .await?;
-    let plan_ms = started.elapsed().as_millis() as u64;
+    let (_, plan) = plan_storylines(store, config).await?;
     if !plan.is_empty() {
         store.assign_storylines(&plan).await?;
     }
+    Ok(plan.len())
+}
+
+/// Reads the threading corpus and plans where each unassigned article goes (on a blocking
+/// thread); returns the corpus with the plan.
+async fn plan_storylines(
+    store: &Arc<dyn Store>,
+    config: &Config,
+) -> anyhow::Result<(Arc<Vec<ThreadDoc>>, Vec<NewAssignment>)> {
+    let started = std::time::Instant::now();
+    let docs = Arc::new(store.threading_corpus().await?);
+    let settings = config.file.storylines.clone();
+    let read_ms = started.elapsed().as_millis() as u64;
+    let corpus = docs.clone();
+    let plan =
+        tokio::task::spawn_blocking(move || trendwatch_core::storyline::plan(&corpus, &settings))
+            .await?;
     tracing::debug!(
         read_ms,
-        plan_ms,
-        assigned_ms = started.elapsed().as_millis() as u64,
-        "threading steps"
+        plan_ms = started.elapsed().as_millis() as u64,
+        "threading planned"
     );
-    Ok(plan.len())
+    Ok((docs, plan))
 }

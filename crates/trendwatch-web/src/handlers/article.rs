@@ -12,6 +12,7 @@ use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Response;
+use trendwatch_core::Language;
 
 #[derive(Template)]
 #[template(path = "article.html")]
@@ -47,6 +48,95 @@ struct ArticlePage {
     storyline: Option<StorylineCard>,
     forecasts: Vec<crate::views::ForecastView>,
     recent: Vec<StorylineCard>,
+    /// Link previews and structured data.
+    preview: Preview,
+}
+
+/// What link previews (OpenGraph, Twitter cards) and search engines (schema.org JSON-LD)
+/// read from an article page. Every URL is absolute and every time has its UTC offset.
+struct Preview {
+    locale: &'static str,
+    other_locales: Vec<&'static str>,
+    url: String,
+    site_name: String,
+    title: String,
+    description: String,
+    published: String,
+    section: String,
+    tags: Vec<String>,
+    authors: Vec<String>,
+    image: Option<String>,
+    image_alt: Option<String>,
+    /// The JSON-LD document, with `<` escaped so that no text can close the script element.
+    json_ld: String,
+}
+
+/// The OpenGraph locale of a language.
+fn og_locale(lang: Language) -> &'static str {
+    match lang {
+        Language::En => "en_GB",
+        Language::Ru => "ru_RU",
+    }
+}
+
+/// The preview of `a`, published at `published` (RFC 3339), canonical at `url`.
+fn preview(
+    state: &AppState,
+    a: &trendwatch_core::article::NewArticle,
+    url: String,
+    section: &str,
+    translations: &[Alternate],
+) -> Preview {
+    let lang = a.lang;
+    let published = state.public.rfc3339(a.published_at);
+    let image = a
+        .image_url
+        .as_deref()
+        .and_then(trendwatch_core::content_url::allowed)
+        .map(|u| state.public.absolute(u));
+    let site_name = state.site.name(lang).to_string();
+    let mut ld = serde_json::json!({
+        "@context": "https://schema.org",
+        // A commentary interprets the week's news: schema.org's analysis article.
+        "@type": "AnalysisNewsArticle",
+        "headline": a.title,
+        "description": a.lead,
+        "datePublished": published,
+        "dateModified": published,
+        "inLanguage": lang.code(),
+        "articleSection": section,
+        "keywords": a.tags,
+        "url": url,
+        "mainEntityOfPage": { "@type": "WebPage", "@id": url },
+        "author": a.authors.iter().map(|n| serde_json::json!({ "@type": "Person", "name": n })).collect::<Vec<_>>(),
+        "publisher": { "@type": "Organization", "name": site_name },
+    });
+    if let Some(image) = &image {
+        ld["image"] = serde_json::json!([image]);
+    }
+    Preview {
+        locale: og_locale(lang),
+        other_locales: translations
+            .iter()
+            .filter_map(|t| t.code.parse::<Language>().ok().map(og_locale))
+            .collect(),
+        url,
+        site_name,
+        title: a.title.clone(),
+        description: one_line(&a.lead),
+        published,
+        section: section.to_string(),
+        tags: a.tags.clone(),
+        authors: a.authors.clone(),
+        image,
+        image_alt: a.image_alt.clone(),
+        json_ld: ld.to_string().replace('<', "\\u003c"),
+    }
+}
+
+/// The lead on one line.
+fn one_line(lead: &str) -> String {
+    lead.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// `/{lang}/articles/{slug}`.
@@ -111,15 +201,30 @@ pub async fn page(
         .by_slug(&a.topic)
         .map(|t| t.name(lang).to_string())
         .unwrap_or_else(|| a.topic.clone());
+    let mut layout = Layout::new(
+        &state.site,
+        lang,
+        &format!("{topic_name}: {}", a.title),
+        article_url(lang, &a.slug),
+        translations.clone(),
+        Some(&a.topic),
+    )
+    .describe(&a.lead)
+    .with_feeds(&format!("{}/", topic_url(lang, &a.topic, 1)), &topic_name);
+    // A linked copy names its original as the page search engines should index.
+    if let Some(original) = &article.copy_of {
+        layout.canonical = format!("{}{}", layout.base, article_url(lang, &original.slug));
+    }
+    let preview = preview(
+        &state,
+        a,
+        layout.canonical.clone(),
+        &topic_name,
+        &translations,
+    );
     let view = ArticlePage {
-        l: Layout::new(
-            &state.site,
-            lang,
-            &format!("{topic_name}: {}", a.title),
-            article_url(lang, &a.slug),
-            translations.clone(),
-            Some(&a.topic),
-        ),
+        preview,
+        l: layout,
         title: a.title.clone(),
         topic_url: topic_url(lang, &a.topic, 1),
         topic_name,

@@ -96,6 +96,9 @@ fn url_of(lang: Language, listing: &Listing, page: u64) -> String {
         Listing::Tag(t) => tag_url(lang, t, page),
         Listing::Author(a) => author_url(lang, a, page),
         Listing::Topic(t) => crate::views::topic_url(lang, t, page),
+        // Neither has an archive of its own: the home page and the storyline's page.
+        Listing::All => format!("/{}/", lang.code()),
+        Listing::Storyline(id) => crate::views::storyline_url(lang, *id),
     }
 }
 
@@ -138,6 +141,8 @@ async fn render(
         Listing::Tag(v) => format!("{}: {v}", t.tag),
         Listing::Author(v) => format!("{}: {v}", t.author),
         Listing::Topic(v) => v.clone(),
+        Listing::All => state.site.name(lang).to_string(),
+        Listing::Storyline(id) => format!("{} {id}", t.storyline),
     };
     let track_record_url = match &listing {
         Listing::Author(name) => {

@@ -133,7 +133,14 @@ async fn render(
             page_url(lang, id, page),
             alternates,
             s.topics.first().map(String::as_str),
-        ),
+        )
+        .describe(&format!(
+            "{}: {} — {}",
+            s.title,
+            s.first.label(lang),
+            s.last.label(lang)
+        ))
+        .with_feeds(&format!("{}/", storyline_url(lang, id)), &s.title),
         title: s.title.clone(),
         topics: card.topics,
         first_label: s.first.label(lang),

@@ -91,7 +91,9 @@ async fn render(
             format!("/{}{}", lang.code(), path),
             mirror_alternates(lang, &path),
             Some(&t.slug),
-        ),
+        )
+        .describe(&format!("{topic_name}: {}", state.site.tagline(lang)))
+        .with_feeds(&format!("{}/", topic_url(lang, &t.slug, 1)), &topic_name),
         topic_name,
         cards: crate::views::archive_cards(&result.items, &state.site),
         years,

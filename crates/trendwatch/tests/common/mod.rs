@@ -40,6 +40,15 @@ impl TestArchive {
         TestArchive { dir, config, store }
     }
 
+    /// An archive whose data directory holds `trendwatch.toml` with `toml`.
+    pub fn with_config(toml: &str) -> TestArchive {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(dir.path().join(trendwatch::config::CONFIG_FILE), toml).expect("config");
+        let config = Config::load(dir.path()).expect("valid config");
+        let store = trendwatch::open_store(&config).expect("open store");
+        TestArchive { dir, config, store }
+    }
+
     pub async fn import(&self, paths: &[PathBuf]) -> Report {
         import_paths(&self.store, &self.config, paths, &Default::default())
             .await
@@ -143,6 +152,51 @@ impl TestApp {
         assert_eq!(f.status, StatusCode::OK, "GET {path}: {}", f.body);
         f.doc()
     }
+}
+
+/// A Python interpreter that can import every one of `modules` (PyPI packages the tests use
+/// as independent parsers): `$TRENDWATCH_PYTHON`, the virtual environment `scripts/test`
+/// prepares (`~/.cache/trendwatch-py`), or `python3`. Without one, says plainly that the
+/// caller is skipped and returns `None`.
+pub fn python_with(modules: &[&str]) -> Option<PathBuf> {
+    let home_venv = std::env::var_os("HOME")
+        .map(|h| PathBuf::from(h).join(".cache/trendwatch-py/bin/python"));
+    let candidates = std::env::var_os("TRENDWATCH_PYTHON")
+        .map(PathBuf::from)
+        .into_iter()
+        .chain(home_venv)
+        .chain(Some(PathBuf::from("python3")));
+    let probe = format!("import {}", modules.join(", "));
+    for python in candidates {
+        let ok = std::process::Command::new(&python)
+            .args(["-c", &probe])
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if ok {
+            return Some(python);
+        }
+    }
+    eprintln!(
+        "SKIPPED: no Python with {} (scripts/test installs them into ~/.cache/trendwatch-py)",
+        modules.join(", ")
+    );
+    None
+}
+
+/// Runs `script` with `python` and `args`; its standard output must be JSON.
+pub fn run_python(python: &Path, script: &str, args: &[String]) -> serde_json::Value {
+    let out = std::process::Command::new(python)
+        .arg("-c")
+        .arg(script)
+        .args(args)
+        .output()
+        .expect("python runs");
+    assert!(
+        out.status.success(),
+        "python failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("python prints JSON")
 }
 
 pub fn sel(s: &str) -> Selector {

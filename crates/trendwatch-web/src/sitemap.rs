@@ -1,0 +1,134 @@
+//! Sitemaps (sitemaps.org 0.9) with `hreflang` alternates (`xhtml:link`) and last-modified
+//! dates: one file while the site has at most [`URLS_PER_FILE`] addresses, beyond that a
+//! sitemap index over numbered files. Rendering only; `handlers/sitemap.rs` gathers the URLs.
+
+use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
+use quick_xml::Writer;
+
+/// The protocol's limit of addresses per sitemap file.
+pub const URLS_PER_FILE: usize = 50_000;
+
+/// One address of the site.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SitemapUrl {
+    /// Absolute address.
+    pub loc: String,
+    /// Last modification, RFC 3339 (W3C datetime).
+    pub lastmod: Option<String>,
+    /// The page in every language it exists in, itself included: (language code, address).
+    pub alternates: Vec<(String, String)>,
+}
+
+/// What `/sitemap.xml` is: the only file, or an index of `files` numbered files.
+pub fn is_index(urls: usize, per_file: usize) -> bool {
+    urls > per_file
+}
+
+/// Number of files the addresses fill.
+pub fn files(urls: usize, per_file: usize) -> usize {
+    urls.div_ceil(per_file.max(1)).max(1)
+}
+
+/// A sitemap of `urls`.
+pub fn urlset(urls: &[SitemapUrl]) -> String {
+    let mut w = writer();
+    let mut root = BytesStart::new("urlset");
+    root.push_attribute(("xmlns", "http://www.sitemaps.org/schemas/sitemap/0.9"));
+    root.push_attribute(("xmlns:xhtml", "http://www.w3.org/1999/xhtml"));
+    let _ = w.write_event(Event::Start(root));
+    for u in urls {
+        let _ = w.write_event(Event::Start(BytesStart::new("url")));
+        text(&mut w, "loc", &u.loc);
+        if let Some(m) = &u.lastmod {
+            text(&mut w, "lastmod", m);
+        }
+        if u.alternates.len() > 1 {
+            for (lang, href) in &u.alternates {
+                let mut link = BytesStart::new("xhtml:link");
+                link.push_attribute(("rel", "alternate"));
+                link.push_attribute(("hreflang", lang.as_str()));
+                link.push_attribute(("href", href.as_str()));
+                let _ = w.write_event(Event::Empty(link));
+            }
+        }
+        let _ = w.write_event(Event::End(BytesEnd::new("url")));
+    }
+    let _ = w.write_event(Event::End(BytesEnd::new("urlset")));
+    finish(w)
+}
+
+/// A sitemap index of the files at `locs`, each last modified at `lastmod`.
+pub fn index(locs: &[String], lastmod: Option<&str>) -> String {
+    let mut w = writer();
+    let mut root = BytesStart::new("sitemapindex");
+    root.push_attribute(("xmlns", "http://www.sitemaps.org/schemas/sitemap/0.9"));
+    let _ = w.write_event(Event::Start(root));
+    for loc in locs {
+        let _ = w.write_event(Event::Start(BytesStart::new("sitemap")));
+        text(&mut w, "loc", loc);
+        if let Some(m) = lastmod {
+            text(&mut w, "lastmod", m);
+        }
+        let _ = w.write_event(Event::End(BytesEnd::new("sitemap")));
+    }
+    let _ = w.write_event(Event::End(BytesEnd::new("sitemapindex")));
+    finish(w)
+}
+
+fn writer() -> Writer<Vec<u8>> {
+    let mut w = Writer::new_with_indent(Vec::new(), b' ', 1);
+    let _ = w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)));
+    w
+}
+
+fn text(w: &mut Writer<Vec<u8>>, name: &str, value: &str) {
+    let _ = w.write_event(Event::Start(BytesStart::new(name)));
+    let _ = w.write_event(Event::Text(BytesText::new(value)));
+    let _ = w.write_event(Event::End(BytesEnd::new(name)));
+}
+
+fn finish(w: Writer<Vec<u8>>) -> String {
+    let mut s = String::from_utf8(w.into_inner()).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url(n: usize) -> SitemapUrl {
+        SitemapUrl {
+            loc: format!("https://monitor.example.org/en/articles/a-{n}?x=1&y=2"),
+            lastmod: Some("2026-11-23T10:21:00+01:00".into()),
+            alternates: vec![
+                (
+                    "en".into(),
+                    format!("https://monitor.example.org/en/articles/a-{n}"),
+                ),
+                (
+                    "ru".into(),
+                    format!("https://monitor.example.org/ru/articles/a-{n}"),
+                ),
+            ],
+        }
+    }
+
+    #[test]
+    fn urlset_snapshot() {
+        insta::assert_snapshot!(urlset(&[url(1), url(2)]));
+    }
+
+    #[test]
+    fn index_beyond_the_limit() {
+        assert!(!is_index(50_000, URLS_PER_FILE));
+        assert!(is_index(50_001, URLS_PER_FILE));
+        assert_eq!(files(50_001, URLS_PER_FILE), 2);
+        assert_eq!(files(0, URLS_PER_FILE), 1);
+        let xml = index(
+            &["https://monitor.example.org/sitemaps/1.xml".into()],
+            Some("2026-11-23T10:21:00+01:00"),
+        );
+        insta::assert_snapshot!(xml);
+    }
+}
