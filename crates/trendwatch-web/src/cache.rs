@@ -24,8 +24,10 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
 
-/// Largest page body kept (bigger pages are served uncached).
-const MAX_BODY: usize = 2 * 1024 * 1024;
+/// Largest page body kept (bigger pages are served uncached): a sitemap file of 50,000
+/// addresses with their alternates is about 12 MB, and rebuilding it for every crawler
+/// request would cost far more than keeping it.
+const MAX_BODY: usize = 16 * 1024 * 1024;
 /// Most bytes of pages kept; the cache is emptied when full, which bounds memory against
 /// crawlers requesting endless distinct URLs (query strings make every URL distinct).
 const MAX_BYTES: usize = 48 * 1024 * 1024;

@@ -142,6 +142,14 @@ async fn kept_duplicates_stay_out_of_similar_lists_and_search() {
         vec!["/en/articles/harbour-lease-signed"]
     );
     assert_eq!(common::text(&doc, ".copy-of a"), "Harbour lease signed");
+    // Search engines are told to index the original (issue 11 §3).
+    assert_eq!(
+        common::attrs(&doc, "link[rel=canonical]", "href"),
+        vec![format!(
+            "{}/en/articles/harbour-lease-signed",
+            app.app.url()
+        )]
+    );
     // ...but the original's similar list and search show only the original.
     let doc = app.page("/en/articles/harbour-lease-signed").await;
     let similar = texts(&doc, ".similar-item .card-title a");

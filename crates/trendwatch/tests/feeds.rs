@@ -11,7 +11,8 @@ use std::collections::BTreeMap;
 use trendwatch_core::Language;
 
 const BASE: &str = "https://monitor.example.org";
-const CONFIG: &str = "[site]\nbase_url = \"https://monitor.example.org/\"\ntime_zone = \"Europe/Vienna\"\n";
+const CONFIG: &str =
+    "[site]\nbase_url = \"https://monitor.example.org/\"\ntime_zone = \"Europe/Vienna\"\n";
 
 /// The fixtures (sample data about the fictional Arvenia) on a site with a public address.
 async fn site() -> TestApp {
@@ -127,7 +128,10 @@ async fn every_feed_parses_cleanly_with_markers_full_content_and_stable_ids() {
         let mut ids = Vec::new();
         for e in entries {
             let id = e["id"].as_str().expect("id");
-            assert!(id.starts_with("tag:monitor.example.org,2026:article/"), "{id}");
+            assert!(
+                id.starts_with("tag:monitor.example.org,2026:article/"),
+                "{id}"
+            );
             ids.push(id.to_string());
             let title = e["title"].as_str().expect("title");
             assert!(
@@ -171,11 +175,10 @@ async fn item_ids_survive_reimports_and_edits_and_unknown_feeds_answer_404() {
     let dir = tempfile::tempdir().expect("tmp");
     // A source's own identifier (`id`) is the article's identity; without one, a file's is
     // its language, date and headline, so only an `id` survives a new headline.
-    let original = std::fs::read_to_string(
-        fixtures().join("markdown/content/society/media-bill.md"),
-    )
-    .expect("fixture")
-    .replacen("---\n", "---\nid: society-2026-w42\n", 1);
+    let original =
+        std::fs::read_to_string(fixtures().join("markdown/content/society/media-bill.md"))
+            .expect("fixture")
+            .replacen("---\n", "---\nid: society-2026-w42\n", 1);
     // The folder names the topic, as in the fixture.
     std::fs::create_dir_all(dir.path().join("society")).expect("mkdir");
     let file = dir.path().join("society/media-bill.md");
@@ -212,14 +215,22 @@ async fn item_ids_survive_reimports_and_edits_and_unknown_feeds_answer_404() {
         "/en/storylines/x/feed.json",
         "/xx/feed.xml",
     ] {
-        assert_eq!(app.get(missing).await.status, StatusCode::NOT_FOUND, "{missing}");
+        assert_eq!(
+            app.get(missing).await.status,
+            StatusCode::NOT_FOUND,
+            "{missing}"
+        );
     }
 }
 
 #[tokio::test]
 async fn feeds_revalidate_with_304_and_match_their_snapshots() {
     let app = site().await;
-    for path in ["/en/feed.xml", "/ru/atom.xml", "/en/topics/society/feed.json"] {
+    for path in [
+        "/en/feed.xml",
+        "/ru/atom.xml",
+        "/en/topics/society/feed.json",
+    ] {
         let first = app.get(path).await;
         let etag = first.headers["etag"].to_str().expect("etag").to_string();
         let again = app.get_with(path, &[("if-none-match", &etag)]).await;
@@ -328,7 +339,10 @@ async fn article_pages_carry_opengraph_twitter_and_schema_org_data() {
     // extruct's uniform form moves og:type to "@type".
     assert_eq!(og["@type"], "article");
     assert_eq!(og["og:url"], format!("{BASE}{path}").as_str());
-    assert_eq!(og["og:image"], "https://monitor.arvenia.example/img/assembly.jpg");
+    assert_eq!(
+        og["og:image"],
+        "https://monitor.arvenia.example/img/assembly.jpg"
+    );
     assert_eq!(
         og["og:image:alt"],
         "Deputies in the chamber of the Arvenian Assembly (sample image)"
@@ -344,16 +358,25 @@ async fn article_pages_carry_opengraph_twitter_and_schema_org_data() {
     assert_eq!(ld["inLanguage"], "en");
     assert_eq!(ld["articleSection"], "Society and political parties");
     assert_eq!(ld["author"][0]["name"], "Mikael Sorn");
-    assert_eq!(ld["image"][0], "https://monitor.arvenia.example/img/assembly.jpg");
-    assert_eq!(ld["mainEntityOfPage"]["@id"], format!("{BASE}{path}").as_str());
+    assert_eq!(
+        ld["image"][0],
+        "https://monitor.arvenia.example/img/assembly.jpg"
+    );
+    assert_eq!(
+        ld["mainEntityOfPage"]["@id"],
+        format!("{BASE}{path}").as_str()
+    );
 }
 
-/// `<loc>` and the `hreflang` alternates of each `<url>` of a sitemap.
-fn sitemap_entries(xml: &str) -> Vec<(String, Option<String>, Vec<(String, String)>)> {
+/// One `<url>` of a sitemap: its `<loc>`, `<lastmod>` and `hreflang` alternates.
+type Entry = (String, Option<String>, Vec<(String, String)>);
+
+/// Every `<url>` of a sitemap.
+fn sitemap_entries(xml: &str) -> Vec<Entry> {
     use quick_xml::events::Event;
     let mut reader = quick_xml::Reader::from_str(xml);
     let mut out = Vec::new();
-    let mut current: Option<(String, Option<String>, Vec<(String, String)>)> = None;
+    let mut current: Option<Entry> = None;
     let mut field = String::new();
     loop {
         match reader.read_event().expect("well-formed sitemap") {
@@ -377,12 +400,11 @@ fn sitemap_entries(xml: &str) -> Vec<(String, Option<String>, Vec<(String, Strin
             ev @ (Event::Text(_) | Event::GeneralRef(_)) => {
                 let value = match ev {
                     Event::Text(t) => t.decode().expect("UTF-8").into_owned(),
-                    Event::GeneralRef(r) => quick_xml::escape::unescape(&format!(
-                        "&{};",
-                        r.decode().expect("UTF-8")
-                    ))
-                    .expect("known entity")
-                    .into_owned(),
+                    Event::GeneralRef(r) => {
+                        quick_xml::escape::unescape(&format!("&{};", r.decode().expect("UTF-8")))
+                            .expect("known entity")
+                            .into_owned()
+                    }
                     _ => String::new(),
                 };
                 if let Some(c) = current.as_mut() {
@@ -437,7 +459,9 @@ async fn sitemap_lists_every_page_with_alternates_and_robots_names_it() {
     }
     let (_, _, alternates) = entries
         .iter()
-        .find(|e| e.0.ends_with("/en/articles/draft-media-law-would-require-licences-for-online-outlets"))
+        .find(|e| {
+            e.0.ends_with("/en/articles/draft-media-law-would-require-licences-for-online-outlets")
+        })
         .expect("translated article");
     assert_eq!(
         alternates
@@ -464,5 +488,8 @@ async fn without_a_base_url_links_use_the_address_the_server_listens_on() {
         vec![format!("{}/en/", app.app.url())]
     );
     let rss = app.get("/en/feed.xml").await.body;
-    assert!(rss.contains(&format!("<link>{}/en/</link>", app.app.url())), "{rss}");
+    assert!(
+        rss.contains(&format!("<link>{}/en/</link>", app.app.url())),
+        "{rss}"
+    );
 }

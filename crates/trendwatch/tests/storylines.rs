@@ -131,7 +131,10 @@ async fn storyline_page_shows_the_trend_week_by_week() {
     assert_eq!(text(&doc, "#recent-heading"), "Recent trends");
     // The drills story has Russian articles, so the page has a Russian version.
     let ru = attrs(&doc, "link[rel=alternate][hreflang=ru]", "href");
-    assert_eq!(ru, vec![format!("{}/ru/storylines/{storyline}", app.app.url())]);
+    assert_eq!(
+        ru,
+        vec![format!("{}/ru/storylines/{storyline}", app.app.url())]
+    );
     assert_eq!(
         app.get("/en/storylines/99999").await.status,
         reqwest::StatusCode::NOT_FOUND

@@ -159,8 +159,8 @@ impl TestApp {
 /// prepares (`~/.cache/trendwatch-py`), or `python3`. Without one, says plainly that the
 /// caller is skipped and returns `None`.
 pub fn python_with(modules: &[&str]) -> Option<PathBuf> {
-    let home_venv = std::env::var_os("HOME")
-        .map(|h| PathBuf::from(h).join(".cache/trendwatch-py/bin/python"));
+    let home_venv =
+        std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/trendwatch-py/bin/python"));
     let candidates = std::env::var_os("TRENDWATCH_PYTHON")
         .map(PathBuf::from)
         .into_iter()
