@@ -92,6 +92,15 @@ impl SiteConfig {
         }
     }
 
+    /// The name of topic `slug` in `lang`; the slug itself for a topic the configuration no
+    /// longer has.
+    pub fn topic_name(&self, slug: &str, lang: Language) -> String {
+        self.topics
+            .by_slug(slug)
+            .map(|t| t.name(lang).to_string())
+            .unwrap_or_else(|| slug.to_string())
+    }
+
     /// About text in `lang` (Markdown).
     pub fn about(&self, lang: Language) -> &str {
         match lang {

@@ -14,18 +14,9 @@ const BASE: &str = "https://monitor.example.org";
 const CONFIG: &str =
     "[site]\nbase_url = \"https://monitor.example.org/\"\ntime_zone = \"Europe/Vienna\"\n";
 
-/// The fixtures (sample data about the fictional Arvenia) on a site with a public address.
+/// The fixtures on a site with a public address.
 async fn site() -> TestApp {
-    let archive = TestArchive::with_config(CONFIG);
-    let report = archive
-        .import(&[
-            fixtures().join("markdown"),
-            fixtures().join("jsonl"),
-            fixtures().join("seed-format"),
-        ])
-        .await;
-    assert_eq!(report.rejected, vec![], "fixtures import cleanly");
-    archive.serve().await
+    fixture_site(Some(CONFIG)).await
 }
 
 /// The path of an absolute URL of the site.

@@ -107,16 +107,7 @@ async fn article_main_content_snapshot() {
 }
 
 async fn markdown_site() -> TestApp {
-    let archive = TestArchive::new();
-    let report = archive
-        .import(&[
-            fixtures().join("markdown"),
-            fixtures().join("jsonl"),
-            fixtures().join("seed-format"),
-        ])
-        .await;
-    assert_eq!(report.rejected, vec![], "fixtures import cleanly");
-    archive.serve().await
+    fixture_site(None).await
 }
 
 #[tokio::test]

@@ -195,12 +195,7 @@ pub async fn page(
             .map(|s| StorylineCard::new(&s, lang, &state.site)),
         None => None,
     };
-    let topic_name = state
-        .site
-        .topics
-        .by_slug(&a.topic)
-        .map(|t| t.name(lang).to_string())
-        .unwrap_or_else(|| a.topic.clone());
+    let topic_name = state.site.topic_name(&a.topic, lang);
     let mut layout = Layout::new(
         &state.site,
         lang,

@@ -170,12 +170,7 @@ fn item(state: &AppState, lang: Language, article: &Article) -> FeedItem {
     // The lead is the item's summary; the body usually opens with it, so it is not repeated.
     // Stored bodies went through the sanitiser on the way in.
     content.push_str(&a.body_html);
-    let topic_name = state
-        .site
-        .topics
-        .by_slug(&a.topic)
-        .map(|t| t.name(lang).to_string())
-        .unwrap_or_else(|| a.topic.clone());
+    let topic_name = state.site.topic_name(&a.topic, lang);
     FeedItem {
         id: public.tag_uri(&format!("article/{}/{}", path_segment(&a.key), lang.code())),
         url: public.absolute(&article_url(lang, &a.slug)),

@@ -73,6 +73,25 @@ impl TestArchive {
     }
 }
 
+/// The fixtures (sample data about the fictional Arvenia: Markdown with a translation,
+/// JSON lines, the seed's text format) imported into an archive configured with `toml`
+/// (`None`: no configuration file), served.
+pub async fn fixture_site(toml: Option<&str>) -> TestApp {
+    let archive = match toml {
+        Some(t) => TestArchive::with_config(t),
+        None => TestArchive::new(),
+    };
+    let report = archive
+        .import(&[
+            fixtures().join("markdown"),
+            fixtures().join("jsonl"),
+            fixtures().join("seed-format"),
+        ])
+        .await;
+    assert_eq!(report.rejected, vec![], "fixtures import cleanly");
+    archive.serve().await
+}
+
 /// A running site over `n` generated commentaries (`trendwatch generate`): five topics a
 /// week, going back from 2026-W47.
 pub async fn generated_site(n: usize) -> TestApp {
