@@ -24,7 +24,8 @@ use trendwatch_core::similarity::{Scored, SimilarityDoc};
 use trendwatch_core::storyline::{NewAssignment, StorylineDetail, StorylineSummary, ThreadDoc};
 use trendwatch_core::{Language, Period};
 use trendwatch_store::{
-    EditError, Listing, Page, SitemapArticle, Store, StoreError, WriteError, WriteOutcome,
+    EditError, Listing, Page, SitemapArticle, SitemapStoryline, Store, StoreError, WriteError,
+    WriteOutcome,
 };
 
 use rows::{datetime_to_sql, SUMMARY_COLUMNS};
@@ -508,7 +509,7 @@ impl Store for SqliteStore {
         self.read(|conn| {
             let v = conn
                 .prepare_cached(
-                    "SELECT lang, slug, published_at, translation_group FROM articles \
+                    "SELECT lang, slug, published_at, translation_group, period_key FROM articles \
                      WHERE duplicate_of IS NULL ORDER BY published_at, id",
                 )?
                 .query_map([], |r| {
@@ -517,6 +518,27 @@ impl Store for SqliteStore {
                         slug: r.get(1)?,
                         published_at: rows::datetime(r, 2)?,
                         group: r.get(3)?,
+                        period: rows::period(r, 4)?,
+                    })
+                })?
+                .collect();
+            v
+        })
+        .await
+    }
+
+    async fn sitemap_storylines(&self) -> Result<Vec<SitemapStoryline>, StoreError> {
+        self.read(|conn| {
+            let v = conn
+                .prepare_cached(
+                    "SELECT storyline_id, lang, last_published_at FROM storyline_stats \
+                     ORDER BY storyline_id, lang",
+                )?
+                .query_map([], |r| {
+                    Ok(SitemapStoryline {
+                        id: r.get(0)?,
+                        lang: rows::lang(r, 1)?,
+                        last_published_at: rows::datetime(r, 2)?,
                     })
                 })?
                 .collect();

@@ -118,6 +118,19 @@ pub struct SitemapArticle {
     pub published_at: time::PrimitiveDateTime,
     /// Translation group, whose other members are the article's `hreflang` alternates.
     pub group: Option<String>,
+    /// The week it covers (its weekly overview is listed too).
+    pub period: Period,
+}
+
+/// A storyline's page in one language, as sitemaps list it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SitemapStoryline {
+    /// Storyline id.
+    pub id: i64,
+    /// Language of the page.
+    pub lang: Language,
+    /// Publication time of its latest commentary in that language.
+    pub last_published_at: time::PrimitiveDateTime,
 }
 
 /// What an archive listing holds: the whole edition's, one topic's, one tag's, one
@@ -162,6 +175,9 @@ pub trait Store: Send + Sync + 'static {
 
     /// Every article except linked copies, for the sitemap, oldest first.
     async fn sitemap_articles(&self) -> Result<Vec<SitemapArticle>, StoreError>;
+
+    /// Every storyline page (storyline and language), for the sitemap.
+    async fn sitemap_storylines(&self) -> Result<Vec<SitemapStoryline>, StoreError>;
 
     /// The other-language versions of an article's translation group.
     async fn translations(

@@ -441,6 +441,19 @@ async fn sitemap_lists_every_page_with_alternates_and_robots_names_it() {
             assert!(locs.contains(&url), "{url} missing from the sitemap");
         }
     }
+    // Weekly overviews and storylines are listed too.
+    assert!(locs.contains(&"/en/weeks/2026-w42".to_string()), "{locs:?}");
+    let storyline = app
+        .archive
+        .store
+        .recent_storylines(Language::Ru, 1)
+        .await
+        .expect("storylines")[0]
+        .id;
+    assert!(
+        locs.contains(&format!("/ru/storylines/{storyline}")),
+        "{locs:?}"
+    );
     for loc in &locs {
         assert_eq!(app.get(loc).await.status, StatusCode::OK, "{loc}");
     }

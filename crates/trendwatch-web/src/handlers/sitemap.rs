@@ -1,10 +1,11 @@
 //! `/robots.txt`, `/sitemap.xml` and, for a site of more than 50,000 addresses,
-//! `/sitemaps/{n}.xml`: every page a search engine should index, in both languages, with
-//! `hreflang` alternates and last-modified dates.
+//! `/sitemaps/{n}.xml`: every page a search engine should index (edition pages, topics,
+//! articles, weekly overviews, storylines), in both languages, with `hreflang` alternates
+//! and last-modified dates.
 
 use crate::error::WebError;
 use crate::sitemap::{files, index, is_index, urlset, SitemapUrl, URLS_PER_FILE};
-use crate::views::{article_url, topic_url};
+use crate::views::{article_url, storyline_url, topic_url, week_url};
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::header;
@@ -135,6 +136,65 @@ async fn every_url(state: &AppState) -> Result<(Vec<SitemapUrl>, Option<String>)
             loc,
             lastmod: Some(public.rfc3339(a.published_at)),
             alternates,
+        });
+    }
+    // Weekly overviews and storylines, with the editions that have them as alternates.
+    let mut weeks: std::collections::BTreeMap<trendwatch_core::Period, Vec<Language>> =
+        Default::default();
+    let mut week_latest: HashMap<(trendwatch_core::Period, Language), time::PrimitiveDateTime> =
+        HashMap::new();
+    for a in &articles {
+        let langs = weeks.entry(a.period).or_default();
+        if !langs.contains(&a.lang) {
+            langs.push(a.lang);
+        }
+        let t = week_latest
+            .entry((a.period, a.lang))
+            .or_insert(a.published_at);
+        *t = (*t).max(a.published_at);
+    }
+    for (period, langs) in &weeks {
+        let alternates: Vec<(String, String)> = Language::ALL
+            .iter()
+            .filter(|l| langs.contains(l))
+            .map(|l| {
+                (
+                    l.code().to_string(),
+                    public.absolute(&week_url(*l, *period)),
+                )
+            })
+            .collect();
+        for (lang, loc) in Language::ALL
+            .iter()
+            .filter(|l| langs.contains(l))
+            .zip(alternates.iter().map(|(_, u)| u.clone()))
+        {
+            urls.push(SitemapUrl {
+                loc,
+                lastmod: week_latest
+                    .get(&(*period, *lang))
+                    .map(|t| public.rfc3339(*t)),
+                alternates: alternates.clone(),
+            });
+        }
+    }
+    let storylines = state
+        .store
+        .sitemap_storylines()
+        .await
+        .map_err(|e| WebError::store(Language::En, &state.site, e))?;
+    let mut by_storyline: HashMap<i64, Vec<(String, String)>> = HashMap::new();
+    for s in &storylines {
+        by_storyline.entry(s.id).or_default().push((
+            s.lang.code().to_string(),
+            public.absolute(&storyline_url(s.lang, s.id)),
+        ));
+    }
+    for s in &storylines {
+        urls.push(SitemapUrl {
+            loc: public.absolute(&storyline_url(s.lang, s.id)),
+            lastmod: Some(public.rfc3339(s.last_published_at)),
+            alternates: by_storyline.get(&s.id).cloned().unwrap_or_default(),
         });
     }
     let newest = articles
