@@ -40,11 +40,12 @@ async fn article_page_shows_every_element_of_the_seed_page() {
     );
     assert_eq!(text(&doc, ".status-line .marker-label"), "Worsened");
     assert_eq!(text(&doc, ".status-line .marker-symbol"), "▼");
-    // Date and time, machine-readable too.
+    // Date and time, machine-readable too, with the office's UTC offset (no time zone
+    // configured: UTC).
     assert_eq!(text(&doc, ".article-meta time"), "October 19, 2026 11:00");
     assert_eq!(
         attrs(&doc, ".article-meta time", "datetime"),
-        vec!["2026-10-19T11:00"]
+        vec!["2026-10-19T11:00:00Z"]
     );
     assert_eq!(text(&doc, ".article-meta .credit dt"), "Photo:");
     assert_eq!(

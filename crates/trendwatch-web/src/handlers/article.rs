@@ -5,8 +5,8 @@
 use super::{html, lang_of};
 use crate::error::WebError;
 use crate::views::{
-    article_url, format_datetime, iso_datetime, topic_url, week_url, AlertView, Alternate, Card,
-    Layout, Marker, StorylineCard,
+    article_url, format_datetime, topic_url, week_url, AlertView, Alternate, Card, Layout, Marker,
+    StorylineCard,
 };
 use crate::AppState;
 use askama::Template;
@@ -227,7 +227,8 @@ pub async fn page(
         rationale: a.rationale.clone(),
         alert: AlertView::new(a.alert, lang),
         date: format_datetime(a.published_at, lang),
-        iso_date: iso_datetime(a.published_at),
+        // With the office's UTC offset, as in feeds and previews.
+        iso_date: state.public.rfc3339(a.published_at),
         period_label: a.period.label(lang),
         period_url: week_url(lang, a.period),
         // Checked again on the way out: an archive written before the rule existed may
