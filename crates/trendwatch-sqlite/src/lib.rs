@@ -505,6 +505,21 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn snapshot(&self, dest: &std::path::Path) -> Result<(), StoreError> {
+        let dest = dest
+            .to_str()
+            .ok_or_else(|| StoreError(format!("{}: not a UTF-8 path", dest.display())))?
+            .to_string();
+        // VACUUM INTO reads one transaction's view of the database: consistent, while other
+        // connections keep reading and the writer waits at most for the copy.
+        self.read(move |conn| conn.execute("VACUUM INTO ?1", [dest]).map(|_| ()))
+            .await
+    }
+
+    fn snapshot_file_name(&self) -> &'static str {
+        DB_FILE
+    }
+
     async fn sitemap_articles(&self) -> Result<Vec<SitemapArticle>, StoreError> {
         self.read(|conn| {
             let v = conn

@@ -173,6 +173,14 @@ pub trait Store: Send + Sync + 'static {
         limit: u64,
     ) -> Result<Vec<Article>, StoreError>;
 
+    /// Writes a consistent snapshot of the whole archive to `dest` (a new file), while the
+    /// site keeps serving and writing: what `trendwatch backup` packs. The file is the
+    /// backend's own format; [`Store::snapshot_file_name`] names it inside a backup.
+    async fn snapshot(&self, dest: &std::path::Path) -> Result<(), StoreError>;
+
+    /// The name a snapshot has in a backup and in a data directory.
+    fn snapshot_file_name(&self) -> &'static str;
+
     /// Every article except linked copies, for the sitemap, oldest first.
     async fn sitemap_articles(&self) -> Result<Vec<SitemapArticle>, StoreError>;
 

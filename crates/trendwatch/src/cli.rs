@@ -68,6 +68,18 @@ pub enum Command {
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: SocketAddr,
     },
+    /// Write a backup of the archive in --data (database snapshot and configuration) to one
+    /// tar file, while the site keeps running.
+    Backup {
+        /// The backup file to write (must not exist).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Restore a backup into --data, which must not hold an archive yet.
+    Restore {
+        /// The backup file.
+        file: PathBuf,
+    },
     /// Recompute every "Similar articles" list.
     RebuildSimilar,
     /// Rebuild the full-text search index from the database (it is also repaired

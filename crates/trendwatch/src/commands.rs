@@ -104,6 +104,30 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 println!("{json}");
                 Ok(ExitCode::SUCCESS)
             }
+            Command::Backup { out } => {
+                let config = Config::load(&cli.data)?;
+                let store = app::open_store(&config)?;
+                let manifest = crate::backup::backup(&store, &config, &out).await?;
+                println!(
+                    "backup written to {}: {}",
+                    out.display(),
+                    manifest.files.join(", ")
+                );
+                Ok(ExitCode::SUCCESS)
+            }
+            Command::Restore { file } => {
+                let manifest = crate::backup::restore(&file, &cli.data)?;
+                // Opening applies any newer migrations; the search index is rebuilt at the
+                // first start.
+                let config = Config::load(&cli.data)?;
+                app::open_store(&config)?;
+                println!(
+                    "restored the backup of {} into {}",
+                    manifest.created,
+                    cli.data.display()
+                );
+                Ok(ExitCode::SUCCESS)
+            }
             Command::Reindex => {
                 let config = Config::load(&cli.data)?;
                 let store = app::open_store(&config)?;

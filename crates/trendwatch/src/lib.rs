@@ -3,6 +3,7 @@
 //! command line over these, and every integration test uses the same functions.
 
 pub mod app;
+pub mod backup;
 pub mod bench;
 pub mod cli;
 pub mod commands;

@@ -49,6 +49,13 @@ impl TestArchive {
         TestArchive { dir, config, store }
     }
 
+    /// The archive already in `dir` (e.g. restored from a backup).
+    pub fn open(dir: TempDir) -> TestArchive {
+        let config = Config::load(dir.path()).expect("valid config");
+        let store = trendwatch::open_store(&config).expect("open store");
+        TestArchive { dir, config, store }
+    }
+
     pub async fn import(&self, paths: &[PathBuf]) -> Report {
         import_paths(&self.store, &self.config, paths, &Default::default())
             .await
