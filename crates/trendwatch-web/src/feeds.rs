@@ -1,10 +1,9 @@
 //! Feeds in three formats from one model: RSS 2.0, Atom 1.0 (RFC 4287) and JSON Feed 1.1.
 //! Rendering only: the handlers in `handlers/feeds.rs` read the articles and fill a [`Feed`].
-//! XML goes through quick-xml's writer, so every text and attribute is escaped by the writer
-//! rather than by hand.
+//! XML goes through quick-xml's writer ([`crate::xml`]), so every text and attribute is
+//! escaped by the writer rather than by hand.
 
-use quick_xml::events::{BytesCData, BytesDecl, BytesEnd, BytesStart, BytesText, Event};
-use quick_xml::Writer;
+use crate::xml::Xml;
 use serde_json::json;
 
 /// The three feed formats.
@@ -136,63 +135,6 @@ fn self_url(feed: &Feed, format: FeedFormat) -> &str {
         .find(|(f, _)| *f == format)
         .map(|(_, u)| u.as_str())
         .unwrap_or(&feed.page_url)
-}
-
-/// A small layer over quick-xml's writer: writing to a `Vec` cannot fail, so the results
-/// are dropped here once instead of at every element.
-struct Xml(Writer<Vec<u8>>);
-
-impl Xml {
-    fn new() -> Xml {
-        let mut w = Writer::new_with_indent(Vec::new(), b' ', 1);
-        let _ = w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)));
-        Xml(w)
-    }
-    fn open(&mut self, name: &str, attrs: &[(&str, &str)]) {
-        let mut e = BytesStart::new(name);
-        for (k, v) in attrs {
-            e.push_attribute((*k, *v));
-        }
-        let _ = self.0.write_event(Event::Start(e));
-    }
-    fn close(&mut self, name: &str) {
-        let _ = self.0.write_event(Event::End(BytesEnd::new(name)));
-    }
-    fn empty(&mut self, name: &str, attrs: &[(&str, &str)]) {
-        let mut e = BytesStart::new(name);
-        for (k, v) in attrs {
-            e.push_attribute((*k, *v));
-        }
-        let _ = self.0.write_event(Event::Empty(e));
-    }
-    fn text(&mut self, name: &str, attrs: &[(&str, &str)], text: &str) {
-        self.open(name, attrs);
-        let _ = self.0.write_event(Event::Text(BytesText::new(text)));
-        self.close(name);
-    }
-    /// HTML content as CDATA (readers take it as it is; a `]]>` inside is split across two
-    /// sections).
-    fn cdata(&mut self, name: &str, html: &str) {
-        self.open(name, &[]);
-        let mut parts = html.split("]]>").peekable();
-        while let Some(part) = parts.next() {
-            let chunk = if parts.peek().is_some() {
-                format!("{part}]]")
-            } else {
-                part.to_string()
-            };
-            let _ = self.0.write_event(Event::CData(BytesCData::new(chunk)));
-            if parts.peek().is_some() {
-                let _ = self.0.write_event(Event::Text(BytesText::new(">")));
-            }
-        }
-        self.close(name);
-    }
-    fn finish(self) -> String {
-        let mut s = String::from_utf8(self.0.into_inner()).unwrap_or_default();
-        s.push('\n');
-        s
-    }
 }
 
 fn rss(feed: &Feed) -> String {

@@ -18,6 +18,7 @@ pub mod server;
 pub mod sitemap;
 pub mod throttle;
 pub mod views;
+mod xml;
 
 use axum::http::HeaderValue;
 use axum::routing::get;

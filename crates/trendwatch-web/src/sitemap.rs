@@ -2,8 +2,7 @@
 //! dates: one file while the site has at most [`URLS_PER_FILE`] addresses, beyond that a
 //! sitemap index over numbered files. Rendering only; `handlers/sitemap.rs` gathers the URLs.
 
-use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
-use quick_xml::Writer;
+use crate::xml::Xml;
 
 /// The protocol's limit of addresses per sitemap file.
 pub const URLS_PER_FILE: usize = 50_000;
@@ -31,66 +30,52 @@ pub fn files(urls: usize, per_file: usize) -> usize {
 
 /// A sitemap of `urls`.
 pub fn urlset(urls: &[SitemapUrl]) -> String {
-    let mut w = writer();
-    let mut root = BytesStart::new("urlset");
-    root.push_attribute(("xmlns", "http://www.sitemaps.org/schemas/sitemap/0.9"));
-    root.push_attribute(("xmlns:xhtml", "http://www.w3.org/1999/xhtml"));
-    let _ = w.write_event(Event::Start(root));
+    let mut x = Xml::new();
+    x.open(
+        "urlset",
+        &[
+            ("xmlns", "http://www.sitemaps.org/schemas/sitemap/0.9"),
+            ("xmlns:xhtml", "http://www.w3.org/1999/xhtml"),
+        ],
+    );
     for u in urls {
-        let _ = w.write_event(Event::Start(BytesStart::new("url")));
-        text(&mut w, "loc", &u.loc);
+        x.open("url", &[]);
+        x.text("loc", &[], &u.loc);
         if let Some(m) = &u.lastmod {
-            text(&mut w, "lastmod", m);
+            x.text("lastmod", &[], m);
         }
+        // A page in one language alone has no alternates.
         if u.alternates.len() > 1 {
             for (lang, href) in &u.alternates {
-                let mut link = BytesStart::new("xhtml:link");
-                link.push_attribute(("rel", "alternate"));
-                link.push_attribute(("hreflang", lang.as_str()));
-                link.push_attribute(("href", href.as_str()));
-                let _ = w.write_event(Event::Empty(link));
+                x.empty(
+                    "xhtml:link",
+                    &[("rel", "alternate"), ("hreflang", lang), ("href", href)],
+                );
             }
         }
-        let _ = w.write_event(Event::End(BytesEnd::new("url")));
+        x.close("url");
     }
-    let _ = w.write_event(Event::End(BytesEnd::new("urlset")));
-    finish(w)
+    x.close("urlset");
+    x.finish()
 }
 
 /// A sitemap index of the files at `locs`, each last modified at `lastmod`.
 pub fn index(locs: &[String], lastmod: Option<&str>) -> String {
-    let mut w = writer();
-    let mut root = BytesStart::new("sitemapindex");
-    root.push_attribute(("xmlns", "http://www.sitemaps.org/schemas/sitemap/0.9"));
-    let _ = w.write_event(Event::Start(root));
+    let mut x = Xml::new();
+    x.open(
+        "sitemapindex",
+        &[("xmlns", "http://www.sitemaps.org/schemas/sitemap/0.9")],
+    );
     for loc in locs {
-        let _ = w.write_event(Event::Start(BytesStart::new("sitemap")));
-        text(&mut w, "loc", loc);
+        x.open("sitemap", &[]);
+        x.text("loc", &[], loc);
         if let Some(m) = lastmod {
-            text(&mut w, "lastmod", m);
+            x.text("lastmod", &[], m);
         }
-        let _ = w.write_event(Event::End(BytesEnd::new("sitemap")));
+        x.close("sitemap");
     }
-    let _ = w.write_event(Event::End(BytesEnd::new("sitemapindex")));
-    finish(w)
-}
-
-fn writer() -> Writer<Vec<u8>> {
-    let mut w = Writer::new_with_indent(Vec::new(), b' ', 1);
-    let _ = w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)));
-    w
-}
-
-fn text(w: &mut Writer<Vec<u8>>, name: &str, value: &str) {
-    let _ = w.write_event(Event::Start(BytesStart::new(name)));
-    let _ = w.write_event(Event::Text(BytesText::new(value)));
-    let _ = w.write_event(Event::End(BytesEnd::new(name)));
-}
-
-fn finish(w: Writer<Vec<u8>>) -> String {
-    let mut s = String::from_utf8(w.into_inner()).unwrap_or_default();
-    s.push('\n');
-    s
+    x.close("sitemapindex");
+    x.finish()
 }
 
 #[cfg(test)]

@@ -321,6 +321,11 @@ pub struct Layout {
     pub feeds: Vec<FeedLink>,
 }
 
+/// `text` on one line: every run of whitespace made one space (for meta descriptions).
+pub fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// A feed announced in a page's `<head>`.
 #[derive(Debug, Clone)]
 pub struct FeedLink {
@@ -395,7 +400,7 @@ impl Layout {
 
     /// Sets the meta description (collapsed to one line, at most 300 characters).
     pub fn describe(mut self, text: &str) -> Layout {
-        let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        let one_line = one_line(text);
         if !one_line.is_empty() {
             self.description = match one_line.char_indices().nth(300) {
                 Some((cut, _)) => format!("{}…", one_line[..cut].trim_end()),

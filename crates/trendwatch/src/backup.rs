@@ -157,20 +157,45 @@ pub fn restore(file: &Path, data_dir: &Path) -> anyhow::Result<Manifest> {
     }
     std::fs::create_dir_all(data_dir)
         .with_context(|| format!("{}: cannot create", data_dir.display()))?;
-    // Second pass: each file written under a temporary name, then renamed.
-    let mut archive = tar::Archive::new(open()?);
+    // Second pass: every file written under a temporary name; only when all are complete
+    // are they renamed, so a failure (a full disk, a cut file) leaves no half-restored
+    // archive behind.
+    let mut partials: Vec<(PathBuf, PathBuf)> = Vec::new();
+    let written = extract(open()?, data_dir, &mut partials);
+    if let Err(e) = written {
+        for (partial, _) in &partials {
+            let _ = std::fs::remove_file(partial);
+        }
+        return Err(e.context(format!(
+            "{}: restore stopped; nothing was restored",
+            file.display()
+        )));
+    }
+    for (partial, target) in &partials {
+        std::fs::rename(partial, target)?;
+    }
+    Ok(manifest)
+}
+
+/// Writes every file of the backup `tar` (but the manifest) into `data_dir` under a temporary
+/// name, recording (temporary, final) names in `partials` as it goes.
+fn extract(
+    tar: std::fs::File,
+    data_dir: &Path,
+    partials: &mut Vec<(PathBuf, PathBuf)>,
+) -> anyhow::Result<()> {
+    let mut archive = tar::Archive::new(tar);
     for entry in archive.entries()? {
         let mut entry = entry?;
         let name = entry.path()?.to_string_lossy().into_owned();
         if name == MANIFEST {
             continue;
         }
-        let target = data_dir.join(&name);
         let partial = data_dir.join(format!(".{name}.restoring"));
+        partials.push((partial.clone(), data_dir.join(&name)));
         let mut out = std::fs::File::create(&partial)?;
         std::io::copy(&mut entry, &mut out)?;
         out.sync_all()?;
-        std::fs::rename(&partial, &target)?;
     }
-    Ok(manifest)
+    Ok(())
 }

@@ -123,7 +123,7 @@ fn preview(
         url,
         site_name,
         title: a.title.clone(),
-        description: one_line(&a.lead),
+        description: crate::views::one_line(&a.lead),
         published,
         section: section.to_string(),
         tags: a.tags.clone(),
@@ -132,11 +132,6 @@ fn preview(
         image_alt: a.image_alt.clone(),
         json_ld: ld.to_string().replace('<', "\\u003c"),
     }
-}
-
-/// The lead on one line.
-fn one_line(lead: &str) -> String {
-    lead.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// `/{lang}/articles/{slug}`.

@@ -64,6 +64,18 @@ feed_handlers! {
     site_json, topic_json, storyline_json => FeedFormat::Json;
 }
 
+/// What one feed covers.
+struct Scope {
+    listing: Listing,
+    limit: u64,
+    title: String,
+    description: String,
+    /// The HTML page the feed follows.
+    page: String,
+    /// The feed's `tag:` specific part.
+    id: String,
+}
+
 async fn feed(
     State(state): State<AppState>,
     lang: String,
@@ -74,30 +86,26 @@ async fn feed(
     let not_found = || WebError::NotFound(lang, state.site.clone());
     let err = |e| WebError::store(lang, &state.site, e);
     let site_name = state.site.name(lang).to_string();
-    // (listing, items, title, description, page path, feeds' folder, id)
-    let (listing, limit, title, description, page, dir, id) = match source {
-        Source::Site => (
-            Listing::All,
-            SITE_FEED_ITEMS,
-            site_name.clone(),
-            state.site.tagline(lang).to_string(),
-            format!("/{}/", lang.code()),
-            format!("/{}/", lang.code()),
-            format!("feed/{}", lang.code()),
-        ),
+    let scope = match source {
+        Source::Site => Scope {
+            listing: Listing::All,
+            limit: SITE_FEED_ITEMS,
+            title: site_name.clone(),
+            description: state.site.tagline(lang).to_string(),
+            page: format!("/{}/", lang.code()),
+            id: format!("feed/{}", lang.code()),
+        },
         Source::Topic(slug) => {
             let topic = state.site.topics.by_slug(&slug).ok_or_else(not_found)?;
             let name = topic.name(lang).to_string();
-            let page = topic_url(lang, &topic.slug, 1);
-            (
-                Listing::Topic(topic.slug.clone()),
-                FEED_ITEMS,
-                format!("{name} — {site_name}"),
-                format!("{name}: {}", state.site.tagline(lang)),
-                page.clone(),
-                format!("{page}/"),
-                format!("feed/{}/topic/{}", lang.code(), topic.slug),
-            )
+            Scope {
+                listing: Listing::Topic(topic.slug.clone()),
+                limit: FEED_ITEMS,
+                title: format!("{name} — {site_name}"),
+                description: format!("{name}: {}", state.site.tagline(lang)),
+                page: topic_url(lang, &topic.slug, 1),
+                id: format!("feed/{}/topic/{}", lang.code(), topic.slug),
+            }
         }
         Source::Storyline(raw) => {
             let id: i64 = raw.parse().map_err(|_| not_found())?;
@@ -107,17 +115,29 @@ async fn feed(
                 .await
                 .map_err(err)?
                 .ok_or_else(not_found)?;
-            let page = storyline_url(lang, id);
-            (
-                Listing::Storyline(id),
-                FEED_ITEMS,
-                format!("{} — {site_name}", summary.title),
-                summary.title.clone(),
-                page.clone(),
-                format!("{page}/"),
-                format!("feed/{}/storyline/{id}", lang.code()),
-            )
+            Scope {
+                listing: Listing::Storyline(id),
+                limit: FEED_ITEMS,
+                title: format!("{} — {site_name}", summary.title),
+                description: summary.title,
+                page: storyline_url(lang, id),
+                id: format!("feed/{}/storyline/{id}", lang.code()),
+            }
         }
+    };
+    let Scope {
+        listing,
+        limit,
+        title,
+        description,
+        page,
+        id,
+    } = scope;
+    // The feeds live in the page's folder: `/en/` or `/en/topics/security/`.
+    let dir = if page.ends_with('/') {
+        page.clone()
+    } else {
+        format!("{page}/")
     };
     let articles = state
         .store

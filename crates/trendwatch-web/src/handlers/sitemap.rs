@@ -10,8 +10,9 @@ use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use std::collections::HashMap;
-use trendwatch_core::Language;
+use std::collections::{BTreeMap, HashMap};
+use time::PrimitiveDateTime;
+use trendwatch_core::{Language, Period};
 
 /// `/robots.txt`: everything may be crawled except the API and search results (endless
 /// combinations of one archive), and the sitemap is named.
@@ -66,23 +67,40 @@ fn xml(body: String) -> Response {
         .into_response()
 }
 
-/// Every address, the edition pages first, then the articles oldest first; with the latest
-/// publication time (RFC 3339).
+/// One page in each language it exists in: (language, path, last modification).
+type Versions = Vec<(Language, String, Option<PrimitiveDateTime>)>;
+
+/// Every address: edition pages, then articles (oldest first, translations together),
+/// weekly overviews and storylines; with the latest publication time (RFC 3339).
 async fn every_url(state: &AppState) -> Result<(Vec<SitemapUrl>, Option<String>), WebError> {
-    let public = &state.public;
-    let articles = state
-        .store
-        .sitemap_articles()
-        .await
-        .map_err(|e| WebError::store(Language::En, &state.site, e))?;
-    let latest = |lang: Language| {
-        articles
-            .iter()
-            .filter(|a| a.lang == lang)
-            .map(|a| a.published_at)
-            .max()
-            .map(|t| public.rfc3339(t))
-    };
+    let store_err = |e| WebError::store(Language::En, &state.site, e);
+    let articles = state.store.sitemap_articles().await.map_err(store_err)?;
+    let storylines = state.store.sitemap_storylines().await.map_err(store_err)?;
+    // One pass over the articles: each edition's latest time, the translation groups, the
+    // weeks and each week's latest time per edition.
+    let mut latest: HashMap<Language, PrimitiveDateTime> = HashMap::new();
+    let mut pages: Vec<Versions> = Vec::new();
+    let mut group_page: HashMap<&str, usize> = HashMap::new();
+    let mut weeks: BTreeMap<Period, Vec<(Language, PrimitiveDateTime)>> = BTreeMap::new();
+    for a in &articles {
+        let newer = |t: &mut PrimitiveDateTime| *t = (*t).max(a.published_at);
+        newer(latest.entry(a.lang).or_insert(a.published_at));
+        let version = (a.lang, article_url(a.lang, &a.slug), Some(a.published_at));
+        match a.group.as_deref() {
+            Some(g) if group_page.contains_key(g) => pages[group_page[g]].push(version),
+            group => {
+                if let Some(g) = group {
+                    group_page.insert(g, pages.len());
+                }
+                pages.push(vec![version]);
+            }
+        }
+        let week = weeks.entry(a.period).or_default();
+        match week.iter_mut().find(|(l, _)| *l == a.lang) {
+            Some((_, t)) => newer(t),
+            None => week.push((a.lang, a.published_at)),
+        }
+    }
     // Pages every edition has, at the same path after the language.
     let mut paths: Vec<String> = ["/", "/about", "/dynamics", "/track-record"]
         .iter()
@@ -95,112 +113,48 @@ async fn every_url(state: &AppState) -> Result<(Vec<SitemapUrl>, Option<String>)
             .iter()
             .map(|t| topic_url(Language::En, &t.slug, 1)["/en".len()..].to_string()),
     );
-    let mut urls = Vec::new();
-    for path in &paths {
-        let alternates: Vec<(String, String)> = Language::ALL
+    let edition_pages = paths.iter().map(|path| {
+        Language::ALL
             .iter()
-            .map(|l| {
-                (
-                    l.code().to_string(),
-                    public.absolute(&format!("/{}{path}", l.code())),
-                )
-            })
+            .map(|l| (*l, format!("/{}{path}", l.code()), latest.get(l).copied()))
+            .collect::<Versions>()
+    });
+    let week_pages = weeks.iter().map(|(period, langs)| {
+        let mut v: Versions = langs
+            .iter()
+            .map(|(l, t)| (*l, week_url(*l, *period), Some(*t)))
             .collect();
-        for (i, lang) in Language::ALL.iter().enumerate() {
-            urls.push(SitemapUrl {
-                loc: alternates[i].1.clone(),
-                lastmod: latest(*lang),
-                alternates: alternates.clone(),
-            });
-        }
-    }
-    let mut groups: HashMap<&str, Vec<(String, String)>> = HashMap::new();
-    for a in &articles {
-        if let Some(g) = a.group.as_deref() {
-            groups.entry(g).or_default().push((
-                a.lang.code().to_string(),
-                public.absolute(&article_url(a.lang, &a.slug)),
-            ));
-        }
-    }
-    for a in &articles {
-        let loc = public.absolute(&article_url(a.lang, &a.slug));
-        let mut alternates = a
-            .group
-            .as_deref()
-            .and_then(|g| groups.get(g))
-            .cloned()
-            .unwrap_or_default();
-        alternates.sort();
-        urls.push(SitemapUrl {
-            loc,
-            lastmod: Some(public.rfc3339(a.published_at)),
-            alternates,
-        });
-    }
-    // Weekly overviews and storylines, with the editions that have them as alternates.
-    let mut weeks: std::collections::BTreeMap<trendwatch_core::Period, Vec<Language>> =
-        Default::default();
-    let mut week_latest: HashMap<(trendwatch_core::Period, Language), time::PrimitiveDateTime> =
-        HashMap::new();
-    for a in &articles {
-        let langs = weeks.entry(a.period).or_default();
-        if !langs.contains(&a.lang) {
-            langs.push(a.lang);
-        }
-        let t = week_latest
-            .entry((a.period, a.lang))
-            .or_insert(a.published_at);
-        *t = (*t).max(a.published_at);
-    }
-    for (period, langs) in &weeks {
-        let alternates: Vec<(String, String)> = Language::ALL
-            .iter()
-            .filter(|l| langs.contains(l))
-            .map(|l| {
-                (
-                    l.code().to_string(),
-                    public.absolute(&week_url(*l, *period)),
-                )
-            })
-            .collect();
-        for (lang, loc) in Language::ALL
-            .iter()
-            .filter(|l| langs.contains(l))
-            .zip(alternates.iter().map(|(_, u)| u.clone()))
-        {
-            urls.push(SitemapUrl {
-                loc,
-                lastmod: week_latest
-                    .get(&(*period, *lang))
-                    .map(|t| public.rfc3339(*t)),
-                alternates: alternates.clone(),
-            });
-        }
-    }
-    let storylines = state
-        .store
-        .sitemap_storylines()
-        .await
-        .map_err(|e| WebError::store(Language::En, &state.site, e))?;
-    let mut by_storyline: HashMap<i64, Vec<(String, String)>> = HashMap::new();
+        v.sort_by_key(|(l, ..)| l.code());
+        v
+    });
+    let mut storyline_pages: BTreeMap<i64, Versions> = BTreeMap::new();
     for s in &storylines {
-        by_storyline.entry(s.id).or_default().push((
-            s.lang.code().to_string(),
-            public.absolute(&storyline_url(s.lang, s.id)),
+        storyline_pages.entry(s.id).or_default().push((
+            s.lang,
+            storyline_url(s.lang, s.id),
+            Some(s.last_published_at),
         ));
     }
-    for s in &storylines {
-        urls.push(SitemapUrl {
-            loc: public.absolute(&storyline_url(s.lang, s.id)),
-            lastmod: Some(public.rfc3339(s.last_published_at)),
-            alternates: by_storyline.get(&s.id).cloned().unwrap_or_default(),
-        });
+    let public = &state.public;
+    let mut urls = Vec::new();
+    for versions in edition_pages
+        .chain(pages)
+        .chain(week_pages)
+        .chain(storyline_pages.into_values())
+    {
+        let mut alternates: Vec<(String, String)> = versions
+            .iter()
+            .map(|(l, path, _)| (l.code().to_string(), public.absolute(path)))
+            .collect();
+        alternates.sort();
+        for (_, path, lastmod) in &versions {
+            urls.push(SitemapUrl {
+                loc: public.absolute(path),
+                lastmod: lastmod.map(|t| public.rfc3339(t)),
+                alternates: alternates.clone(),
+            });
+        }
     }
-    let newest = articles
-        .iter()
-        .map(|a| a.published_at)
-        .max()
-        .map(|t| public.rfc3339(t));
+    let newest = latest.values().max().map(|t| public.rfc3339(*t));
     Ok((urls, newest))
 }
