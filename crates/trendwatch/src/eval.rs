@@ -156,6 +156,11 @@ pub struct ThreadsReport {
     pub largest_storyline: usize,
     /// The largest storyline's share of all articles.
     pub largest_share: f64,
+    /// What the largest storyline holds, to read rather than score (is it one story, or a
+    /// catch-all?): its five most frequent gold labels with their counts…
+    pub largest_labels: Vec<(String, usize)>,
+    /// …and its first ten headlines.
+    pub largest_titles: Vec<String>,
     /// Share of the storylines that hold a single article.
     pub single_article_storylines: f64,
     /// Share of the articles that are in a storyline of two or more.
@@ -186,6 +191,29 @@ pub fn threads(path: &Path, config: &ThreadingConfig) -> anyhow::Result<ThreadsR
     }
     let n = items.len().max(1) as f64;
     let largest = sizes.values().copied().max().unwrap_or(0);
+    // The largest storyline (the lowest number among equals, so the choice is stable).
+    let biggest = sizes
+        .iter()
+        .filter(|(_, &c)| c == largest)
+        .map(|(&s, _)| s)
+        .min();
+    let members: Vec<&Item> = items
+        .iter()
+        .zip(&predicted)
+        .filter(|(_, &s)| Some(s) == biggest)
+        .map(|(i, _)| i)
+        .collect();
+    let mut labels: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for m in &members {
+        *labels.entry(m.label.as_str()).or_insert(0) += 1;
+    }
+    let mut largest_labels: Vec<(String, usize)> = labels
+        .into_iter()
+        .map(|(l, c)| (l.to_string(), c))
+        .collect();
+    largest_labels.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    largest_labels.truncate(5);
+    let largest_titles: Vec<String> = members.iter().take(10).map(|m| m.title.clone()).collect();
     let singles = sizes.values().filter(|&&c| c == 1).count();
     Ok(ThreadsReport {
         corpus: path.display().to_string(),
@@ -193,6 +221,8 @@ pub fn threads(path: &Path, config: &ThreadingConfig) -> anyhow::Result<ThreadsR
         docs_per_second: items.len() as f64 / secs.max(1e-9),
         largest_storyline: largest,
         largest_share: largest as f64 / n,
+        largest_labels,
+        largest_titles,
         single_article_storylines: singles as f64 / sizes.len().max(1) as f64,
         articles_in_multi: (items.len() - singles) as f64 / n,
         config: config.clone(),
@@ -219,6 +249,15 @@ impl std::fmt::Display for ThreadsReport {
             self.largest_storyline,
             self.largest_share * 100.0
         )?;
+        let labels: Vec<String> = self
+            .largest_labels
+            .iter()
+            .map(|(l, c)| format!("{l} ({c})"))
+            .collect();
+        writeln!(f, "largest's labels  {}", labels.join(", "))?;
+        for t in &self.largest_titles {
+            writeln!(f, "  {t}")?;
+        }
         writeln!(
             f,
             "single-article    {:.1}% of storylines; {:.1}% of articles in storylines of 2+",
