@@ -1,6 +1,6 @@
 //! Feeds in three formats from one model: RSS 2.0, Atom 1.0 (RFC 4287) and JSON Feed 1.1.
 //! Rendering only: the handlers in `handlers/feeds.rs` read the articles and fill a [`Feed`].
-//! XML goes through quick-xml's writer ([`crate::xml`]), so every text and attribute is
+//! XML goes through quick-xml's writer (`xml.rs`), so every text and attribute is
 //! escaped by the writer rather than by hand.
 
 use crate::xml::Xml;
