@@ -16,6 +16,7 @@ pub mod request_id;
 pub mod security_headers;
 pub mod server;
 pub mod sitemap;
+pub mod static_copy;
 pub mod throttle;
 pub mod views;
 mod xml;
@@ -49,6 +50,9 @@ pub struct AppState {
     pub api_failures: Arc<throttle::Throttle>,
     /// The public address and time zone, for absolute links and dated feeds.
     pub public: Arc<public_address::PublicAddress>,
+    /// Rendering for a static copy (`trendwatch export`): the search page says that search
+    /// needs the live site instead of offering a form that a static server cannot answer.
+    pub static_copy: bool,
 }
 
 impl AppState {
@@ -76,6 +80,7 @@ impl AppState {
             search: None,
             request_timeout: server::ServerLimits::default().request_timeout(),
             api_failures: Arc::new(throttle::Throttle::default()),
+            static_copy: false,
         }
     }
 

@@ -75,6 +75,17 @@ pub enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Write the whole public site (both languages, every page, feed, sitemap and download)
+    /// as files for any static server; search on the copy says it needs the live site.
+    Export {
+        /// Output folder (must not exist, or be empty).
+        #[arg(long)]
+        out: PathBuf,
+        /// The address the copy will be served at, for its canonical links, feeds and
+        /// sitemaps (default: [site] base_url, else http://localhost:8000).
+        #[arg(long)]
+        base_url: Option<String>,
+    },
     /// Restore a backup into --data, which must not hold an archive yet.
     Restore {
         /// The backup file.

@@ -115,6 +115,39 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 );
                 Ok(ExitCode::SUCCESS)
             }
+            Command::Export { out, base_url } => {
+                let config = Config::load(&cli.data)?;
+                let store = app::open_store(&config)?;
+                let started = std::time::Instant::now();
+                let report =
+                    crate::export::export(store, &config, &out, base_url.as_deref()).await?;
+                println!(
+                    "exported {} pages ({} files, {:.1} MB) to {} in {:.1} s, addressed at {}",
+                    report.pages,
+                    report.files,
+                    report.bytes as f64 / 1e6,
+                    out.display(),
+                    started.elapsed().as_secs_f64(),
+                    report.base_url
+                );
+                if report.base_url == crate::export::LOCAL_BASE_URL {
+                    println!(
+                        "try it: python3 -m http.server --directory {} 8000",
+                        out.display()
+                    );
+                }
+                if report.broken.is_empty() {
+                    return Ok(ExitCode::SUCCESS);
+                }
+                for (address, status, from) in &report.broken {
+                    eprintln!("broken link: {address} answered {status} (linked from {from})");
+                }
+                eprintln!(
+                    "{} links lead nowhere; the copy is written without them",
+                    report.broken.len()
+                );
+                Ok(ExitCode::FAILURE)
+            }
             Command::Restore { file } => {
                 let manifest = crate::backup::restore(&file, &cli.data)?;
                 // Opening applies any newer migrations; the search index is rebuilt at the

@@ -10,6 +10,7 @@ pub mod commands;
 pub mod config;
 pub mod eval;
 pub mod eval_related;
+pub mod export;
 pub mod generate;
 pub mod import;
 pub mod sample;

@@ -183,6 +183,8 @@ struct SearchPage {
     /// "Newer"/"Older" when results are by date, "Previous"/"Next" in relevance order.
     prev_label: &'static str,
     next_label: &'static str,
+    /// A static copy's search page: a note that search needs the live site, no form.
+    static_copy: bool,
 }
 
 fn day_label(day: i64, lang: Language) -> String {
@@ -214,6 +216,7 @@ pub async fn page(
     let t = crate::i18n::strings(lang);
     let request = read(lang, &state.site.topics, &params);
     let (results, error) = match &request {
+        _ if state.static_copy => (None, None),
         Ok(_) if state.search.is_none() && params.get("q").is_some_and(|q| !q.is_empty()) => {
             (None, Some(t.search_unavailable.to_string()))
         }
@@ -307,6 +310,7 @@ pub async fn page(
         next_url: (page < pages).then(|| page_url(lang, &params, page + 1)),
         prev_label: if by_time { t.newer } else { t.previous_page },
         next_label: if by_time { t.older } else { t.next_page },
+        static_copy: state.static_copy,
     };
     let mut response = html(&view, lang, &state)?;
     if error.is_some() {
