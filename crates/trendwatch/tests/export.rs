@@ -360,3 +360,23 @@ async fn export_refuses_a_folder_that_holds_files() {
         "mine"
     );
 }
+
+/// A generated archive whose editions differ (most weeks have no Russian commentary, and the
+/// Russian topic pages are fewer): the export's own link check finds no link to a missing
+/// page, such as a language switch to a week or a page number the other edition lacks.
+#[tokio::test]
+async fn export_of_uneven_editions_has_no_broken_link() {
+    let site = generated_site(150).await;
+    let out = tempfile::tempdir().expect("temp dir");
+    let report = trendwatch::export::export(
+        site.archive.store.clone(),
+        &site.archive.config,
+        &out.path().join("site"),
+        None,
+    )
+    .await
+    .expect("export");
+    assert!(report.broken.is_empty(), "{:#?}", report.broken);
+    assert!(report.pages > 150, "{report:?}");
+    assert_eq!(report.base_url, trendwatch::export::LOCAL_BASE_URL);
+}

@@ -89,7 +89,9 @@ async fn render(
             lang,
             &title,
             format!("/{}{}", lang.code(), path),
-            mirror_alternates(lang, &path),
+            // Later pages differ between editions (each paginates its own articles), so
+            // every page of a topic offers the other edition's first page of it.
+            mirror_alternates(lang, &format!("/topics/{}", t.slug)),
             Some(&t.slug),
         )
         .describe(&format!("{topic_name}: {}", state.site.tagline(lang)))

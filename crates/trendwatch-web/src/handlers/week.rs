@@ -8,7 +8,7 @@ use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use trendwatch_core::Period;
+use trendwatch_core::{Language, Period};
 
 #[derive(Template)]
 #[template(path = "week.html")]
@@ -63,6 +63,18 @@ pub async fn page(
     let slugs: Vec<String> = week.iter().map(|a| a.topic.clone()).collect();
     let label = period.label(lang);
     let path = format!("/weeks/{}", period.url_slug());
+    // The other editions have this week's page only if it lies within their archives.
+    let mut alternates = mirror_alternates(lang, &path);
+    for alternate in std::mem::take(&mut alternates) {
+        let Ok(other) = alternate.code.parse::<Language>() else {
+            continue;
+        };
+        let first = state.store.first_period(other).await.map_err(err)?;
+        let last = state.store.latest_period(other).await.map_err(err)?;
+        if first.is_some_and(|f| f <= period) && last.is_some_and(|l| period <= l) {
+            alternates.push(alternate);
+        }
+    }
     let link = |p: Period| (week_url(lang, p), p.label(lang));
     let view = WeekPage {
         l: Layout::new(
@@ -70,7 +82,7 @@ pub async fn page(
             lang,
             &label,
             format!("/{}{}", lang.code(), path),
-            mirror_alternates(lang, &path),
+            alternates,
             None,
         ),
         period_label: label,
