@@ -181,6 +181,7 @@ pub fn router(state: AppState) -> Router {
             cache::layer,
         ));
     let api = api::router(state.clone())
+        .merge(public_api::router())
         .layer(timeout(&state))
         .layer(axum::middleware::from_fn(request_id::span));
     pages

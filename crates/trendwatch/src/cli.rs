@@ -82,7 +82,7 @@ pub enum Command {
         #[arg(long)]
         out: PathBuf,
         /// The address the copy will be served at, for its canonical links, feeds and
-        /// sitemaps (default: [site] base_url, else http://localhost:8000).
+        /// sitemaps (default: `[site] base_url`, else `http://localhost:8000`).
         #[arg(long)]
         base_url: Option<String>,
     },

@@ -83,6 +83,13 @@ impl std::fmt::Debug for ApiToken {
 /// An API failure, as JSON.
 pub struct ApiError(StatusCode, String);
 
+impl ApiError {
+    /// A failure answered with `status` and `message` (which must never hold a secret).
+    pub fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
+        ApiError(status, message.into())
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         (

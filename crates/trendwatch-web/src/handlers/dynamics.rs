@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use trendwatch_core::dynamics::{series, tally, weeks, Tally, WeekPoint, DEFAULT_WINDOW};
 use trendwatch_core::{Language, Period, Status};
+use utoipa::ToSchema;
 
 /// Most weeks the page shows at once (a year): a longer range is paged, newest weeks first,
 /// with links to the earlier and later weeks. The downloads give the whole range.
@@ -22,32 +23,110 @@ pub const PAGE_WEEKS: usize = 52;
 /// Weeks shown when no range is given.
 pub const DEFAULT_WEEKS: usize = 12;
 
-/// The query string of the dynamics page and downloads.
-#[derive(Debug, Default, Deserialize)]
+/// The query string of the dynamics page, its downloads and the API's dynamics.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Filters {
+    /// One topic's slug; all topics when absent.
     topic: Option<String>,
+    /// First week (`2026-W38`); by default the last 12 weeks of the archive.
     from: Option<String>,
+    /// Last week (`2026-W47`); by default the archive's latest.
     to: Option<String>,
 }
 
+impl Filters {
+    /// Filters as the API reads them.
+    pub fn new(topic: Option<String>, from: Option<String>, to: Option<String>) -> Filters {
+        Filters { topic, from, to }
+    }
+}
+
 /// One topic's series, as the downloads carry it.
-#[derive(Debug, Serialize)]
-struct TopicSeries {
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TopicSeries {
+    /// Topic slug.
     slug: String,
+    /// Topic name in the requested language.
     name: String,
-    tally: Tally,
+    /// Weeks by status.
+    tally: TallyOut,
+    /// One point a week, oldest first.
     points: Vec<PointOut>,
 }
 
-#[derive(Debug, Serialize)]
-struct PointOut {
+/// Weeks of a series counted by status.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+pub struct TallyOut {
+    improved: usize,
+    unchanged: usize,
+    worsened: usize,
+    not_rated: usize,
+    /// Weeks without a commentary.
+    missing: usize,
+}
+
+impl From<Tally> for TallyOut {
+    fn from(t: Tally) -> TallyOut {
+        TallyOut {
+            improved: t.improved,
+            unchanged: t.unchanged,
+            worsened: t.worsened,
+            not_rated: t.not_rated,
+            missing: t.missing,
+        }
+    }
+}
+
+/// One week of a topic's series.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PointOut {
+    /// ISO week (`2026-W47`).
     period: String,
+    /// Its Monday (`YYYY-MM-DD`).
     week_start: String,
+    /// Its Sunday.
     week_end: String,
+    /// `improved`, `unchanged`, `worsened` or `not_rated`; null without a commentary.
     status: Option<&'static str>,
+    /// +1, 0 or -1; null when not rated or missing.
     score: Option<i8>,
+    /// The balance index up to this week.
     balance: Option<f64>,
+    /// The commentary's address on the site.
     article: Option<String>,
+}
+
+/// The series of a language's topics over a range of weeks: `/{lang}/dynamics.json` and
+/// `GET /api/v1/dynamics`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DynamicsOut {
+    /// Language code.
+    lang: &'static str,
+    /// Weeks the balance index averages over.
+    window_weeks: usize,
+    /// First week of the range; null when the archive is empty.
+    from: Option<String>,
+    /// Last week of the range.
+    to: Option<String>,
+    /// One series per topic.
+    topics: Vec<TopicSeries>,
+}
+
+/// The dynamics of `lang` for the filters `f`.
+pub async fn dynamics_out(
+    state: &AppState,
+    lang: Language,
+    f: &Filters,
+) -> Result<DynamicsOut, WebError> {
+    let c = compute(state, lang, f, None).await?;
+    Ok(DynamicsOut {
+        lang: lang.code(),
+        window_weeks: DEFAULT_WINDOW,
+        from: c.as_ref().map(|c| c.from.to_string()),
+        to: c.as_ref().map(|c| c.to.to_string()),
+        topics: c.map(|c| c.topics).unwrap_or_default(),
+    })
 }
 
 /// Everything the page and the downloads need, computed once.
@@ -162,7 +241,7 @@ async fn compute(
             TopicSeries {
                 slug: tp.slug.clone(),
                 name: tp.name(lang).to_string(),
-                tally: tally(&points),
+                tally: tally(&points).into(),
                 points: points
                     .iter()
                     .map(|p| PointOut {
@@ -205,7 +284,7 @@ struct TopicView {
     cells: Vec<Cell>,
     chart_svg: String,
     table: Vec<(String, String, String, String)>,
-    tally: Tally,
+    tally: TallyOut,
 }
 
 /// `n` weeks before `p`.
@@ -457,22 +536,7 @@ pub async fn json(
     Query(f): Query<Filters>,
 ) -> Result<Response, WebError> {
     let lang = lang_of(&state, &lang)?;
-    #[derive(Serialize)]
-    struct Out<'a> {
-        lang: &'static str,
-        window_weeks: usize,
-        from: Option<String>,
-        to: Option<String>,
-        topics: &'a [TopicSeries],
-    }
-    let c = compute(&state, lang, &f, None).await?;
-    let body = serde_json::to_string(&Out {
-        lang: lang.code(),
-        window_weeks: DEFAULT_WINDOW,
-        from: c.as_ref().map(|c| c.from.to_string()),
-        to: c.as_ref().map(|c| c.to.to_string()),
-        topics: c.as_ref().map(|c| c.topics.as_slice()).unwrap_or(&[]),
-    })
-    .map_err(|e| WebError::Internal(lang, state.site.clone(), e.to_string()))?;
+    let body = serde_json::to_string(&dynamics_out(&state, lang, &f).await?)
+        .map_err(|e| WebError::Internal(lang, state.site.clone(), e.to_string()))?;
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }

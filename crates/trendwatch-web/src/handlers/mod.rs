@@ -8,6 +8,7 @@ pub mod dynamics;
 pub mod feeds;
 pub mod home;
 pub mod listing;
+pub mod public_api;
 pub mod search;
 pub mod sitemap;
 pub mod storyline;

@@ -25,14 +25,14 @@ pub const PER_PAGE: usize = 10;
 pub const MAX_PAGE: usize = 100;
 
 /// What the request asks for, checked.
-struct Request {
-    query: ParsedQuery,
-    raw: String,
-    sort: Sort,
-    page: usize,
+pub(crate) struct Request {
+    pub(crate) query: ParsedQuery,
+    pub(crate) raw: String,
+    pub(crate) sort: Sort,
+    pub(crate) page: usize,
 }
 
-fn read(
+pub(crate) fn read(
     page_lang: Language,
     topics: &trendwatch_core::Topics,
     params: &HashMap<String, String>,
