@@ -91,6 +91,19 @@ impl Drop for Nginx {
     }
 }
 
+/// A page of the copy, as nginx serves it, parsed.
+async fn copy_page(client: &reqwest::Client, url: &str) -> scraper::Html {
+    let body = client
+        .get(url)
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("body");
+    scraper::Html::parse_document(&body)
+}
+
 /// A port nobody listens on right now.
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -302,16 +315,7 @@ async fn export_served_by_nginx_has_every_page_and_no_broken_link() {
         .expect("an article on the home page");
     let live_doc = live.page(&article).await;
     let copy_url = format!("{base}{}/", article);
-    let copy_doc = scraper::Html::parse_document(
-        &client
-            .get(&copy_url)
-            .send()
-            .await
-            .expect("get")
-            .text()
-            .await
-            .expect("body"),
-    );
+    let copy_doc = copy_page(&client, &copy_url).await;
     assert_eq!(text(&copy_doc, "h1"), text(&live_doc, "h1"));
     assert_eq!(
         attrs(&copy_doc, "link[rel=canonical]", "href"),
@@ -320,16 +324,7 @@ async fn export_served_by_nginx_has_every_page_and_no_broken_link() {
 
     // Search says plainly that it needs the live site, in both languages.
     for lang in ["en", "ru"] {
-        let doc = scraper::Html::parse_document(
-            &client
-                .get(format!("{base}/{lang}/search/"))
-                .send()
-                .await
-                .expect("get")
-                .text()
-                .await
-                .expect("body"),
-        );
+        let doc = copy_page(&client, &format!("{base}/{lang}/search/")).await;
         assert_eq!(doc.select(&sel("form.search-form")).count(), 0);
         assert!(!text(&doc, ".search-static").is_empty());
     }
