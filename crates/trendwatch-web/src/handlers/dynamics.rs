@@ -23,9 +23,9 @@ pub const PAGE_WEEKS: usize = 52;
 /// Weeks shown when no range is given.
 pub const DEFAULT_WEEKS: usize = 12;
 
-/// The query string of the dynamics page, its downloads and the API's dynamics.
-#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
+/// The query string of the dynamics page and its downloads; the API builds it with
+/// [`Filters::new`] (its documented parameters are `public_api::DynamicsQuery`).
+#[derive(Debug, Default, Deserialize)]
 pub struct Filters {
     /// One topic's slug; all topics when absent.
     topic: Option<String>,

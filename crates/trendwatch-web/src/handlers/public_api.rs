@@ -259,11 +259,7 @@ pub async fn articles(
         .hits
         .iter()
         .map(|h| {
-            let lang = if h.lang == "ru" {
-                Language::Ru
-            } else {
-                Language::En
-            };
+            let lang = h.lang.parse::<Language>().unwrap_or(Language::En);
             ArticleItemOut {
                 lang: h.lang.clone(),
                 slug: h.slug.clone(),

@@ -64,8 +64,8 @@ pub async fn page(
     let label = period.label(lang);
     let path = format!("/weeks/{}", period.url_slug());
     // The other editions have this week's page only if it lies within their archives.
-    let mut alternates = mirror_alternates(lang, &path);
-    for alternate in std::mem::take(&mut alternates) {
+    let mut alternates = Vec::new();
+    for alternate in mirror_alternates(lang, &path) {
         let Ok(other) = alternate.code.parse::<Language>() else {
             continue;
         };
