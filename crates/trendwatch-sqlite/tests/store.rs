@@ -100,6 +100,45 @@ async fn a_rejected_article_leaves_nothing_behind_and_its_batch_survives() {
     );
 }
 
+/// A batch is first written without a savepoint per article; an article that fails after
+/// its own row was written (here a forecast the database refuses, past the checks made
+/// before writing) must still leave nothing behind, and the rest of its batch is kept.
+#[tokio::test]
+async fn an_article_failing_midway_leaves_nothing_behind_and_its_batch_survives() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = SqliteStore::open(dir.path()).expect("open");
+    let mut broken = article("b", "Second commentary", 19, "ru", None);
+    broken.forecasts.push(trendwatch_core::forecast::Forecast {
+        id: 0,
+        statement: "Something happens".into(),
+        probability: 1.5,
+        resolve_by: time::macros::date!(2027 - 01 - 01),
+        outcome: None,
+        made_in: None,
+    });
+    let batch = vec![
+        article("a", "First commentary", 19, "en", None),
+        broken,
+        article("c", "Third commentary", 26, "en", None),
+    ];
+    let results = store.write_articles(&batch).await.expect("batch runs");
+    assert!(matches!(results[0], Ok(WriteOutcome::Created(_))));
+    assert!(
+        matches!(&results[1], Err(WriteError::Backend(m)) if m.contains("CHECK")),
+        "{:?}",
+        results[1]
+    );
+    assert!(matches!(results[2], Ok(WriteOutcome::Created(_))));
+    assert_eq!(count(dir.path(), "SELECT COUNT(*) FROM articles"), 2);
+    assert_eq!(
+        count(dir.path(), "SELECT COUNT(*) FROM articles WHERE key = 'b'"),
+        0
+    );
+    assert_eq!(count(dir.path(), "SELECT COUNT(*) FROM forecasts"), 0);
+    assert_eq!(count(dir.path(), "SELECT COUNT(*) FROM article_authors"), 4);
+    assert_eq!(count(dir.path(), "SELECT COUNT(*) FROM article_tags"), 2);
+}
+
 #[tokio::test]
 async fn rewriting_replaces_children_and_bumps_the_generation() {
     let dir = tempfile::tempdir().expect("tempdir");
