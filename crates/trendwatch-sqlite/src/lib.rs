@@ -22,7 +22,7 @@ use trendwatch_core::article::{Article, ArticleSummary, ArticleText, NewArticle,
 use trendwatch_core::forecast::{ForecastEntry, Outcome};
 use trendwatch_core::similarity::{Scored, SimilarityDoc};
 use trendwatch_core::storyline::{NewAssignment, StorylineDetail, StorylineSummary, ThreadDoc};
-use trendwatch_core::{Language, Period};
+use trendwatch_core::{archive_rules, Language, Period};
 use trendwatch_store::{
     EditError, Listing, Page, SitemapArticle, SitemapStoryline, Store, StoreError, WriteError,
     WriteOutcome,
@@ -179,7 +179,9 @@ impl SqliteStore {
 fn write_one(tx: &Connection, a: &NewArticle) -> Result<WriteOutcome, WriteError> {
     let backend = |e: rusqlite::Error| WriteError::Backend(format!("database: {e}"));
     let lang = a.lang.code();
-    // Every rule is checked in one statement: per-statement overhead dominates an import.
+    // What the rules (`trendwatch_core::archive_rules`) ask, looked up in one statement:
+    // per-statement overhead dominates an import. The week is looked up only for the kind of
+    // article that claims one.
     let (existing, dup_week_key, dup_week_title, dup_translation, slug_taken): (
         Option<i64>,
         Option<String>,
@@ -193,7 +195,7 @@ fn write_one(tx: &Connection, a: &NewArticle) -> Result<WriteOutcome, WriteError
                     (SELECT key FROM articles WHERE ?6 IS NOT NULL AND translation_group = ?6 \
                        AND lang = ?5 AND key <> ?1), \
                     EXISTS (SELECT 1 FROM articles WHERE lang = ?5 AND slug = ?7 AND key <> ?1) \
-             FROM (SELECT 1) LEFT JOIN (SELECT key, title FROM articles WHERE ?2 = 'weekly' \
+             FROM (SELECT 1) LEFT JOIN (SELECT key, title FROM articles WHERE ?2 \
                     AND kind = 'weekly' AND topic = ?3 AND period_key = ?4 AND lang = ?5 \
                     AND key <> ?1 LIMIT 1) w",
         )
@@ -201,7 +203,7 @@ fn write_one(tx: &Connection, a: &NewArticle) -> Result<WriteOutcome, WriteError
             s.query_row(
                 params![
                     a.key,
-                    a.kind.code(),
+                    archive_rules::claimed_week(a).is_some(),
                     a.topic,
                     a.period.key(),
                     lang,
@@ -212,45 +214,23 @@ fn write_one(tx: &Connection, a: &NewArticle) -> Result<WriteOutcome, WriteError
             )
         })
         .map_err(backend)?;
-    let dup_week = dup_week_key.zip(dup_week_title);
-    if let Some((existing_key, existing_title)) = dup_week {
-        return Err(WriteError::DuplicateWeek {
-            topic: a.topic.clone(),
-            period: a.period,
-            lang: a.lang,
-            existing_title,
-            existing_key,
-            title: a.title.clone(),
-            key: a.key.clone(),
-        });
-    }
-    if let (Some(existing_key), Some(group)) = (dup_translation, &a.translation_group) {
-        return Err(WriteError::DuplicateTranslation {
-            group: group.clone(),
-            lang: a.lang,
-            existing_key,
-        });
-    }
-    // The headline's slug, or, when another article already has it (weekly "No change"
-    // headlines repeat), the slug with the publication date appended.
-    let mut slug = (!slug_taken).then(|| a.slug.clone());
-    if slug.is_none() {
-        let dated = format!("{}-{}", a.slug, a.published_at.date());
-        let taken: Option<i64> = tx
-            .prepare_cached("SELECT 1 FROM articles WHERE lang = ?1 AND slug = ?2 AND key <> ?3")
+    let neighbours = archive_rules::Neighbours {
+        week_holder: dup_week_key.zip(dup_week_title),
+        translation_holder: dup_translation,
+    };
+    archive_rules::check(a, neighbours)?;
+    let slug = archive_rules::slug(a, |candidate| {
+        if candidate == a.slug {
+            return Ok(slug_taken);
+        }
+        tx.prepare_cached("SELECT 1 FROM articles WHERE lang = ?1 AND slug = ?2 AND key <> ?3")
             .and_then(|mut s| {
-                s.query_row(params![lang, dated, a.key], |r| r.get(0))
+                s.query_row(params![lang, candidate, a.key], |r| r.get::<_, i64>(0))
                     .optional()
             })
-            .map_err(backend)?;
-        if taken.is_none() {
-            slug = Some(dated);
-        }
-    }
-    let slug = slug.ok_or_else(|| WriteError::SlugTaken {
-        slug: a.slug.clone(),
-        lang: a.lang,
-    })?;
+            .map(|row| row.is_some())
+    })
+    .map_err(backend)??;
     let values = params![
         a.key,
         lang,

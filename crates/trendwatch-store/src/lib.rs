@@ -15,52 +15,7 @@ use trendwatch_core::{Language, Period};
 #[error("storage error: {0}")]
 pub struct StoreError(pub String);
 
-/// Why one article was not written. The rest of its batch is unaffected.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum WriteError {
-    /// Another weekly commentary already covers this topic, week and language.
-    #[error(
-        "duplicate week: {topic} {period} ({lang}) already has \"{existing_title}\" (key {existing_key}); \
-         \"{title}\" (key {key}) would be a second commentary for the same week"
-    )]
-    DuplicateWeek {
-        /// Topic slug.
-        topic: String,
-        /// The contested week.
-        period: Period,
-        /// Language.
-        lang: Language,
-        /// Headline of the article already stored.
-        existing_title: String,
-        /// Key of the article already stored.
-        existing_key: String,
-        /// Headline of the rejected article.
-        title: String,
-        /// Key of the rejected article.
-        key: String,
-    },
-    /// Another article of the same translation group already exists in this language.
-    #[error("translation group {group:?} already has a {lang} article (key {existing_key})")]
-    DuplicateTranslation {
-        /// Group id.
-        group: String,
-        /// Language.
-        lang: Language,
-        /// Key of the article already stored.
-        existing_key: String,
-    },
-    /// The slug (and its dated variant) is taken by other articles.
-    #[error("slug {slug:?} is already used by another {lang} article")]
-    SlugTaken {
-        /// The slug.
-        slug: String,
-        /// Language.
-        lang: Language,
-    },
-    /// The backend failed while writing this article; nothing of it was kept.
-    #[error("{0}")]
-    Backend(String),
-}
+pub use trendwatch_core::archive_rules::WriteError;
 
 /// What writing one article did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
