@@ -74,6 +74,8 @@ pub fn claimed_week(a: &NewArticle) -> Option<(&str, Period, Language)> {
 }
 
 /// Decides whether `a` may be written next to its `neighbours`.
+// Rejections are rare and not on a hot path, so the large, flat error is kept for easy matching.
+#[allow(clippy::result_large_err)]
 pub fn check(a: &NewArticle, neighbours: Neighbours) -> Result<(), WriteError> {
     if let Some((existing_key, existing_title)) = neighbours.week_holder {
         return Err(WriteError::DuplicateWeek {
@@ -101,6 +103,7 @@ pub fn check(a: &NewArticle, neighbours: Neighbours) -> Result<(), WriteError> {
 /// language already has that (weekly "No change" headlines repeat), the slug with the
 /// publication date appended. `taken` answers whether another article of `a`'s language uses
 /// a slug; a backend error passes through.
+#[allow(clippy::result_large_err)]
 pub fn slug<E>(
     a: &NewArticle,
     mut taken: impl FnMut(&str) -> Result<bool, E>,

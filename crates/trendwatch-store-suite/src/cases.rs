@@ -1,0 +1,582 @@
+//! The cases of the suite, one public function each, named as the test it becomes. Each
+//! gets a fresh, empty store and uses nothing but the [`Store`] trait.
+
+use std::sync::Arc;
+use time::macros::{date, datetime};
+use trendwatch_core::article::{NewArticle, RelatedOverride};
+use trendwatch_core::forecast::{ForecastDraft, Outcome};
+use trendwatch_core::similarity::Scored;
+use trendwatch_core::storyline::{NewAssignment, StorylineTarget};
+use trendwatch_core::{ArticleDraft, Language, Period, Status, Topics};
+use trendwatch_store::{EditError, Listing, Store, WriteError, WriteOutcome};
+
+/// A valid draft on the `security` topic, published on `day` of October 2026, counting on
+/// into November (19 and 20 fall in one ISO week, 26 in the next, 33 is 2 November).
+fn draft(key: &str, title: &str, day: i64, lang: &str, group: Option<&str>) -> ArticleDraft {
+    ArticleDraft {
+        key: Some(key.into()),
+        lang: Some(lang.parse().expect("lang")),
+        topic: Some("security".into()),
+        title: title.into(),
+        body_html: format!("<p>{title}: the body of the commentary.</p>"),
+        published_at: Some(datetime!(2026-10-01 11:00) + time::Duration::days(day - 1)),
+        authors: vec!["A. Author".into(), "B. Author".into()],
+        tags: vec!["drills".into()],
+        similar_titles: vec!["Some older title".into()],
+        translation_group: group.map(str::to_string),
+        ..ArticleDraft::default()
+    }
+}
+
+fn prepare(d: ArticleDraft) -> NewArticle {
+    d.prepare(&Topics::default()).expect("valid draft")
+}
+
+fn article(key: &str, title: &str, day: i64, lang: &str, group: Option<&str>) -> NewArticle {
+    prepare(draft(key, title, day, lang, group))
+}
+
+/// Writes `articles` and returns the id of each, failing the test on any rejection.
+async fn write_all(store: &Arc<dyn Store>, articles: &[NewArticle]) -> Vec<i64> {
+    store
+        .write_articles(articles)
+        .await
+        .expect("batch runs")
+        .into_iter()
+        .map(|r| r.expect("article written").id())
+        .collect()
+}
+
+/// The week a commentary published on `day` covers.
+fn week(day: i64) -> Period {
+    article("w", "Week", day, "en", None).period
+}
+
+/// Every field of an article is read back as it was written, with its authors, tags,
+/// listed titles and forecasts.
+pub async fn an_article_reads_back_as_written(store: Arc<dyn Store>) {
+    let mut d = draft("a", "Drills begin near the border", 19, "en", Some("g1"));
+    d.status = Some("worsened".into());
+    d.rationale = Some("More troops than announced.".into());
+    d.image_url = Some("https://example.org/drills.jpg".into());
+    d.image_credit = Some("Photo: Sample Agency".into());
+    d.image_alt = Some("Tanks on a road".into());
+    d.source_url = Some("https://example.org/original".into());
+    d.forecasts = vec![ForecastDraft {
+        statement: "The drills end by December".into(),
+        probability: "70%".into(),
+        resolve_by: "2026-12-31".into(),
+        outcome: None,
+    }];
+    let a = prepare(d);
+    let ids = write_all(&store, std::slice::from_ref(&a)).await;
+    let read = store
+        .article(Language::En, &a.slug)
+        .await
+        .expect("read")
+        .expect("the article is there");
+    assert_eq!(read.id, ids[0]);
+    let c = &read.content;
+    assert_eq!(
+        (&c.key, c.lang, c.kind, &c.topic, &c.title, &c.lead),
+        (&a.key, a.lang, a.kind, &a.topic, &a.title, &a.lead)
+    );
+    assert_eq!((&c.body_html, &c.body_text), (&a.body_html, &a.body_text));
+    assert_eq!((c.published_at, c.period), (a.published_at, a.period));
+    assert_eq!(
+        (c.status, &c.rationale, c.alert),
+        (Status::Worsened, &a.rationale, a.alert)
+    );
+    assert_eq!(
+        (&c.image_url, &c.image_credit, &c.image_alt, &c.source_url),
+        (&a.image_url, &a.image_credit, &a.image_alt, &a.source_url)
+    );
+    assert_eq!((&c.authors, &c.tags), (&a.authors, &a.tags));
+    assert_eq!(c.similar_titles, a.similar_titles);
+    assert_eq!(c.translation_group, a.translation_group);
+    assert_eq!(c.forecasts.len(), 1);
+    assert_eq!(c.forecasts[0].statement, "The drills end by December");
+    assert!((c.forecasts[0].probability - 0.7).abs() < 1e-9);
+    assert_eq!(c.forecasts[0].resolve_by, date!(2026 - 12 - 31));
+    assert_ne!(c.forecasts[0].id, 0, "a stored forecast has an id");
+    assert_eq!(
+        store.article_id(Language::En, &a.slug).await.expect("id"),
+        Some(ids[0])
+    );
+    assert_eq!(
+        store.article(Language::Ru, &a.slug).await.expect("read"),
+        None
+    );
+    assert_eq!(
+        store.count_articles().await.expect("count"),
+        vec![(Language::En, 1)]
+    );
+}
+
+/// An article the rules refuse is reported with its reason and leaves nothing; the rest of
+/// its batch is written.
+pub async fn a_rejected_article_leaves_nothing_behind_and_its_batch_survives(
+    store: Arc<dyn Store>,
+) {
+    let batch = vec![
+        article("a", "First commentary", 19, "en", Some("g1")),
+        // Same topic, same week (published the next day), same language: refused.
+        article("b", "Second commentary", 20, "en", None),
+        article("c", "Russian version", 19, "ru", Some("g1")),
+        // Same translation group and language as "a": refused.
+        article("d", "Another English version", 26, "en", Some("g1")),
+    ];
+    let results = store.write_articles(&batch).await.expect("batch runs");
+    assert!(matches!(results[0], Ok(WriteOutcome::Created(_))));
+    assert!(
+        matches!(&results[1], Err(WriteError::DuplicateWeek { existing_key, existing_title, .. })
+            if existing_key == "a" && existing_title == "First commentary"),
+        "{:?}",
+        results[1]
+    );
+    assert!(matches!(results[2], Ok(WriteOutcome::Created(_))));
+    assert!(
+        matches!(&results[3], Err(WriteError::DuplicateTranslation { existing_key, .. }) if existing_key == "a"),
+        "{:?}",
+        results[3]
+    );
+    for refused in [&batch[1], &batch[3]] {
+        assert_eq!(
+            store
+                .article(refused.lang, &refused.slug)
+                .await
+                .expect("read"),
+            None
+        );
+    }
+    assert_eq!(
+        store.count_articles().await.expect("count"),
+        vec![(Language::En, 1), (Language::Ru, 1)]
+    );
+    let all = store
+        .listing(Language::En, &Listing::Tag("drills".into()), 0, 10)
+        .await
+        .expect("tag listing");
+    assert_eq!(all.total, 1, "a refused article's tags are not kept");
+}
+
+/// A week belongs to one weekly commentary per topic and language; other kinds of article,
+/// other topics and other languages do not contest it.
+pub async fn one_weekly_commentary_per_topic_week_and_language(store: Arc<dyn Store>) {
+    let mut other_kind = draft("b", "Special report on the drills", 20, "en", None);
+    other_kind.kind = Some("other".into());
+    let mut other_topic = draft("c", "Budget talks stall", 20, "en", None);
+    other_topic.topic = Some("society".into());
+    let batch = vec![
+        article("a", "Drills begin", 19, "en", None),
+        prepare(other_kind),
+        prepare(other_topic),
+        article("d", "Учения начались", 20, "ru", None),
+        article("e", "Drills end", 26, "en", None),
+    ];
+    let results = store.write_articles(&batch).await.expect("batch runs");
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    // Rewriting the holder itself (same key) does not contest its own week.
+    let again = store
+        .write_articles(&[article("a", "Drills begin, updated", 19, "en", None)])
+        .await
+        .expect("batch runs");
+    assert!(
+        matches!(again[0], Ok(WriteOutcome::Updated(_))),
+        "{again:?}"
+    );
+}
+
+/// Writing an article with a key already stored replaces it (same id, new slug, new
+/// authors and tags), and its old address is gone.
+pub async fn rewriting_by_key_replaces_the_article_and_its_lists(store: Arc<dyn Store>) {
+    let first = article("a", "First headline", 19, "en", None);
+    let ids = write_all(&store, std::slice::from_ref(&first)).await;
+    let before = store.generation().await.expect("generation");
+    let mut d = draft("a", "Second headline", 19, "en", None);
+    d.authors = vec!["C. Author".into()];
+    d.tags = vec!["talks".into()];
+    let second = prepare(d);
+    let results = store
+        .write_articles(std::slice::from_ref(&second))
+        .await
+        .expect("batch runs");
+    assert_eq!(results, vec![Ok(WriteOutcome::Updated(ids[0]))]);
+    assert!(store.generation().await.expect("generation") > before);
+    assert_eq!(
+        store
+            .article(Language::En, &first.slug)
+            .await
+            .expect("read"),
+        None
+    );
+    let read = store
+        .article(Language::En, &second.slug)
+        .await
+        .expect("read")
+        .expect("rewritten article");
+    assert_eq!(read.content.authors, vec!["C. Author".to_string()]);
+    assert_eq!(read.content.tags, vec!["talks".to_string()]);
+    let drills = store
+        .listing(Language::En, &Listing::Tag("drills".into()), 0, 10)
+        .await
+        .expect("tag listing");
+    assert_eq!(drills.total, 0, "the old tag is gone");
+}
+
+/// A headline already used in its language gets the publication date appended; when that is
+/// taken too, the article is refused.
+pub async fn repeated_headlines_get_dated_slugs(store: Arc<dyn Store>) {
+    let on_topic = |key: &str, topic: &str| {
+        let mut d = draft(key, "No change", 19, "en", None);
+        d.topic = Some(topic.into());
+        prepare(d)
+    };
+    let batch = vec![
+        article("a", "No change", 19, "en", None),
+        article("b", "No change", 26, "en", None),
+        on_topic("c", "society"),
+        article("d", "No change", 19, "ru", None),
+        // The headline and its dated form are both taken in English.
+        on_topic("e", "west"),
+    ];
+    let results = store.write_articles(&batch).await.expect("batch runs");
+    assert!(results[..4].iter().all(Result::is_ok), "{results:?}");
+    assert!(
+        matches!(&results[4], Err(WriteError::SlugTaken { slug, .. }) if slug == "no-change"),
+        "{:?}",
+        results[4]
+    );
+    for (slug, lang, key) in [
+        ("no-change", Language::En, "a"),
+        ("no-change-2026-10-26", Language::En, "b"),
+        ("no-change-2026-10-19", Language::En, "c"),
+        ("no-change", Language::Ru, "d"),
+    ] {
+        let read = store.article(lang, slug).await.expect("read");
+        assert_eq!(read.map(|a| a.content.key), Some(key.to_string()), "{slug}");
+    }
+}
+
+/// Each write advances the content generation (pages) and the text generation (search
+/// index); the derived mark is kept as set.
+pub async fn writes_advance_the_generations(store: Arc<dyn Store>) {
+    let (g0, t0) = (
+        store.generation().await.expect("generation"),
+        store.text_generation().await.expect("text generation"),
+    );
+    write_all(&store, &[article("a", "First", 19, "en", None)]).await;
+    let (g1, t1) = (
+        store.generation().await.expect("generation"),
+        store.text_generation().await.expect("text generation"),
+    );
+    assert!(g1 > g0 && t1 > t0, "{g0}->{g1}, {t0}->{t1}");
+    store.set_derived_generation(t1).await.expect("set derived");
+    assert_eq!(store.derived_generation().await.expect("derived"), t1);
+    // A batch that writes nothing changes nothing.
+    let refused = store
+        .write_articles(&[article("b", "Second", 20, "en", None)])
+        .await
+        .expect("batch runs");
+    assert!(refused[0].is_err());
+    assert_eq!(store.text_generation().await.expect("text generation"), t1);
+}
+
+/// Listings, weeks and their neighbours follow what is stored, newest first.
+pub async fn listings_and_weeks_follow_the_archive(store: Arc<dyn Store>) {
+    let mut economy = draft("c", "Budget talks stall", 26, "en", None);
+    economy.topic = Some("society".into());
+    write_all(
+        &store,
+        &[
+            article("a", "Drills begin", 19, "en", None),
+            article("b", "Drills end", 26, "en", None),
+            prepare(economy),
+            article("d", "Учения начались", 19, "ru", None),
+        ],
+    )
+    .await;
+    let all = store
+        .listing(Language::En, &Listing::All, 0, 2)
+        .await
+        .expect("listing");
+    assert_eq!(all.total, 3);
+    assert_eq!(all.items.len(), 2, "a page holds at most its limit");
+    let topic = store
+        .listing(Language::En, &Listing::Topic("security".into()), 0, 10)
+        .await
+        .expect("topic listing");
+    let titles: Vec<&str> = topic.items.iter().map(|a| a.title.as_str()).collect();
+    assert_eq!(titles, ["Drills end", "Drills begin"]);
+    assert_eq!(
+        store.latest_period(Language::En).await.expect("latest"),
+        Some(week(26))
+    );
+    assert_eq!(
+        store.first_period(Language::En).await.expect("first"),
+        Some(week(19))
+    );
+    let later = store.week(Language::En, week(26)).await.expect("week");
+    let mut topics: Vec<&str> = later.iter().map(|a| a.topic.as_str()).collect();
+    topics.sort_unstable();
+    assert_eq!(topics, ["security", "society"]);
+    assert_eq!(
+        store
+            .adjacent_periods(Language::En, week(19))
+            .await
+            .expect("adjacent"),
+        (None, Some(week(26)))
+    );
+    assert_eq!(
+        store.week(Language::Ru, week(26)).await.expect("week"),
+        vec![]
+    );
+}
+
+/// Storylines: the threader's assignments, then an editor's renames, merges, moves and
+/// splits, each reflected in what readers are shown.
+pub async fn storylines_are_assigned_edited_and_summarised(store: Arc<dyn Store>) {
+    let ids = write_all(
+        &store,
+        &[
+            article("a", "Drills begin", 19, "en", None),
+            article("b", "Drills end", 26, "en", None),
+            article("c", "Drills resume", 33, "en", None),
+        ],
+    )
+    .await;
+    let assign = |article_id, k| NewAssignment {
+        article_id,
+        target: StorylineTarget::New(k),
+        confidence: 0.9,
+    };
+    store
+        .assign_storylines(&[assign(ids[0], 0), assign(ids[1], 0), assign(ids[2], 1)])
+        .await
+        .expect("assign");
+    let of = |i: usize| {
+        let store = store.clone();
+        let id = ids[i];
+        async move {
+            store
+                .storyline_of(id)
+                .await
+                .expect("storyline of")
+                .expect("assigned")
+        }
+    };
+    let (s1, s2) = (of(0).await, of(2).await);
+    assert_eq!(of(1).await, s1);
+    assert_ne!(s1, s2);
+    let corpus = store.threading_corpus().await.expect("corpus");
+    assert_eq!(corpus.len(), 3);
+    assert!(corpus.iter().all(|d| d.storyline.is_some()));
+
+    let summary = store
+        .storyline_summary(s1, Language::En)
+        .await
+        .expect("summary")
+        .expect("a storyline with English articles");
+    assert_eq!((summary.first, summary.last), (week(19), week(26)));
+    assert!(!summary.titled_by_editor);
+    let detail = store
+        .storyline(s1, Language::En)
+        .await
+        .expect("detail")
+        .expect("detail");
+    assert_eq!(detail.articles.len(), 2);
+    assert_eq!(
+        store
+            .storyline_summary(s1, Language::Ru)
+            .await
+            .expect("summary"),
+        None,
+        "no Russian commentary, no Russian page"
+    );
+
+    store
+        .rename_storyline(s1, Some("The autumn drills".into()))
+        .await
+        .expect("rename");
+    let renamed = store
+        .storyline_summary(s1, Language::En)
+        .await
+        .expect("summary")
+        .expect("summary");
+    assert_eq!(renamed.title, "The autumn drills");
+    assert!(renamed.titled_by_editor);
+
+    assert!(matches!(
+        store.merge_storylines(s1, s1).await,
+        Err(EditError::Invalid(_))
+    ));
+    assert!(matches!(
+        store.merge_storylines(s2, 999_999).await,
+        Err(EditError::NotFound(_))
+    ));
+    store.merge_storylines(s2, s1).await.expect("merge");
+    assert_eq!(of(2).await, s1);
+    assert_eq!(
+        store
+            .storyline_summary(s2, Language::En)
+            .await
+            .expect("summary"),
+        None,
+        "a merged storyline is gone"
+    );
+
+    let alone = store.move_article(ids[2], None).await.expect("move out");
+    assert_ne!(alone, s1);
+    assert_eq!(of(2).await, alone);
+    store
+        .move_article(ids[2], Some(s1))
+        .await
+        .expect("move back");
+    assert_eq!(of(2).await, s1);
+
+    let split = store.split_storyline(s1, ids[1]).await.expect("split");
+    assert_ne!(split, s1);
+    assert_eq!(of(0).await, s1, "articles before the split point stay");
+    assert_eq!(of(1).await, split);
+    assert_eq!(of(2).await, split, "later articles follow the split point");
+}
+
+/// Similar lists are stored and read back whole; an editor's pins lead and exclusions never
+/// appear.
+pub async fn similar_lists_and_overrides_round_trip(store: Arc<dyn Store>) {
+    let ids = write_all(
+        &store,
+        &[
+            article("a", "Drills begin", 19, "en", None),
+            article("b", "Drills end", 26, "en", None),
+            article("c", "Drills resume", 33, "en", None),
+        ],
+    )
+    .await;
+    let list = vec![
+        Scored {
+            id: ids[1],
+            score: 0.8,
+        },
+        Scored {
+            id: ids[2],
+            score: 0.5,
+        },
+    ];
+    store
+        .replace_related(&[(ids[0], list.clone())])
+        .await
+        .expect("replace");
+    let stored = store.related_lists(vec![ids[0]]).await.expect("lists");
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].0, ids[0]);
+    let got: Vec<i64> = stored[0].1.iter().map(|s| s.id).collect();
+    assert_eq!(got, [ids[1], ids[2]]);
+
+    let first = store
+        .article(Language::En, "drills-begin")
+        .await
+        .expect("read")
+        .expect("article");
+    let shown = |limit| {
+        let (store, first) = (store.clone(), first.clone());
+        async move {
+            store
+                .similar(&first, limit)
+                .await
+                .expect("similar")
+                .into_iter()
+                .map(|a| a.id)
+                .collect::<Vec<i64>>()
+        }
+    };
+    assert_eq!(shown(5).await, [ids[1], ids[2]]);
+    store
+        .set_related_override(ids[0], ids[2], Some(RelatedOverride::Pin))
+        .await
+        .expect("pin");
+    store
+        .set_related_override(ids[0], ids[1], Some(RelatedOverride::Exclude))
+        .await
+        .expect("exclude");
+    assert_eq!(shown(5).await, [ids[2]]);
+    let mut overrides = store.related_overrides(ids[0]).await.expect("overrides");
+    overrides.sort_by_key(|(id, _)| *id);
+    assert_eq!(
+        overrides,
+        vec![
+            (ids[1], RelatedOverride::Exclude),
+            (ids[2], RelatedOverride::Pin)
+        ]
+    );
+    store
+        .set_related_override(ids[0], ids[1], None)
+        .await
+        .expect("clear");
+    assert_eq!(shown(5).await, [ids[2], ids[1]]);
+    assert!(store
+        .set_related_override(ids[0], ids[0], Some(RelatedOverride::Pin))
+        .await
+        .is_err());
+}
+
+/// A forecast past its date is overdue until resolved; resolving records the outcome.
+pub async fn forecasts_are_listed_and_resolved(store: Arc<dyn Store>) {
+    let mut d = draft("a", "Drills begin", 19, "en", None);
+    d.forecasts = vec![ForecastDraft {
+        statement: "The drills end within a month".into(),
+        probability: "0.6".into(),
+        resolve_by: "2026-11-19".into(),
+        outcome: None,
+    }];
+    write_all(&store, &[prepare(d)]).await;
+    let listed = store
+        .forecasts(Language::En, None, None)
+        .await
+        .expect("list");
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].authors, ["A. Author", "B. Author"]);
+    let id = listed[0].forecast.id;
+    assert_eq!(
+        store
+            .overdue_forecasts(date!(2026 - 11 - 18))
+            .await
+            .expect("overdue")
+            .len(),
+        0
+    );
+    assert_eq!(
+        store
+            .overdue_forecasts(date!(2026 - 11 - 20))
+            .await
+            .expect("overdue")
+            .len(),
+        1
+    );
+    store
+        .resolve_forecast(id, Outcome::Happened)
+        .await
+        .expect("resolve");
+    let listed = store
+        .forecasts(Language::En, None, None)
+        .await
+        .expect("list");
+    assert_eq!(listed[0].forecast.outcome, Some(Outcome::Happened));
+    assert!(store
+        .overdue_forecasts(date!(2026 - 11 - 20))
+        .await
+        .expect("overdue")
+        .is_empty());
+    assert!(matches!(
+        store.resolve_forecast(id + 1000, Outcome::Void).await,
+        Err(EditError::NotFound(_))
+    ));
+    assert_eq!(
+        store
+            .forecasts(Language::En, Some("society"), None)
+            .await
+            .expect("list")
+            .len(),
+        0
+    );
+}
