@@ -44,6 +44,9 @@ pub struct AppState {
     pub api_token: handlers::api::ApiToken,
     /// The full-text index (none: search answers with an empty page).
     pub search: Option<Arc<trendwatch_search::SearchIndex>>,
+    /// Every write goes through it: editors' storyline decisions, and what they change in
+    /// the similar lists.
+    pub publisher: Arc<trendwatch_service::Publisher>,
     /// Longest a request may take before it is answered 408.
     pub request_timeout: std::time::Duration,
     /// Failed API authentications by client address.
@@ -72,6 +75,11 @@ impl AppState {
         }
         AppState {
             public: Arc::new(public),
+            publisher: Arc::new(trendwatch_service::Publisher::new(
+                store.clone(),
+                None,
+                trendwatch_service::Settings::default(),
+            )),
             store,
             site: Arc::new(site),
             cache: Arc::new(cache::PageCache::default()),
@@ -87,6 +95,18 @@ impl AppState {
     /// Serves search from `index`.
     pub fn with_search(mut self, index: Arc<trendwatch_search::SearchIndex>) -> AppState {
         self.search = Some(index);
+        let settings = self.publisher.settings().clone();
+        self.with_derivation(settings)
+    }
+
+    /// Derives storylines and similar lists after writes with `settings` (the
+    /// configuration's `[similar]` and `[storylines]`).
+    pub fn with_derivation(mut self, settings: trendwatch_service::Settings) -> AppState {
+        self.publisher = Arc::new(trendwatch_service::Publisher::new(
+            self.store.clone(),
+            self.search.clone(),
+            settings,
+        ));
         self
     }
 

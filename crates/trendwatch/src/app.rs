@@ -69,6 +69,7 @@ pub async fn start(
         .ok()
         .or_else(|| config.file.api.token.clone());
     let mut state = AppState::new(store.clone(), config.file.site.clone())
+        .with_derivation(config.derivation())
         .with_api_token(token)
         .with_listen_address(addr)
         .map_err(anyhow::Error::msg)?;
@@ -80,14 +81,14 @@ pub async fn start(
     state.request_timeout = limits.request_timeout();
     // Storylines and similar lists that a crashed import left unfinished are completed
     // before the first page is served, as the search index is below.
-    crate::import::repair_derived(&store, config).await?;
-    match crate::search_index::open_and_repair(&store, config).await {
+    trendwatch_service::derive::repair_derived(&store, &config.derivation()).await?;
+    match trendwatch_service::search_index::open_and_repair(&store, &config.data_dir).await {
         Ok(index) => state = state.with_search(index),
         Err(e) => {
             // Another process may hold the index's writer (an import running); the site still
             // starts, searching the index as it is, and the next start repairs it.
             tracing::warn!(error = %e, "search index not repaired; serving it as it is");
-            let dir = crate::search_index::index_dir(config);
+            let dir = trendwatch_service::search_index::index_dir(&config.data_dir);
             match trendwatch_search::SearchIndex::open(&dir) {
                 Ok(index) => state = state.with_search(Arc::new(index)),
                 Err(e) => tracing::error!(error = %e, "search is unavailable"),

@@ -7,8 +7,6 @@
 
 use crate::config::Config;
 use crate::generate::Rng;
-use crate::import::update_similar;
-use crate::search_index;
 use serde::Serialize;
 use std::sync::Arc;
 use std::time::Instant;
@@ -18,6 +16,8 @@ use trendwatch_core::similarity::{RelatedEngine, SimilarityDoc};
 use trendwatch_core::Language;
 use trendwatch_search::mlt::MltBaseline;
 use trendwatch_search::{parse, SearchIndex, Sort};
+use trendwatch_service::derive::update_similar;
+use trendwatch_service::search_index;
 use trendwatch_store::Store;
 
 /// Latency percentiles in milliseconds.
@@ -112,7 +112,7 @@ pub async fn search(
     n: usize,
     rounds: usize,
 ) -> anyhow::Result<SearchBench> {
-    let index = search_index::open_and_repair(store, config).await?;
+    let index = search_index::open_and_repair(store, &config.data_dir).await?;
     let titles: Vec<String> = store
         .article_texts(None)
         .await?
@@ -202,7 +202,7 @@ pub async fn publish(
     config: &Config,
     n: usize,
 ) -> anyhow::Result<PublishBench> {
-    let index: Arc<SearchIndex> = search_index::open_and_repair(store, config).await?;
+    let index: Arc<SearchIndex> = search_index::open_and_repair(store, &config.data_dir).await?;
     let before: u64 = store.count_articles().await?.iter().map(|(_, c)| c).sum();
     let topics = &config.file.site.topics;
     let (mut write, mut indexing, mut similar, mut changed) = (vec![], vec![], vec![], 0usize);
@@ -240,7 +240,7 @@ pub async fn publish(
         search_index::update(store, &index, vec![outcome.id()]).await?;
         indexing.push(t.elapsed().as_secs_f64() * 1000.0);
         let t = Instant::now();
-        changed += update_similar(store, &index, config, vec![outcome.id()]).await?;
+        changed += update_similar(store, &index, &config.derivation(), vec![outcome.id()]).await?;
         similar.push(t.elapsed().as_secs_f64() * 1000.0);
     }
     Ok(PublishBench {
@@ -280,7 +280,7 @@ pub struct SimilarBench {
 /// for every article, one thread and then every core.
 pub async fn similar(store: &Arc<dyn Store>, config: &Config) -> anyhow::Result<SimilarBench> {
     let corpus = store.similarity_corpus().await?;
-    let k = crate::import::stored_list_length(config);
+    let k = trendwatch_service::derive::stored_list_length(&config.derivation());
     let engine = config.file.similar.clone();
     tokio::task::spawn_blocking(move || similar_in(&corpus, &engine, k)).await?
 }

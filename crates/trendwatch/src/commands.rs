@@ -4,12 +4,13 @@ use crate::cli::{
     BenchCommand, Cli, Command, EvalCommand, ForecastCommand, SimilarCommand, StorylineCommand,
 };
 use crate::config::Config;
-use crate::{app, bench, eval, eval_related, generate, import, sample, search_index};
+use crate::{app, bench, eval, eval_related, generate, import, sample};
 use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use tokio::net::TcpListener;
 use trendwatch_core::limits::terminal_safe;
+use trendwatch_service::{derive, search_index};
 
 /// Runs one command line to completion.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -164,7 +165,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Command::Reindex => {
                 let config = Config::load(&cli.data)?;
                 let store = app::open_store(&config)?;
-                let dir = search_index::index_dir(&config);
+                let dir = search_index::index_dir(&config.data_dir);
                 let index = std::sync::Arc::new(trendwatch_search::SearchIndex::open(&dir)?);
                 let n = search_index::reindex(&store, &index).await?;
                 println!("search index rebuilt: {n} articles in {}", dir.display());
@@ -179,7 +180,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 let config = Config::load(&cli.data)?;
                 let store = app::open_store(&config)?;
                 let started = std::time::Instant::now();
-                import::rebuild_similar(&store, &config).await?;
+                derive::rebuild_similar(&store, &config.derivation()).await?;
                 println!(
                     "similar articles rebuilt in {:.2} s",
                     started.elapsed().as_secs_f64()
@@ -291,6 +292,14 @@ async fn storylines(
     config: &Config,
     action: StorylineCommand,
 ) -> anyhow::Result<ExitCode> {
+    // Editors' decisions go through the publish path, which refreshes the similar lists
+    // they change; it reads the search index for candidates when one can be opened (a
+    // running site may hold its writer), and otherwise rebuilds every list.
+    let search = trendwatch_search::SearchIndex::open(&search_index::index_dir(&config.data_dir))
+        .map_err(|e| tracing::warn!(error = %e, "search index unavailable; similar lists will be rebuilt"))
+        .ok()
+        .map(std::sync::Arc::new);
+    let publisher = trendwatch_service::Publisher::new(store.clone(), search, config.derivation());
     match action {
         StorylineCommand::List { lang, limit } => {
             let lang: trendwatch_core::Language = lang.parse()?;
@@ -299,25 +308,25 @@ async fn storylines(
             }
         }
         StorylineCommand::Rename { id, title } => {
-            store.rename_storyline(id, Some(title)).await?;
+            publisher.rename_storyline(id, Some(title)).await?;
             println!("storyline {id} renamed");
         }
         StorylineCommand::Merge { from, into } => {
-            store.merge_storylines(from, into).await?;
+            publisher.merge_storylines(from, into).await?;
             println!("storyline {from} merged into {into}");
         }
         StorylineCommand::Move { article, to } => {
             let id = article_id(store, &article).await?;
-            let now = store.move_article(id, to).await?;
+            let now = publisher.move_article(id, to).await?;
             println!("{article} is now in storyline {now}");
         }
         StorylineCommand::Split { id, from } => {
             let article = article_id(store, &from).await?;
-            let new = store.split_storyline(id, article).await?;
+            let new = publisher.split_storyline(id, article).await?;
             println!("storyline {id} split: {from} and later articles are now in storyline {new}");
         }
         StorylineCommand::Thread => {
-            let n = import::thread_storylines(store, config).await?;
+            let n = derive::thread_storylines(store, &config.derivation()).await?;
             println!("{n} articles threaded");
         }
     }

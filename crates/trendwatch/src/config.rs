@@ -54,6 +54,14 @@ pub struct Config {
 }
 
 impl Config {
+    /// The settings that derived work (storylines, similar lists) follows.
+    pub fn derivation(&self) -> trendwatch_service::Settings {
+        trendwatch_service::Settings {
+            similar: self.file.similar.clone(),
+            storylines: self.file.storylines.clone(),
+        }
+    }
+
     /// Reads `trendwatch.toml` from `data_dir` if it exists; defaults otherwise.
     pub fn load(data_dir: &Path) -> anyhow::Result<Config> {
         let path = data_dir.join(CONFIG_FILE);

@@ -87,7 +87,7 @@ pub async fn export(
     let mut state = AppState::new(store.clone(), site);
     state.static_copy = true;
     state.request_timeout = config.file.server.request_timeout();
-    crate::import::repair_derived(&store, config).await?;
+    trendwatch_service::derive::repair_derived(&store, &config.derivation()).await?;
 
     let partial = {
         let mut p = out.as_os_str().to_owned();

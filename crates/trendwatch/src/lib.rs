@@ -14,7 +14,6 @@ pub mod export;
 pub mod generate;
 pub mod import;
 pub mod sample;
-pub mod search_index;
 
 pub use app::{open_store, start, RunningApp};
 pub use config::Config;

@@ -794,7 +794,7 @@ async fn c2_cli_lists_print_no_escape_sequences() {
     a.title = "Evil\u{1b}]0;owned\u{7}\u{1b}[2J title\r".into();
     a.forecasts[0].statement = "Talks\u{1b}[31m end\u{9b}".into();
     archive.store.write_articles(&[a]).await.expect("write");
-    trendwatch::import::thread_storylines(&archive.store, &archive.config)
+    trendwatch_service::derive::thread_storylines(&archive.store, &archive.config.derivation())
         .await
         .expect("thread");
     let lines: Vec<String> = archive

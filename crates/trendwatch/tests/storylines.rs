@@ -368,7 +368,7 @@ async fn similar_lists_built_beside_threading_equal_a_rebuild_after_it() {
         .await
         .expect("lists");
     assert!(during.iter().any(|(_, l)| !l.is_empty()));
-    trendwatch::import::rebuild_similar(&archive.store, &archive.config)
+    trendwatch_service::derive::rebuild_similar(&archive.store, &archive.config.derivation())
         .await
         .expect("rebuild");
     let after = archive.store.related_lists(ids).await.expect("lists");
@@ -388,4 +388,54 @@ async fn similar_lists_built_beside_threading_equal_a_rebuild_after_it() {
         v
     };
     assert_eq!(key(during), key(after));
+}
+
+/// Issue 13 §1: an editor's storyline decision goes through the publish path, which refreshes
+/// the similar lists it changes (they weigh "same storyline"). An article moved out of its
+/// storyline loses the bonus in its former neighbour's list; merged back, it regains it.
+#[tokio::test]
+async fn editors_storyline_decisions_refresh_the_similar_lists() {
+    let archive = sample_archive().await;
+    let storyline_of = assignments(&archive).await;
+    let ids: Vec<i64> = storyline_of.keys().copied().collect();
+    let lists = archive.store.related_lists(ids).await.expect("lists");
+    // An article (a) whose list holds another article (b) of its own storyline.
+    let (a, b) = lists
+        .iter()
+        .find_map(|(a, list)| {
+            list.iter()
+                .find(|s| storyline_of[&s.id] == storyline_of[a])
+                .map(|s| (*a, s.id))
+        })
+        .expect("the sample has similar articles within a storyline");
+    let score = |of: i64, other: i64| {
+        let store = archive.store.clone();
+        async move {
+            let lists = store.related_lists(vec![of]).await.expect("lists");
+            lists
+                .iter()
+                .flat_map(|(_, l)| l.iter())
+                .find(|s| s.id == other)
+                .map_or(0.0, |s| s.score)
+        }
+    };
+    let together = score(a, b).await;
+    let text = &archive.store.article_texts(Some(vec![b])).await.expect("b")[0];
+    let out = cli(&archive, &["move", &format!("{}/{}", text.lang, text.slug)]);
+    let apart = score(a, b).await;
+    assert!(apart < together, "together {together}, apart {apart}");
+    let moved_to = assignments(&archive).await[&b];
+    assert_ne!(moved_to, storyline_of[&a], "{out}");
+    cli(
+        &archive,
+        &[
+            "merge",
+            &moved_to.to_string(),
+            &storyline_of[&a].to_string(),
+        ],
+    );
+    let merged = score(a, b).await;
+    // Not exactly `together`: an edit rescores incrementally, with the search index's
+    // document frequencies, where the import built the whole model.
+    assert!(merged > apart, "apart {apart}, merged back {merged}");
 }

@@ -294,7 +294,7 @@ pub async fn rename(
     ApiPath(id): ApiPath<i64>,
     StrictJson(b): StrictJson<Rename>,
 ) -> Result<Response, ApiError> {
-    state.store.rename_storyline(id, b.title).await?;
+    state.publisher.rename_storyline(id, b.title).await?;
     state.cache.clear();
     Ok(ok(json!({ "storyline": id })))
 }
@@ -312,7 +312,7 @@ pub async fn merge(
     ApiPath(id): ApiPath<i64>,
     StrictJson(b): StrictJson<Merge>,
 ) -> Result<Response, ApiError> {
-    state.store.merge_storylines(id, b.into).await?;
+    state.publisher.merge_storylines(id, b.into).await?;
     state.cache.clear();
     Ok(ok(json!({ "storyline": b.into, "merged": id })))
 }
@@ -354,7 +354,7 @@ pub async fn split(
     StrictJson(b): StrictJson<Split>,
 ) -> Result<Response, ApiError> {
     let article = article_id(&state, &b.from).await?;
-    let new = state.store.split_storyline(id, article).await?;
+    let new = state.publisher.split_storyline(id, article).await?;
     state.cache.clear();
     Ok(ok(json!({ "storyline": id, "new_storyline": new })))
 }
@@ -373,7 +373,7 @@ pub async fn move_article(
     StrictJson(b): StrictJson<Move>,
 ) -> Result<Response, ApiError> {
     let article = article_id(&state, &format!("{lang}/{slug}")).await?;
-    let now = state.store.move_article(article, b.to).await?;
+    let now = state.publisher.move_article(article, b.to).await?;
     state.cache.clear();
     Ok(ok(json!({ "storyline": now })))
 }

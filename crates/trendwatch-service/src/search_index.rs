@@ -6,24 +6,23 @@
 //! write and which each index commit records. A crash between the database commit and the
 //! index commit leaves the two different, so the next start rebuilds the index.
 
-use crate::config::Config;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use trendwatch_search::{SearchDoc, SearchIndex};
 use trendwatch_store::Store;
 
-/// Folder of the index inside the data directory.
-pub fn index_dir(config: &Config) -> PathBuf {
-    config.data_dir.join("search")
+/// Folder of the index inside the data directory `data_dir`.
+pub fn index_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("search")
 }
 
 /// Opens the index; rebuilds it from the database when it is missing, of another version, or
 /// stamped with another text generation than the store's.
 pub async fn open_and_repair(
     store: &Arc<dyn Store>,
-    config: &Config,
+    data_dir: &Path,
 ) -> anyhow::Result<Arc<SearchIndex>> {
-    let dir = index_dir(config);
+    let dir = index_dir(data_dir);
     let index = Arc::new(tokio::task::spawn_blocking(move || SearchIndex::open(&dir)).await??);
     let generation = store.text_generation().await?;
     let stamp = index.stamp();

@@ -1,0 +1,223 @@
+//! What follows a write, derived from the articles: storyline threading, similar lists and
+//! storyline statistics (written by the store with the assignments). Pure computation runs on
+//! blocking threads; the store is the only I/O.
+
+use crate::Settings;
+use std::collections::HashMap;
+use std::sync::Arc;
+use trendwatch_core::related::RelatedModel;
+use trendwatch_core::storyline::{NewAssignment, StorylineTarget, ThreadDoc};
+use trendwatch_store::Store;
+
+/// Threads the storylines and updates the similar lists after the articles `written` were
+/// stored (and, when there is a search index, indexed): a few articles into a larger archive
+/// are threaded and related incrementally; more rebuild every list, threading beside it.
+pub async fn after_write(
+    store: &Arc<dyn Store>,
+    search: Option<&Arc<trendwatch_search::SearchIndex>>,
+    settings: &Settings,
+    written: &[i64],
+) -> anyhow::Result<()> {
+    let total: u64 = store.count_articles().await?.iter().map(|(_, n)| n).sum();
+    let small = written.len() <= INCREMENTAL_MAX && (written.len() as u64) * 4 < total;
+    match search {
+        Some(index) if small => {
+            thread_storylines(store, settings).await?;
+            update_similar(store, index, settings, written.to_vec()).await?;
+            Ok(())
+        }
+        _ => thread_and_rebuild_similar(store, settings).await,
+    }
+}
+
+/// Imports of at most this many articles into a larger archive update similar lists
+/// incrementally; larger ones rebuild them all.
+pub const INCREMENTAL_MAX: usize = 32;
+
+/// Terms of a new article looked up in the search index to find its candidate pool (its
+/// heaviest by weight × IDF). Fewer than the engine's `query_terms`: every term lengthens
+/// the disjunction that each publish runs over the whole archive, and the pool is rescored
+/// by the engine anyway.
+const INCREMENTAL_QUERY_TERMS: usize = 20;
+
+/// Candidate neighbours fetched from the search index per changed article.
+const INCREMENTAL_POOL: usize = 100;
+
+/// Updates only the similar lists that the `changed` articles affect: their own lists and the
+/// lists they now enter. Candidates come from the search index (which must already hold the
+/// changed articles); scores use the index's document frequencies.
+pub async fn update_similar(
+    store: &Arc<dyn Store>,
+    index: &Arc<trendwatch_search::SearchIndex>,
+    settings: &Settings,
+    changed: Vec<i64>,
+) -> anyhow::Result<usize> {
+    let started = std::time::Instant::now();
+    let cfg = settings.similar.clone();
+    let docs = store.similarity_docs(changed.clone()).await?;
+    let mut pool_ids: Vec<i64> = Vec::new();
+    for d in &docs {
+        let terms = trendwatch_core::related::weighted_terms(d, &cfg);
+        pool_ids.extend(index.more_like(&terms, INCREMENTAL_QUERY_TERMS, INCREMENTAL_POOL)?);
+    }
+    pool_ids.sort_unstable();
+    pool_ids.dedup();
+    pool_ids.retain(|id| !changed.contains(id));
+    let pool = store.similarity_docs(pool_ids.clone()).await?;
+    let stored = store.related_lists(pool_ids).await?;
+    let k = stored_list_length(settings);
+    let index_for_idf = index.clone();
+    let lists = tokio::task::spawn_blocking(move || {
+        // Each distinct term is looked up in the index once (the pool's articles share
+        // most of their words).
+        let seen = std::sync::Mutex::new(std::collections::HashMap::<String, f32>::new());
+        let idf = |t: &str| {
+            let cached = seen.lock().ok().and_then(|m| m.get(t).copied());
+            cached.unwrap_or_else(|| {
+                let v = index_for_idf.idf(t);
+                if let Ok(mut m) = seen.lock() {
+                    m.insert(t.to_string(), v);
+                }
+                v
+            })
+        };
+        trendwatch_core::related::incremental_update(&docs, &pool, &stored, &idf, &cfg, k)
+    })
+    .await?;
+    store.replace_related(&lists).await?;
+    tracing::debug!(
+        elapsed_us = started.elapsed().as_micros() as u64,
+        lists = lists.len(),
+        "similar lists updated incrementally"
+    );
+    Ok(lists.len())
+}
+
+/// Entries stored per list: twice the list length, so that an editor's exclusions (applied
+/// when a list is read) do not leave it short.
+pub fn stored_list_length(settings: &Settings) -> usize {
+    settings.similar.list_length.max(1) * 2
+}
+
+/// Threads the storylines and recomputes every similar list, the two side by side: the
+/// similarity model is built from the articles' texts (on every core) while the threader runs
+/// (on one), and storylines, which only weigh in the final ranking, are set on the model once
+/// threaded. The lists are the same as threading first and then [`rebuild_similar`].
+pub async fn thread_and_rebuild_similar(
+    store: &Arc<dyn Store>,
+    settings: &Settings,
+) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let ms = || started.elapsed().as_millis() as u64;
+    let corpus = store.similarity_corpus().await?;
+    let similar = settings.similar.clone();
+    let model = tokio::task::spawn_blocking(move || RelatedModel::build(&corpus, &similar));
+    let (docs, plan) = plan_storylines(store, settings).await?;
+    tracing::debug!(elapsed_ms = ms(), "storylines planned");
+    // The model only asks whether two articles share a storyline, so the plan's own
+    // numbering of the storylines it creates (negative, unlike stored ids) serves as well as
+    // the stored ids: the lists are ranked while the assignments are written.
+    let mut storyline_of: HashMap<i64, i64> = docs
+        .iter()
+        .filter_map(|d| Some((d.article_id, d.storyline?)))
+        .collect();
+    storyline_of.extend(plan.iter().map(|a| {
+        let id = match a.target {
+            StorylineTarget::Existing(id) => id,
+            StorylineTarget::New(k) => -1 - k as i64,
+        };
+        (a.article_id, id)
+    }));
+    let k = stored_list_length(settings);
+    let ranking = async {
+        let mut model = model.await?;
+        model.set_storylines(|id| storyline_of.get(&id).copied());
+        tracing::debug!(
+            elapsed_ms = ms(),
+            docs = model.len(),
+            "similarity model built"
+        );
+        anyhow::Ok(tokio::task::spawn_blocking(move || model.all_lists(k)).await?)
+    };
+    let assigning = async {
+        if !plan.is_empty() {
+            store.assign_storylines(&plan).await?;
+        }
+        tracing::debug!(elapsed_ms = ms(), "storylines assigned");
+        anyhow::Ok(())
+    };
+    let (lists, assigned) = tokio::join!(ranking, assigning);
+    assigned?;
+    let lists = lists?;
+    tracing::debug!(elapsed_ms = ms(), "similar lists computed");
+    store.replace_related(&lists).await?;
+    tracing::debug!(elapsed_ms = ms(), "similar lists stored");
+    Ok(())
+}
+
+/// Recomputes every similar-articles list with the configured engine (on every core).
+pub async fn rebuild_similar(store: &Arc<dyn Store>, settings: &Settings) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let corpus = store.similarity_corpus().await?;
+    let similar = settings.similar.clone();
+    let k = stored_list_length(settings);
+    let lists =
+        tokio::task::spawn_blocking(move || RelatedModel::build(&corpus, &similar).all_lists(k))
+            .await?;
+    store.replace_related(&lists).await?;
+    tracing::debug!(
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "similar lists rebuilt"
+    );
+    Ok(())
+}
+
+/// Finishes what an interrupted import left undone: if articles were written after
+/// storylines and similar lists were last derived (the import was killed in between), threads
+/// the unassigned articles and rebuilds every similar list. Returns whether it had to.
+pub async fn repair_derived(store: &Arc<dyn Store>, settings: &Settings) -> anyhow::Result<bool> {
+    let text = store.text_generation().await?;
+    if store.derived_generation().await? == text {
+        return Ok(false);
+    }
+    tracing::info!("storylines and similar lists are behind the articles; completing them");
+    thread_and_rebuild_similar(store, settings).await?;
+    store.set_derived_generation(text).await?;
+    Ok(true)
+}
+
+/// Assigns every article without a storyline to one, in publication order, building on the
+/// assignments already made (by editors or earlier runs), which are never changed.
+/// Returns how many articles were assigned.
+pub async fn thread_storylines(
+    store: &Arc<dyn Store>,
+    settings: &Settings,
+) -> anyhow::Result<usize> {
+    let (_, plan) = plan_storylines(store, settings).await?;
+    if !plan.is_empty() {
+        store.assign_storylines(&plan).await?;
+    }
+    Ok(plan.len())
+}
+
+/// Reads the threading corpus and plans where each unassigned article goes (on a blocking
+/// thread); returns the corpus with the plan.
+async fn plan_storylines(
+    store: &Arc<dyn Store>,
+    settings: &Settings,
+) -> anyhow::Result<(Arc<Vec<ThreadDoc>>, Vec<NewAssignment>)> {
+    let started = std::time::Instant::now();
+    let docs = Arc::new(store.threading_corpus().await?);
+    let settings = settings.storylines.clone();
+    let read_ms = started.elapsed().as_millis() as u64;
+    let corpus = docs.clone();
+    let plan =
+        tokio::task::spawn_blocking(move || trendwatch_core::storyline::plan(&corpus, &settings))
+            .await?;
+    tracing::debug!(
+        read_ms,
+        plan_ms = started.elapsed().as_millis() as u64,
+        "threading planned"
+    );
+    Ok((docs, plan))
+}
