@@ -1,5 +1,10 @@
-//! The page cache: every successful GET of a page is rendered once, kept in memory with its
-//! ETag, and answered from memory (or with 304 Not Modified) until content changes.
+//! The page cache: every successful GET of a shared page is rendered once, kept in memory
+//! with its ETag, and answered from memory (or with 304 Not Modified) until content changes.
+//!
+//! Whether a response may be kept is a property of its route ([`shared`] and [`private`]
+//! mark the route's responses with a [`CachePolicy`]); a route that declares nothing is never
+//! kept. A request that carries a session (someone signed in to the desk) is never answered
+//! from the cache and never fills it: what a signed-in user sees is theirs alone.
 //!
 //! Pages are kept as rendered and, once a client asked for them, also gzip- and
 //! Brotli-compressed: each encoding is computed once per page and its bytes reused for every
@@ -23,6 +28,60 @@ use std::io::Write;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
+
+/// What may happen to a route's responses in caches: this one and any on the way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CachePolicy {
+    /// The same for every reader: kept here, and `Cache-Control: public` with the site's
+    /// max-age for browsers and proxies.
+    Shared,
+    /// For one client only (health checks, anything personal): never kept, and
+    /// `Cache-Control: private, no-store`.
+    Private,
+}
+
+/// Marks every response of a route as [`CachePolicy::Shared`].
+pub fn shared<S: Clone + Send + Sync + 'static>(
+    route: axum::routing::MethodRouter<S>,
+) -> axum::routing::MethodRouter<S> {
+    with_policy(route, CachePolicy::Shared)
+}
+
+/// Marks every response of a route as [`CachePolicy::Private`].
+pub fn private<S: Clone + Send + Sync + 'static>(
+    route: axum::routing::MethodRouter<S>,
+) -> axum::routing::MethodRouter<S> {
+    with_policy(route, CachePolicy::Private)
+}
+
+fn with_policy<S: Clone + Send + Sync + 'static>(
+    route: axum::routing::MethodRouter<S>,
+    policy: CachePolicy,
+) -> axum::routing::MethodRouter<S> {
+    route.layer(axum::middleware::map_response(
+        move |mut resp: Response| async move {
+            resp.extensions_mut().insert(policy);
+            resp
+        },
+    ))
+}
+
+/// Names of the desk's session cookie: with the `__Host-` prefix on an HTTPS site, without it
+/// on plain HTTP (where browsers refuse the prefix).
+pub const SESSION_COOKIES: [&str; 2] = ["__Host-trendwatch-session", "trendwatch-session"];
+
+/// Whether a request carries a session cookie.
+pub fn has_session(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.split_once('='))
+        .any(|(name, _)| SESSION_COOKIES.contains(&name.trim()))
+}
+
+const NO_STORE: HeaderValue = HeaderValue::from_static("private, no-store");
 
 /// Largest page body kept (bigger pages are served uncached): a sitemap file of 50,000
 /// addresses with their alternates is about 12 MB, and rebuilding it for every crawler
@@ -333,13 +392,19 @@ fn respond(state: &AppState, page: &CachedPage, req_headers: &HeaderMap) -> Resp
     resp
 }
 
-/// Middleware: answers GET and HEAD from the cache, fills it on a miss with successful
-/// responses, and adds ETag and Cache-Control. Errors and redirects pass through uncached.
+/// Middleware: answers GET and HEAD of shared routes from the cache, fills it on a miss with
+/// their successful responses, and adds ETag and Cache-Control. Errors and redirects pass
+/// through uncached; private routes and requests with a session get `private, no-store`.
 pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
     // Only GET and HEAD are answered from the cache (the API is a separate router, outside
     // this layer).
     if req.method() != Method::GET && req.method() != Method::HEAD {
         return next.run(req).await;
+    }
+    if has_session(req.headers()) {
+        let mut resp = next.run(req).await;
+        resp.headers_mut().insert(header::CACHE_CONTROL, NO_STORE);
+        return resp;
     }
     let key = req
         .uri()
@@ -351,7 +416,15 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
     }
     let epoch = state.cache.epoch.load(Ordering::SeqCst);
     let req_headers = req.headers().clone();
-    let resp = next.run(req).await;
+    let mut resp = next.run(req).await;
+    match resp.extensions().get::<CachePolicy>() {
+        Some(CachePolicy::Shared) => {}
+        Some(CachePolicy::Private) => {
+            resp.headers_mut().insert(header::CACHE_CONTROL, NO_STORE);
+            return resp;
+        }
+        None => return resp,
+    }
     if resp.status() != StatusCode::OK {
         return resp;
     }
@@ -402,8 +475,8 @@ mod tests {
         let big = "x".repeat(MAX_BODY + 1);
         let page = big.clone();
         let app = axum::Router::new()
-            .route("/big", get(move || async move { page }))
-            .route("/small", get(|| async { "small" }))
+            .route("/big", shared(get(move || async move { page })))
+            .route("/small", shared(get(|| async { "small" })))
             .layer(axum::middleware::from_fn_with_state(state.clone(), layer))
             .with_state(state.clone());
         for _ in 0..2 {
@@ -422,6 +495,76 @@ mod tests {
             .expect("response");
         assert_eq!(resp.status(), StatusCode::OK);
         assert_eq!(state.cache.len(), 1, "only the small page is kept");
+    }
+
+    /// Whether a response is kept is its route's property, and a signed-in request neither
+    /// reads nor fills the cache.
+    #[tokio::test]
+    async fn routes_declare_what_is_kept_and_sessions_bypass_the_cache() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store: Arc<dyn trendwatch_store::Store> =
+            Arc::new(trendwatch_sqlite::SqliteStore::open(dir.path()).expect("store"));
+        let state = AppState::new(store, crate::SiteConfig::default());
+        let rendered = Arc::new(AtomicU64::new(0));
+        let counter = rendered.clone();
+        let app = axum::Router::new()
+            .route(
+                "/shared",
+                shared(get(move || {
+                    let n = counter.fetch_add(1, Ordering::SeqCst);
+                    async move { format!("render {n}") }
+                })),
+            )
+            .route("/private", private(get(|| async { "for you" })))
+            .route("/undeclared", get(|| async { "undeclared" }))
+            .layer(axum::middleware::from_fn_with_state(state.clone(), layer))
+            .with_state(state.clone());
+        let fetch = |path: &'static str, cookie: Option<&'static str>| {
+            let app = app.clone();
+            async move {
+                let mut req = Request::get(path);
+                if let Some(c) = cookie {
+                    req = req.header(header::COOKIE, c);
+                }
+                let resp = app
+                    .oneshot(req.body(Body::empty()).expect("request"))
+                    .await
+                    .expect("response");
+                let cc = resp
+                    .headers()
+                    .get(header::CACHE_CONTROL)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("")
+                    .to_string();
+                let body = to_bytes(resp.into_body(), usize::MAX).await.expect("body");
+                (cc, String::from_utf8_lossy(&body).to_string())
+            }
+        };
+        for path in ["/private", "/undeclared"] {
+            fetch(path, None).await;
+        }
+        assert!(state.cache.is_empty(), "only shared routes are kept");
+        assert_eq!(fetch("/private", None).await.0, "private, no-store");
+
+        // A signed-in request renders afresh and keeps nothing.
+        let session = Some("theme=dark; trendwatch-session=abc");
+        let (cc, body) = fetch("/shared", session).await;
+        assert_eq!(
+            (cc.as_str(), body.as_str()),
+            ("private, no-store", "render 0")
+        );
+        assert!(state.cache.is_empty());
+        // Readers share one render...
+        assert_eq!(fetch("/shared", None).await.1, "render 1");
+        assert_eq!(fetch("/shared", None).await.1, "render 1");
+        assert_eq!(state.cache.len(), 1);
+        // ...which a signed-in request never gets.
+        let (cc, body) = fetch("/shared", Some("__Host-trendwatch-session=x")).await;
+        assert_eq!(
+            (cc.as_str(), body.as_str()),
+            ("private, no-store", "render 2")
+        );
+        assert!(!has_session(&HeaderMap::new()));
     }
 
     /// The cache is emptied when a new ISO week begins, so "This week" on the home page is

@@ -135,62 +135,84 @@ impl AppState {
 /// API, inside the layers every response passes: request id with its logging span and the
 /// security headers (one layer), and the request timeout.
 pub fn router(state: AppState) -> Router {
+    use cache::{private, shared};
     use handlers::*;
     let pages = Router::new()
-        .route("/", get(home::root))
-        .route("/healthz", get(assets::health))
-        .route("/static/style.css", get(assets::stylesheet))
-        .route("/favicon.svg", get(assets::favicon))
-        .route("/favicon.ico", get(assets::favicon_ico))
-        .route("/robots.txt", get(sitemap::robots))
-        .route("/sitemap.xml", get(sitemap::sitemap))
-        .route("/sitemaps/{file}", get(sitemap::sitemap_file))
-        .route("/{lang}", get(home::redirect_to_slash))
-        .route("/{lang}/", get(home::page))
-        .route("/{lang}/feed.xml", get(feeds::site_rss))
-        .route("/{lang}/atom.xml", get(feeds::site_atom))
-        .route("/{lang}/feed.json", get(feeds::site_json))
-        .route("/{lang}/topics/{topic}/feed.xml", get(feeds::topic_rss))
-        .route("/{lang}/topics/{topic}/atom.xml", get(feeds::topic_atom))
-        .route("/{lang}/topics/{topic}/feed.json", get(feeds::topic_json))
+        .route("/", shared(get(home::root)))
+        .route("/healthz", private(get(assets::health)))
+        .route("/static/style.css", shared(get(assets::stylesheet)))
+        .route("/favicon.svg", shared(get(assets::favicon)))
+        .route("/favicon.ico", shared(get(assets::favicon_ico)))
+        .route("/robots.txt", shared(get(sitemap::robots)))
+        .route("/sitemap.xml", shared(get(sitemap::sitemap)))
+        .route("/sitemaps/{file}", shared(get(sitemap::sitemap_file)))
+        .route("/{lang}", shared(get(home::redirect_to_slash)))
+        .route("/{lang}/", shared(get(home::page)))
+        .route("/{lang}/feed.xml", shared(get(feeds::site_rss)))
+        .route("/{lang}/atom.xml", shared(get(feeds::site_atom)))
+        .route("/{lang}/feed.json", shared(get(feeds::site_json)))
+        .route(
+            "/{lang}/topics/{topic}/feed.xml",
+            shared(get(feeds::topic_rss)),
+        )
+        .route(
+            "/{lang}/topics/{topic}/atom.xml",
+            shared(get(feeds::topic_atom)),
+        )
+        .route(
+            "/{lang}/topics/{topic}/feed.json",
+            shared(get(feeds::topic_json)),
+        )
         .route(
             "/{lang}/storylines/{id}/feed.xml",
-            get(feeds::storyline_rss),
+            shared(get(feeds::storyline_rss)),
         )
         .route(
             "/{lang}/storylines/{id}/atom.xml",
-            get(feeds::storyline_atom),
+            shared(get(feeds::storyline_atom)),
         )
         .route(
             "/{lang}/storylines/{id}/feed.json",
-            get(feeds::storyline_json),
+            shared(get(feeds::storyline_json)),
         )
-        .route("/{lang}/about", get(about::page))
-        .route("/{lang}/search", get(search::page))
-        .route("/{lang}/search.json", get(search::json))
-        .route("/{lang}/topics/{topic}", get(topic::first_page))
-        .route("/{lang}/topics/{topic}/page/{n}", get(topic::page))
-        .route("/{lang}/articles/{slug}", get(article::page))
-        .route("/{lang}/tags/{tag}", get(listing::tag))
-        .route("/{lang}/tags/{tag}/page/{n}", get(listing::tag_page))
-        .route("/{lang}/authors/{name}", get(listing::author))
-        .route("/{lang}/authors/{name}/page/{n}", get(listing::author_page))
-        .route("/{lang}/dynamics", get(dynamics::page))
-        .route("/{lang}/dynamics.csv", get(dynamics::csv))
-        .route("/{lang}/dynamics.json", get(dynamics::json))
-        .route("/{lang}/storylines/{id}", get(storyline::first_page))
-        .route("/{lang}/storylines/{id}/page/{n}", get(storyline::page))
-        .route("/{lang}/track-record", get(track_record::overall))
+        .route("/{lang}/about", shared(get(about::page)))
+        .route("/{lang}/search", shared(get(search::page)))
+        .route("/{lang}/search.json", shared(get(search::json)))
+        .route("/{lang}/topics/{topic}", shared(get(topic::first_page)))
+        .route("/{lang}/topics/{topic}/page/{n}", shared(get(topic::page)))
+        .route("/{lang}/articles/{slug}", shared(get(article::page)))
+        .route("/{lang}/tags/{tag}", shared(get(listing::tag)))
+        .route(
+            "/{lang}/tags/{tag}/page/{n}",
+            shared(get(listing::tag_page)),
+        )
+        .route("/{lang}/authors/{name}", shared(get(listing::author)))
+        .route(
+            "/{lang}/authors/{name}/page/{n}",
+            shared(get(listing::author_page)),
+        )
+        .route("/{lang}/dynamics", shared(get(dynamics::page)))
+        .route("/{lang}/dynamics.csv", shared(get(dynamics::csv)))
+        .route("/{lang}/dynamics.json", shared(get(dynamics::json)))
+        .route(
+            "/{lang}/storylines/{id}",
+            shared(get(storyline::first_page)),
+        )
+        .route(
+            "/{lang}/storylines/{id}/page/{n}",
+            shared(get(storyline::page)),
+        )
+        .route("/{lang}/track-record", shared(get(track_record::overall)))
         .route(
             "/{lang}/track-record/topics/{topic}",
-            get(track_record::topic),
+            shared(get(track_record::topic)),
         )
         .route(
             "/{lang}/track-record/authors/{name}",
-            get(track_record::author),
+            shared(get(track_record::author)),
         )
-        .route("/{lang}/weeks/", get(week::latest))
-        .route("/{lang}/weeks/{period}", get(week::page))
+        .route("/{lang}/weeks/", shared(get(week::latest)))
+        .route("/{lang}/weeks/{period}", shared(get(week::page)))
         .fallback(not_found)
         // Innermost first: the timeout and the logging span apply to rendering, and a page
         // answered by the cache (outermost here) skips both.
