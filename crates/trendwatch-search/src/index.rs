@@ -90,6 +90,9 @@ pub enum SearchError {
         /// What went wrong.
         source: tantivy::TantivyError,
     },
+    /// The blocking task that ran the query ended without an answer (it panicked).
+    #[error("search task failed: {0}")]
+    Task(String),
 }
 
 #[derive(Clone, Copy)]

@@ -6,6 +6,8 @@ pub mod analyzer;
 pub mod index;
 pub mod mlt;
 pub mod query;
+pub mod readers;
 
 pub use index::{BulkWriter, Hit, Results, SearchDoc, SearchError, SearchIndex, Sort};
 pub use query::{parse, ParsedQuery, QueryError};
+pub use readers::{LocalSearch, Search};

@@ -55,6 +55,11 @@ impl Publisher {
         }
     }
 
+    /// The search index it keeps in step, if any.
+    pub fn search(&self) -> Option<&Arc<SearchIndex>> {
+        self.search.as_ref()
+    }
+
     /// The settings derived work follows.
     pub fn settings(&self) -> &Settings {
         &self.settings

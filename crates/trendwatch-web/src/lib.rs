@@ -42,8 +42,8 @@ pub struct AppState {
     pub cache_control: HeaderValue,
     /// The editors' API token (none: API disabled).
     pub api_token: handlers::api::ApiToken,
-    /// The full-text index (none: search answers with an empty page).
-    pub search: Option<Arc<trendwatch_search::SearchIndex>>,
+    /// Readers' search (none: search answers with an empty page).
+    pub search: Option<Arc<dyn trendwatch_search::Search>>,
     /// Every write goes through it: editors' storyline decisions, and what they change in
     /// the similar lists.
     pub publisher: Arc<trendwatch_service::Publisher>,
@@ -94,9 +94,13 @@ impl AppState {
 
     /// Serves search from `index`.
     pub fn with_search(mut self, index: Arc<trendwatch_search::SearchIndex>) -> AppState {
-        self.search = Some(index);
-        let settings = self.publisher.settings().clone();
-        self.with_derivation(settings)
+        self.search = Some(Arc::new(trendwatch_search::LocalSearch(index.clone())));
+        self.publisher = Arc::new(trendwatch_service::Publisher::new(
+            self.store.clone(),
+            Some(index),
+            self.publisher.settings().clone(),
+        ));
+        self
     }
 
     /// Derives storylines and similar lists after writes with `settings` (the
@@ -104,7 +108,7 @@ impl AppState {
     pub fn with_derivation(mut self, settings: trendwatch_service::Settings) -> AppState {
         self.publisher = Arc::new(trendwatch_service::Publisher::new(
             self.store.clone(),
-            self.search.clone(),
+            self.publisher.search().cloned(),
             settings,
         ));
         self

@@ -305,7 +305,7 @@ async fn imports_update_the_index_of_a_running_site() {
     let report = app.archive.import(&[late]).await;
     assert_eq!(report.created, 1);
     // The import committed the index and the running site's reader was reloaded by it.
-    let index = app.app.state.search.as_ref().expect("search is on");
+    let index = app.app.state.publisher.search().expect("search is on");
     index.reload().expect("reload");
     let doc = app.page("/en/search?q=festival").await;
     assert_eq!(result_titles(&doc), vec!["Harvest festival postponed"]);
@@ -314,7 +314,7 @@ async fn imports_update_the_index_of_a_running_site() {
 #[tokio::test]
 async fn a_reimported_article_replaces_its_index_entry() {
     let app = archive().await.serve().await;
-    let index = app.app.state.search.as_ref().expect("search is on");
+    let index = app.app.state.publisher.search().expect("search is on");
     let late = app.archive.dir.path().join("late.jsonl");
     let version = |title: &str, body: &str| {
         format!(

@@ -250,7 +250,8 @@ pub async fn articles(
     };
     let offset = (request.page - 1) * PER_PAGE;
     let results = index
-        .search(&request.query, request.sort, offset, PER_PAGE)
+        .search(request.query.clone(), request.sort, offset, PER_PAGE)
+        .await
         .map_err(|e| match e {
             trendwatch_search::SearchError::Query(q) => bad_request(q.message(Language::En)),
             other => internal(other),

@@ -120,7 +120,7 @@ pub(crate) fn read(
     })
 }
 
-fn run(state: &AppState, r: &Request) -> Result<Option<Results>, SearchError> {
+async fn run(state: &AppState, r: &Request) -> Result<Option<Results>, SearchError> {
     let Some(index) = &state.search else {
         return Ok(None);
     };
@@ -134,16 +134,21 @@ fn run(state: &AppState, r: &Request) -> Result<Option<Results>, SearchError> {
         return Ok(None);
     }
     index
-        .search(&r.query, r.sort, (r.page - 1) * PER_PAGE, PER_PAGE)
+        .search(r.query.clone(), r.sort, (r.page - 1) * PER_PAGE, PER_PAGE)
+        .await
         .map(Some)
 }
 
 /// The corrected query to offer when a query with words found nothing.
-fn suggestion(state: &AppState, r: &Request, results: &Results) -> Option<String> {
+async fn suggestion(state: &AppState, r: &Request, results: &Results) -> Option<String> {
     if results.total > 0 || r.query.words.is_empty() {
         return None;
     }
-    state.search.as_ref()?.suggest(&r.raw, &r.query)
+    state
+        .search
+        .as_ref()?
+        .suggest(r.raw.clone(), r.query.clone())
+        .await
 }
 
 /// One result as the page shows it.
@@ -220,7 +225,7 @@ pub async fn page(
         Ok(_) if state.search.is_none() && params.get("q").is_some_and(|q| !q.is_empty()) => {
             (None, Some(t.search_unavailable.to_string()))
         }
-        Ok(r) => match run(&state, r) {
+        Ok(r) => match run(&state, r).await {
             Ok(res) => (res, None),
             Err(SearchError::Query(e)) => (None, Some(e.message(lang))),
             Err(e) => return Err(WebError::Internal(lang, state.site.clone(), e.to_string())),
@@ -228,7 +233,7 @@ pub async fn page(
         Err(message) => (None, Some(message.clone())),
     };
     let suggestion = match (&request, &results) {
-        (Ok(r), Some(res)) => suggestion(&state, r, res).map(|text| {
+        (Ok(r), Some(res)) => suggestion(&state, r, res).await.map(|text| {
             let mut with_q = params.clone();
             with_q.insert("q".into(), text.clone());
             (page_url(lang, &with_q, 1), text)
@@ -368,18 +373,19 @@ pub async fn json(
             t.search_unavailable.to_string(),
         );
     }
-    match run(&state, &request) {
+    match run(&state, &request).await {
         Ok(results) => {
             let results = results.unwrap_or(Results {
                 total: 0,
                 hits: Vec::new(),
             });
+            let did_you_mean = suggestion(&state, &request, &results).await;
             Json(JsonAnswer {
                 query: &request.raw,
                 sort: request.sort,
                 page: request.page,
                 per_page: PER_PAGE,
-                did_you_mean: suggestion(&state, &request, &results),
+                did_you_mean,
                 results,
             })
             .into_response()
