@@ -5,6 +5,7 @@
 //! is a pure transformation, so the storage backends, the importers and the web layer can all
 //! rely on the same rules and the rules can be tested in isolation.
 
+pub mod accounts;
 pub mod archive_rules;
 pub mod article;
 pub mod clustering_metrics;

@@ -6,6 +6,7 @@
 //! waits on disk. rusqlite is used rather than sqlx because its per-statement cost is several
 //! times lower, which an archive import of thousands of articles per second needs.
 
+mod accounts;
 mod forecasts;
 mod migrations;
 mod related;
@@ -18,6 +19,7 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use trendwatch_core::accounts::{NewUser, Session, StoredUser, User};
 use trendwatch_core::article::{Article, ArticleSummary, ArticleText, NewArticle, RelatedOverride};
 use trendwatch_core::forecast::{ForecastEntry, Outcome};
 use trendwatch_core::similarity::{Scored, SimilarityDoc};
@@ -1010,5 +1012,87 @@ impl Store for SqliteStore {
             v
         })
         .await
+    }
+
+    async fn create_user(&self, user: &NewUser) -> Result<i64, EditError> {
+        let user = user.clone();
+        self.edit(move |conn| {
+            accounts::create_user(conn, &user)
+                .map_err(|e| EditError::Backend(store_err(e)))?
+                .ok_or_else(|| EditError::Invalid(format!("{} already has an account", user.email)))
+        })
+        .await
+    }
+
+    async fn user_by_email(&self, email: &str) -> Result<Option<StoredUser>, StoreError> {
+        let email = email.to_string();
+        self.read(move |conn| accounts::user_by_email(conn, &email))
+            .await
+    }
+
+    async fn users(&self) -> Result<Vec<User>, StoreError> {
+        self.read(accounts::users).await
+    }
+
+    async fn set_user_disabled(&self, id: i64, disabled: bool) -> Result<(), EditError> {
+        self.edit(
+            move |conn| match accounts::set_disabled(conn, id, disabled) {
+                Ok(true) => Ok(()),
+                Ok(false) => Err(EditError::NotFound(format!("no account {id}"))),
+                Err(e) => Err(EditError::Backend(store_err(e))),
+            },
+        )
+        .await
+    }
+
+    async fn set_password_hash(&self, id: i64, password_hash: &str) -> Result<(), EditError> {
+        let hash = password_hash.to_string();
+        self.edit(
+            move |conn| match accounts::set_password_hash(conn, id, &hash) {
+                Ok(true) => Ok(()),
+                Ok(false) => Err(EditError::NotFound(format!("no account {id}"))),
+                Err(e) => Err(EditError::Backend(store_err(e))),
+            },
+        )
+        .await
+    }
+
+    async fn create_session(
+        &self,
+        token_hash: &[u8],
+        user_id: i64,
+        at: time::OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let hash = token_hash.to_vec();
+        self.write(move |conn| {
+            accounts::create_session(conn, &hash, user_id, at).map_err(store_err)
+        })
+        .await
+    }
+
+    async fn session(&self, token_hash: &[u8]) -> Result<Option<Session>, StoreError> {
+        let hash = token_hash.to_vec();
+        self.read(move |conn| accounts::session(conn, &hash)).await
+    }
+
+    async fn touch_session(
+        &self,
+        token_hash: &[u8],
+        at: time::OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let hash = token_hash.to_vec();
+        self.write(move |conn| accounts::touch_session(conn, &hash, at).map_err(store_err))
+            .await
+    }
+
+    async fn end_session(&self, token_hash: &[u8]) -> Result<(), StoreError> {
+        let hash = token_hash.to_vec();
+        self.write(move |conn| accounts::end_session(conn, &hash).map_err(store_err))
+            .await
+    }
+
+    async fn end_sessions_of(&self, user_id: i64) -> Result<u64, StoreError> {
+        self.write(move |conn| accounts::end_sessions_of(conn, user_id).map_err(store_err))
+            .await
     }
 }

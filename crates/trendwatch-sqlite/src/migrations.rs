@@ -66,6 +66,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0011_storyline_titles",
         include_str!("../migrations/0011_storyline_titles.sql"),
     ),
+    (
+        "0012_accounts",
+        include_str!("../migrations/0012_accounts.sql"),
+    ),
 ];
 
 /// Applies every migration newer than the database's version and returns the names of those
@@ -293,7 +297,8 @@ mod tests {
                 "0008_derived_generation",
                 "0009_duplicates",
                 "0010_image_alt",
-                "0011_storyline_titles"
+                "0011_storyline_titles",
+                "0012_accounts"
             ]
         );
         let copy = Connection::open(dir.path().join("t.sqlite3.v7-backup")).expect("backup");

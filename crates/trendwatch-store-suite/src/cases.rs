@@ -580,3 +580,112 @@ pub async fn forecasts_are_listed_and_resolved(store: Arc<dyn Store>) {
         0
     );
 }
+
+/// Accounts: one per address; disabling or a new password ends every session of the account
+/// and only of it; sessions are found by their token's hash alone.
+pub async fn accounts_and_sessions_round_trip(store: Arc<dyn Store>) {
+    use trendwatch_core::accounts::{NewUser, Role};
+    let at = datetime!(2026-11-30 09:00 UTC);
+    let new_user = |email: &str, role| NewUser {
+        email: email.into(),
+        name: format!("Name of {email}"),
+        role,
+        password_hash: format!("$argon2id$hash-of-{email}"),
+        created_at: at,
+    };
+    let ana = store
+        .create_user(&new_user("ana@example.org", Role::Admin))
+        .await
+        .expect("create");
+    let ben = store
+        .create_user(&new_user("ben@example.org", Role::Analyst))
+        .await
+        .expect("create");
+    assert!(matches!(
+        store
+            .create_user(&new_user("ana@example.org", Role::Editor))
+            .await,
+        Err(EditError::Invalid(_))
+    ));
+    let users = store.users().await.expect("users");
+    let listed: Vec<(&str, Role, bool)> = users
+        .iter()
+        .map(|u| (u.email.as_str(), u.role, u.disabled))
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            ("ana@example.org", Role::Admin, false),
+            ("ben@example.org", Role::Analyst, false)
+        ]
+    );
+    assert_eq!(users[0].created_at, at);
+    let stored = store
+        .user_by_email("ana@example.org")
+        .await
+        .expect("read")
+        .expect("account");
+    assert_eq!(
+        (stored.user.id, stored.password_hash.as_str()),
+        (ana, "$argon2id$hash-of-ana@example.org")
+    );
+    assert!(store
+        .user_by_email("nobody@example.org")
+        .await
+        .expect("read")
+        .is_none());
+
+    let (a1, a2, b1) = ([1u8; 32], [2u8; 32], [3u8; 32]);
+    for (token, user) in [(&a1, ana), (&a2, ana), (&b1, ben)] {
+        store
+            .create_session(token, user, at)
+            .await
+            .expect("session");
+    }
+    let session = store.session(&a1).await.expect("read").expect("session");
+    assert_eq!(
+        (session.user.id, session.created_at, session.last_seen_at),
+        (ana, at, at)
+    );
+    let later = at + time::Duration::minutes(5);
+    store.touch_session(&a1, later).await.expect("touch");
+    let session = store.session(&a1).await.expect("read").expect("session");
+    assert_eq!((session.created_at, session.last_seen_at), (at, later));
+    assert!(store.session(&[9u8; 32]).await.expect("read").is_none());
+
+    store.end_session(&a1).await.expect("logout");
+    assert!(store.session(&a1).await.expect("read").is_none());
+    assert!(store.session(&a2).await.expect("read").is_some());
+    store
+        .set_password_hash(ana, "$argon2id$new")
+        .await
+        .expect("new password");
+    assert!(
+        store.session(&a2).await.expect("read").is_none(),
+        "a new password ends sessions"
+    );
+    assert!(
+        store.session(&b1).await.expect("read").is_some(),
+        "only that account's"
+    );
+    store.set_user_disabled(ben, true).await.expect("disable");
+    assert!(
+        store.session(&b1).await.expect("read").is_none(),
+        "disabling ends sessions"
+    );
+    assert!(
+        store
+            .user_by_email("ben@example.org")
+            .await
+            .expect("read")
+            .expect("account")
+            .user
+            .disabled
+    );
+    store.create_session(&b1, ben, at).await.expect("session");
+    assert_eq!(store.end_sessions_of(ben).await.expect("end"), 1);
+    assert!(matches!(
+        store.set_user_disabled(999_999, true).await,
+        Err(EditError::NotFound(_))
+    ));
+}

@@ -55,7 +55,8 @@ macro_rules! store_suite {
             listings_and_weeks_follow_the_archive,
             storylines_are_assigned_edited_and_summarised,
             similar_lists_and_overrides_round_trip,
-            forecasts_are_listed_and_resolved
+            forecasts_are_listed_and_resolved,
+            accounts_and_sessions_round_trip
         );
     };
     (@cases $fresh:expr; $($case:ident),* $(,)?) => {

@@ -3,6 +3,7 @@
 //! own migrations and implements this trait, so adding a backend touches nothing above it.
 
 use async_trait::async_trait;
+use trendwatch_core::accounts::{NewUser, Session, StoredUser, User};
 use trendwatch_core::article::{Article, ArticleSummary, ArticleText, NewArticle, RelatedOverride};
 use trendwatch_core::forecast::{ForecastEntry, Outcome};
 use trendwatch_core::similarity::{Scored, SimilarityDoc};
@@ -39,7 +40,7 @@ impl WriteOutcome {
 /// hold hundreds.
 pub const STORYLINE_PAGE_ARTICLES: u64 = 104;
 
-/// Why an editor's change to storylines was refused.
+/// Why an editor's change (to storylines, forecasts or accounts) was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum EditError {
     /// The named storyline or article does not exist.
@@ -336,4 +337,46 @@ pub trait Store: Send + Sync + 'static {
 
     /// How many articles there are in each language.
     async fn count_articles(&self) -> Result<Vec<(Language, u64)>, StoreError>;
+
+    // Accounts and sessions of the desk.
+
+    /// Creates an account; refused ([`EditError::Invalid`]) when the e-mail address already
+    /// has one. Returns its id.
+    async fn create_user(&self, user: &NewUser) -> Result<i64, EditError>;
+
+    /// The account of an e-mail address (normalised), with its password hash, for login.
+    async fn user_by_email(&self, email: &str) -> Result<Option<StoredUser>, StoreError>;
+
+    /// Every account, oldest first.
+    async fn users(&self) -> Result<Vec<User>, StoreError>;
+
+    /// Disables or re-enables an account; disabling ends its sessions.
+    async fn set_user_disabled(&self, id: i64, disabled: bool) -> Result<(), EditError>;
+
+    /// Replaces an account's password hash and ends its sessions.
+    async fn set_password_hash(&self, id: i64, password_hash: &str) -> Result<(), EditError>;
+
+    /// Records a new session under the hash of its token.
+    async fn create_session(
+        &self,
+        token_hash: &[u8],
+        user_id: i64,
+        at: time::OffsetDateTime,
+    ) -> Result<(), StoreError>;
+
+    /// The session of a token hash, with its account.
+    async fn session(&self, token_hash: &[u8]) -> Result<Option<Session>, StoreError>;
+
+    /// Marks a session used at `at` (for the idle timeout).
+    async fn touch_session(
+        &self,
+        token_hash: &[u8],
+        at: time::OffsetDateTime,
+    ) -> Result<(), StoreError>;
+
+    /// Ends one session (logout, or a timeout found).
+    async fn end_session(&self, token_hash: &[u8]) -> Result<(), StoreError>;
+
+    /// Ends every session of an account; returns how many there were.
+    async fn end_sessions_of(&self, user_id: i64) -> Result<u64, StoreError>;
 }

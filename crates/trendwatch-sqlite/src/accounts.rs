@@ -1,0 +1,153 @@
+//! Accounts and sessions of the desk in SQLite (tables of migration 0012).
+
+use rusqlite::{params, Connection, OptionalExtension};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+use trendwatch_core::accounts::{NewUser, Role, Session, StoredUser, User};
+
+const USER_COLUMNS: &str = "u.id, u.email, u.name, u.role, u.disabled, u.created_at";
+
+fn time_to_sql(t: OffsetDateTime) -> String {
+    // UTC with a fixed width, so that text order is time order.
+    t.to_offset(time::UtcOffset::UTC)
+        .format(&Rfc3339)
+        .unwrap_or_default()
+}
+
+fn time_of(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<OffsetDateTime> {
+    let text: String = r.get(i)?;
+    OffsetDateTime::parse(&text, &Rfc3339).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
+fn user_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
+    let role: String = r.get(3)?;
+    Ok(User {
+        id: r.get(0)?,
+        email: r.get(1)?,
+        name: r.get(2)?,
+        role: role.parse::<Role>().map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(3, rusqlite::types::Type::Text, e.into())
+        })?,
+        disabled: r.get(4)?,
+        created_at: time_of(r, 5)?,
+    })
+}
+
+/// Inserts an account; `None` when the address already has one.
+pub fn create_user(conn: &Connection, u: &NewUser) -> rusqlite::Result<Option<i64>> {
+    let inserted = conn
+        .prepare_cached(
+            "INSERT INTO users (email, name, role, password_hash, created_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (email) DO NOTHING",
+        )?
+        .execute(params![
+            u.email,
+            u.name,
+            u.role.code(),
+            u.password_hash,
+            time_to_sql(u.created_at)
+        ])?;
+    Ok((inserted == 1).then(|| conn.last_insert_rowid()))
+}
+
+pub fn user_by_email(conn: &Connection, email: &str) -> rusqlite::Result<Option<StoredUser>> {
+    conn.prepare_cached(&format!(
+        "SELECT {USER_COLUMNS}, u.password_hash FROM users u WHERE u.email = ?1"
+    ))?
+    .query_row([email], |r| {
+        Ok(StoredUser {
+            user: user_of(r)?,
+            password_hash: r.get(6)?,
+        })
+    })
+    .optional()
+}
+
+pub fn users(conn: &Connection) -> rusqlite::Result<Vec<User>> {
+    conn.prepare_cached(&format!("SELECT {USER_COLUMNS} FROM users u ORDER BY u.id"))?
+        .query_map([], user_of)?
+        .collect()
+}
+
+/// Sets a column of one account and ends its sessions; `false` when there is no such account.
+fn update_and_end_sessions(
+    conn: &mut Connection,
+    sql: &str,
+    value: &dyn rusqlite::ToSql,
+    id: i64,
+) -> rusqlite::Result<bool> {
+    let tx = conn.transaction()?;
+    let changed = tx.execute(sql, params![value, id])?;
+    tx.execute("DELETE FROM sessions WHERE user_id = ?1", [id])?;
+    tx.commit()?;
+    Ok(changed == 1)
+}
+
+pub fn set_disabled(conn: &mut Connection, id: i64, disabled: bool) -> rusqlite::Result<bool> {
+    if !disabled {
+        return Ok(conn.execute("UPDATE users SET disabled = 0 WHERE id = ?1", [id])? == 1);
+    }
+    update_and_end_sessions(conn, "UPDATE users SET disabled = ?1 WHERE id = ?2", &1, id)
+}
+
+pub fn set_password_hash(conn: &mut Connection, id: i64, hash: &str) -> rusqlite::Result<bool> {
+    update_and_end_sessions(
+        conn,
+        "UPDATE users SET password_hash = ?1 WHERE id = ?2",
+        &hash,
+        id,
+    )
+}
+
+pub fn create_session(
+    conn: &Connection,
+    token_hash: &[u8],
+    user_id: i64,
+    at: OffsetDateTime,
+) -> rusqlite::Result<()> {
+    let at = time_to_sql(at);
+    conn.prepare_cached(
+        "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at) VALUES (?1, ?2, ?3, ?3)",
+    )?
+    .execute(params![token_hash, user_id, at])?;
+    Ok(())
+}
+
+pub fn session(conn: &Connection, token_hash: &[u8]) -> rusqlite::Result<Option<Session>> {
+    conn.prepare_cached(&format!(
+        "SELECT {USER_COLUMNS}, s.created_at, s.last_seen_at FROM sessions s \
+         JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?1"
+    ))?
+    .query_row([token_hash], |r| {
+        Ok(Session {
+            user: user_of(r)?,
+            created_at: time_of(r, 6)?,
+            last_seen_at: time_of(r, 7)?,
+        })
+    })
+    .optional()
+}
+
+pub fn touch_session(
+    conn: &Connection,
+    token_hash: &[u8],
+    at: OffsetDateTime,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached("UPDATE sessions SET last_seen_at = ?1 WHERE token_hash = ?2")?
+        .execute(params![time_to_sql(at), token_hash])?;
+    Ok(())
+}
+
+pub fn end_session(conn: &Connection, token_hash: &[u8]) -> rusqlite::Result<()> {
+    conn.prepare_cached("DELETE FROM sessions WHERE token_hash = ?1")?
+        .execute([token_hash])?;
+    Ok(())
+}
+
+pub fn end_sessions_of(conn: &Connection, user_id: i64) -> rusqlite::Result<u64> {
+    Ok(conn
+        .prepare_cached("DELETE FROM sessions WHERE user_id = ?1")?
+        .execute([user_id])? as u64)
+}
