@@ -7,6 +7,7 @@
 //! Pages need no call: each write advances the store's generation, which the page cache
 //! watches.
 
+pub mod accounts;
 pub mod derive;
 pub mod search_index;
 

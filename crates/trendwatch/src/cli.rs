@@ -108,6 +108,12 @@ pub enum Command {
         #[command(subcommand)]
         action: StorylineCommand,
     },
+    /// Manage the accounts of the desk (analysts, editors, admins).
+    Users {
+        /// What to do.
+        #[command(subcommand)]
+        action: UserCommand,
+    },
     /// List forecasts, find overdue ones and resolve them.
     Forecasts {
         /// What to do.
@@ -210,6 +216,29 @@ pub enum SimilarCommand {
         /// The article concerned, as `en/<slug>`.
         related: String,
     },
+}
+
+/// Accounts of the desk.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account. The password is asked for on the terminal, or read from standard
+    /// input with --password-stdin (never given on the command line, where other users of
+    /// the machine could read it): 8 to 128 characters, not a common password.
+    Add {
+        /// E-mail address, the account's name at login.
+        email: String,
+        /// analyst, editor or admin.
+        #[arg(long)]
+        role: String,
+        /// Name shown in the desk (default: the address's part before the @).
+        #[arg(long, default_value = "")]
+        name: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List the accounts.
+    List,
 }
 
 /// Editor operations on storylines. Articles are named by language and slug, `en/<slug>`.

@@ -2,6 +2,7 @@
 
 use crate::cli::{
     BenchCommand, Cli, Command, EvalCommand, ForecastCommand, SimilarCommand, StorylineCommand,
+    UserCommand,
 };
 use crate::config::Config;
 use crate::{app, bench, eval, eval_related, generate, import, sample};
@@ -82,6 +83,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 let config = Config::load(&cli.data)?;
                 let store = app::open_store(&config)?;
                 storylines(&store, &config, action).await
+            }
+            Command::Users { action } => {
+                let config = Config::load(&cli.data)?;
+                let store = app::open_store(&config)?;
+                users(store, action).await
             }
             Command::Forecasts { action } => {
                 let config = Config::load(&cli.data)?;
@@ -285,6 +291,72 @@ async fn similar(
     store.set_related_override(a, r, kind).await?;
     println!("{related} {verb} under {article}");
     Ok(ExitCode::SUCCESS)
+}
+
+async fn users(
+    store: std::sync::Arc<dyn trendwatch_store::Store>,
+    action: UserCommand,
+) -> anyhow::Result<ExitCode> {
+    use trendwatch_service::accounts::{Accounts, SessionLimits};
+    match action {
+        UserCommand::Add {
+            email,
+            role,
+            name,
+            password_stdin,
+        } => {
+            let role: trendwatch_core::accounts::Role = role
+                .parse()
+                .map_err(|e: String| anyhow::anyhow!("--role: {e}"))?;
+            let password = read_password(password_stdin)?;
+            let accounts = Accounts::new(store, SessionLimits::default());
+            let id = accounts
+                .add_user(
+                    &email,
+                    &name,
+                    role,
+                    &password,
+                    time::OffsetDateTime::now_utc(),
+                )
+                .await?;
+            println!(
+                "account {id} created: {} ({role})",
+                email.trim().to_lowercase()
+            );
+        }
+        UserCommand::List => {
+            for u in store.users().await? {
+                println!(
+                    "{}\t{}\t{}\t{}{}",
+                    u.id,
+                    terminal_safe(&u.email),
+                    u.role,
+                    terminal_safe(&u.name),
+                    if u.disabled { "\tdisabled" } else { "" }
+                );
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The new password: the first line of standard input with `--password-stdin`, otherwise
+/// asked twice on the terminal without echo.
+fn read_password(from_stdin: bool) -> anyhow::Result<String> {
+    use std::io::BufRead;
+    if from_stdin {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        return Ok(line.trim_end_matches(['\n', '\r']).to_string());
+    }
+    anyhow::ensure!(
+        std::io::stdin().is_terminal(),
+        "no terminal to ask for the password on: pass --password-stdin and give it on standard input"
+    );
+    let first = rpassword::prompt_password("Password: ")?;
+    let again = rpassword::prompt_password("Again: ")?;
+    anyhow::ensure!(first == again, "the two passwords differ");
+    Ok(first)
 }
 
 async fn storylines(

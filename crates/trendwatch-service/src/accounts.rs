@@ -1,0 +1,444 @@
+//! Accounts of the desk: passwords hashed with Argon2id, logins that do not tell an unknown
+//! address from a wrong password, and sessions kept by the hash of a random token with idle
+//! and absolute timeouts. The rules (roles, password policy) are the core's
+//! (`trendwatch_core::accounts`); the store keeps only hashes.
+
+use argon2::password_hash::rand_core::{OsRng, RngCore};
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use sha2::{Digest, Sha256};
+use std::fmt;
+use std::sync::Arc;
+use time::{Duration, OffsetDateTime};
+use trendwatch_core::accounts::{
+    check_password, normalise_email, NewUser, PasswordError, Role, User,
+};
+use trendwatch_store::{EditError, Store, StoreError};
+
+/// Why an account could not be created or changed.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    /// The e-mail address is malformed.
+    #[error("email: {0}")]
+    Email(String),
+    /// The password breaks the rules.
+    #[error("password: {0}")]
+    Password(#[from] PasswordError),
+    /// The store refused (the address already has an account) or failed.
+    #[error(transparent)]
+    Store(#[from] EditError),
+    /// Hashing failed (it does not, with valid parameters; kept rather than unwrapped).
+    #[error("password hashing failed: {0}")]
+    Hashing(String),
+}
+
+/// Why a login was refused. An unknown address, a wrong password and a disabled account give
+/// the same answer, so that the login form does not tell who has an account.
+#[derive(Debug, thiserror::Error)]
+pub enum LoginError {
+    /// Unknown address, wrong password, or a disabled account.
+    #[error("the e-mail address or the password is wrong")]
+    Refused,
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A session token as the user's cookie holds it: 256 random bits, hex-encoded. Never logged.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SessionToken(String);
+
+impl SessionToken {
+    /// The token as sent in the cookie.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// A token read from a cookie.
+    pub fn from_cookie(value: &str) -> SessionToken {
+        SessionToken(value.to_string())
+    }
+
+    /// What the store keeps instead of the token: its SHA-256. A fast hash suffices for a
+    /// 256-bit random value, which cannot be guessed; it keeps a stolen database from
+    /// yielding live sessions.
+    pub fn hash(&self) -> [u8; 32] {
+        Sha256::digest(self.0.as_bytes()).into()
+    }
+
+    fn random() -> SessionToken {
+        let mut bytes = [0u8; 32];
+        OsRng.fill_bytes(&mut bytes);
+        SessionToken(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    }
+}
+
+impl fmt::Debug for SessionToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SessionToken(<redacted>)")
+    }
+}
+
+/// Hashes a password that passes the rules, with Argon2id and a random salt (the `argon2`
+/// crate's defaults: 19 MiB, 2 passes, OWASP's recommendation).
+pub fn hash_password(password: &str) -> Result<String, AccountError> {
+    check_password(password)?;
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| AccountError::Hashing(e.to_string()))
+}
+
+/// A hash of no one's password, verified against when the address is unknown so that the
+/// answer takes as long as for a wrong password.
+fn dummy_hash() -> &'static str {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY.get_or_init(|| {
+        let salt = SaltString::generate(&mut OsRng);
+        Argon2::default()
+            .hash_password(b"no account has this password", &salt)
+            .map(|h| h.to_string())
+            .unwrap_or_default()
+    })
+}
+
+/// Whether `password` matches the PHC-string `hash`.
+pub fn verify_password(hash: &str, password: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|parsed| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+    })
+}
+
+/// How long sessions last.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionLimits {
+    /// A session unused this long ends.
+    pub idle: Duration,
+    /// A session ends this long after login, however used.
+    pub absolute: Duration,
+}
+
+impl Default for SessionLimits {
+    /// Two hours idle, twelve hours in all: a working day at the desk, one login.
+    fn default() -> Self {
+        SessionLimits {
+            idle: Duration::hours(2),
+            absolute: Duration::hours(12),
+        }
+    }
+}
+
+/// Creates accounts, logs in and out, and finds the account of a session.
+pub struct Accounts {
+    store: Arc<dyn Store>,
+    limits: SessionLimits,
+}
+
+impl Accounts {
+    /// Accounts kept in `store`, sessions held to `limits`.
+    pub fn new(store: Arc<dyn Store>, limits: SessionLimits) -> Accounts {
+        Accounts { store, limits }
+    }
+
+    /// Creates an account after checking the address and the password.
+    pub async fn add_user(
+        &self,
+        email: &str,
+        name: &str,
+        role: Role,
+        password: &str,
+        now: OffsetDateTime,
+    ) -> Result<i64, AccountError> {
+        let email = normalise_email(email).map_err(AccountError::Email)?;
+        let name = match name.trim() {
+            "" => email.split('@').next().unwrap_or_default().to_string(),
+            n => n.to_string(),
+        };
+        let password_hash = hash_password(password)?;
+        let id = self
+            .store
+            .create_user(&NewUser {
+                email,
+                name,
+                role,
+                password_hash,
+                created_at: now,
+            })
+            .await?;
+        Ok(id)
+    }
+
+    /// Checks an address and a password and opens a new session (a new token at every
+    /// login). Unknown addresses cost one Argon2 verification too.
+    pub async fn log_in(
+        &self,
+        email: &str,
+        password: &str,
+        now: OffsetDateTime,
+    ) -> Result<(SessionToken, User), LoginError> {
+        let stored = match normalise_email(email) {
+            Ok(email) => self.store.user_by_email(&email).await?,
+            Err(_) => None,
+        };
+        let hash = stored
+            .as_ref()
+            .map_or(dummy_hash(), |s| s.password_hash.as_str())
+            .to_string();
+        let password = password.to_string();
+        let matches = tokio::task::spawn_blocking(move || verify_password(&hash, &password))
+            .await
+            .unwrap_or(false);
+        let user = match stored {
+            Some(s) if matches && !s.user.disabled => s.user,
+            _ => return Err(LoginError::Refused),
+        };
+        let token = SessionToken::random();
+        self.store
+            .create_session(&token.hash(), user.id, now)
+            .await?;
+        Ok((token, user))
+    }
+
+    /// The account of a session token, if the session is open and within its timeouts;
+    /// marks it used. A session past a timeout is ended.
+    pub async fn session(
+        &self,
+        token: &SessionToken,
+        now: OffsetDateTime,
+    ) -> Result<Option<User>, StoreError> {
+        let hash = token.hash();
+        let Some(session) = self.store.session(&hash).await? else {
+            return Ok(None);
+        };
+        let expired = now - session.last_seen_at > self.limits.idle
+            || now - session.created_at > self.limits.absolute
+            || session.user.disabled;
+        if expired {
+            self.store.end_session(&hash).await?;
+            return Ok(None);
+        }
+        self.store.touch_session(&hash, now).await?;
+        Ok(Some(session.user))
+    }
+
+    /// Ends a session (logout).
+    pub async fn log_out(&self, token: &SessionToken) -> Result<(), StoreError> {
+        self.store.end_session(&token.hash()).await
+    }
+
+    /// Replaces an account's password (the rules apply) and ends all its sessions.
+    pub async fn change_password(&self, id: i64, password: &str) -> Result<(), AccountError> {
+        let hash = hash_password(password)?;
+        self.store.set_password_hash(id, &hash).await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn accounts(limits: SessionLimits) -> (Accounts, tempfile::TempDir) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = trendwatch_sqlite::SqliteStore::open(dir.path()).expect("open");
+        (Accounts::new(Arc::new(store), limits), dir)
+    }
+
+    fn at(minutes: i64) -> OffsetDateTime {
+        time::macros::datetime!(2026-11-30 09:00 UTC) + Duration::minutes(minutes)
+    }
+
+    #[tokio::test]
+    async fn passwords_are_stored_as_argon2id_and_checked_by_the_rules() {
+        let (accounts, _dir) = accounts(SessionLimits::default()).await;
+        let id = accounts
+            .add_user(
+                " Ana@Example.org",
+                "",
+                Role::Admin,
+                "correct horse battery",
+                at(0),
+            )
+            .await
+            .expect("created");
+        let stored = accounts
+            .store
+            .user_by_email("ana@example.org")
+            .await
+            .expect("read")
+            .expect("account");
+        assert_eq!(stored.user.id, id);
+        assert_eq!(stored.user.name, "ana");
+        assert!(stored.password_hash.starts_with("$argon2id$"), "{stored:?}");
+        assert!(!stored.password_hash.contains("horse"));
+        assert!(
+            !format!("{stored:?}").contains("argon2id"),
+            "debug output hides the hash"
+        );
+        for (password, refused) in [
+            ("short", true),
+            ("password123", true),
+            ("ok but long enough", false),
+        ] {
+            let r = accounts
+                .add_user(
+                    &format!("{}@example.org", password.len()),
+                    "",
+                    Role::Analyst,
+                    password,
+                    at(0),
+                )
+                .await;
+            assert_eq!(r.is_err(), refused, "{password}: {r:?}");
+        }
+        assert!(matches!(
+            accounts
+                .add_user(
+                    "ANA@example.org",
+                    "",
+                    Role::Editor,
+                    "another good one",
+                    at(0)
+                )
+                .await,
+            Err(AccountError::Store(EditError::Invalid(_)))
+        ));
+        assert!(matches!(
+            accounts
+                .add_user(
+                    "not an address",
+                    "",
+                    Role::Editor,
+                    "another good one",
+                    at(0)
+                )
+                .await,
+            Err(AccountError::Email(_))
+        ));
+    }
+
+    #[tokio::test]
+    async fn logins_refuse_alike_and_sessions_end_by_timeout_logout_and_password_change() {
+        let limits = SessionLimits {
+            idle: Duration::minutes(30),
+            absolute: Duration::minutes(90),
+        };
+        let (accounts, _dir) = accounts(limits).await;
+        let id = accounts
+            .add_user(
+                "ana@example.org",
+                "Ana",
+                Role::Editor,
+                "correct horse battery",
+                at(0),
+            )
+            .await
+            .expect("created");
+        let wrong = accounts
+            .log_in("ana@example.org", "wrong horse battery", at(0))
+            .await;
+        let unknown = accounts
+            .log_in("bob@example.org", "correct horse battery", at(0))
+            .await;
+        assert_eq!(
+            (format!("{:?}", wrong.err()), format!("{:?}", unknown.err())),
+            ("Some(Refused)".to_string(), "Some(Refused)".to_string())
+        );
+        let (t1, user) = accounts
+            .log_in("ANA@example.org", "correct horse battery", at(0))
+            .await
+            .expect("login");
+        assert_eq!(user.id, id);
+        let (t2, _) = accounts
+            .log_in("ana@example.org", "correct horse battery", at(0))
+            .await
+            .expect("login");
+        assert_ne!(t1, t2, "a new token at every login");
+        assert_eq!(t1.as_str().len(), 64);
+        assert!(!format!("{t1:?}").contains(t1.as_str()));
+
+        // Used every 20 minutes, t1 stays open until the absolute limit.
+        for m in [20, 40, 60, 80] {
+            assert!(
+                accounts.session(&t1, at(m)).await.expect("read").is_some(),
+                "{m}"
+            );
+        }
+        assert!(
+            accounts
+                .session(&t1, at(100))
+                .await
+                .expect("read")
+                .is_none(),
+            "absolute"
+        );
+        // t2, unused for over 30 minutes, is idle-expired.
+        assert!(
+            accounts.session(&t2, at(31)).await.expect("read").is_none(),
+            "idle"
+        );
+
+        let (t3, _) = accounts
+            .log_in("ana@example.org", "correct horse battery", at(200))
+            .await
+            .expect("login");
+        accounts.log_out(&t3).await.expect("logout");
+        assert!(
+            accounts
+                .session(&t3, at(201))
+                .await
+                .expect("read")
+                .is_none(),
+            "logout"
+        );
+
+        let (t4, _) = accounts
+            .log_in("ana@example.org", "correct horse battery", at(300))
+            .await
+            .expect("login");
+        accounts
+            .change_password(id, "a brand new passphrase")
+            .await
+            .expect("change");
+        assert!(
+            accounts
+                .session(&t4, at(301))
+                .await
+                .expect("read")
+                .is_none(),
+            "password change"
+        );
+        assert!(accounts
+            .log_in("ana@example.org", "correct horse battery", at(302))
+            .await
+            .is_err());
+
+        let (t5, _) = accounts
+            .log_in("ana@example.org", "a brand new passphrase", at(400))
+            .await
+            .expect("login");
+        accounts
+            .store
+            .set_user_disabled(id, true)
+            .await
+            .expect("disable");
+        assert!(
+            accounts
+                .session(&t5, at(401))
+                .await
+                .expect("read")
+                .is_none(),
+            "disabled"
+        );
+        assert!(
+            accounts
+                .log_in("ana@example.org", "a brand new passphrase", at(402))
+                .await
+                .is_err(),
+            "a disabled account cannot log in"
+        );
+    }
+}
