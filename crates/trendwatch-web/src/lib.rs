@@ -51,6 +51,12 @@ pub struct AppState {
     pub request_timeout: std::time::Duration,
     /// Failed API authentications by client address.
     pub api_failures: Arc<throttle::Throttle>,
+    /// Desk accounts and sessions.
+    pub accounts: Arc<trendwatch_service::accounts::Accounts>,
+    /// Failed desk sign-ins by client address.
+    pub login_by_address: Arc<throttle::Throttle>,
+    /// Failed desk sign-ins by account (e-mail address as typed, lower-cased).
+    pub login_by_account: Arc<throttle::Throttle<String>>,
     /// The public address and time zone, for absolute links and dated feeds.
     pub public: Arc<public_address::PublicAddress>,
     /// Rendering for a static copy (`trendwatch export`): the search page says that search
@@ -73,6 +79,10 @@ impl AppState {
         if public.is_configured() {
             site.base_url = public.base().to_string();
         }
+        let accounts = Arc::new(trendwatch_service::accounts::Accounts::new(
+            store.clone(),
+            trendwatch_service::accounts::SessionLimits::default(),
+        ));
         AppState {
             public: Arc::new(public),
             publisher: Arc::new(trendwatch_service::Publisher::new(
@@ -88,6 +98,9 @@ impl AppState {
             search: None,
             request_timeout: server::ServerLimits::default().request_timeout(),
             api_failures: Arc::new(throttle::Throttle::default()),
+            accounts,
+            login_by_address: Arc::new(throttle::Throttle::default()),
+            login_by_account: Arc::new(throttle::Throttle::default()),
             static_copy: false,
         }
     }
@@ -228,6 +241,7 @@ pub fn router(state: AppState) -> Router {
         ));
     let api = api::router(state.clone())
         .merge(public_api::router())
+        .merge(desk::router(state.clone()))
         .layer(timeout(&state))
         .layer(axum::middleware::from_fn(request_id::span));
     pages

@@ -1,12 +1,14 @@
-//! Throttling of failed authentications by client address: after a few failures in a row,
-//! each further attempt must wait, and the wait doubles with every failure (capped). It
-//! guards the API token today and will guard desk logins (per account too) tomorrow.
+//! Throttling of failed authentications by client address or by account: after a few
+//! failures in a row, each further attempt must wait, and the wait doubles with every failure
+//! (capped). It guards the API token (by address) and desk logins (by address and by
+//! account).
 //!
 //! Kept in memory: a restart forgives everyone, which is acceptable for a throttle (the goal
 //! is to make guessing take centuries, not to keep a record). The table is bounded: when it
 //! is full, entries whose wait is over are dropped, and if none are, the oldest half goes.
 
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -27,28 +29,36 @@ struct Entry {
     last: Instant,
 }
 
-/// Failure counts by client address.
-#[derive(Debug, Default)]
-pub struct Throttle {
-    entries: Mutex<HashMap<IpAddr, Entry>>,
+/// Failure counts by key: a client address by default, or an account's name.
+#[derive(Debug)]
+pub struct Throttle<K = IpAddr> {
+    entries: Mutex<HashMap<K, Entry>>,
 }
 
-impl Throttle {
+impl<K> Default for Throttle<K> {
+    fn default() -> Self {
+        Throttle {
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+impl<K: Hash + Eq + Clone> Throttle<K> {
     /// `Err(wait)` when `client` must wait before trying again.
-    pub fn check(&self, client: IpAddr, now: Instant) -> Result<(), Duration> {
+    pub fn check(&self, client: &K, now: Instant) -> Result<(), Duration> {
         let entries = self.entries.lock().map_err(|_| MAX_WAIT)?;
-        match entries.get(&client) {
+        match entries.get(client) {
             Some(e) if e.blocked_until > now => Err(e.blocked_until - now),
             _ => Ok(()),
         }
     }
 
     /// Records a failure; returns the failures so far from `client`.
-    pub fn fail(&self, client: IpAddr, now: Instant) -> u32 {
+    pub fn fail(&self, client: &K, now: Instant) -> u32 {
         let Ok(mut entries) = self.entries.lock() else {
             return u32::MAX;
         };
-        if entries.len() >= MAX_ENTRIES && !entries.contains_key(&client) {
+        if entries.len() >= MAX_ENTRIES && !entries.contains_key(client) {
             entries.retain(|_, e| e.blocked_until > now);
             if entries.len() >= MAX_ENTRIES {
                 let mut lasts: Vec<Instant> = entries.values().map(|e| e.last).collect();
@@ -57,7 +67,7 @@ impl Throttle {
                 entries.retain(|_, e| e.last > cut);
             }
         }
-        let e = entries.entry(client).or_insert(Entry {
+        let e = entries.entry(client.clone()).or_insert(Entry {
             failures: 0,
             blocked_until: now,
             last: now,
@@ -73,9 +83,9 @@ impl Throttle {
     }
 
     /// Forgets `client`'s failures after a success.
-    pub fn succeed(&self, client: IpAddr) {
+    pub fn succeed(&self, client: &K) {
         if let Ok(mut entries) = self.entries.lock() {
-            entries.remove(&client);
+            entries.remove(client);
         }
     }
 }
@@ -86,25 +96,25 @@ mod tests {
 
     #[test]
     fn waits_start_after_the_free_failures_and_double() {
-        let t = Throttle::default();
+        let t: Throttle = Throttle::default();
         let ip: IpAddr = [192, 0, 2, 1].into();
         let now = Instant::now();
         for _ in 1..FREE_FAILURES {
-            t.fail(ip, now);
-            assert!(t.check(ip, now).is_ok());
+            t.fail(&ip, now);
+            assert!(t.check(&ip, now).is_ok());
         }
-        t.fail(ip, now);
-        assert_eq!(t.check(ip, now), Err(FIRST_WAIT));
-        t.fail(ip, now);
-        assert_eq!(t.check(ip, now), Err(FIRST_WAIT * 2));
-        assert!(t.check(ip, now + FIRST_WAIT * 2).is_ok());
+        t.fail(&ip, now);
+        assert_eq!(t.check(&ip, now), Err(FIRST_WAIT));
+        t.fail(&ip, now);
+        assert_eq!(t.check(&ip, now), Err(FIRST_WAIT * 2));
+        assert!(t.check(&ip, now + FIRST_WAIT * 2).is_ok());
         // Another address is not affected; a success forgives.
-        assert!(t.check([192, 0, 2, 2].into(), now).is_ok());
-        t.succeed(ip);
-        assert!(t.check(ip, now).is_ok());
+        assert!(t.check(&[192, 0, 2, 2].into(), now).is_ok());
+        t.succeed(&ip);
+        assert!(t.check(&ip, now).is_ok());
         for _ in 0..100 {
-            t.fail(ip, now);
+            t.fail(&ip, now);
         }
-        assert_eq!(t.check(ip, now), Err(MAX_WAIT));
+        assert_eq!(t.check(&ip, now), Err(MAX_WAIT));
     }
 }

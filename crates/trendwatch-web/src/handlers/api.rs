@@ -141,7 +141,7 @@ pub fn router(state: AppState) -> Router<AppState> {
 
 /// The client's address as seen on the connection (a proxy's `X-Forwarded-For` is not
 /// trusted: no trusted proxy can be configured yet).
-fn client_ip(req: &Request) -> IpAddr {
+pub(crate) fn client_ip(req: &Request) -> IpAddr {
     req.extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip())
@@ -160,7 +160,7 @@ pub async fn authorise(State(state): State<AppState>, req: Request, next: Next) 
     }
     let client = client_ip(&req);
     let now = std::time::Instant::now();
-    if let Err(wait) = state.api_failures.check(client, now) {
+    if let Err(wait) = state.api_failures.check(&client, now) {
         let secs = wait.as_secs().max(1);
         let mut resp = ApiError(
             StatusCode::TOO_MANY_REQUESTS,
@@ -179,10 +179,10 @@ pub async fn authorise(State(state): State<AppState>, req: Request, next: Next) 
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or("");
     if state.api_token.matches(given) {
-        state.api_failures.succeed(client);
+        state.api_failures.succeed(&client);
         next.run(req).await
     } else {
-        let failures = state.api_failures.fail(client, now);
+        let failures = state.api_failures.fail(&client, now);
         // A security event: who and where, never what was sent.
         tracing::warn!(
             %client,

@@ -4,6 +4,7 @@ pub mod about;
 pub mod api;
 pub mod article;
 pub mod assets;
+pub mod desk;
 pub mod dynamics;
 pub mod feeds;
 pub mod home;

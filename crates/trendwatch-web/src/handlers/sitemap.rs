@@ -18,7 +18,7 @@ use trendwatch_core::{Language, Period};
 /// combinations of one archive), and the sitemap is named.
 pub async fn robots(State(state): State<AppState>) -> Response {
     let body = format!(
-        "User-agent: *\nAllow: /\nDisallow: /api/\nDisallow: /en/search\nDisallow: /ru/search\n\
+        "User-agent: *\nAllow: /\nDisallow: /api/\nDisallow: /desk/\nDisallow: /en/search\nDisallow: /ru/search\n\
          \nSitemap: {}\n",
         state.public.absolute("/sitemap.xml")
     );

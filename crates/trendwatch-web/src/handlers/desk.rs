@@ -1,0 +1,373 @@
+//! The newsroom's desk at `/desk/`: signing in and out, and the week it works on — a topic ×
+//! language grid of the week's commentaries.
+//!
+//! Three rules hold for every desk route, by construction rather than by checks repeated in
+//! handlers:
+//! - who is asking is the [`DeskUser`] extractor: a handler that takes it runs only for a
+//!   signed-in account, and anyone else is sent to the sign-in page;
+//! - every request that is not GET or HEAD must come from the site itself (its `Origin`, or
+//!   `Sec-Fetch-Site: same-origin`), which is what keeps other sites from submitting desk
+//!   forms in a signed-in browser ([`same_origin`]);
+//! - every answer is `Cache-Control: private, no-store`, and the router sits outside the page
+//!   cache.
+//!
+//! Sign-in attempts are throttled per client address and per account: after five failures in
+//! a row each further attempt waits, doubling, and a right password does not skip the wait.
+//! An unknown address and a wrong password get the same answer.
+
+use super::api::client_ip;
+use crate::cache::SESSION_COOKIES;
+use crate::AppState;
+use askama::Template;
+use axum::extract::{ConnectInfo, Form, FromRequestParts, Query, Request, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::time::Instant;
+use time::OffsetDateTime;
+use trendwatch_core::accounts::User;
+use trendwatch_core::{ArticleKind, Language, Period};
+use trendwatch_service::accounts::{LoginError, SessionToken};
+
+/// The desk's routes, with the same-origin check and the private cache header.
+pub fn router(state: AppState) -> Router<AppState> {
+    Router::new()
+        .route("/desk", get(|| async { Redirect::permanent("/desk/") }))
+        .route("/desk/", get(week))
+        .route("/desk/login", get(login_form).post(login))
+        .route("/desk/logout", post(logout))
+        .layer(axum::middleware::from_fn_with_state(state, same_origin))
+        .layer(axum::middleware::map_response(private))
+}
+
+async fn private(mut resp: Response) -> Response {
+    resp.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    resp
+}
+
+/// `scheme://host[:port]` of the site's public address.
+fn site_origin(state: &AppState) -> &str {
+    let base = state.public.base();
+    let after_scheme = base.find("://").map_or(0, |i| i + 3);
+    match base[after_scheme..].find('/') {
+        Some(i) => &base[..after_scheme + i],
+        None => base,
+    }
+}
+
+/// Middleware: a request that may change state must come from the site's own pages.
+pub async fn same_origin(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if req.method() == Method::GET || req.method() == Method::HEAD {
+        return next.run(req).await;
+    }
+    let headers = req.headers();
+    let header_is = |name: &str, expected: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.eq_ignore_ascii_case(expected))
+    };
+    let from_the_site =
+        header_is("origin", site_origin(&state)) || header_is("sec-fetch-site", "same-origin");
+    if from_the_site {
+        return next.run(req).await;
+    }
+    tracing::warn!(
+        client = %client_ip(&req),
+        path = %req.uri().path(),
+        "desk: a request from another site was refused"
+    );
+    (
+        StatusCode::FORBIDDEN,
+        "This form must be sent from the site's own pages.",
+    )
+        .into_response()
+}
+
+/// The signed-in account asking. Handlers that take it run only for one; anyone else is sent
+/// to the sign-in page.
+pub struct DeskUser(pub User, SessionToken);
+
+fn session_token(headers: &HeaderMap) -> Option<SessionToken> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(name, _)| SESSION_COOKIES.contains(&name.trim()))
+        .map(|(_, value)| SessionToken::from_cookie(value.trim()))
+}
+
+impl FromRequestParts<AppState> for DeskUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let to_login = || Redirect::to("/desk/login").into_response();
+        let token = session_token(&parts.headers).ok_or_else(to_login)?;
+        match state
+            .accounts
+            .session(&token, OffsetDateTime::now_utc())
+            .await
+        {
+            Ok(Some(user)) => Ok(DeskUser(user, token)),
+            Ok(None) => Err(to_login()),
+            Err(e) => {
+                tracing::error!(error = %e, "desk: sessions cannot be read");
+                Err(StatusCode::SERVICE_UNAVAILABLE.into_response())
+            }
+        }
+    }
+}
+
+/// The session cookie: `__Host-` prefixed and Secure on an HTTPS site; HttpOnly and
+/// SameSite=Lax always. `value` empty with `max_age` 0 removes it.
+fn session_cookie(state: &AppState, value: &str, max_age: Option<i64>) -> HeaderValue {
+    let https = state.public.base().starts_with("https://");
+    let name = if https {
+        SESSION_COOKIES[0]
+    } else {
+        SESSION_COOKIES[1]
+    };
+    let mut cookie = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax");
+    if https {
+        cookie.push_str("; Secure");
+    }
+    if let Some(age) = max_age {
+        cookie.push_str(&format!("; Max-Age={age}"));
+    }
+    HeaderValue::from_str(&cookie).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+#[derive(Template)]
+#[template(path = "desk_login.html")]
+struct LoginPage<'a> {
+    title: &'a str,
+    site_name: &'a str,
+    css_url: String,
+    error: Option<String>,
+}
+
+/// The sign-in page. The address typed is not filled back in: a refusal must read the same
+/// for every address, byte for byte.
+fn login_page(state: &AppState, status: StatusCode, error: Option<String>) -> Response {
+    let page = LoginPage {
+        title: "Sign in",
+        site_name: state.site.name(Language::En),
+        css_url: super::assets::css_url(),
+        error,
+    };
+    match page.render() {
+        Ok(body) => (
+            status,
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            body,
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "desk: template");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+/// `GET /desk/login`.
+pub async fn login_form(State(state): State<AppState>) -> Response {
+    login_page(&state, StatusCode::OK, None)
+}
+
+/// The sign-in form's fields.
+#[derive(Deserialize)]
+pub struct LoginForm {
+    email: String,
+    password: String,
+}
+
+/// The same answer for every refused sign-in, whatever the reason.
+const REFUSED: &str = "The e-mail address or the password is wrong.";
+
+/// `POST /desk/login`.
+pub async fn login(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    let client = peer.ip();
+    let account = form.email.trim().to_lowercase();
+    let now = Instant::now();
+    let wait = [
+        state.login_by_address.check(&client, now),
+        state.login_by_account.check(&account, now),
+    ]
+    .into_iter()
+    .filter_map(Result::err)
+    .max();
+    if let Some(wait) = wait {
+        let secs = wait.as_secs().max(1);
+        let mut resp = login_page(
+            &state,
+            StatusCode::TOO_MANY_REQUESTS,
+            Some(format!(
+                "Too many failed attempts. Try again in {secs} seconds."
+            )),
+        );
+        if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+            resp.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        return resp;
+    }
+    match state
+        .accounts
+        .log_in(&form.email, &form.password, OffsetDateTime::now_utc())
+        .await
+    {
+        Ok((token, user)) => {
+            state.login_by_address.succeed(&client);
+            state.login_by_account.succeed(&account);
+            tracing::info!(user = user.id, %client, "desk: signed in");
+            let mut resp = Redirect::to("/desk/").into_response();
+            resp.headers_mut().insert(
+                header::SET_COOKIE,
+                session_cookie(&state, token.as_str(), None),
+            );
+            resp
+        }
+        Err(LoginError::Refused) => {
+            let by_address = state.login_by_address.fail(&client, now);
+            let by_account = state.login_by_account.fail(&account, now);
+            // A security event: where from and how often, never the password.
+            tracing::warn!(%client, by_address, by_account, "desk: sign-in refused");
+            login_page(&state, StatusCode::UNAUTHORIZED, Some(REFUSED.into()))
+        }
+        Err(LoginError::Store(e)) => {
+            tracing::error!(error = %e, "desk: sign-in failed");
+            StatusCode::SERVICE_UNAVAILABLE.into_response()
+        }
+    }
+}
+
+/// `POST /desk/logout`: ends the session and removes the cookie.
+pub async fn logout(State(state): State<AppState>, DeskUser(user, token): DeskUser) -> Response {
+    if let Err(e) = state.accounts.log_out(&token).await {
+        tracing::error!(error = %e, "desk: sign-out failed");
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    }
+    tracing::info!(user = user.id, "desk: signed out");
+    let mut resp = Redirect::to("/desk/login").into_response();
+    resp.headers_mut()
+        .insert(header::SET_COOKIE, session_cookie(&state, "", Some(0)));
+    resp
+}
+
+struct Cell {
+    state: &'static str,
+    url: Option<String>,
+    title: String,
+    status: &'static str,
+}
+
+struct Row {
+    topic: String,
+    cells: Vec<Cell>,
+}
+
+#[derive(Template)]
+#[template(path = "desk_week.html")]
+struct WeekPage<'a> {
+    title: String,
+    site_name: &'a str,
+    css_url: String,
+    user_name: &'a str,
+    user_role: &'static str,
+    week: Period,
+    week_dates: String,
+    prev: Period,
+    next: Period,
+    languages: Vec<&'static str>,
+    rows: Vec<Row>,
+}
+
+/// `GET /desk/?week=2026-W48`: the week's grid (by default the week that commentaries
+/// written today cover). A cell is "published" with its commentary, or "missing".
+pub async fn week(
+    State(state): State<AppState>,
+    DeskUser(user, _): DeskUser,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    let period = match params.get("week") {
+        Some(w) => match w.parse::<Period>() {
+            Ok(p) => p,
+            Err(e) => return (StatusCode::BAD_REQUEST, format!("week: {e}")).into_response(),
+        },
+        None => Period::reviewed_on(OffsetDateTime::now_utc().date()),
+    };
+    let mut weeks = Vec::new();
+    for lang in Language::ALL {
+        match state.store.week(lang, period).await {
+            Ok(articles) => weeks.push((lang, articles)),
+            Err(e) => {
+                tracing::error!(error = %e, "desk: the week cannot be read");
+                return StatusCode::SERVICE_UNAVAILABLE.into_response();
+            }
+        }
+    }
+    let rows = state
+        .site
+        .topics
+        .iter()
+        .map(|topic| Row {
+            topic: topic.name(Language::En).to_string(),
+            cells: weeks
+                .iter()
+                .map(|(lang, articles)| {
+                    let found = articles
+                        .iter()
+                        .find(|a| a.topic == topic.slug && a.kind == ArticleKind::Weekly);
+                    match found {
+                        Some(a) => Cell {
+                            state: "published",
+                            url: Some(format!("/{}/articles/{}", lang.code(), a.slug)),
+                            title: a.title.clone(),
+                            status: a.status.code(),
+                        },
+                        None => Cell {
+                            state: "missing",
+                            url: None,
+                            title: String::new(),
+                            status: "",
+                        },
+                    }
+                })
+                .collect(),
+        })
+        .collect();
+    let page = WeekPage {
+        title: format!("Week {period}"),
+        site_name: state.site.name(Language::En),
+        css_url: super::assets::css_url(),
+        user_name: &user.name,
+        user_role: user.role.code(),
+        week: period,
+        week_dates: format!("{} – {}", period.monday(), period.sunday()),
+        prev: period.prev(),
+        next: period.next(),
+        languages: Language::ALL.iter().map(|l| l.code()).collect(),
+        rows,
+    };
+    match page.render() {
+        Ok(body) => ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "desk: template");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}

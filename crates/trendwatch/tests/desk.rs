@@ -1,0 +1,343 @@
+//! Issue 13 §2 (and SECURITY.md A, D): signing in to the desk, its session cookie, the
+//! throttle on sign-ins, the same-origin rule on desk forms, and the week grid it opens on.
+//! Against the real app on 127.0.0.1 with accounts made by `trendwatch users add`'s library.
+
+mod common;
+
+use common::*;
+use reqwest::{Client, StatusCode};
+use std::net::IpAddr;
+use trendwatch_core::accounts::Role;
+use trendwatch_service::accounts::{Accounts, SessionLimits};
+
+const PASSWORD: &str = "correct horse battery";
+
+async fn add_user(app: &TestApp, email: &str, role: Role) {
+    Accounts::new(app.archive.store.clone(), SessionLimits::default())
+        .add_user(email, "", role, PASSWORD, time::OffsetDateTime::now_utc())
+        .await
+        .expect("account");
+}
+
+/// A client that keeps redirects visible, connecting from `source` (any 127.x address is
+/// this machine, which lets a test stand for two clients).
+fn client_from(source: [u8; 4]) -> Client {
+    Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .local_address(IpAddr::from(source))
+        .build()
+        .expect("client")
+}
+
+struct Answer {
+    status: StatusCode,
+    headers: reqwest::header::HeaderMap,
+    body: String,
+}
+
+async fn post_login(app: &TestApp, client: &Client, email: &str, password: &str) -> Answer {
+    let resp = client
+        .post(format!("{}/desk/login", app.app.url()))
+        .header("origin", app.app.url())
+        .form(&[("email", email), ("password", password)])
+        .send()
+        .await
+        .expect("post");
+    Answer {
+        status: resp.status(),
+        headers: resp.headers().clone(),
+        body: resp.text().await.expect("body"),
+    }
+}
+
+/// The session cookie's `name=value` from a sign-in answer.
+fn session_of(answer: &Answer) -> String {
+    let cookie = answer
+        .headers
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .expect("a session cookie");
+    cookie.split(';').next().expect("name=value").to_string()
+}
+
+async fn get_desk(app: &TestApp, path: &str, cookie: Option<&str>) -> Answer {
+    let mut req = client_from([127, 0, 0, 1]).get(format!("{}{path}", app.app.url()));
+    if let Some(c) = cookie {
+        req = req.header("cookie", c);
+    }
+    let resp = req.send().await.expect("get");
+    Answer {
+        status: resp.status(),
+        headers: resp.headers().clone(),
+        body: resp.text().await.expect("body"),
+    }
+}
+
+fn location(a: &Answer) -> &str {
+    a.headers
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+}
+
+async fn sample_site() -> TestApp {
+    let archive = TestArchive::new();
+    let sample = trendwatch::sample::extract(archive.dir.path()).expect("extract sample");
+    assert!(archive.import(&[sample]).await.rejected.is_empty());
+    archive.serve().await
+}
+
+#[tokio::test]
+async fn a1_login_throttled() {
+    let app = sample_site().await;
+    add_user(&app, "ana@example.org", Role::Editor).await;
+    add_user(&app, "ben@example.org", Role::Analyst).await;
+    let first = client_from([127, 0, 0, 2]);
+    for _ in 0..5 {
+        let a = post_login(&app, &first, "ana@example.org", "wrong horse battery").await;
+        assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+    }
+    // Blocked: the right password does not skip the wait, for this account...
+    let a = post_login(&app, &first, "ana@example.org", PASSWORD).await;
+    assert_eq!(a.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(a.headers.get("retry-after").is_some());
+    assert!(a.headers.get("set-cookie").is_none());
+    // ...nor for another account from the same address...
+    let a = post_login(&app, &first, "ben@example.org", PASSWORD).await;
+    assert_eq!(a.status, StatusCode::TOO_MANY_REQUESTS);
+    // ...nor for the same account from another address.
+    let second = client_from([127, 0, 0, 3]);
+    let a = post_login(&app, &second, "ana@example.org", PASSWORD).await;
+    assert_eq!(a.status, StatusCode::TOO_MANY_REQUESTS);
+    // Another account from another address signs in, and X-Forwarded-For changes nothing.
+    let a = second
+        .post(format!("{}/desk/login", app.app.url()))
+        .header("origin", app.app.url())
+        .header("x-forwarded-for", "203.0.113.9")
+        .form(&[("email", "ben@example.org"), ("password", PASSWORD)])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(a.status(), StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn a2_unknown_user_and_wrong_password_get_the_same_answer() {
+    let app = sample_site().await;
+    add_user(&app, "ana@example.org", Role::Editor).await;
+    let wrong = post_login(
+        &app,
+        &client_from([127, 0, 0, 4]),
+        "ana@example.org",
+        "wrong horse battery",
+    )
+    .await;
+    let unknown = post_login(
+        &app,
+        &client_from([127, 0, 0, 5]),
+        "nobody@example.org",
+        PASSWORD,
+    )
+    .await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert_eq!((wrong.status, &wrong.body), (unknown.status, &unknown.body));
+    let doc = scraper::Html::parse_document(&wrong.body);
+    assert_eq!(
+        text(&doc, "#login-error"),
+        "The e-mail address or the password is wrong."
+    );
+}
+
+#[tokio::test]
+async fn a5_session_cookie_is_http_only_same_site_and_opaque() {
+    let app = sample_site().await;
+    add_user(&app, "ana@example.org", Role::Editor).await;
+    let a = post_login(
+        &app,
+        &client_from([127, 0, 0, 6]),
+        "Ana@Example.org",
+        PASSWORD,
+    )
+    .await;
+    assert_eq!((a.status, location(&a)), (StatusCode::SEE_OTHER, "/desk/"));
+    let cookie = a.headers["set-cookie"].to_str().expect("ascii");
+    let (pair, flags) = cookie.split_once(';').expect("flags");
+    let (name, token) = pair.split_once('=').expect("name=value");
+    assert_eq!(name, "trendwatch-session", "plain HTTP: no __Host- prefix");
+    assert!(
+        token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit()),
+        "{token}"
+    );
+    let flags: Vec<&str> = flags.split(';').map(str::trim).collect();
+    for f in ["Path=/", "HttpOnly", "SameSite=Lax"] {
+        assert!(flags.contains(&f), "{cookie}");
+    }
+    assert!(!flags.contains(&"Secure"), "no Secure over plain HTTP");
+    assert!(!location(&a).contains(token), "never in a URL");
+}
+
+#[tokio::test]
+async fn a5_session_cookie_is_host_prefixed_and_secure_on_an_https_site() {
+    let archive = TestArchive::with_config("[site]\nbase_url = \"https://monitor.example.org\"\n");
+    let app = archive.serve().await;
+    add_user(&app, "ana@example.org", Role::Editor).await;
+    let resp = client_from([127, 0, 0, 7])
+        .post(format!("{}/desk/login", app.app.url()))
+        .header("origin", "https://monitor.example.org")
+        .form(&[("email", "ana@example.org"), ("password", PASSWORD)])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let cookie = resp.headers()["set-cookie"]
+        .to_str()
+        .expect("ascii")
+        .to_string();
+    assert!(cookie.starts_with("__Host-trendwatch-session="), "{cookie}");
+    assert!(cookie.split(';').any(|f| f.trim() == "Secure"), "{cookie}");
+}
+
+#[tokio::test]
+async fn a6_new_session_at_login_and_logout_ends_it() {
+    let app = sample_site().await;
+    add_user(&app, "ana@example.org", Role::Editor).await;
+    let client = client_from([127, 0, 0, 8]);
+    let one = session_of(&post_login(&app, &client, "ana@example.org", PASSWORD).await);
+    let two = session_of(&post_login(&app, &client, "ana@example.org", PASSWORD).await);
+    assert_ne!(one, two, "a new token at every sign-in");
+    assert_eq!(
+        get_desk(&app, "/desk/", Some(&one)).await.status,
+        StatusCode::OK
+    );
+    let out = client
+        .post(format!("{}/desk/logout", app.app.url()))
+        .header("origin", app.app.url())
+        .header("cookie", &one)
+        .send()
+        .await
+        .expect("logout");
+    assert_eq!(out.status(), StatusCode::SEE_OTHER);
+    let cleared = out.headers()["set-cookie"].to_str().expect("ascii");
+    assert!(cleared.contains("Max-Age=0"), "{cleared}");
+    let after = get_desk(&app, "/desk/", Some(&one)).await;
+    assert_eq!(
+        (after.status, location(&after)),
+        (StatusCode::SEE_OTHER, "/desk/login"),
+        "the ended session opens nothing"
+    );
+    assert_eq!(
+        get_desk(&app, "/desk/", Some(&two)).await.status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn d1_desk_forms_must_come_from_the_site() {
+    let app = sample_site().await;
+    add_user(&app, "ana@example.org", Role::Editor).await;
+    let client = client_from([127, 0, 0, 9]);
+    let url = format!("{}/desk/login", app.app.url());
+    let form = [("email", "ana@example.org"), ("password", PASSWORD)];
+    let none = client.post(&url).form(&form).send().await.expect("post");
+    assert_eq!(none.status(), StatusCode::FORBIDDEN, "no Origin");
+    let foreign = client
+        .post(&url)
+        .header("origin", "https://attacker.example")
+        .form(&form)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(foreign.status(), StatusCode::FORBIDDEN, "another site");
+    let cross = client
+        .post(&url)
+        .header("sec-fetch-site", "cross-site")
+        .form(&form)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(cross.status(), StatusCode::FORBIDDEN);
+    let same = client
+        .post(&url)
+        .header("sec-fetch-site", "same-origin")
+        .form(&form)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(same.status(), StatusCode::SEE_OTHER, "the site's own form");
+    // GET never changes state, and needs no origin.
+    assert_eq!(
+        client.get(&url).send().await.expect("get").status(),
+        StatusCode::OK
+    );
+}
+
+/// The desk opens on the week: every topic × language, published cells linking to the
+/// commentary, the others missing; only for a signed-in account, never cached.
+#[tokio::test]
+async fn the_desk_shows_the_week_by_topic_and_language() {
+    let app = sample_site().await;
+    add_user(&app, "ana@example.org", Role::Analyst).await;
+    let anonymous = get_desk(&app, "/desk/", None).await;
+    assert_eq!(
+        (anonymous.status, location(&anonymous)),
+        (StatusCode::SEE_OTHER, "/desk/login")
+    );
+    let cookie = session_of(
+        &post_login(
+            &app,
+            &client_from([127, 0, 0, 10]),
+            "ana@example.org",
+            PASSWORD,
+        )
+        .await,
+    );
+    let week = app
+        .archive
+        .store
+        .latest_period(trendwatch_core::Language::En)
+        .await
+        .expect("read")
+        .expect("a week");
+    let page = get_desk(&app, &format!("/desk/?week={week}"), Some(&cookie)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.headers["cache-control"], "private, no-store");
+    let doc = scraper::Html::parse_document(&page.body);
+    assert_eq!(
+        text(&doc, "h1 small"),
+        format!("{} – {}", week.monday(), week.sunday())
+    );
+    let topics = app.archive.config.file.site.topics.iter().count();
+    assert_eq!(doc.select(&sel("table.desk-week tbody tr")).count(), topics);
+    let cells = attrs(&doc, "td.desk-cell", "data-state");
+    assert_eq!(cells.len(), topics * 2);
+    let published = app
+        .archive
+        .store
+        .week(trendwatch_core::Language::En, week)
+        .await
+        .expect("week")
+        .len()
+        + app
+            .archive
+            .store
+            .week(trendwatch_core::Language::Ru, week)
+            .await
+            .expect("week")
+            .len();
+    assert_eq!(
+        cells.iter().filter(|s| *s == "published").count(),
+        published
+    );
+    assert!(published > 0);
+    for href in attrs(&doc, "td.desk-published a", "href") {
+        assert_eq!(app.get(&href).await.status, 200, "{href}");
+    }
+    let account = text(&doc, ".desk-account span");
+    assert_eq!(account, "ana (analyst)");
+    assert_eq!(
+        attrs(&doc, "nav.pagination a[rel=prev]", "href"),
+        vec![format!("/desk/?week={}", week.prev())]
+    );
+    let bad = get_desk(&app, "/desk/?week=2026-W99", Some(&cookie)).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+}
