@@ -5,7 +5,7 @@
 //! A backend's test file runs all of it with one line, giving a function that opens a fresh,
 //! empty store:
 //!
-//! ```ignore
+//! ```text
 //! trendwatch_store_suite::store_suite!(|| async {
 //!     let dir = tempfile::tempdir().expect("tempdir");
 //!     let store = trendwatch_sqlite::SqliteStore::open(dir.path()).expect("open");
