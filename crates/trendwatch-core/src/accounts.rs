@@ -316,6 +316,21 @@ impl fmt::Debug for NewUser {
     }
 }
 
+/// An invitation to the desk, as the store keeps it (found by the hash of its token).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invitation {
+    /// The address invited (normalised); the account will have it.
+    pub email: String,
+    /// The role the account will have.
+    pub role: Role,
+    /// The admin who invited.
+    pub invited_by: i64,
+    /// When the link stops working (UTC).
+    pub expires_at: time::OffsetDateTime,
+    /// When it was used, if it was (a link works once).
+    pub used_at: Option<time::OffsetDateTime>,
+}
+
 /// A signed-in session, as the store keeps it: found by the hash of its token (the token
 /// itself is only ever in the user's cookie).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -11,7 +11,7 @@ use std::fmt;
 use std::sync::Arc;
 use time::{Duration, OffsetDateTime};
 use trendwatch_core::accounts::{
-    check_password, normalise_email, NewUser, PasswordError, Role, User,
+    check_password, normalise_email, Invitation, NewUser, PasswordError, Role, User,
 };
 use trendwatch_store::{EditError, Store, StoreError};
 
@@ -237,6 +237,108 @@ impl Accounts {
     }
 }
 
+/// How long an invitation link works.
+pub const INVITATION_LIFETIME: Duration = Duration::days(7);
+
+/// Why an invitation link was refused: unknown, used or expired alike, so that a guessed link
+/// learns nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum InvitationError {
+    /// Unknown, already used, or past its date.
+    #[error("this invitation link is not valid: it may have expired or been used already")]
+    NotValid,
+    /// The chosen password breaks the rules.
+    #[error("password: {0}")]
+    Password(#[from] PasswordError),
+    /// The store failed, or hashing did.
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl Accounts {
+    /// Invites `email` to the desk with `role`, on behalf of the admin `by`; returns the
+    /// one-time token of the link to pass on (valid for [`INVITATION_LIFETIME`]).
+    pub async fn invite(
+        &self,
+        email: &str,
+        role: Role,
+        by: &User,
+        now: OffsetDateTime,
+    ) -> Result<SessionToken, AccountError> {
+        let email = normalise_email(email).map_err(AccountError::Email)?;
+        let token = SessionToken::random();
+        let invitation = Invitation {
+            email,
+            role,
+            invited_by: by.id,
+            expires_at: now + INVITATION_LIFETIME,
+            used_at: None,
+        };
+        self.store
+            .create_invitation(&token.hash(), &invitation, now)
+            .await
+            .map_err(|e| AccountError::Store(EditError::Backend(e)))?;
+        Ok(token)
+    }
+
+    /// The invitation a link's token opens, if it is still valid.
+    pub async fn open_invitation(
+        &self,
+        token: &SessionToken,
+        now: OffsetDateTime,
+    ) -> Result<Invitation, InvitationError> {
+        match self.store.invitation(&token.hash()).await {
+            Ok(Some(i)) if i.used_at.is_none() && now < i.expires_at => Ok(i),
+            Ok(_) => Err(InvitationError::NotValid),
+            Err(e) => Err(InvitationError::Failed(e.to_string())),
+        }
+    }
+
+    /// Creates the invited account with the name and password its owner chose; the link
+    /// then stops working. Returns the new account's id.
+    pub async fn accept_invitation(
+        &self,
+        token: &SessionToken,
+        name: &str,
+        password: &str,
+        now: OffsetDateTime,
+    ) -> Result<i64, InvitationError> {
+        let invitation = self.open_invitation(token, now).await?;
+        let password_hash = hash_password(password).map_err(|e| match e {
+            AccountError::Password(p) => InvitationError::Password(p),
+            other => InvitationError::Failed(other.to_string()),
+        })?;
+        let name = match name.trim() {
+            "" => invitation
+                .email
+                .split('@')
+                .next()
+                .unwrap_or_default()
+                .to_string(),
+            n => n.to_string(),
+        };
+        let user = NewUser {
+            email: invitation.email,
+            name,
+            role: invitation.role,
+            password_hash,
+            created_at: now,
+        };
+        self.store
+            .accept_invitation(&token.hash(), &user)
+            .await
+            .map_err(|e| match e {
+                EditError::Invalid(_) => InvitationError::NotValid,
+                other => InvitationError::Failed(other.to_string()),
+            })
+    }
+
+    /// Every account, oldest first.
+    pub async fn users(&self) -> Result<Vec<User>, StoreError> {
+        self.store.users().await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -440,5 +542,69 @@ mod tests {
                 .is_err(),
             "a disabled account cannot log in"
         );
+    }
+
+    #[tokio::test]
+    async fn an_invitation_works_once_and_only_until_it_expires() {
+        let (accounts, _dir) = accounts(SessionLimits::default()).await;
+        accounts
+            .add_user(
+                "admin@example.org",
+                "",
+                Role::Admin,
+                "correct horse battery",
+                at(0),
+            )
+            .await
+            .expect("admin");
+        let admin = accounts.users().await.expect("users").remove(0);
+        let token = accounts
+            .invite("Ben@Example.org", Role::Editor, &admin, at(0))
+            .await
+            .expect("invite");
+        let weak = accounts
+            .accept_invitation(&token, "Ben", "short", at(1))
+            .await;
+        assert!(
+            matches!(weak, Err(InvitationError::Password(_))),
+            "{weak:?}"
+        );
+        let id = accounts
+            .accept_invitation(&token, "Ben", "a good long passphrase", at(1))
+            .await
+            .expect("accepted");
+        let users = accounts.users().await.expect("users");
+        let ben = users.iter().find(|u| u.id == id).expect("ben");
+        assert_eq!(
+            (ben.email.as_str(), ben.role, ben.name.as_str()),
+            ("ben@example.org", Role::Editor, "Ben")
+        );
+        assert!(accounts
+            .log_in("ben@example.org", "a good long passphrase", at(2))
+            .await
+            .is_ok());
+        let again = accounts
+            .accept_invitation(&token, "Eve", "another passphrase", at(3))
+            .await;
+        assert!(matches!(again, Err(InvitationError::NotValid)), "used once");
+
+        let late = accounts
+            .invite("cy@example.org", Role::Analyst, &admin, at(0))
+            .await
+            .expect("invite");
+        let expired = accounts
+            .accept_invitation(
+                &late,
+                "",
+                "a good long passphrase",
+                at(0) + INVITATION_LIFETIME,
+            )
+            .await;
+        assert!(matches!(expired, Err(InvitationError::NotValid)), "expired");
+        let guessed = SessionToken::from_cookie("00");
+        assert!(matches!(
+            accounts.open_invitation(&guessed, at(0)).await,
+            Err(InvitationError::NotValid)
+        ));
     }
 }

@@ -151,3 +151,72 @@ pub fn end_sessions_of(conn: &Connection, user_id: i64) -> rusqlite::Result<u64>
         .prepare_cached("DELETE FROM sessions WHERE user_id = ?1")?
         .execute([user_id])? as u64)
 }
+
+pub fn create_invitation(
+    conn: &Connection,
+    token_hash: &[u8],
+    i: &trendwatch_core::accounts::Invitation,
+    at: OffsetDateTime,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO invitations (token_hash, email, role, invited_by, created_at, expires_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![
+        token_hash,
+        i.email,
+        i.role.code(),
+        i.invited_by,
+        time_to_sql(at),
+        time_to_sql(i.expires_at)
+    ])?;
+    Ok(())
+}
+
+pub fn invitation(
+    conn: &Connection,
+    token_hash: &[u8],
+) -> rusqlite::Result<Option<trendwatch_core::accounts::Invitation>> {
+    conn.prepare_cached(
+        "SELECT email, role, invited_by, expires_at, used_at FROM invitations WHERE token_hash = ?1",
+    )?
+    .query_row([token_hash], |r| {
+        let role: String = r.get(1)?;
+        let used: Option<String> = r.get(4)?;
+        Ok(trendwatch_core::accounts::Invitation {
+            email: r.get(0)?,
+            role: role.parse::<Role>().map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Text, e.into())
+            })?,
+            invited_by: r.get(2)?,
+            expires_at: time_of(r, 3)?,
+            used_at: match used {
+                Some(_) => Some(time_of(r, 4)?),
+                None => None,
+            },
+        })
+    })
+    .optional()
+}
+
+/// Marks the invitation used and creates the account, or neither. `Ok(None)`: the
+/// invitation is unknown or used, or the address has an account.
+pub fn accept_invitation(
+    conn: &mut Connection,
+    token_hash: &[u8],
+    user: &NewUser,
+) -> rusqlite::Result<Option<i64>> {
+    let tx = conn.transaction()?;
+    let marked = tx.execute(
+        "UPDATE invitations SET used_at = ?1 WHERE token_hash = ?2 AND used_at IS NULL",
+        params![time_to_sql(user.created_at), token_hash],
+    )?;
+    if marked != 1 {
+        return Ok(None);
+    }
+    let Some(id) = create_user(&tx, user)? else {
+        return Ok(None);
+    };
+    tx.commit()?;
+    Ok(Some(id))
+}

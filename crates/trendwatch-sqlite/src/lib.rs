@@ -19,7 +19,7 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use trendwatch_core::accounts::{NewUser, Session, StoredUser, User};
+use trendwatch_core::accounts::{Invitation, NewUser, Session, StoredUser, User};
 use trendwatch_core::article::{Article, ArticleSummary, ArticleText, NewArticle, RelatedOverride};
 use trendwatch_core::forecast::{ForecastEntry, Outcome};
 use trendwatch_core::similarity::{Scored, SimilarityDoc};
@@ -1094,5 +1094,38 @@ impl Store for SqliteStore {
     async fn end_sessions_of(&self, user_id: i64) -> Result<u64, StoreError> {
         self.write(move |conn| accounts::end_sessions_of(conn, user_id).map_err(store_err))
             .await
+    }
+
+    async fn create_invitation(
+        &self,
+        token_hash: &[u8],
+        invitation: &Invitation,
+        at: time::OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let (hash, invitation) = (token_hash.to_vec(), invitation.clone());
+        self.write(move |conn| {
+            accounts::create_invitation(conn, &hash, &invitation, at).map_err(store_err)
+        })
+        .await
+    }
+
+    async fn invitation(&self, token_hash: &[u8]) -> Result<Option<Invitation>, StoreError> {
+        let hash = token_hash.to_vec();
+        self.read(move |conn| accounts::invitation(conn, &hash))
+            .await
+    }
+
+    async fn accept_invitation(&self, token_hash: &[u8], user: &NewUser) -> Result<i64, EditError> {
+        let (hash, user) = (token_hash.to_vec(), user.clone());
+        self.edit(move |conn| {
+            accounts::accept_invitation(conn, &hash, &user)
+                .map_err(|e| EditError::Backend(store_err(e)))?
+                .ok_or_else(|| {
+                    EditError::Invalid(
+                        "this invitation was already used, or the address has an account".into(),
+                    )
+                })
+        })
+        .await
     }
 }

@@ -70,6 +70,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0012_accounts",
         include_str!("../migrations/0012_accounts.sql"),
     ),
+    (
+        "0013_invitations",
+        include_str!("../migrations/0013_invitations.sql"),
+    ),
 ];
 
 /// Applies every migration newer than the database's version and returns the names of those
@@ -298,7 +302,8 @@ mod tests {
                 "0009_duplicates",
                 "0010_image_alt",
                 "0011_storyline_titles",
-                "0012_accounts"
+                "0012_accounts",
+                "0013_invitations"
             ]
         );
         let copy = Connection::open(dir.path().join("t.sqlite3.v7-backup")).expect("backup");

@@ -689,3 +689,84 @@ pub async fn accounts_and_sessions_round_trip(store: Arc<dyn Store>) {
         Err(EditError::NotFound(_))
     ));
 }
+
+/// Invitations: kept by token hash, accepted once; accepting for an address that has an
+/// account changes nothing (the invitation stays unused).
+pub async fn invitations_are_accepted_once(store: Arc<dyn Store>) {
+    use trendwatch_core::accounts::{Invitation, NewUser, Role};
+    let at = datetime!(2026-11-30 09:00 UTC);
+    let user = |email: &str| NewUser {
+        email: email.into(),
+        name: "Name".into(),
+        role: Role::Editor,
+        password_hash: "$argon2id$x".into(),
+        created_at: at,
+    };
+    let admin = store
+        .create_user(&NewUser {
+            role: Role::Admin,
+            ..user("admin@example.org")
+        })
+        .await
+        .expect("admin");
+    let invitation = |email: &str| Invitation {
+        email: email.into(),
+        role: Role::Editor,
+        invited_by: admin,
+        expires_at: at + time::Duration::days(7),
+        used_at: None,
+    };
+    store
+        .create_invitation(&[1u8; 32], &invitation("ed@example.org"), at)
+        .await
+        .expect("invite");
+    store
+        .create_invitation(&[2u8; 32], &invitation("admin@example.org"), at)
+        .await
+        .expect("invite");
+    assert_eq!(
+        store.invitation(&[1u8; 32]).await.expect("read"),
+        Some(invitation("ed@example.org"))
+    );
+    assert_eq!(store.invitation(&[3u8; 32]).await.expect("read"), None);
+    let id = store
+        .accept_invitation(&[1u8; 32], &user("ed@example.org"))
+        .await
+        .expect("accepted");
+    let used = store
+        .invitation(&[1u8; 32])
+        .await
+        .expect("read")
+        .expect("kept");
+    assert_eq!(used.used_at, Some(at));
+    assert!(matches!(
+        store
+            .accept_invitation(&[1u8; 32], &user("other@example.org"))
+            .await,
+        Err(EditError::Invalid(_))
+    ));
+    assert!(matches!(
+        store
+            .accept_invitation(&[2u8; 32], &user("admin@example.org"))
+            .await,
+        Err(EditError::Invalid(_))
+    ));
+    assert_eq!(
+        store
+            .invitation(&[2u8; 32])
+            .await
+            .expect("read")
+            .and_then(|i| i.used_at),
+        None,
+        "a refused acceptance leaves the invitation unused"
+    );
+    let emails: Vec<String> = store
+        .users()
+        .await
+        .expect("users")
+        .into_iter()
+        .map(|u| u.email)
+        .collect();
+    assert_eq!(emails, ["admin@example.org", "ed@example.org"]);
+    assert!(id > admin);
+}

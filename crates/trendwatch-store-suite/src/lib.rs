@@ -56,7 +56,8 @@ macro_rules! store_suite {
             storylines_are_assigned_edited_and_summarised,
             similar_lists_and_overrides_round_trip,
             forecasts_are_listed_and_resolved,
-            accounts_and_sessions_round_trip
+            accounts_and_sessions_round_trip,
+            invitations_are_accepted_once
         );
     };
     (@cases $fresh:expr; $($case:ident),* $(,)?) => {

@@ -3,7 +3,7 @@
 //! own migrations and implements this trait, so adding a backend touches nothing above it.
 
 use async_trait::async_trait;
-use trendwatch_core::accounts::{NewUser, Session, StoredUser, User};
+use trendwatch_core::accounts::{Invitation, NewUser, Session, StoredUser, User};
 use trendwatch_core::article::{Article, ArticleSummary, ArticleText, NewArticle, RelatedOverride};
 use trendwatch_core::forecast::{ForecastEntry, Outcome};
 use trendwatch_core::similarity::{Scored, SimilarityDoc};
@@ -379,4 +379,20 @@ pub trait Store: Send + Sync + 'static {
 
     /// Ends every session of an account; returns how many there were.
     async fn end_sessions_of(&self, user_id: i64) -> Result<u64, StoreError>;
+
+    /// Records an invitation under the hash of its token.
+    async fn create_invitation(
+        &self,
+        token_hash: &[u8],
+        invitation: &Invitation,
+        at: time::OffsetDateTime,
+    ) -> Result<(), StoreError>;
+
+    /// The invitation of a token hash, used or not.
+    async fn invitation(&self, token_hash: &[u8]) -> Result<Option<Invitation>, StoreError>;
+
+    /// Creates the invited account and marks the invitation used, in one transaction:
+    /// refused ([`EditError::Invalid`]) when the invitation is unknown or already used, or
+    /// the address already has an account. Expiry is the caller's rule to check.
+    async fn accept_invitation(&self, token_hash: &[u8], user: &NewUser) -> Result<i64, EditError>;
 }

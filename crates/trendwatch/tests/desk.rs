@@ -341,3 +341,127 @@ async fn the_desk_shows_the_week_by_topic_and_language() {
     let bad = get_desk(&app, "/desk/?week=2026-W99", Some(&cookie)).await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
 }
+
+/// Signs in `email` from its own client and returns the session cookie.
+async fn signed_in(app: &TestApp, email: &str, source: [u8; 4]) -> String {
+    session_of(&post_login(app, &client_from(source), email, PASSWORD).await)
+}
+
+/// B1: every desk route × every role. Anonymous callers are sent to sign in; lesser roles
+/// get 403 where admins only may go.
+#[tokio::test]
+async fn b1_role_route_table() {
+    let app = sample_site().await;
+    add_user(&app, "analyst@example.org", Role::Analyst).await;
+    add_user(&app, "editor@example.org", Role::Editor).await;
+    add_user(&app, "admin@example.org", Role::Admin).await;
+    let mut cookies = vec![("anonymous", None)];
+    for (i, who) in ["analyst", "editor", "admin"].into_iter().enumerate() {
+        let email = format!("{who}@example.org");
+        cookies.push((
+            who,
+            Some(signed_in(&app, &email, [127, 0, 1, i as u8 + 1]).await),
+        ));
+    }
+    // (method, path, what each of anonymous, analyst, editor, admin gets)
+    let table: [(&str, &str, [u16; 4]); 4] = [
+        ("GET", "/desk/", [303, 200, 200, 200]),
+        ("GET", "/desk/users", [303, 403, 403, 200]),
+        ("POST", "/desk/users/invite", [303, 403, 403, 200]),
+        ("GET", "/desk/login", [200, 200, 200, 200]),
+    ];
+    let client = client_from([127, 0, 1, 9]);
+    for (method, path, expected) in table {
+        for ((who, cookie), want) in cookies.iter().zip(expected) {
+            let url = format!("{}{path}", app.app.url());
+            let mut req = match method {
+                "GET" => client.get(&url),
+                _ => client
+                    .post(&url)
+                    .header("origin", app.app.url())
+                    .form(&[("email", "new@example.org"), ("role", "analyst")]),
+            };
+            if let Some(c) = cookie {
+                req = req.header("cookie", c);
+            }
+            let got = req.send().await.expect("request").status().as_u16();
+            assert_eq!(got, want, "{method} {path} as {who}");
+        }
+    }
+}
+
+/// An admin invites from the desk; the link opens a form once, holds the password rules, and
+/// the new account signs in; a used link opens nothing.
+#[tokio::test]
+async fn an_admin_invites_and_the_link_creates_one_account() {
+    let app = sample_site().await;
+    add_user(&app, "admin@example.org", Role::Admin).await;
+    let cookie = signed_in(&app, "admin@example.org", [127, 0, 2, 1]).await;
+    let client = client_from([127, 0, 2, 2]);
+    let page = client
+        .post(format!("{}/desk/users/invite", app.app.url()))
+        .header("origin", app.app.url())
+        .header("cookie", &cookie)
+        .form(&[("email", "New.Analyst@example.org"), ("role", "analyst")])
+        .send()
+        .await
+        .expect("invite");
+    assert_eq!(page.status(), StatusCode::OK);
+    let doc = scraper::Html::parse_document(&page.text().await.expect("body"));
+    let link = attrs(&doc, "#invitation-link", "value").remove(0);
+    let prefix = format!("{}/desk/invite/", app.app.url());
+    assert!(link.starts_with(&prefix), "{link}");
+    let path = link.trim_start_matches(app.app.url().as_str()).to_string();
+
+    let form = get_desk(&app, &path, None).await;
+    assert_eq!(form.status, StatusCode::OK);
+    let form_doc = scraper::Html::parse_document(&form.body);
+    assert_eq!(
+        text(&form_doc, ".desk-invited-as"),
+        "You were invited as analyst with the address new.analyst@example.org. Choose your name and a password (8 to 128 characters)."
+    );
+    let post = |password: &'static str| {
+        let client = client.clone();
+        let url = link.clone();
+        let origin = app.app.url();
+        async move {
+            client
+                .post(url)
+                .header("origin", origin)
+                .form(&[("name", "Nia Analyst"), ("password", password)])
+                .send()
+                .await
+                .expect("accept")
+                .status()
+        }
+    };
+    assert_eq!(post("short").await, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(post("a good long passphrase").await, StatusCode::SEE_OTHER);
+    assert_eq!(
+        post("another long passphrase").await,
+        StatusCode::NOT_FOUND,
+        "used once"
+    );
+    assert_eq!(
+        get_desk(&app, &path, None).await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    let signed = post_login(
+        &app,
+        &client_from([127, 0, 2, 3]),
+        "new.analyst@example.org",
+        "a good long passphrase",
+    )
+    .await;
+    assert_eq!(signed.status, StatusCode::SEE_OTHER);
+    let listing = get_desk(&app, "/desk/users", Some(&cookie)).await;
+    let doc = scraper::Html::parse_document(&listing.body);
+    let rows = texts(&doc, "table.desk-users tbody tr");
+    assert!(
+        rows.iter().any(|r| r.contains("new.analyst@example.org")
+            && r.contains("Nia Analyst")
+            && r.contains("analyst")),
+        "{rows:?}"
+    );
+}

@@ -19,6 +19,7 @@ use super::api::client_ip;
 use crate::cache::SESSION_COOKIES;
 use crate::AppState;
 use askama::Template;
+use axum::extract::Path;
 use axum::extract::{ConnectInfo, Form, FromRequestParts, Query, Request, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
@@ -28,12 +29,13 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
 use std::collections::HashMap;
+use std::marker::PhantomData;
 use std::net::SocketAddr;
 use std::time::Instant;
 use time::OffsetDateTime;
-use trendwatch_core::accounts::User;
+use trendwatch_core::accounts::{Role, User};
 use trendwatch_core::{ArticleKind, Language, Period};
-use trendwatch_service::accounts::{LoginError, SessionToken};
+use trendwatch_service::accounts::{InvitationError, LoginError, SessionToken};
 
 /// The desk's routes, with the same-origin check and the private cache header.
 pub fn router(state: AppState) -> Router<AppState> {
@@ -42,6 +44,12 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/desk/", get(week))
         .route("/desk/login", get(login_form).post(login))
         .route("/desk/logout", post(logout))
+        .route("/desk/users", get(users))
+        .route("/desk/users/invite", post(invite))
+        .route(
+            "/desk/invite/{token}",
+            get(invitation_form).post(accept_invitation),
+        )
         .layer(axum::middleware::from_fn_with_state(state, same_origin))
         .layer(axum::middleware::map_response(private))
 }
@@ -125,6 +133,266 @@ impl FromRequestParts<AppState> for DeskUser {
                 tracing::error!(error = %e, "desk: sessions cannot be read");
                 Err(StatusCode::SERVICE_UNAVAILABLE.into_response())
             }
+        }
+    }
+}
+
+/// The least role a route needs, as a type: see [`AtLeast`].
+pub trait RequiredRole: Send + Sync + 'static {
+    /// The role.
+    const ROLE: Role;
+}
+
+/// Admins only.
+pub struct Admin;
+impl RequiredRole for Admin {
+    const ROLE: Role = Role::Admin;
+}
+
+/// Editors and admins.
+pub struct Editor;
+impl RequiredRole for Editor {
+    const ROLE: Role = Role::Editor;
+}
+
+/// A signed-in account holding at least role `R`. A handler that takes it never runs for
+/// anyone else: the anonymous are sent to sign in, lesser roles are answered 403.
+pub struct AtLeast<R: RequiredRole>(pub User, PhantomData<R>);
+
+impl<R: RequiredRole> FromRequestParts<AppState> for AtLeast<R> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let DeskUser(user, _) = DeskUser::from_request_parts(parts, state).await?;
+        if user.role.includes(R::ROLE) {
+            Ok(AtLeast(user, PhantomData))
+        } else {
+            tracing::warn!(user = user.id, path = %parts.uri.path(), "desk: role refused");
+            Err((
+                StatusCode::FORBIDDEN,
+                format!("This page is for {}s only.", R::ROLE),
+            )
+                .into_response())
+        }
+    }
+}
+
+fn render(page: &impl Template, status: StatusCode) -> Response {
+    match page.render() {
+        Ok(body) => (
+            status,
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            body,
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "desk: template");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+struct UserRow {
+    email: String,
+    name: String,
+    role: &'static str,
+    disabled: bool,
+}
+
+#[derive(Template)]
+#[template(path = "desk_users.html")]
+struct UsersPage<'a> {
+    title: &'a str,
+    site_name: &'a str,
+    css_url: String,
+    user_name: &'a str,
+    user_role: &'static str,
+    users: Vec<UserRow>,
+    invitation_link: Option<String>,
+    invited_email: String,
+    error: Option<String>,
+}
+
+async fn users_page(
+    state: &AppState,
+    admin: &User,
+    invitation: Option<(String, String)>,
+    error: Option<String>,
+) -> Response {
+    let users = match state.accounts.users().await {
+        Ok(u) => u,
+        Err(e) => {
+            tracing::error!(error = %e, "desk: accounts cannot be read");
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
+    };
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let (invitation_link, invited_email) = match invitation {
+        Some((link, email)) => (Some(link), email),
+        None => (None, String::new()),
+    };
+    let page = UsersPage {
+        title: "Accounts",
+        site_name: state.site.name(Language::En),
+        css_url: super::assets::css_url(),
+        user_name: &admin.name,
+        user_role: admin.role.code(),
+        users: users
+            .into_iter()
+            .map(|u| UserRow {
+                email: u.email,
+                name: u.name,
+                role: u.role.code(),
+                disabled: u.disabled,
+            })
+            .collect(),
+        invitation_link,
+        invited_email,
+        error,
+    };
+    render(&page, status)
+}
+
+/// `GET /desk/users` (admins): the accounts, and the form that invites someone.
+pub async fn users(State(state): State<AppState>, AtLeast(admin, _): AtLeast<Admin>) -> Response {
+    users_page(&state, &admin, None, None).await
+}
+
+/// The invitation form's fields.
+#[derive(Deserialize)]
+pub struct InviteForm {
+    email: String,
+    role: String,
+}
+
+/// `POST /desk/users/invite` (admins): creates a one-time link for the address and role, shown
+/// to the admin to pass on (e-mail comes with the newsletter).
+pub async fn invite(
+    State(state): State<AppState>,
+    AtLeast(admin, _): AtLeast<Admin>,
+    Form(form): Form<InviteForm>,
+) -> Response {
+    let role = match form.role.parse::<Role>() {
+        Ok(r) => r,
+        Err(e) => return users_page(&state, &admin, None, Some(e)).await,
+    };
+    match state
+        .accounts
+        .invite(&form.email, role, &admin, OffsetDateTime::now_utc())
+        .await
+    {
+        Ok(token) => {
+            tracing::info!(by = admin.id, %role, "desk: invitation created");
+            let link = state
+                .public
+                .absolute(&format!("/desk/invite/{}", token.as_str()));
+            let email = form.email.trim().to_lowercase();
+            users_page(&state, &admin, Some((link, email)), None).await
+        }
+        Err(e) => users_page(&state, &admin, None, Some(e.to_string())).await,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "desk_invite.html")]
+struct InvitePage<'a> {
+    title: &'a str,
+    site_name: &'a str,
+    css_url: String,
+    error: Option<String>,
+    email: Option<String>,
+    role: &'static str,
+    action: String,
+}
+
+fn invite_page(
+    state: &AppState,
+    token: &str,
+    status: StatusCode,
+    invitation: Option<&trendwatch_core::accounts::Invitation>,
+    error: Option<String>,
+) -> Response {
+    let page = InvitePage {
+        title: "Join the desk",
+        site_name: state.site.name(Language::En),
+        css_url: super::assets::css_url(),
+        error,
+        email: invitation.map(|i| i.email.clone()),
+        role: invitation.map_or("", |i| i.role.code()),
+        action: format!("/desk/invite/{token}"),
+    };
+    render(&page, status)
+}
+
+/// `GET /desk/invite/{token}`: the form that creates the invited account.
+pub async fn invitation_form(State(state): State<AppState>, Path(token): Path<String>) -> Response {
+    let opened = state
+        .accounts
+        .open_invitation(
+            &SessionToken::from_cookie(&token),
+            OffsetDateTime::now_utc(),
+        )
+        .await;
+    match opened {
+        Ok(i) => invite_page(&state, &token, StatusCode::OK, Some(&i), None),
+        Err(e) => invite_page(
+            &state,
+            &token,
+            StatusCode::NOT_FOUND,
+            None,
+            Some(e.to_string()),
+        ),
+    }
+}
+
+/// The accepted invitation's fields.
+#[derive(Deserialize)]
+pub struct AcceptForm {
+    name: String,
+    password: String,
+}
+
+/// `POST /desk/invite/{token}`: creates the account; the link stops working.
+pub async fn accept_invitation(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    Form(form): Form<AcceptForm>,
+) -> Response {
+    let token = SessionToken::from_cookie(&token);
+    let now = OffsetDateTime::now_utc();
+    match state
+        .accounts
+        .accept_invitation(&token, &form.name, &form.password, now)
+        .await
+    {
+        Ok(id) => {
+            tracing::info!(user = id, "desk: invitation accepted");
+            Redirect::to("/desk/login").into_response()
+        }
+        Err(InvitationError::Password(p)) => {
+            let invitation = state.accounts.open_invitation(&token, now).await.ok();
+            invite_page(
+                &state,
+                token.as_str(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                invitation.as_ref(),
+                Some(format!("Password: {p}")),
+            )
+        }
+        Err(e @ InvitationError::NotValid) => invite_page(
+            &state,
+            token.as_str(),
+            StatusCode::NOT_FOUND,
+            None,
+            Some(e.to_string()),
+        ),
+        Err(InvitationError::Failed(e)) => {
+            tracing::error!(error = %e, "desk: invitation failed");
+            StatusCode::SERVICE_UNAVAILABLE.into_response()
         }
     }
 }
