@@ -316,6 +316,20 @@ impl fmt::Debug for NewUser {
     }
 }
 
+/// One line of the audit log: who did what to what, and when. Never a secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    /// When (UTC).
+    pub at: time::OffsetDateTime,
+    /// The account that acted, if one was signed in (a failed sign-in has none).
+    pub actor: Option<i64>,
+    /// What happened, a stable identifier (`sign-in`, `sign-in refused`, `invitation`,
+    /// `invitation accepted`, `password changed`, `account disabled`).
+    pub action: String,
+    /// What it was done to: an address, an account, an article.
+    pub subject: String,
+}
+
 /// An invitation to the desk, as the store keeps it (found by the hash of its token).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Invitation {

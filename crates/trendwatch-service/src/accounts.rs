@@ -11,7 +11,7 @@ use std::fmt;
 use std::sync::Arc;
 use time::{Duration, OffsetDateTime};
 use trendwatch_core::accounts::{
-    check_password, normalise_email, Invitation, NewUser, PasswordError, Role, User,
+    check_password, normalise_email, AuditEntry, Invitation, NewUser, PasswordError, Role, User,
 };
 use trendwatch_store::{EditError, Store, StoreError};
 
@@ -143,6 +143,27 @@ impl Accounts {
         Accounts { store, limits }
     }
 
+    /// Appends to the audit log. The action has already happened, so a failure to record it
+    /// is logged rather than undoing or refusing it.
+    async fn audit(&self, at: OffsetDateTime, actor: Option<i64>, action: &str, subject: &str) {
+        // What a visitor typed is kept, but not without bound.
+        let subject: String = subject.chars().take(254).collect();
+        let entry = AuditEntry {
+            at,
+            actor,
+            action: action.to_string(),
+            subject,
+        };
+        if let Err(e) = self.store.record_audit(&entry).await {
+            tracing::error!(error = %e, action, "audit log not written");
+        }
+    }
+
+    /// The newest `limit` lines of the audit log, newest first.
+    pub async fn audit_log(&self, limit: u64) -> Result<Vec<AuditEntry>, StoreError> {
+        self.store.audit_log(limit).await
+    }
+
     /// Creates an account after checking the address and the password.
     pub async fn add_user(
         &self,
@@ -193,12 +214,17 @@ impl Accounts {
             .unwrap_or(false);
         let user = match stored {
             Some(s) if matches && !s.user.disabled => s.user,
-            _ => return Err(LoginError::Refused),
+            _ => {
+                let typed = email.trim().to_lowercase();
+                self.audit(now, None, "sign-in refused", &typed).await;
+                return Err(LoginError::Refused);
+            }
         };
         let token = SessionToken::random();
         self.store
             .create_session(&token.hash(), user.id, now)
             .await?;
+        self.audit(now, Some(user.id), "sign-in", &user.email).await;
         Ok((token, user))
     }
 
@@ -224,15 +250,26 @@ impl Accounts {
         Ok(Some(session.user))
     }
 
-    /// Ends a session (logout).
-    pub async fn log_out(&self, token: &SessionToken) -> Result<(), StoreError> {
-        self.store.end_session(&token.hash()).await
+    /// Ends a session (logout) of `user`.
+    pub async fn log_out(
+        &self,
+        token: &SessionToken,
+        user: &User,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        self.store.end_session(&token.hash()).await?;
+        self.audit(now, Some(user.id), "sign-out", &user.email)
+            .await;
+        Ok(())
     }
 
     /// Replaces an account's password (the rules apply) and ends all its sessions.
     pub async fn change_password(&self, id: i64, password: &str) -> Result<(), AccountError> {
         let hash = hash_password(password)?;
         self.store.set_password_hash(id, &hash).await?;
+        let now = OffsetDateTime::now_utc();
+        self.audit(now, Some(id), "password changed", &format!("account {id}"))
+            .await;
         Ok(())
     }
 }
@@ -274,10 +311,12 @@ impl Accounts {
             expires_at: now + INVITATION_LIFETIME,
             used_at: None,
         };
+        let subject = format!("{} as {role}", invitation.email);
         self.store
             .create_invitation(&token.hash(), &invitation, now)
             .await
             .map_err(|e| AccountError::Store(EditError::Backend(e)))?;
+        self.audit(now, Some(by.id), "invitation", &subject).await;
         Ok(token)
     }
 
@@ -324,13 +363,18 @@ impl Accounts {
             password_hash,
             created_at: now,
         };
-        self.store
+        let subject = format!("{} as {}", user.email, user.role);
+        let id = self
+            .store
             .accept_invitation(&token.hash(), &user)
             .await
             .map_err(|e| match e {
                 EditError::Invalid(_) => InvitationError::NotValid,
                 other => InvitationError::Failed(other.to_string()),
-            })
+            })?;
+        self.audit(now, Some(id), "invitation accepted", &subject)
+            .await;
+        Ok(id)
     }
 
     /// Every account, oldest first.
@@ -487,7 +531,7 @@ mod tests {
             .log_in("ana@example.org", "correct horse battery", at(200))
             .await
             .expect("login");
-        accounts.log_out(&t3).await.expect("logout");
+        accounts.log_out(&t3, &user, at(200)).await.expect("logout");
         assert!(
             accounts
                 .session(&t3, at(201))

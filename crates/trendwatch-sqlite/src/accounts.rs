@@ -220,3 +220,32 @@ pub fn accept_invitation(
     tx.commit()?;
     Ok(Some(id))
 }
+
+pub fn record_audit(
+    conn: &Connection,
+    e: &trendwatch_core::accounts::AuditEntry,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO audit_log (at, actor_id, action, subject) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![time_to_sql(e.at), e.actor, e.action, e.subject])?;
+    Ok(())
+}
+
+pub fn audit_log(
+    conn: &Connection,
+    limit: u64,
+) -> rusqlite::Result<Vec<trendwatch_core::accounts::AuditEntry>> {
+    conn.prepare_cached(
+        "SELECT at, actor_id, action, subject FROM audit_log ORDER BY id DESC LIMIT ?1",
+    )?
+    .query_map([limit as i64], |r| {
+        Ok(trendwatch_core::accounts::AuditEntry {
+            at: time_of(r, 0)?,
+            actor: r.get(1)?,
+            action: r.get(2)?,
+            subject: r.get(3)?,
+        })
+    })?
+    .collect()
+}

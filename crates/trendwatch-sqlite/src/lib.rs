@@ -19,7 +19,7 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use trendwatch_core::accounts::{Invitation, NewUser, Session, StoredUser, User};
+use trendwatch_core::accounts::{AuditEntry, Invitation, NewUser, Session, StoredUser, User};
 use trendwatch_core::article::{Article, ArticleSummary, ArticleText, NewArticle, RelatedOverride};
 use trendwatch_core::forecast::{ForecastEntry, Outcome};
 use trendwatch_core::similarity::{Scored, SimilarityDoc};
@@ -1127,5 +1127,16 @@ impl Store for SqliteStore {
                 })
         })
         .await
+    }
+
+    async fn record_audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
+        let entry = entry.clone();
+        self.write(move |conn| accounts::record_audit(conn, &entry).map_err(store_err))
+            .await
+    }
+
+    async fn audit_log(&self, limit: u64) -> Result<Vec<AuditEntry>, StoreError> {
+        self.read(move |conn| accounts::audit_log(conn, limit))
+            .await
     }
 }

@@ -74,6 +74,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0013_invitations",
         include_str!("../migrations/0013_invitations.sql"),
     ),
+    (
+        "0014_audit_log",
+        include_str!("../migrations/0014_audit_log.sql"),
+    ),
 ];
 
 /// Applies every migration newer than the database's version and returns the names of those
@@ -303,7 +307,8 @@ mod tests {
                 "0010_image_alt",
                 "0011_storyline_titles",
                 "0012_accounts",
-                "0013_invitations"
+                "0013_invitations",
+                "0014_audit_log"
             ]
         );
         let copy = Connection::open(dir.path().join("t.sqlite3.v7-backup")).expect("backup");

@@ -770,3 +770,36 @@ pub async fn invitations_are_accepted_once(store: Arc<dyn Store>) {
     assert_eq!(emails, ["admin@example.org", "ed@example.org"]);
     assert!(id > admin);
 }
+
+/// The audit log keeps every line as written and reads back newest first.
+pub async fn the_audit_log_reads_back_newest_first(store: Arc<dyn Store>) {
+    use trendwatch_core::accounts::AuditEntry;
+    let line = |minute: i64, actor: Option<i64>, action: &str| AuditEntry {
+        at: datetime!(2026-11-30 09:00 UTC) + time::Duration::minutes(minute),
+        actor,
+        action: action.into(),
+        subject: format!("subject of {action}"),
+    };
+    let admin = store
+        .create_user(&trendwatch_core::accounts::NewUser {
+            email: "admin@example.org".into(),
+            name: "Admin".into(),
+            role: trendwatch_core::accounts::Role::Admin,
+            password_hash: "$argon2id$x".into(),
+            created_at: datetime!(2026-11-30 08:00 UTC),
+        })
+        .await
+        .expect("admin");
+    let lines = [
+        line(0, None, "sign-in refused"),
+        line(1, Some(admin), "sign-in"),
+        line(2, Some(admin), "invitation"),
+    ];
+    for l in &lines {
+        store.record_audit(l).await.expect("record");
+    }
+    let read = store.audit_log(10).await.expect("read");
+    let newest_first: Vec<AuditEntry> = lines.iter().rev().cloned().collect();
+    assert_eq!(read, newest_first);
+    assert_eq!(store.audit_log(1).await.expect("read"), newest_first[..1]);
+}

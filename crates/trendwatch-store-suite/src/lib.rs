@@ -57,7 +57,8 @@ macro_rules! store_suite {
             similar_lists_and_overrides_round_trip,
             forecasts_are_listed_and_resolved,
             accounts_and_sessions_round_trip,
-            invitations_are_accepted_once
+            invitations_are_accepted_once,
+            the_audit_log_reads_back_newest_first
         );
     };
     (@cases $fresh:expr; $($case:ident),* $(,)?) => {

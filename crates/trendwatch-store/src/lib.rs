@@ -3,7 +3,7 @@
 //! own migrations and implements this trait, so adding a backend touches nothing above it.
 
 use async_trait::async_trait;
-use trendwatch_core::accounts::{Invitation, NewUser, Session, StoredUser, User};
+use trendwatch_core::accounts::{AuditEntry, Invitation, NewUser, Session, StoredUser, User};
 use trendwatch_core::article::{Article, ArticleSummary, ArticleText, NewArticle, RelatedOverride};
 use trendwatch_core::forecast::{ForecastEntry, Outcome};
 use trendwatch_core::similarity::{Scored, SimilarityDoc};
@@ -395,4 +395,10 @@ pub trait Store: Send + Sync + 'static {
     /// refused ([`EditError::Invalid`]) when the invitation is unknown or already used, or
     /// the address already has an account. Expiry is the caller's rule to check.
     async fn accept_invitation(&self, token_hash: &[u8], user: &NewUser) -> Result<i64, EditError>;
+
+    /// Appends a line to the audit log.
+    async fn record_audit(&self, entry: &AuditEntry) -> Result<(), StoreError>;
+
+    /// The newest `limit` lines of the audit log, newest first.
+    async fn audit_log(&self, limit: u64) -> Result<Vec<AuditEntry>, StoreError>;
 }

@@ -364,9 +364,10 @@ async fn b1_role_route_table() {
         ));
     }
     // (method, path, what each of anonymous, analyst, editor, admin gets)
-    let table: [(&str, &str, [u16; 4]); 4] = [
+    let table: [(&str, &str, [u16; 4]); 5] = [
         ("GET", "/desk/", [303, 200, 200, 200]),
         ("GET", "/desk/users", [303, 403, 403, 200]),
+        ("GET", "/desk/audit", [303, 403, 403, 200]),
         ("POST", "/desk/users/invite", [303, 403, 403, 200]),
         ("GET", "/desk/login", [200, 200, 200, 200]),
     ];
@@ -463,5 +464,78 @@ async fn an_admin_invites_and_the_link_creates_one_account() {
             && r.contains("Nia Analyst")
             && r.contains("analyst")),
         "{rows:?}"
+    );
+}
+
+/// The audit log records sign-ins (and refusals), invitations and their acceptance, sign-outs,
+/// with who and what, and never a password or a link; only admins read it.
+#[tokio::test]
+async fn the_audit_log_records_who_did_what_without_secrets() {
+    let app = sample_site().await;
+    add_user(&app, "admin@example.org", Role::Admin).await;
+    add_user(&app, "ed@example.org", Role::Editor).await;
+    let refused = post_login(
+        &app,
+        &client_from([127, 0, 3, 1]),
+        "ed@example.org",
+        "not the password",
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+    let cookie = signed_in(&app, "admin@example.org", [127, 0, 3, 2]).await;
+    let invited = client_from([127, 0, 3, 3])
+        .post(format!("{}/desk/users/invite", app.app.url()))
+        .header("origin", app.app.url())
+        .header("cookie", &cookie)
+        .form(&[("email", "new@example.org"), ("role", "editor")])
+        .send()
+        .await
+        .expect("invite")
+        .text()
+        .await
+        .expect("body");
+    let link = attrs(
+        &scraper::Html::parse_document(&invited),
+        "#invitation-link",
+        "value",
+    )
+    .remove(0);
+    let token = link.rsplit('/').next().expect("token").to_string();
+
+    let page = get_desk(&app, "/desk/audit", Some(&cookie)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let doc = scraper::Html::parse_document(&page.body);
+    let rows: Vec<Vec<String>> = doc
+        .select(&sel("table.desk-audit tbody tr"))
+        .map(|tr| {
+            tr.select(&sel("td"))
+                .skip(1)
+                .map(|td| td.text().collect())
+                .collect()
+        })
+        .collect();
+    let expected: Vec<Vec<String>> = [
+        [
+            "admin@example.org",
+            "invitation",
+            "new@example.org as editor",
+        ],
+        ["admin@example.org", "sign-in", "admin@example.org"],
+        ["(not signed in)", "sign-in refused", "ed@example.org"],
+    ]
+    .iter()
+    .map(|r| r.iter().map(|c| c.to_string()).collect())
+    .collect();
+    assert_eq!(rows, expected);
+    for secret in [PASSWORD, "not the password", token.as_str()] {
+        assert!(
+            !page.body.contains(secret),
+            "the audit page shows {secret:?}"
+        );
+    }
+    let editor = signed_in(&app, "ed@example.org", [127, 0, 3, 4]).await;
+    assert_eq!(
+        get_desk(&app, "/desk/audit", Some(&editor)).await.status,
+        StatusCode::FORBIDDEN
     );
 }

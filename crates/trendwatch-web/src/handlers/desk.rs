@@ -46,6 +46,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/desk/logout", post(logout))
         .route("/desk/users", get(users))
         .route("/desk/users/invite", post(invite))
+        .route("/desk/audit", get(audit))
         .route(
             "/desk/invite/{token}",
             get(invitation_form).post(accept_invitation),
@@ -397,6 +398,70 @@ pub async fn accept_invitation(
     }
 }
 
+/// Audit-log lines shown at once.
+const AUDIT_LINES: u64 = 200;
+
+struct AuditRow {
+    at: String,
+    actor: String,
+    action: String,
+    subject: String,
+}
+
+#[derive(Template)]
+#[template(path = "desk_audit.html")]
+struct AuditPage<'a> {
+    title: &'a str,
+    site_name: &'a str,
+    css_url: String,
+    user_name: &'a str,
+    user_role: &'static str,
+    limit: u64,
+    entries: Vec<AuditRow>,
+}
+
+/// `GET /desk/audit` (admins): the newest lines of the audit log.
+pub async fn audit(State(state): State<AppState>, AtLeast(admin, _): AtLeast<Admin>) -> Response {
+    let (entries, users) = match (
+        state.accounts.audit_log(AUDIT_LINES).await,
+        state.accounts.users().await,
+    ) {
+        (Ok(e), Ok(u)) => (e, u),
+        (Err(e), _) | (_, Err(e)) => {
+            tracing::error!(error = %e, "desk: the audit log cannot be read");
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
+    };
+    let who = |id: Option<i64>| match id {
+        Some(id) => users
+            .iter()
+            .find(|u| u.id == id)
+            .map_or_else(|| format!("account {id}"), |u| u.email.clone()),
+        None => "(not signed in)".to_string(),
+    };
+    let page = AuditPage {
+        title: "Audit log",
+        site_name: state.site.name(Language::En),
+        css_url: super::assets::css_url(),
+        user_name: &admin.name,
+        user_role: admin.role.code(),
+        limit: AUDIT_LINES,
+        entries: entries
+            .into_iter()
+            .map(|e| AuditRow {
+                at: e
+                    .at
+                    .format(&time::format_description::well_known::Rfc3339)
+                    .unwrap_or_default(),
+                actor: who(e.actor),
+                action: e.action,
+                subject: e.subject,
+            })
+            .collect(),
+    };
+    render(&page, StatusCode::OK)
+}
+
 /// The session cookie: `__Host-` prefixed and Secure on an HTTPS site; HttpOnly and
 /// SameSite=Lax always. `value` empty with `max_age` 0 removes it.
 fn session_cookie(state: &AppState, value: &str, max_age: Option<i64>) -> HeaderValue {
@@ -525,7 +590,11 @@ pub async fn login(
 
 /// `POST /desk/logout`: ends the session and removes the cookie.
 pub async fn logout(State(state): State<AppState>, DeskUser(user, token): DeskUser) -> Response {
-    if let Err(e) = state.accounts.log_out(&token).await {
+    if let Err(e) = state
+        .accounts
+        .log_out(&token, &user, OffsetDateTime::now_utc())
+        .await
+    {
         tracing::error!(error = %e, "desk: sign-out failed");
         return StatusCode::SERVICE_UNAVAILABLE.into_response();
     }
