@@ -377,6 +377,37 @@ impl Accounts {
         Ok(id)
     }
 
+    /// An admin (`by`) disables or re-enables account `id`; disabling ends its sessions. An
+    /// admin cannot disable their own account (the desk would lose its last key).
+    pub async fn set_disabled(
+        &self,
+        by: &User,
+        id: i64,
+        disabled: bool,
+        now: OffsetDateTime,
+    ) -> Result<(), EditError> {
+        if disabled && by.id == id {
+            return Err(EditError::Invalid(
+                "you cannot disable your own account".into(),
+            ));
+        }
+        self.store.set_user_disabled(id, disabled).await?;
+        let action = if disabled {
+            "account disabled"
+        } else {
+            "account enabled"
+        };
+        let subject = self
+            .store
+            .users()
+            .await?
+            .into_iter()
+            .find(|u| u.id == id)
+            .map_or_else(|| format!("account {id}"), |u| u.email);
+        self.audit(now, Some(by.id), action, &subject).await;
+        Ok(())
+    }
+
     /// Every account, oldest first.
     pub async fn users(&self) -> Result<Vec<User>, StoreError> {
         self.store.users().await

@@ -364,10 +364,12 @@ async fn b1_role_route_table() {
         ));
     }
     // (method, path, what each of anonymous, analyst, editor, admin gets)
-    let table: [(&str, &str, [u16; 4]); 5] = [
+    let table: [(&str, &str, [u16; 4]); 6] = [
         ("GET", "/desk/", [303, 200, 200, 200]),
         ("GET", "/desk/users", [303, 403, 403, 200]),
         ("GET", "/desk/audit", [303, 403, 403, 200]),
+        // Account 999999 does not exist: only an admin gets as far as finding that out.
+        ("POST", "/desk/users/999999/disable", [303, 403, 403, 404]),
         ("POST", "/desk/users/invite", [303, 403, 403, 200]),
         ("GET", "/desk/login", [200, 200, 200, 200]),
     ];
@@ -537,5 +539,97 @@ async fn the_audit_log_records_who_did_what_without_secrets() {
     assert_eq!(
         get_desk(&app, "/desk/audit", Some(&editor)).await.status,
         StatusCode::FORBIDDEN
+    );
+}
+
+/// A6 and account changes: an admin disables an editor from the desk; the editor's session
+/// ends at once and sign-in is refused; re-enabled, they sign in again. An admin cannot
+/// disable their own account.
+#[tokio::test]
+async fn a6_disabling_an_account_ends_its_sessions() {
+    let app = sample_site().await;
+    add_user(&app, "admin@example.org", Role::Admin).await;
+    add_user(&app, "ed@example.org", Role::Editor).await;
+    let admin = signed_in(&app, "admin@example.org", [127, 0, 4, 1]).await;
+    let editor = signed_in(&app, "ed@example.org", [127, 0, 4, 2]).await;
+    assert_eq!(
+        get_desk(&app, "/desk/", Some(&editor)).await.status,
+        StatusCode::OK
+    );
+    let users = app.archive.store.users().await.expect("users");
+    let id_of = |email: &str| users.iter().find(|u| u.email == email).expect("account").id;
+    let change = |id: i64, what: &'static str| {
+        let url = format!("{}/desk/users/{id}/{what}", app.app.url());
+        let (origin, admin) = (app.app.url(), admin.clone());
+        async move {
+            client_from([127, 0, 4, 3])
+                .post(url)
+                .header("origin", origin)
+                .header("cookie", admin)
+                .send()
+                .await
+                .expect("post")
+                .status()
+        }
+    };
+    assert_eq!(
+        change(id_of("ed@example.org"), "disable").await,
+        StatusCode::SEE_OTHER
+    );
+    let after = get_desk(&app, "/desk/", Some(&editor)).await;
+    assert_eq!(
+        (after.status, location(&after)),
+        (StatusCode::SEE_OTHER, "/desk/login")
+    );
+    let refused = post_login(
+        &app,
+        &client_from([127, 0, 4, 4]),
+        "ed@example.org",
+        PASSWORD,
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+    let listing = get_desk(&app, "/desk/users", Some(&admin)).await;
+    let rows = texts(
+        &scraper::Html::parse_document(&listing.body),
+        "table.desk-users tbody tr",
+    );
+    assert!(
+        rows.iter()
+            .any(|r| r.contains("ed@example.org") && r.contains("disabled")),
+        "{rows:?}"
+    );
+
+    assert_eq!(
+        change(id_of("ed@example.org"), "enable").await,
+        StatusCode::SEE_OTHER
+    );
+    let again = post_login(
+        &app,
+        &client_from([127, 0, 4, 5]),
+        "ed@example.org",
+        PASSWORD,
+    )
+    .await;
+    assert_eq!(again.status, StatusCode::SEE_OTHER);
+
+    assert_eq!(
+        change(id_of("admin@example.org"), "disable").await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "not one's own account"
+    );
+    assert_eq!(change(999_999, "disable").await, StatusCode::NOT_FOUND);
+    let audit = get_desk(&app, "/desk/audit", Some(&admin)).await;
+    let actions = texts(
+        &scraper::Html::parse_document(&audit.body),
+        "table.desk-audit td:nth-child(3)",
+    );
+    assert!(
+        actions.contains(&"account disabled".to_string()),
+        "{actions:?}"
+    );
+    assert!(
+        actions.contains(&"account enabled".to_string()),
+        "{actions:?}"
     );
 }

@@ -47,6 +47,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/desk/users", get(users))
         .route("/desk/users/invite", post(invite))
         .route("/desk/audit", get(audit))
+        .route("/desk/users/{id}/disable", post(disable_user))
+        .route("/desk/users/{id}/enable", post(enable_user))
         .route(
             "/desk/invite/{token}",
             get(invitation_form).post(accept_invitation),
@@ -194,6 +196,7 @@ fn render(page: &impl Template, status: StatusCode) -> Response {
 }
 
 struct UserRow {
+    id: i64,
     email: String,
     name: String,
     role: &'static str,
@@ -245,6 +248,7 @@ async fn users_page(
         users: users
             .into_iter()
             .map(|u| UserRow {
+                id: u.id,
                 email: u.email,
                 name: u.name,
                 role: u.role.code(),
@@ -393,6 +397,42 @@ pub async fn accept_invitation(
         ),
         Err(InvitationError::Failed(e)) => {
             tracing::error!(error = %e, "desk: invitation failed");
+            StatusCode::SERVICE_UNAVAILABLE.into_response()
+        }
+    }
+}
+
+/// `POST /desk/users/{id}/disable` (admins): the account can no longer sign in, and its
+/// sessions end now.
+pub async fn disable_user(
+    State(state): State<AppState>,
+    AtLeast(admin, _): AtLeast<Admin>,
+    Path(id): Path<i64>,
+) -> Response {
+    set_disabled(&state, &admin, id, true).await
+}
+
+/// `POST /desk/users/{id}/enable` (admins).
+pub async fn enable_user(
+    State(state): State<AppState>,
+    AtLeast(admin, _): AtLeast<Admin>,
+    Path(id): Path<i64>,
+) -> Response {
+    set_disabled(&state, &admin, id, false).await
+}
+
+async fn set_disabled(state: &AppState, admin: &User, id: i64, disabled: bool) -> Response {
+    use trendwatch_store::EditError;
+    match state
+        .accounts
+        .set_disabled(admin, id, disabled, OffsetDateTime::now_utc())
+        .await
+    {
+        Ok(()) => Redirect::to("/desk/users").into_response(),
+        Err(EditError::Invalid(m)) => users_page(state, admin, None, Some(m)).await,
+        Err(EditError::NotFound(m)) => (StatusCode::NOT_FOUND, m).into_response(),
+        Err(EditError::Backend(e)) => {
+            tracing::error!(error = %e, "desk: account not changed");
             StatusCode::SERVICE_UNAVAILABLE.into_response()
         }
     }
