@@ -155,6 +155,54 @@ try {
   const pages = (pdf.match(/\/Type\s*\/Page(?!s)/g) || []).length;
   check(pages === 1, `print: a short article takes ${pages} pages`);
   console.log(`print: the article takes ${pages} A4 page(s)`);
+
+  // Issue 13: the desk in a real browser, with JavaScript off (it must work without) and the
+  // site's CSP enforced: sign in through the form (the browser's own Origin passes the
+  // desk's same-origin rule), the week grid, the accounts and audit pages (axe in a context
+  // that may inject it), a 390-pixel phone, and signing out.
+  const deskUser = process.env.DESK_EMAIL;
+  const deskPassword = process.env.DESK_PASSWORD;
+  if (deskUser && deskPassword) {
+    const desk = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 1200, height: 900 } });
+    const dp = await desk.newPage();
+    await dp.goto(`${base}/desk/`);
+    check(new URL(dp.url()).pathname === "/desk/login", `desk: the anonymous are sent to sign in (${dp.url()})`);
+    await dp.fill("#email", deskUser);
+    await dp.fill("#password", deskPassword);
+    await dp.click("button[type=submit]");
+    await dp.waitForURL(/\/desk\/$/);
+    check(await dp.locator("table.desk-week tbody tr").count() === 5, "desk: five topic rows");
+    check(await dp.locator("td.desk-cell").count() === 10, "desk: two languages a topic");
+    const cookies = await desk.cookies();
+    const session = cookies.find((c) => c.name.includes("trendwatch-session"));
+    check(session && session.httpOnly && session.sameSite === "Lax", "desk: the session cookie is HttpOnly and SameSite=Lax");
+    const deskPages = { "desk-week": "/desk/", "desk-users": "/desk/users", "desk-audit": "/desk/audit" };
+    const auditing = await browser.newContext({ javaScriptEnabled: true, bypassCSP: true, viewport: { width: 1200, height: 900 } });
+    await auditing.addCookies(cookies);
+    const ap = await auditing.newPage();
+    const phoneDesk = await browser.newContext({ javaScriptEnabled: true, bypassCSP: true, viewport: { width: 390, height: 844 } });
+    await phoneDesk.addCookies(cookies);
+    const pd = await phoneDesk.newPage();
+    for (const [name, path] of Object.entries(deskPages)) {
+      await ap.goto(`${base}${path}`);
+      check(new URL(ap.url()).pathname === path, `${name}: opened (${ap.url()})`);
+      await audit(ap, name);
+      await pd.goto(`${base}${path}`);
+      const [scroll, inner] = await pd.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+      check(scroll <= inner, `390px: ${name} scrolls sideways: ${scroll} > ${inner}`);
+    }
+    const login = await browser.newContext({ javaScriptEnabled: true, bypassCSP: true });
+    const lp = await login.newPage();
+    await lp.goto(`${base}/desk/login`);
+    await audit(lp, "desk-login");
+    await dp.click(".desk-account button[type=submit]");
+    await dp.waitForURL(/\/desk\/login$/);
+    await dp.goto(`${base}/desk/`);
+    check(new URL(dp.url()).pathname === "/desk/login", "desk: signed out, the desk is closed");
+    console.log("desk: signed in, walked, audited and signed out");
+  } else {
+    failures.push("desk: DESK_EMAIL and DESK_PASSWORD not given");
+  }
 } catch (e) {
   failures.push(`error: ${e.message}`);
 } finally {

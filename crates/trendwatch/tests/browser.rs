@@ -40,6 +40,21 @@ async fn home_to_archive_to_article_in_headless_chromium() {
     assert!(report.rejected.is_empty(), "{:?}", report.rejected);
     let app = archive.serve().await;
     let url = app.app.url();
+    // The desk's walk signs in as an admin made here.
+    let (desk_email, desk_password) = ("editor-in-chief@example.org", "sample desk passphrase");
+    trendwatch_service::accounts::Accounts::new(
+        app.archive.store.clone(),
+        trendwatch_service::accounts::SessionLimits::default(),
+    )
+    .add_user(
+        desk_email,
+        "Editor in chief",
+        trendwatch_core::accounts::Role::Admin,
+        desk_password,
+        time::OffsetDateTime::now_utc(),
+    )
+    .await
+    .expect("desk account");
     let artifacts = e2e.join("artifacts");
     // The browser runs in its own process; this test only waits for it.
     let out = tokio::process::Command::new("node")
@@ -47,6 +62,8 @@ async fn home_to_archive_to_article_in_headless_chromium() {
         .arg(&url)
         .arg(&artifacts)
         .arg(&chromium)
+        .env("DESK_EMAIL", desk_email)
+        .env("DESK_PASSWORD", desk_password)
         .output()
         .await
         .expect("run node");
