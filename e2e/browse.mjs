@@ -176,7 +176,7 @@ try {
     const cookies = await desk.cookies();
     const session = cookies.find((c) => c.name.includes("trendwatch-session"));
     check(session && session.httpOnly && session.sameSite === "Lax", "desk: the session cookie is HttpOnly and SameSite=Lax");
-    const deskPages = { "desk-week": "/desk/", "desk-users": "/desk/users", "desk-audit": "/desk/audit" };
+    const deskPages = { "desk-week": "/desk/", "desk-account": "/desk/account", "desk-users": "/desk/users", "desk-audit": "/desk/audit" };
     const auditing = await browser.newContext({ javaScriptEnabled: true, bypassCSP: true, viewport: { width: 1200, height: 900 } });
     await auditing.addCookies(cookies);
     const ap = await auditing.newPage();

@@ -263,6 +263,23 @@ impl Accounts {
         Ok(())
     }
 
+    /// Whether `password` is the current password of account `user` (for changing it).
+    pub async fn check_current_password(
+        &self,
+        user: &User,
+        password: &str,
+    ) -> Result<bool, StoreError> {
+        let Some(stored) = self.store.user_by_email(&user.email).await? else {
+            return Ok(false);
+        };
+        let password = password.to_string();
+        Ok(
+            tokio::task::spawn_blocking(move || verify_password(&stored.password_hash, &password))
+                .await
+                .unwrap_or(false),
+        )
+    }
+
     /// Replaces an account's password (the rules apply) and ends all its sessions.
     pub async fn change_password(&self, id: i64, password: &str) -> Result<(), AccountError> {
         let hash = hash_password(password)?;

@@ -364,7 +364,7 @@ async fn b1_role_route_table() {
         ));
     }
     // (method, path, what each of anonymous, analyst, editor, admin gets)
-    let table: [(&str, &str, [u16; 4]); 6] = [
+    let table: [(&str, &str, [u16; 4]); 7] = [
         ("GET", "/desk/", [303, 200, 200, 200]),
         ("GET", "/desk/users", [303, 403, 403, 200]),
         ("GET", "/desk/audit", [303, 403, 403, 200]),
@@ -372,6 +372,7 @@ async fn b1_role_route_table() {
         ("POST", "/desk/users/999999/disable", [303, 403, 403, 404]),
         ("POST", "/desk/users/invite", [303, 403, 403, 200]),
         ("GET", "/desk/login", [200, 200, 200, 200]),
+        ("GET", "/desk/account", [303, 200, 200, 200]),
     ];
     let client = client_from([127, 0, 1, 9]);
     for (method, path, expected) in table {
@@ -632,4 +633,71 @@ async fn a6_disabling_an_account_ends_its_sessions() {
         actions.contains(&"account enabled".to_string()),
         "{actions:?}"
     );
+}
+
+/// A6: changing one's password checks the current one, holds the new one to the rules, and
+/// ends every session of the account, this one included; the new password signs in.
+#[tokio::test]
+async fn a6_a_password_change_ends_every_session() {
+    let app = sample_site().await;
+    add_user(&app, "ed@example.org", Role::Editor).await;
+    let here = signed_in(&app, "ed@example.org", [127, 0, 5, 1]).await;
+    let elsewhere = signed_in(&app, "ed@example.org", [127, 0, 5, 2]).await;
+    let page = get_desk(&app, "/desk/account", Some(&here)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let change = |current: &'static str, new: &'static str| {
+        let url = format!("{}/desk/account/password", app.app.url());
+        let (origin, cookie) = (app.app.url(), here.clone());
+        async move {
+            client_from([127, 0, 5, 3])
+                .post(url)
+                .header("origin", origin)
+                .header("cookie", cookie)
+                .form(&[("current", current), ("new", new)])
+                .send()
+                .await
+                .expect("post")
+                .status()
+        }
+    };
+    assert_eq!(
+        change("not it at all", "a brand new passphrase").await,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        change(PASSWORD, "short").await,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        get_desk(&app, "/desk/", Some(&elsewhere)).await.status,
+        StatusCode::OK,
+        "nothing changed yet"
+    );
+    assert_eq!(
+        change(PASSWORD, "a brand new passphrase").await,
+        StatusCode::SEE_OTHER
+    );
+    for cookie in [&here, &elsewhere] {
+        let after = get_desk(&app, "/desk/", Some(cookie)).await;
+        assert_eq!(
+            (after.status, location(&after)),
+            (StatusCode::SEE_OTHER, "/desk/login")
+        );
+    }
+    let old = post_login(
+        &app,
+        &client_from([127, 0, 5, 4]),
+        "ed@example.org",
+        PASSWORD,
+    )
+    .await;
+    assert_eq!(old.status, StatusCode::UNAUTHORIZED);
+    let new = post_login(
+        &app,
+        &client_from([127, 0, 5, 5]),
+        "ed@example.org",
+        "a brand new passphrase",
+    )
+    .await;
+    assert_eq!(new.status, StatusCode::SEE_OTHER);
 }

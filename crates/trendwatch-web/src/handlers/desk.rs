@@ -47,6 +47,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/desk/users", get(users))
         .route("/desk/users/invite", post(invite))
         .route("/desk/audit", get(audit))
+        .route("/desk/account", get(account))
+        .route("/desk/account/password", post(change_password))
         .route("/desk/users/{id}/disable", post(disable_user))
         .route("/desk/users/{id}/enable", post(enable_user))
         .route(
@@ -433,6 +435,97 @@ async fn set_disabled(state: &AppState, admin: &User, id: i64, disabled: bool) -
         Err(EditError::NotFound(m)) => (StatusCode::NOT_FOUND, m).into_response(),
         Err(EditError::Backend(e)) => {
             tracing::error!(error = %e, "desk: account not changed");
+            StatusCode::SERVICE_UNAVAILABLE.into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "desk_account.html")]
+struct AccountPage<'a> {
+    title: &'a str,
+    site_name: &'a str,
+    css_url: String,
+    user_name: &'a str,
+    user_role: &'static str,
+    email: &'a str,
+    error: Option<String>,
+}
+
+fn account_page(
+    state: &AppState,
+    user: &User,
+    status: StatusCode,
+    error: Option<String>,
+) -> Response {
+    let page = AccountPage {
+        title: "Your account",
+        site_name: state.site.name(Language::En),
+        css_url: super::assets::css_url(),
+        user_name: &user.name,
+        user_role: user.role.code(),
+        email: &user.email,
+        error,
+    };
+    render(&page, status)
+}
+
+/// `GET /desk/account`: one's own account, and the form that changes the password.
+pub async fn account(State(state): State<AppState>, DeskUser(user, _): DeskUser) -> Response {
+    account_page(&state, &user, StatusCode::OK, None)
+}
+
+/// The password form's fields.
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    current: String,
+    new: String,
+}
+
+/// `POST /desk/account/password`: checks the current password (a wrong one counts against
+/// the account's sign-in throttle), sets the new one, and ends every session of the account.
+pub async fn change_password(
+    State(state): State<AppState>,
+    DeskUser(user, _): DeskUser,
+    Form(form): Form<PasswordForm>,
+) -> Response {
+    let now = Instant::now();
+    if let Err(wait) = state.login_by_account.check(&user.email, now) {
+        let secs = wait.as_secs().max(1);
+        let message = format!("Too many failed attempts. Try again in {secs} seconds.");
+        return account_page(&state, &user, StatusCode::TOO_MANY_REQUESTS, Some(message));
+    }
+    match state
+        .accounts
+        .check_current_password(&user, &form.current)
+        .await
+    {
+        Ok(true) => state.login_by_account.succeed(&user.email),
+        Ok(false) => {
+            state.login_by_account.fail(&user.email, now);
+            let message = "The current password is wrong.".to_string();
+            return account_page(&state, &user, StatusCode::UNAUTHORIZED, Some(message));
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "desk: password not checked");
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
+    }
+    match state.accounts.change_password(user.id, &form.new).await {
+        Ok(()) => {
+            let mut resp = Redirect::to("/desk/login").into_response();
+            resp.headers_mut()
+                .insert(header::SET_COOKIE, session_cookie(&state, "", Some(0)));
+            resp
+        }
+        Err(trendwatch_service::accounts::AccountError::Password(p)) => account_page(
+            &state,
+            &user,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(format!("New password: {p}")),
+        ),
+        Err(e) => {
+            tracing::error!(error = %e, "desk: password not changed");
             StatusCode::SERVICE_UNAVAILABLE.into_response()
         }
     }
