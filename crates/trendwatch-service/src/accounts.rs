@@ -44,19 +44,20 @@ pub enum LoginError {
     Store(#[from] StoreError),
 }
 
-/// A session token as the user's cookie holds it: 256 random bits, hex-encoded. Never logged.
+/// A secret token: a session's (held in the user's cookie) or an invitation's (held in its
+/// one-time link). 256 random bits, hex-encoded; the store keeps only its hash. Never logged.
 #[derive(Clone, PartialEq, Eq)]
-pub struct SessionToken(String);
+pub struct SecretToken(String);
 
-impl SessionToken {
-    /// The token as sent in the cookie.
+impl SecretToken {
+    /// The token as sent in the cookie or the link.
     pub fn as_str(&self) -> &str {
         &self.0
     }
 
-    /// A token read from a cookie.
-    pub fn from_cookie(value: &str) -> SessionToken {
-        SessionToken(value.to_string())
+    /// A token as read from a cookie or a link.
+    pub fn from_text(value: &str) -> SecretToken {
+        SecretToken(value.to_string())
     }
 
     /// What the store keeps instead of the token: its SHA-256. A fast hash suffices for a
@@ -66,16 +67,16 @@ impl SessionToken {
         Sha256::digest(self.0.as_bytes()).into()
     }
 
-    fn random() -> SessionToken {
+    fn random() -> SecretToken {
         let mut bytes = [0u8; 32];
         OsRng.fill_bytes(&mut bytes);
-        SessionToken(bytes.iter().map(|b| format!("{b:02x}")).collect())
+        SecretToken(bytes.iter().map(|b| format!("{b:02x}")).collect())
     }
 }
 
-impl fmt::Debug for SessionToken {
+impl fmt::Debug for SecretToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("SessionToken(<redacted>)")
+        f.write_str("SecretToken(<redacted>)")
     }
 }
 
@@ -199,7 +200,7 @@ impl Accounts {
         email: &str,
         password: &str,
         now: OffsetDateTime,
-    ) -> Result<(SessionToken, User), LoginError> {
+    ) -> Result<(SecretToken, User), LoginError> {
         let stored = match normalise_email(email) {
             Ok(email) => self.store.user_by_email(&email).await?,
             Err(_) => None,
@@ -220,7 +221,7 @@ impl Accounts {
                 return Err(LoginError::Refused);
             }
         };
-        let token = SessionToken::random();
+        let token = SecretToken::random();
         self.store
             .create_session(&token.hash(), user.id, now)
             .await?;
@@ -232,7 +233,7 @@ impl Accounts {
     /// marks it used. A session past a timeout is ended.
     pub async fn session(
         &self,
-        token: &SessionToken,
+        token: &SecretToken,
         now: OffsetDateTime,
     ) -> Result<Option<User>, StoreError> {
         let hash = token.hash();
@@ -253,7 +254,7 @@ impl Accounts {
     /// Ends a session (logout) of `user`.
     pub async fn log_out(
         &self,
-        token: &SessionToken,
+        token: &SecretToken,
         user: &User,
         now: OffsetDateTime,
     ) -> Result<(), StoreError> {
@@ -318,9 +319,9 @@ impl Accounts {
         role: Role,
         by: &User,
         now: OffsetDateTime,
-    ) -> Result<SessionToken, AccountError> {
+    ) -> Result<SecretToken, AccountError> {
         let email = normalise_email(email).map_err(AccountError::Email)?;
-        let token = SessionToken::random();
+        let token = SecretToken::random();
         let invitation = Invitation {
             email,
             role,
@@ -340,7 +341,7 @@ impl Accounts {
     /// The invitation a link's token opens, if it is still valid.
     pub async fn open_invitation(
         &self,
-        token: &SessionToken,
+        token: &SecretToken,
         now: OffsetDateTime,
     ) -> Result<Invitation, InvitationError> {
         match self.store.invitation(&token.hash()).await {
@@ -354,7 +355,7 @@ impl Accounts {
     /// then stops working. Returns the new account's id.
     pub async fn accept_invitation(
         &self,
-        token: &SessionToken,
+        token: &SecretToken,
         name: &str,
         password: &str,
         now: OffsetDateTime,
@@ -693,7 +694,7 @@ mod tests {
             )
             .await;
         assert!(matches!(expired, Err(InvitationError::NotValid)), "expired");
-        let guessed = SessionToken::from_cookie("00");
+        let guessed = SecretToken::from_text("00");
         assert!(matches!(
             accounts.open_invitation(&guessed, at(0)).await,
             Err(InvitationError::NotValid)

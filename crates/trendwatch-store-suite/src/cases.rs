@@ -36,6 +36,21 @@ fn article(key: &str, title: &str, day: i64, lang: &str, group: Option<&str>) ->
     prepare(draft(key, title, day, lang, group))
 }
 
+/// An account to create, made on 2026-11-30 at 09:00 UTC, with a stand-in hash that names its
+/// address.
+fn new_user(
+    email: &str,
+    role: trendwatch_core::accounts::Role,
+) -> trendwatch_core::accounts::NewUser {
+    trendwatch_core::accounts::NewUser {
+        email: email.into(),
+        name: format!("Name of {email}"),
+        role,
+        password_hash: format!("$argon2id$hash-of-{email}"),
+        created_at: datetime!(2026-11-30 09:00 UTC),
+    }
+}
+
 /// Writes `articles` and returns the id of each, failing the test on any rejection.
 async fn write_all(store: &Arc<dyn Store>, articles: &[NewArticle]) -> Vec<i64> {
     store
@@ -584,15 +599,8 @@ pub async fn forecasts_are_listed_and_resolved(store: Arc<dyn Store>) {
 /// Accounts: one per address; disabling or a new password ends every session of the account
 /// and only of it; sessions are found by their token's hash alone.
 pub async fn accounts_and_sessions_round_trip(store: Arc<dyn Store>) {
-    use trendwatch_core::accounts::{NewUser, Role};
+    use trendwatch_core::accounts::Role;
     let at = datetime!(2026-11-30 09:00 UTC);
-    let new_user = |email: &str, role| NewUser {
-        email: email.into(),
-        name: format!("Name of {email}"),
-        role,
-        password_hash: format!("$argon2id$hash-of-{email}"),
-        created_at: at,
-    };
     let ana = store
         .create_user(&new_user("ana@example.org", Role::Admin))
         .await
@@ -693,20 +701,11 @@ pub async fn accounts_and_sessions_round_trip(store: Arc<dyn Store>) {
 /// Invitations: kept by token hash, accepted once; accepting for an address that has an
 /// account changes nothing (the invitation stays unused).
 pub async fn invitations_are_accepted_once(store: Arc<dyn Store>) {
-    use trendwatch_core::accounts::{Invitation, NewUser, Role};
+    use trendwatch_core::accounts::{Invitation, Role};
     let at = datetime!(2026-11-30 09:00 UTC);
-    let user = |email: &str| NewUser {
-        email: email.into(),
-        name: "Name".into(),
-        role: Role::Editor,
-        password_hash: "$argon2id$x".into(),
-        created_at: at,
-    };
+    let user = |email: &str| new_user(email, Role::Editor);
     let admin = store
-        .create_user(&NewUser {
-            role: Role::Admin,
-            ..user("admin@example.org")
-        })
+        .create_user(&new_user("admin@example.org", Role::Admin))
         .await
         .expect("admin");
     let invitation = |email: &str| Invitation {
@@ -781,13 +780,10 @@ pub async fn the_audit_log_reads_back_newest_first(store: Arc<dyn Store>) {
         subject: format!("subject of {action}"),
     };
     let admin = store
-        .create_user(&trendwatch_core::accounts::NewUser {
-            email: "admin@example.org".into(),
-            name: "Admin".into(),
-            role: trendwatch_core::accounts::Role::Admin,
-            password_hash: "$argon2id$x".into(),
-            created_at: datetime!(2026-11-30 08:00 UTC),
-        })
+        .create_user(&new_user(
+            "admin@example.org",
+            trendwatch_core::accounts::Role::Admin,
+        ))
         .await
         .expect("admin");
     let lines = [

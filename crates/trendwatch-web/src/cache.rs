@@ -70,18 +70,31 @@ fn with_policy<S: Clone + Send + Sync + 'static>(
 /// on plain HTTP (where browsers refuse the prefix).
 pub const SESSION_COOKIES: [&str; 2] = ["__Host-trendwatch-session", "trendwatch-session"];
 
-/// Whether a request carries a session cookie.
-pub fn has_session(headers: &HeaderMap) -> bool {
+/// The value of the session cookie a request carries, if any.
+pub fn session_cookie_value(headers: &HeaderMap) -> Option<&str> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.split_once('='))
-        .any(|(name, _)| SESSION_COOKIES.contains(&name.trim()))
+        .find(|(name, _)| SESSION_COOKIES.contains(&name.trim()))
+        .map(|(_, value)| value.trim())
+}
+
+/// Whether a request carries a session cookie.
+pub fn has_session(headers: &HeaderMap) -> bool {
+    session_cookie_value(headers).is_some()
 }
 
 const NO_STORE: HeaderValue = HeaderValue::from_static("private, no-store");
+
+/// Marks a response `Cache-Control: private, no-store` (for routers outside this cache whose
+/// every answer is someone's own, such as the desk).
+pub async fn no_store(mut resp: Response) -> Response {
+    resp.headers_mut().insert(header::CACHE_CONTROL, NO_STORE);
+    resp
+}
 
 /// Largest page body kept (bigger pages are served uncached): a sitemap file of 50,000
 /// addresses with their alternates is about 12 MB, and rebuilding it for every crawler

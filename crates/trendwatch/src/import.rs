@@ -160,7 +160,7 @@ pub fn collect_files(paths: &[PathBuf], report: &mut Report) -> Vec<PathBuf> {
     }
     impl Walk<'_> {
         fn file(&mut self, path: &Path) {
-            let fresh = FileIdentity::of(path).is_none_or(|real| self.files.insert(real));
+            let fresh = file_identity(path).is_none_or(|real| self.files.insert(real));
             if fresh {
                 self.out.push(path.to_path_buf());
             }
@@ -242,27 +242,21 @@ pub fn collect_files(paths: &[PathBuf], report: &mut Report) -> Vec<PathBuf> {
 /// What makes a file the same file whatever path reaches it. On Unix, its device and inode
 /// (one `stat`); resolving the real path instead costs a `readlink` per path component, some
 /// 60,000 system calls for a 10,000-file archive.
-#[derive(PartialEq, Eq, Hash)]
-enum FileIdentity {
-    #[cfg(unix)]
-    Inode(u64, u64),
-    #[cfg_attr(unix, allow(dead_code))]
-    Path(PathBuf),
+#[cfg(unix)]
+type FileIdentity = (u64, u64);
+#[cfg(not(unix))]
+type FileIdentity = PathBuf;
+
+#[cfg(unix)]
+fn file_identity(path: &Path) -> Option<FileIdentity> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::metadata(path).ok()?;
+    Some((meta.dev(), meta.ino()))
 }
 
-impl FileIdentity {
-    fn of(path: &Path) -> Option<FileIdentity> {
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::MetadataExt;
-            let meta = std::fs::metadata(path).ok()?;
-            Some(FileIdentity::Inode(meta.dev(), meta.ino()))
-        }
-        #[cfg(not(unix))]
-        {
-            std::fs::canonicalize(path).ok().map(FileIdentity::Path)
-        }
-    }
+#[cfg(not(unix))]
+fn file_identity(path: &Path) -> Option<FileIdentity> {
+    std::fs::canonicalize(path).ok()
 }
 
 /// Reads one file for import, refusing before reading what is too large to be articles: a

@@ -22,7 +22,7 @@ use askama::Template;
 use axum::extract::Path;
 use axum::extract::{ConnectInfo, Form, FromRequestParts, Query, Request, State};
 use axum::http::request::Parts;
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -35,7 +35,7 @@ use std::time::Instant;
 use time::OffsetDateTime;
 use trendwatch_core::accounts::{Role, User};
 use trendwatch_core::{ArticleKind, Language, Period};
-use trendwatch_service::accounts::{InvitationError, LoginError, SessionToken};
+use trendwatch_service::accounts::{InvitationError, LoginError, SecretToken};
 
 /// The desk's routes, with the same-origin check and the private cache header.
 pub fn router(state: AppState) -> Router<AppState> {
@@ -56,15 +56,7 @@ pub fn router(state: AppState) -> Router<AppState> {
             get(invitation_form).post(accept_invitation),
         )
         .layer(axum::middleware::from_fn_with_state(state, same_origin))
-        .layer(axum::middleware::map_response(private))
-}
-
-async fn private(mut resp: Response) -> Response {
-    resp.headers_mut().insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-store"),
-    );
-    resp
+        .layer(axum::middleware::map_response(crate::cache::no_store))
 }
 
 /// `scheme://host[:port]` of the site's public address.
@@ -108,25 +100,16 @@ pub async fn same_origin(State(state): State<AppState>, req: Request, next: Next
 
 /// The signed-in account asking. Handlers that take it run only for one; anyone else is sent
 /// to the sign-in page.
-pub struct DeskUser(pub User, SessionToken);
-
-fn session_token(headers: &HeaderMap) -> Option<SessionToken> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.split_once('='))
-        .find(|(name, _)| SESSION_COOKIES.contains(&name.trim()))
-        .map(|(_, value)| SessionToken::from_cookie(value.trim()))
-}
+pub struct DeskUser(pub User, SecretToken);
 
 impl FromRequestParts<AppState> for DeskUser {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
         let to_login = || Redirect::to("/desk/login").into_response();
-        let token = session_token(&parts.headers).ok_or_else(to_login)?;
+        let token = crate::cache::session_cookie_value(&parts.headers)
+            .map(SecretToken::from_text)
+            .ok_or_else(to_login)?;
         match state
             .accounts
             .session(&token, OffsetDateTime::now_utc())
@@ -339,10 +322,7 @@ fn invite_page(
 pub async fn invitation_form(State(state): State<AppState>, Path(token): Path<String>) -> Response {
     let opened = state
         .accounts
-        .open_invitation(
-            &SessionToken::from_cookie(&token),
-            OffsetDateTime::now_utc(),
-        )
+        .open_invitation(&SecretToken::from_text(&token), OffsetDateTime::now_utc())
         .await;
     match opened {
         Ok(i) => invite_page(&state, &token, StatusCode::OK, Some(&i), None),
@@ -369,7 +349,7 @@ pub async fn accept_invitation(
     Path(token): Path<String>,
     Form(form): Form<AcceptForm>,
 ) -> Response {
-    let token = SessionToken::from_cookie(&token);
+    let token = SecretToken::from_text(&token);
     let now = OffsetDateTime::now_utc();
     match state
         .accounts
@@ -632,18 +612,7 @@ fn login_page(state: &AppState, status: StatusCode, error: Option<String>) -> Re
         css_url: super::assets::css_url(),
         error,
     };
-    match page.render() {
-        Ok(body) => (
-            status,
-            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-            body,
-        )
-            .into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "desk: template");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        }
-    }
+    render(&page, status)
 }
 
 /// `GET /desk/login`.
@@ -833,11 +802,5 @@ pub async fn week(
         languages: Language::ALL.iter().map(|l| l.code()).collect(),
         rows,
     };
-    match page.render() {
-        Ok(body) => ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "desk: template");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        }
-    }
+    render(&page, StatusCode::OK)
 }
