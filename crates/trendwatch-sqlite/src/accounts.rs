@@ -7,14 +7,14 @@ use trendwatch_core::accounts::{NewUser, Role, Session, StoredUser, User};
 
 const USER_COLUMNS: &str = "u.id, u.email, u.name, u.role, u.disabled, u.created_at";
 
-fn time_to_sql(t: OffsetDateTime) -> String {
+pub(crate) fn time_to_sql(t: OffsetDateTime) -> String {
     // UTC with a fixed width, so that text order is time order.
     t.to_offset(time::UtcOffset::UTC)
         .format(&Rfc3339)
         .unwrap_or_default()
 }
 
-fn time_of(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<OffsetDateTime> {
+pub(crate) fn time_of(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<OffsetDateTime> {
     let text: String = r.get(i)?;
     OffsetDateTime::parse(&text, &Rfc3339).map_err(|e| {
         rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))

@@ -9,6 +9,7 @@
 mod accounts;
 mod forecasts;
 mod migrations;
+mod newsroom;
 mod related;
 mod rows;
 mod storylines;
@@ -19,9 +20,14 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use time::OffsetDateTime;
 use trendwatch_core::accounts::{AuditEntry, Invitation, NewUser, Session, StoredUser, User};
 use trendwatch_core::article::{Article, ArticleSummary, ArticleText, NewArticle, RelatedOverride};
 use trendwatch_core::forecast::{ForecastEntry, Outcome};
+use trendwatch_core::newsroom::{
+    DeskArticle, DeskComment, DeskContent, DeskFilter, DeskLock, DeskRevision, DeskState,
+    DeskSummary,
+};
 use trendwatch_core::similarity::{Scored, SimilarityDoc};
 use trendwatch_core::storyline::{NewAssignment, StorylineDetail, StorylineSummary, ThreadDoc};
 use trendwatch_core::{archive_rules, Language, Period};
@@ -1137,6 +1143,107 @@ impl Store for SqliteStore {
 
     async fn audit_log(&self, limit: u64) -> Result<Vec<AuditEntry>, StoreError> {
         self.read(move |conn| accounts::audit_log(conn, limit))
+            .await
+    }
+
+    async fn create_desk_article(
+        &self,
+        content: &DeskContent,
+        author_id: i64,
+        translation_of: Option<i64>,
+        at: OffsetDateTime,
+    ) -> Result<i64, EditError> {
+        let content = content.clone();
+        self.edit(move |conn| newsroom::create(conn, &content, author_id, translation_of, at))
+            .await
+    }
+
+    async fn desk_article(&self, id: i64) -> Result<Option<DeskArticle>, StoreError> {
+        self.read(move |conn| newsroom::article(conn, id)).await
+    }
+
+    async fn desk_articles(&self, filter: &DeskFilter) -> Result<Vec<DeskSummary>, StoreError> {
+        let filter = filter.clone();
+        self.read(move |conn| newsroom::list(conn, &filter)).await
+    }
+
+    async fn desk_translations(&self, id: i64) -> Result<Vec<DeskSummary>, StoreError> {
+        self.read(move |conn| newsroom::translations(conn, id))
+            .await
+    }
+
+    async fn save_desk_content(
+        &self,
+        id: i64,
+        base: i64,
+        content: &DeskContent,
+        by: i64,
+        note: &str,
+        at: OffsetDateTime,
+    ) -> Result<i64, EditError> {
+        let content = content.clone();
+        let note = note.to_string();
+        self.edit(move |conn| newsroom::save(conn, id, base, &content, by, &note, at))
+            .await
+    }
+
+    async fn desk_revisions(&self, id: i64) -> Result<Vec<DeskRevision>, StoreError> {
+        self.read(move |conn| newsroom::revisions(conn, id)).await
+    }
+
+    async fn set_desk_state(
+        &self,
+        id: i64,
+        from: DeskState,
+        to: DeskState,
+        scheduled_at: Option<OffsetDateTime>,
+        published_revision: Option<i64>,
+        by: i64,
+        at: OffsetDateTime,
+    ) -> Result<(), EditError> {
+        self.edit(move |conn| {
+            newsroom::set_state(conn, id, from, to, scheduled_at, published_revision, by, at)
+        })
+        .await
+    }
+
+    async fn due_desk_articles(&self, now: OffsetDateTime) -> Result<Vec<i64>, StoreError> {
+        self.read(move |conn| newsroom::due(conn, now)).await
+    }
+
+    async fn next_scheduled(&self) -> Result<Option<OffsetDateTime>, StoreError> {
+        self.read(newsroom::next_scheduled).await
+    }
+
+    async fn add_desk_comment(
+        &self,
+        id: i64,
+        by: i64,
+        text: &str,
+        at: OffsetDateTime,
+    ) -> Result<(), EditError> {
+        let text = text.to_string();
+        self.edit(move |conn| newsroom::add_comment(conn, id, by, &text, at))
+            .await
+    }
+
+    async fn desk_comments(&self, id: i64) -> Result<Vec<DeskComment>, StoreError> {
+        self.read(move |conn| newsroom::comments(conn, id)).await
+    }
+
+    async fn lock_desk_article(
+        &self,
+        id: i64,
+        user: i64,
+        at: OffsetDateTime,
+    ) -> Result<Option<DeskLock>, StoreError> {
+        self.write(move |conn| newsroom::lock(conn, id, user, at).map_err(store_err))
+            .await
+    }
+
+    async fn remove_article(&self, key: &str) -> Result<Option<i64>, StoreError> {
+        let key = key.to_string();
+        self.write(move |conn| newsroom::remove_article(conn, &key).map_err(store_err))
             .await
     }
 }

@@ -78,6 +78,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0014_audit_log",
         include_str!("../migrations/0014_audit_log.sql"),
     ),
+    (
+        "0015_newsroom",
+        include_str!("../migrations/0015_newsroom.sql"),
+    ),
 ];
 
 /// Applies every migration newer than the database's version and returns the names of those
@@ -308,7 +312,8 @@ mod tests {
                 "0011_storyline_titles",
                 "0012_accounts",
                 "0013_invitations",
-                "0014_audit_log"
+                "0014_audit_log",
+                "0015_newsroom"
             ]
         );
         let copy = Connection::open(dir.path().join("t.sqlite3.v7-backup")).expect("backup");

@@ -799,3 +799,258 @@ pub async fn the_audit_log_reads_back_newest_first(store: Arc<dyn Store>) {
     assert_eq!(read, newest_first);
     assert_eq!(store.audit_log(1).await.expect("read"), newest_first[..1]);
 }
+
+/// A desk article's content on the `security` topic in week 2026-W48.
+fn desk_content(lang: Language, title: &str) -> trendwatch_core::newsroom::DeskContent {
+    let mut c = trendwatch_core::newsroom::DeskContent::empty(
+        lang,
+        "security",
+        "2026-W48".parse().expect("period"),
+        "A. Analyst",
+    );
+    c.title = title.into();
+    c.body_markdown = format!("{title}: the body.");
+    c
+}
+
+/// Desk articles keep every changed save as a revision; a save from an old revision is
+/// refused as stale and writes nothing; an unchanged save makes no revision; lists, filters
+/// and translations find them.
+pub async fn desk_saves_make_revisions_and_stale_saves_are_refused(store: Arc<dyn Store>) {
+    use trendwatch_core::accounts::Role;
+    use trendwatch_core::newsroom::{DeskFilter, DeskState};
+    let at = datetime!(2026-11-30 09:00 UTC);
+    let ana = store
+        .create_user(&new_user("ana@example.org", Role::Analyst))
+        .await
+        .expect("analyst");
+    let ed = store
+        .create_user(&new_user("ed@example.org", Role::Editor))
+        .await
+        .expect("editor");
+    let id = store
+        .create_desk_article(&desk_content(Language::En, "First draft"), ana, None, at)
+        .await
+        .expect("created");
+    let a = store.desk_article(id).await.expect("read").expect("exists");
+    assert_eq!(
+        (a.state, a.revision, a.author_id),
+        (DeskState::Draft, 1, ana)
+    );
+    assert_eq!(a.content.title, "First draft");
+    assert_eq!(a.article_key, format!("desk-{id}"));
+
+    let second = desk_content(Language::En, "Second draft");
+    let r2 = store
+        .save_desk_content(id, 1, &second, ana, "saved", at)
+        .await
+        .expect("saved");
+    assert_eq!(r2, 2);
+    // The same content again makes no revision.
+    assert_eq!(
+        store
+            .save_desk_content(id, 2, &second, ana, "saved", at)
+            .await
+            .expect("saved"),
+        2
+    );
+    // An editor's copy opened at revision 1 is stale now.
+    match store
+        .save_desk_content(
+            id,
+            1,
+            &desk_content(Language::En, "Editor's"),
+            ed,
+            "saved",
+            at,
+        )
+        .await
+    {
+        Err(EditError::Stale { base, current }) => assert_eq!((base, current), (1, 2)),
+        other => panic!("expected a stale save, got {other:?}"),
+    }
+    let a = store.desk_article(id).await.expect("read").expect("exists");
+    assert_eq!(
+        a.content.title, "Second draft",
+        "the stale save wrote nothing"
+    );
+    assert_eq!(a.updated_by, "Name of ana@example.org");
+    let revs = store.desk_revisions(id).await.expect("revisions");
+    assert_eq!(
+        revs.iter().map(|r| r.number).collect::<Vec<_>>(),
+        vec![2, 1]
+    );
+    assert_eq!(revs[1].content.title, "First draft");
+
+    let ru = store
+        .create_desk_article(&desk_content(Language::Ru, "Перевод"), ed, Some(id), at)
+        .await
+        .expect("translation");
+    let group: Vec<i64> = store
+        .desk_translations(ru)
+        .await
+        .expect("translations")
+        .iter()
+        .map(|s| s.id)
+        .collect();
+    assert_eq!(group, vec![id, ru]);
+    let mine = store
+        .desk_articles(&DeskFilter {
+            author: Some(ana),
+            ..DeskFilter::default()
+        })
+        .await
+        .expect("list");
+    assert_eq!(mine.iter().map(|s| s.id).collect::<Vec<_>>(), vec![id]);
+    let week = store
+        .desk_articles(&DeskFilter {
+            period: Some("2026-W48".parse().expect("period")),
+            states: vec![DeskState::Draft],
+            ..DeskFilter::default()
+        })
+        .await
+        .expect("list");
+    assert_eq!(week.len(), 2);
+    store
+        .add_desk_comment(id, ed, "Please cite the ministry.", at)
+        .await
+        .expect("comment");
+    let comments = store.desk_comments(id).await.expect("comments");
+    assert_eq!(comments[0].text, "Please cite the ministry.");
+    assert_eq!(comments[0].author_name, "Name of ed@example.org");
+}
+
+/// A state change names the state it starts from, so two publishers cannot both act; due
+/// scheduled articles are found in time order; the post lock names its holder to others.
+pub async fn desk_states_schedules_and_locks(store: Arc<dyn Store>) {
+    use trendwatch_core::accounts::Role;
+    use trendwatch_core::newsroom::DeskState;
+    let at = datetime!(2026-11-30 09:00 UTC);
+    let ed = store
+        .create_user(&new_user("ed@example.org", Role::Editor))
+        .await
+        .expect("editor");
+    let other = store
+        .create_user(&new_user("other@example.org", Role::Editor))
+        .await
+        .expect("editor");
+    let a = store
+        .create_desk_article(&desk_content(Language::En, "A"), ed, None, at)
+        .await
+        .expect("a");
+    let b = store
+        .create_desk_article(&desk_content(Language::Ru, "B"), ed, None, at)
+        .await
+        .expect("b");
+    let later = at + time::Duration::hours(2);
+    let sooner = at + time::Duration::hours(1);
+    for (id, when) in [(a, later), (b, sooner)] {
+        store
+            .set_desk_state(
+                id,
+                DeskState::Draft,
+                DeskState::Scheduled,
+                Some(when),
+                None,
+                ed,
+                at,
+            )
+            .await
+            .expect("scheduled");
+    }
+    assert_eq!(store.next_scheduled().await.expect("next"), Some(sooner));
+    assert!(store.due_desk_articles(at).await.expect("due").is_empty());
+    assert_eq!(
+        store.due_desk_articles(later).await.expect("due"),
+        vec![b, a]
+    );
+    store
+        .set_desk_state(
+            b,
+            DeskState::Scheduled,
+            DeskState::Published,
+            None,
+            Some(1),
+            ed,
+            sooner,
+        )
+        .await
+        .expect("published");
+    // A second publisher working from the old state is refused.
+    assert!(matches!(
+        store
+            .set_desk_state(
+                b,
+                DeskState::Scheduled,
+                DeskState::Published,
+                None,
+                Some(1),
+                other,
+                sooner
+            )
+            .await,
+        Err(EditError::Invalid(_))
+    ));
+    let read = store.desk_article(b).await.expect("read").expect("b");
+    assert_eq!(
+        (read.state, read.published_revision, read.scheduled_at),
+        (DeskState::Published, Some(1), None)
+    );
+
+    assert_eq!(
+        store.lock_desk_article(a, ed, at).await.expect("lock"),
+        None
+    );
+    let held = store
+        .lock_desk_article(a, other, at + time::Duration::minutes(1))
+        .await
+        .expect("lock")
+        .expect("held by the first editor");
+    assert_eq!((held.user_id, held.since), (ed, at));
+    // A lock left alone expires.
+    assert_eq!(
+        store
+            .lock_desk_article(a, other, at + time::Duration::hours(1))
+            .await
+            .expect("lock"),
+        None
+    );
+}
+
+/// Taking an article off the archive removes it from every listing and advances the
+/// generations; removing an unknown key does nothing.
+pub async fn removed_articles_leave_the_archive(store: Arc<dyn Store>) {
+    let ids = write_all(
+        &store,
+        &[
+            article("a", "Drills begin", 19, "en", None),
+            article("b", "Drills go on", 26, "en", None),
+        ],
+    )
+    .await;
+    let (g0, t0) = (
+        store.generation().await.expect("generation"),
+        store.text_generation().await.expect("text generation"),
+    );
+    assert_eq!(
+        store.remove_article("a").await.expect("removed"),
+        Some(ids[0])
+    );
+    assert_eq!(store.remove_article("a").await.expect("again"), None);
+    assert!(store.generation().await.expect("generation") > g0);
+    assert!(store.text_generation().await.expect("text generation") > t0);
+    let left = store
+        .listing(Language::En, &Listing::All, 0, 10)
+        .await
+        .expect("listing");
+    assert_eq!(
+        left.items.iter().map(|a| a.id).collect::<Vec<_>>(),
+        vec![ids[1]]
+    );
+    assert!(store
+        .week(Language::En, week(19))
+        .await
+        .expect("week")
+        .is_empty());
+    assert!(store.article_texts(None).await.expect("texts").len() == 1);
+}

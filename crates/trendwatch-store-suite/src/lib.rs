@@ -58,7 +58,10 @@ macro_rules! store_suite {
             forecasts_are_listed_and_resolved,
             accounts_and_sessions_round_trip,
             invitations_are_accepted_once,
-            the_audit_log_reads_back_newest_first
+            the_audit_log_reads_back_newest_first,
+            desk_saves_make_revisions_and_stale_saves_are_refused,
+            desk_states_schedules_and_locks,
+            removed_articles_leave_the_archive
         );
     };
     (@cases $fresh:expr; $($case:ident),* $(,)?) => {

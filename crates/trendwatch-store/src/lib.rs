@@ -6,6 +6,10 @@ use async_trait::async_trait;
 use trendwatch_core::accounts::{AuditEntry, Invitation, NewUser, Session, StoredUser, User};
 use trendwatch_core::article::{Article, ArticleSummary, ArticleText, NewArticle, RelatedOverride};
 use trendwatch_core::forecast::{ForecastEntry, Outcome};
+use trendwatch_core::newsroom::{
+    DeskArticle, DeskComment, DeskContent, DeskFilter, DeskLock, DeskRevision, DeskState,
+    DeskSummary,
+};
 use trendwatch_core::similarity::{Scored, SimilarityDoc};
 use trendwatch_core::storyline::{NewAssignment, StorylineDetail, StorylineSummary, ThreadDoc};
 use trendwatch_core::{Language, Period};
@@ -49,6 +53,15 @@ pub enum EditError {
     /// The change makes no sense (e.g. merging a storyline into itself).
     #[error("{0}")]
     Invalid(String),
+    /// A save started from revision `base`, but the article has moved on to `current`:
+    /// someone else saved in between. Nothing was written.
+    #[error("the article was changed meanwhile: this copy started from revision {base}, the current one is {current}")]
+    Stale {
+        /// The revision the save started from.
+        base: i64,
+        /// The article's current revision.
+        current: i64,
+    },
     /// The backend failed; nothing was changed.
     #[error(transparent)]
     Backend(#[from] StoreError),
@@ -401,4 +414,93 @@ pub trait Store: Send + Sync + 'static {
 
     /// The newest `limit` lines of the audit log, newest first.
     async fn audit_log(&self, limit: u64) -> Result<Vec<AuditEntry>, StoreError>;
+
+    // The newsroom's articles, kept apart from the public archive (see
+    // `trendwatch_core::newsroom`): nothing below is ever read by a public page.
+
+    /// Creates a desk article in state draft with `content` as revision 1; returns its id.
+    async fn create_desk_article(
+        &self,
+        content: &DeskContent,
+        author_id: i64,
+        translation_of: Option<i64>,
+        at: time::OffsetDateTime,
+    ) -> Result<i64, EditError>;
+
+    /// A desk article with its current content.
+    async fn desk_article(&self, id: i64) -> Result<Option<DeskArticle>, StoreError>;
+
+    /// Desk articles matching `filter`, by week, topic and language.
+    async fn desk_articles(&self, filter: &DeskFilter) -> Result<Vec<DeskSummary>, StoreError>;
+
+    /// The desk articles of one commentary in its languages: the first version and its
+    /// translations (`id` is any of them).
+    async fn desk_translations(&self, id: i64) -> Result<Vec<DeskSummary>, StoreError>;
+
+    /// Saves `content` as a new revision of desk article `id`, if its current revision is
+    /// still `base` ([`EditError::Stale`] otherwise: never overwrite someone else's save).
+    /// Content equal to the current revision's makes no new revision. Returns the article's
+    /// revision after the save.
+    async fn save_desk_content(
+        &self,
+        id: i64,
+        base: i64,
+        content: &DeskContent,
+        by: i64,
+        note: &str,
+        at: time::OffsetDateTime,
+    ) -> Result<i64, EditError>;
+
+    /// Every revision of a desk article, newest first.
+    async fn desk_revisions(&self, id: i64) -> Result<Vec<DeskRevision>, StoreError>;
+
+    /// Moves desk article `id` from state `from` to `to` (refused with
+    /// [`EditError::Invalid`] when it is no longer in `from`, so that two nodes, or a
+    /// scheduler and an editor, cannot both publish it). `scheduled_at` is kept for
+    /// [`DeskState::Scheduled`] and cleared otherwise; `published_revision` is recorded when
+    /// given.
+    #[allow(clippy::too_many_arguments)]
+    async fn set_desk_state(
+        &self,
+        id: i64,
+        from: DeskState,
+        to: DeskState,
+        scheduled_at: Option<time::OffsetDateTime>,
+        published_revision: Option<i64>,
+        by: i64,
+        at: time::OffsetDateTime,
+    ) -> Result<(), EditError>;
+
+    /// Scheduled desk articles whose time is at or before `now`, earliest first.
+    async fn due_desk_articles(&self, now: time::OffsetDateTime) -> Result<Vec<i64>, StoreError>;
+
+    /// The earliest publication time of a scheduled desk article.
+    async fn next_scheduled(&self) -> Result<Option<time::OffsetDateTime>, StoreError>;
+
+    /// Adds a review comment.
+    async fn add_desk_comment(
+        &self,
+        id: i64,
+        by: i64,
+        text: &str,
+        at: time::OffsetDateTime,
+    ) -> Result<(), EditError>;
+
+    /// The review comments of a desk article, oldest first.
+    async fn desk_comments(&self, id: i64) -> Result<Vec<DeskComment>, StoreError>;
+
+    /// Marks desk article `id` open in `user`'s form (the post lock), unless someone else
+    /// holds a lock younger than [`trendwatch_core::newsroom::LOCK_MINUTES`]: then returns
+    /// theirs and takes nothing.
+    async fn lock_desk_article(
+        &self,
+        id: i64,
+        user: i64,
+        at: time::OffsetDateTime,
+    ) -> Result<Option<DeskLock>, StoreError>;
+
+    /// Takes the article with `key` off the public archive (with its links, tags, forecasts
+    /// and storyline place; the storyline's statistics are refreshed). Returns its id, or
+    /// `None` when no article has that key.
+    async fn remove_article(&self, key: &str) -> Result<Option<i64>, StoreError>;
 }

@@ -106,6 +106,7 @@ impl From<EditError> for ApiError {
         match e {
             EditError::NotFound(m) => ApiError(StatusCode::NOT_FOUND, m),
             EditError::Invalid(m) => ApiError(StatusCode::UNPROCESSABLE_ENTITY, m),
+            e @ EditError::Stale { .. } => ApiError(StatusCode::CONFLICT, e.to_string()),
             EditError::Backend(b) => internal(b),
         }
     }

@@ -413,7 +413,7 @@ async fn set_disabled(state: &AppState, admin: &User, id: i64, disabled: bool) -
         Ok(()) => Redirect::to("/desk/users").into_response(),
         Err(EditError::Invalid(m)) => users_page(state, admin, None, Some(m)).await,
         Err(EditError::NotFound(m)) => (StatusCode::NOT_FOUND, m).into_response(),
-        Err(EditError::Backend(e)) => {
+        Err(e @ EditError::Stale { .. }) | Err(e @ EditError::Backend(_)) => {
             tracing::error!(error = %e, "desk: account not changed");
             StatusCode::SERVICE_UNAVAILABLE.into_response()
         }
