@@ -497,8 +497,12 @@ pub struct DeskArticle {
     pub article_key: String,
     /// The revision readers see, once published.
     pub published_revision: Option<i64>,
-    /// Last change (UTC) and who made it.
+    /// First publication (UTC); republishing an edited article keeps it.
+    pub published_at: Option<time::OffsetDateTime>,
+    /// Last change (UTC).
     pub updated_at: time::OffsetDateTime,
+    /// Account id of whoever made the last change.
+    pub updated_by_id: i64,
     /// Name of whoever made the last change.
     pub updated_by: String,
     /// Who has the article open in the form, and since when, if anyone does (post lock).

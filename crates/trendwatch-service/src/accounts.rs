@@ -144,20 +144,8 @@ impl Accounts {
         Accounts { store, limits }
     }
 
-    /// Appends to the audit log. The action has already happened, so a failure to record it
-    /// is logged rather than undoing or refusing it.
     async fn audit(&self, at: OffsetDateTime, actor: Option<i64>, action: &str, subject: &str) {
-        // What a visitor typed is kept, but not without bound.
-        let subject: String = subject.chars().take(254).collect();
-        let entry = AuditEntry {
-            at,
-            actor,
-            action: action.to_string(),
-            subject,
-        };
-        if let Err(e) = self.store.record_audit(&entry).await {
-            tracing::error!(error = %e, action, "audit log not written");
-        }
+        record_audit(&self.store, at, actor, action, subject).await
     }
 
     /// The newest `limit` lines of the audit log, newest first.
@@ -429,6 +417,28 @@ impl Accounts {
     /// Every account, oldest first.
     pub async fn users(&self) -> Result<Vec<User>, StoreError> {
         self.store.users().await
+    }
+}
+
+/// Appends to the audit log. The action has already happened, so a failure to record it is
+/// logged rather than undoing or refusing it.
+pub(crate) async fn record_audit(
+    store: &Arc<dyn Store>,
+    at: OffsetDateTime,
+    actor: Option<i64>,
+    action: &str,
+    subject: &str,
+) {
+    // What a visitor typed is kept, but not without bound.
+    let subject: String = subject.chars().take(254).collect();
+    let entry = AuditEntry {
+        at,
+        actor,
+        action: action.to_string(),
+        subject,
+    };
+    if let Err(e) = store.record_audit(&entry).await {
+        tracing::error!(error = %e, action, "audit log not written");
     }
 }
 

@@ -9,6 +9,7 @@
 
 pub mod accounts;
 pub mod derive;
+pub mod newsroom;
 pub mod search_index;
 
 use std::sync::Arc;

@@ -15,6 +15,8 @@ CREATE TABLE desk_articles (
     translation_of     INTEGER REFERENCES desk_articles (id),
     scheduled_at       TEXT,
     published_revision INTEGER,
+    -- First publication (UTC): republishing an edited article keeps its date.
+    published_at       TEXT,
     updated_at         TEXT    NOT NULL,
     updated_by         INTEGER NOT NULL REFERENCES users (id),
     locked_by          INTEGER REFERENCES users (id),

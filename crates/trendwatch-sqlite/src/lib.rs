@@ -1241,6 +1241,16 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn article_id_by_key(&self, key: &str) -> Result<Option<i64>, StoreError> {
+        let key = key.to_string();
+        self.read(move |conn| {
+            conn.prepare_cached("SELECT id FROM articles WHERE key = ?1")?
+                .query_row([key], |r| r.get(0))
+                .optional()
+        })
+        .await
+    }
+
     async fn remove_article(&self, key: &str) -> Result<Option<i64>, StoreError> {
         let key = key.to_string();
         self.write(move |conn| newsroom::remove_article(conn, &key).map_err(store_err))

@@ -112,7 +112,7 @@ pub fn article(conn: &Connection, id: i64) -> rusqlite::Result<Option<DeskArticl
     conn.prepare_cached(
         "SELECT d.id, d.state, d.author_id, a.name, d.revision, r.content, d.translation_of, \
                 d.scheduled_at, d.published_revision, d.updated_at, e.name, \
-                d.locked_by, l.name, d.locked_at \
+                d.locked_by, l.name, d.locked_at, d.published_at, d.updated_by \
          FROM desk_articles d \
          JOIN users a ON a.id = d.author_id \
          JOIN users e ON e.id = d.updated_by \
@@ -140,7 +140,9 @@ pub fn article(conn: &Connection, id: i64) -> rusqlite::Result<Option<DeskArticl
             scheduled_at: opt_time(r, 7)?,
             article_key: trendwatch_core::newsroom::article_key(r.get(0)?),
             published_revision: r.get(8)?,
+            published_at: opt_time(r, 14)?,
             updated_at: time_of(r, 9)?,
+            updated_by_id: r.get(15)?,
             updated_by: r.get(10)?,
             lock,
         })
@@ -275,6 +277,8 @@ pub fn set_state(
         .prepare_cached(
             "UPDATE desk_articles SET state = ?3, scheduled_at = ?4, \
                published_revision = COALESCE(?5, published_revision), \
+               published_at = CASE WHEN ?3 = 'published' THEN COALESCE(published_at, ?6) \
+                                   ELSE published_at END, \
                updated_at = ?6, updated_by = ?7 \
              WHERE id = ?1 AND state = ?2",
         )

@@ -257,6 +257,9 @@ pub trait Store: Send + Sync + 'static {
     /// Records that storylines and similar lists are complete as of text generation `g`.
     async fn set_derived_generation(&self, g: i64) -> Result<(), StoreError>;
 
+    /// The id of the article with `key` (its identity across re-imports and edits).
+    async fn article_id_by_key(&self, key: &str) -> Result<Option<i64>, StoreError>;
+
     /// The id of an article by language and slug.
     async fn article_id(&self, lang: Language, slug: &str) -> Result<Option<i64>, StoreError>;
 

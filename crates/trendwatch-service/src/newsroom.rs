@@ -1,0 +1,580 @@
+//! The newsroom's work on desk articles: creating, saving (never over someone else's save),
+//! the workflow from draft to publication, scheduled publication, and unpublishing. Rules
+//! come from `trendwatch_core::newsroom`; the store keeps desk articles apart from the
+//! public archive, and publishing copies one in through the [`Publisher`], the same path an
+//! import takes.
+
+use crate::accounts::record_audit;
+use crate::Publisher;
+use std::sync::Arc;
+use time::{OffsetDateTime, PrimitiveDateTime};
+use trendwatch_core::accounts::User;
+use trendwatch_core::newsroom::{
+    self, DeskArticle, DeskContent, DeskLock, DeskState, FieldProblem, Transition, WorkflowError,
+};
+use trendwatch_core::{ArticleKind, Topics};
+use trendwatch_store::{EditError, Store, StoreError};
+
+/// Why a newsroom action was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum NewsroomError {
+    /// The account may not do this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// No such desk article.
+    #[error("no such article in the desk")]
+    NotFound,
+    /// The content does not pass the checks; each problem names its field.
+    #[error("the article is not ready: {}", .0.iter().map(|p| p.message.as_str()).collect::<Vec<_>>().join(" "))]
+    Problems(Vec<FieldProblem>),
+    /// The save started from an older revision than the current one.
+    #[error("the article was changed meanwhile (this copy: revision {base}; current: {current})")]
+    Stale {
+        /// Revision the save started from.
+        base: i64,
+        /// The current revision.
+        current: i64,
+    },
+    /// The action makes no sense now (wrong state, a time in the past, a missing comment).
+    #[error("{0}")]
+    Invalid(String),
+    /// The store or the publication failed.
+    #[error(transparent)]
+    Backend(#[from] anyhow::Error),
+}
+
+impl From<EditError> for NewsroomError {
+    fn from(e: EditError) -> Self {
+        match e {
+            EditError::NotFound(_) => NewsroomError::NotFound,
+            EditError::Invalid(m) => NewsroomError::Invalid(m),
+            EditError::Stale { base, current } => NewsroomError::Stale { base, current },
+            EditError::Backend(b) => NewsroomError::Backend(b.into()),
+        }
+    }
+}
+
+impl From<StoreError> for NewsroomError {
+    fn from(e: StoreError) -> Self {
+        NewsroomError::Backend(e.into())
+    }
+}
+
+impl From<WorkflowError> for NewsroomError {
+    fn from(e: WorkflowError) -> Self {
+        match e {
+            WorkflowError::Forbidden(m) => NewsroomError::Forbidden(m),
+            WorkflowError::WrongState(m) => NewsroomError::Invalid(m),
+        }
+    }
+}
+
+/// What an editor or analyst asks of an article besides saving it.
+#[derive(Debug, Clone, Default)]
+pub struct ActionRequest {
+    /// A review comment (required when requesting changes).
+    pub comment: Option<String>,
+    /// When to publish (for scheduling).
+    pub at: Option<OffsetDateTime>,
+}
+
+/// The newsroom of one site.
+pub struct Newsroom {
+    store: Arc<dyn Store>,
+    publisher: Arc<Publisher>,
+    topics: Topics,
+    zone: jiff::tz::TimeZone,
+    /// Woken when something is scheduled, so the scheduler re-reads its next time.
+    schedule_changed: tokio::sync::Notify,
+}
+
+impl Newsroom {
+    /// A newsroom writing through `publisher`; `zone` is the office's time zone, in whose
+    /// wall-clock time articles carry their publication time.
+    pub fn new(
+        store: Arc<dyn Store>,
+        publisher: Arc<Publisher>,
+        topics: Topics,
+        zone: jiff::tz::TimeZone,
+    ) -> Newsroom {
+        Newsroom {
+            store,
+            publisher,
+            topics,
+            zone,
+            schedule_changed: tokio::sync::Notify::new(),
+        }
+    }
+
+    /// The site's topics.
+    pub fn topics(&self) -> &Topics {
+        &self.topics
+    }
+
+    /// The office's wall-clock time at instant `t`.
+    pub fn wall_clock(&self, t: OffsetDateTime) -> PrimitiveDateTime {
+        let offset = jiff::Timestamp::from_second(t.unix_timestamp())
+            .map(|ts| self.zone.to_offset(ts).seconds())
+            .unwrap_or(0);
+        let local = t
+            .to_offset(time::UtcOffset::from_whole_seconds(offset).unwrap_or(time::UtcOffset::UTC));
+        PrimitiveDateTime::new(local.date(), local.time())
+    }
+
+    /// The instant of the office's wall-clock time `t` (a time skipped by a daylight-saving
+    /// change is taken after the change).
+    pub fn instant(&self, t: PrimitiveDateTime) -> OffsetDateTime {
+        let civil = jiff::civil::DateTime::new(
+            t.year() as i16,
+            u8::from(t.month()) as i8,
+            t.day() as i8,
+            t.hour() as i8,
+            t.minute() as i8,
+            t.second() as i8,
+            0,
+        );
+        let seconds = civil
+            .ok()
+            .and_then(|c| self.zone.to_ambiguous_timestamp(c).compatible().ok())
+            .map(|ts| ts.as_second());
+        match seconds.and_then(|s| OffsetDateTime::from_unix_timestamp(s).ok()) {
+            Some(t) => t,
+            None => t.assume_utc(),
+        }
+    }
+
+    /// A desk article, for reading.
+    pub async fn article(&self, id: i64) -> Result<DeskArticle, NewsroomError> {
+        self.store
+            .desk_article(id)
+            .await?
+            .ok_or(NewsroomError::NotFound)
+    }
+
+    /// Opens an article in `user`'s writing form: returns it with the other person who has
+    /// it open, if anyone does (the post lock), and takes the lock otherwise.
+    pub async fn open(
+        &self,
+        user: &User,
+        id: i64,
+        now: OffsetDateTime,
+    ) -> Result<(DeskArticle, Option<DeskLock>), NewsroomError> {
+        let article = self.article(id).await?;
+        let held = if newsroom::may_edit(article.state, user.role, article.author_id == user.id) {
+            self.store.lock_desk_article(id, user.id, now).await?
+        } else {
+            None
+        };
+        Ok((article, held))
+    }
+
+    /// Starts a draft; with `translation_of`, the other language's version of that
+    /// commentary (same topic and week). Returns the new desk article's id.
+    pub async fn create(
+        &self,
+        user: &User,
+        content: DeskContent,
+        translation_of: Option<i64>,
+        now: OffsetDateTime,
+    ) -> Result<i64, NewsroomError> {
+        if self.topics.find(&content.topic).is_none() {
+            return Err(NewsroomError::Invalid(format!(
+                "unknown topic “{}”",
+                content.topic
+            )));
+        }
+        // Translations hang on the commentary's first version, whichever one is translated.
+        let root = match translation_of {
+            Some(t) => Some(self.article(t).await?.translation_of.unwrap_or(t)),
+            None => None,
+        };
+        if let Some(root) = root {
+            let taken = self.store.desk_translations(root).await?;
+            if taken.iter().any(|s| s.lang == content.lang) {
+                return Err(NewsroomError::Invalid(format!(
+                    "this commentary already has a {} version",
+                    content.lang.code()
+                )));
+            }
+        }
+        let id = self
+            .store
+            .create_desk_article(&content, user.id, root, now)
+            .await?;
+        record_audit(
+            &self.store,
+            now,
+            Some(user.id),
+            "draft created",
+            &desk_subject(id, &content),
+        )
+        .await;
+        Ok(id)
+    }
+
+    /// Starts the `lang` version of article `id`: a draft with its topic, week, status,
+    /// image and forecasts, and the original's text to translate from.
+    pub async fn translate(
+        &self,
+        user: &User,
+        id: i64,
+        lang: trendwatch_core::Language,
+        now: OffsetDateTime,
+    ) -> Result<i64, NewsroomError> {
+        let original = self.article(id).await?;
+        let mut content = original.content.clone();
+        content.lang = lang;
+        content.authors = vec![user.name.clone()];
+        self.create(user, content, Some(id), now).await
+    }
+
+    /// Saves `content` over revision `base` of article `id`. Refused as stale when someone
+    /// else saved since `base`; never overwrites. Returns the revision after the save.
+    pub async fn save(
+        &self,
+        user: &User,
+        id: i64,
+        base: i64,
+        content: &DeskContent,
+        now: OffsetDateTime,
+    ) -> Result<i64, NewsroomError> {
+        let article = self.article(id).await?;
+        if !newsroom::may_edit(article.state, user.role, article.author_id == user.id) {
+            return Err(NewsroomError::Forbidden(format!(
+                "an article that is {} can only be changed by an editor",
+                article.state.label()
+            )));
+        }
+        if self.topics.find(&content.topic).is_none() {
+            return Err(NewsroomError::Problems(vec![FieldProblem {
+                field: "topic",
+                message: format!("Unknown topic “{}”.", content.topic),
+            }]));
+        }
+        Ok(self
+            .store
+            .save_desk_content(id, base, content, user.id, "saved", now)
+            .await?)
+    }
+
+    /// Restores revision `number` as a new revision (the history keeps everything).
+    pub async fn restore(
+        &self,
+        user: &User,
+        id: i64,
+        number: i64,
+        now: OffsetDateTime,
+    ) -> Result<i64, NewsroomError> {
+        let article = self.article(id).await?;
+        if !newsroom::may_edit(article.state, user.role, article.author_id == user.id) {
+            return Err(NewsroomError::Forbidden(
+                "only an editor can change this article now".into(),
+            ));
+        }
+        let revisions = self.store.desk_revisions(id).await?;
+        let old = revisions
+            .into_iter()
+            .find(|r| r.number == number)
+            .ok_or(NewsroomError::NotFound)?;
+        Ok(self
+            .store
+            .save_desk_content(
+                id,
+                article.revision,
+                &old.content,
+                user.id,
+                &format!("restored revision {number}"),
+                now,
+            )
+            .await?)
+    }
+
+    /// Everything that keeps `article` from going to review or publication: the content's
+    /// own checks, and the archive's (the week's commentary on its topic and language is
+    /// already taken; its headline is used by another commentary of the week).
+    pub async fn problems(
+        &self,
+        article: &DeskArticle,
+    ) -> Result<Vec<FieldProblem>, NewsroomError> {
+        let c = &article.content;
+        let mut out = c.problems(&self.topics);
+        let week = self.store.week(c.lang, c.period).await?;
+        let own_id = self.store.article_id_by_key(&article.article_key).await?;
+        if let Some(other) = week
+            .iter()
+            .find(|a| a.kind == ArticleKind::Weekly && a.topic == c.topic && Some(a.id) != own_id)
+        {
+            out.push(FieldProblem {
+                field: "period",
+                message: format!(
+                    "Week {} already has a published commentary on this topic: “{}”.",
+                    c.period, other.title
+                ),
+            });
+        }
+        let others = self
+            .store
+            .desk_articles(&trendwatch_core::newsroom::DeskFilter {
+                period: Some(c.period),
+                ..Default::default()
+            })
+            .await?;
+        if let Some(other) = others.iter().find(|o| {
+            o.id != article.id
+                && o.lang == c.lang
+                && o.topic == c.topic
+                && o.state != DeskState::Unpublished
+                && o.state != DeskState::Published
+        }) {
+            out.push(FieldProblem {
+                field: "period",
+                message: format!(
+                    "{} is already writing this week's commentary on this topic (“{}”, {}).",
+                    other.author_name,
+                    other.title,
+                    other.state.label()
+                ),
+            });
+        }
+        let title = c.title.trim().to_lowercase();
+        if !title.is_empty()
+            && week
+                .iter()
+                .any(|a| Some(a.id) != own_id && a.title.trim().to_lowercase() == title)
+        {
+            out.push(FieldProblem {
+                field: "title",
+                message: "Another commentary of this week has this headline.".into(),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Takes workflow step `t` on article `id` for `user`. Submitting, scheduling and
+    /// publishing first check the content ([`Newsroom::problems`]). Returns the new state.
+    pub async fn act(
+        &self,
+        user: &User,
+        id: i64,
+        t: Transition,
+        request: ActionRequest,
+        now: OffsetDateTime,
+    ) -> Result<DeskState, NewsroomError> {
+        let article = self.article(id).await?;
+        let to = newsroom::transition(article.state, t, user.role, article.author_id == user.id)?;
+        let comment = request
+            .comment
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty());
+        if matches!(
+            t,
+            Transition::Submit | Transition::Schedule | Transition::Publish
+        ) {
+            let problems = self.problems(&article).await?;
+            if !problems.is_empty() {
+                return Err(NewsroomError::Problems(problems));
+            }
+        }
+        let mut scheduled_at = None;
+        match t {
+            Transition::RequestChanges if comment.is_none() => {
+                return Err(NewsroomError::Invalid(
+                    "say what should change: a comment is required".into(),
+                ));
+            }
+            Transition::Schedule => {
+                let at = request.at.ok_or_else(|| {
+                    NewsroomError::Invalid("a publication time is required".into())
+                })?;
+                if at <= now {
+                    return Err(NewsroomError::Invalid(
+                        "the publication time has passed: choose a later one, or publish now"
+                            .into(),
+                    ));
+                }
+                scheduled_at = Some(at);
+            }
+            Transition::Publish => {
+                self.publish_now(&article, user.id, now).await?;
+            }
+            Transition::Unpublish => {
+                self.take_down(&article).await?;
+            }
+            _ => {}
+        }
+        if let Some(c) = comment {
+            self.store.add_desk_comment(id, user.id, c, now).await?;
+        }
+        if t != Transition::Publish {
+            self.store
+                .set_desk_state(id, article.state, to, scheduled_at, None, user.id, now)
+                .await?;
+        }
+        if t == Transition::Schedule || article.state == DeskState::Scheduled {
+            self.schedule_changed.notify_one();
+        }
+        record_audit(
+            &self.store,
+            now,
+            Some(user.id),
+            &format!("article {}", to.label()),
+            &desk_subject(id, &article.content),
+        )
+        .await;
+        Ok(to)
+    }
+
+    /// Copies the current revision into the public archive through the publisher (written,
+    /// indexed, threaded and related), marks the revision published, and sets the state.
+    async fn publish_now(
+        &self,
+        article: &DeskArticle,
+        by: i64,
+        now: OffsetDateTime,
+    ) -> Result<(), NewsroomError> {
+        let body_html = trendwatch_import::markdown::to_html(&article.content.body_markdown)
+            .map_err(|m| {
+                NewsroomError::Problems(vec![FieldProblem {
+                    field: "body",
+                    message: m,
+                }])
+            })?;
+        let published_at = self.wall_clock(article.published_at.unwrap_or(now));
+        let group = article
+            .translation_of
+            .or_else(|| Some(article.id))
+            .map(newsroom::translation_group);
+        let draft = article.content.to_article_draft(
+            article.article_key.clone(),
+            body_html,
+            published_at,
+            group,
+        );
+        let new = draft.prepare(&self.topics).map_err(|e| {
+            NewsroomError::Problems(vec![FieldProblem {
+                field: "body",
+                message: e.to_string(),
+            }])
+        })?;
+        let results = self.publisher.publish(std::slice::from_ref(&new)).await?;
+        match results.into_iter().next() {
+            Some(Ok(_)) => {}
+            Some(Err(e)) => return Err(NewsroomError::Invalid(e.to_string())),
+            None => return Err(NewsroomError::Invalid("nothing was written".into())),
+        }
+        self.store
+            .set_desk_state(
+                article.id,
+                article.state,
+                DeskState::Published,
+                None,
+                Some(article.revision),
+                by,
+                now,
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Removes the public copy of an article (the desk keeps it) and drops it from the
+    /// search index; similar lists skip removed articles when they are read.
+    async fn take_down(&self, article: &DeskArticle) -> Result<(), NewsroomError> {
+        if let Some(id) = self.store.remove_article(&article.article_key).await? {
+            if let Some(index) = self.publisher.search() {
+                let generation = self.store.text_generation().await?;
+                let index = index.clone();
+                tokio::task::spawn_blocking(move || index.upsert(&[], &[id], generation as u64))
+                    .await
+                    .map_err(anyhow::Error::from)?
+                    .map_err(anyhow::Error::from)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Publishes every scheduled article whose time has come (also those missed while the
+    /// server was down). Returns how many were published.
+    pub async fn publish_due(&self, now: OffsetDateTime) -> Result<usize, NewsroomError> {
+        let mut published = 0;
+        for id in self.store.due_desk_articles(now).await? {
+            let article = self.article(id).await?;
+            match self.publish_now(&article, article.updated_by_id, now).await {
+                Ok(()) => {
+                    published += 1;
+                    record_audit(
+                        &self.store,
+                        now,
+                        None,
+                        "article published on schedule",
+                        &desk_subject(id, &article.content),
+                    )
+                    .await;
+                }
+                Err(e) => {
+                    // Sent back to the desk rather than retried forever: an editor decides.
+                    tracing::error!(article = id, error = %e, "scheduled publication failed");
+                    self.store
+                        .set_desk_state(
+                            id,
+                            DeskState::Scheduled,
+                            DeskState::ChangesRequested,
+                            None,
+                            None,
+                            article.updated_by_id,
+                            now,
+                        )
+                        .await?;
+                    self.store
+                        .add_desk_comment(
+                            id,
+                            article.updated_by_id,
+                            &format!("The scheduled publication failed: {e}"),
+                            now,
+                        )
+                        .await?;
+                }
+            }
+        }
+        Ok(published)
+    }
+
+    /// Runs for as long as the server does: publishes scheduled articles at their time,
+    /// waking at the next scheduled time, when something is scheduled, and at least every
+    /// `check` (so a schedule made by another process is seen).
+    pub async fn run_scheduler(self: Arc<Self>, check: std::time::Duration) {
+        loop {
+            let now = OffsetDateTime::now_utc();
+            if let Err(e) = self.publish_due(now).await {
+                tracing::error!(error = %e, "scheduler: publishing due articles failed");
+            }
+            let next = match self.store.next_scheduled().await {
+                Ok(next) => next,
+                Err(e) => {
+                    tracing::error!(error = %e, "scheduler: the schedule cannot be read");
+                    None
+                }
+            };
+            let mut wait = check;
+            if let Some(next) = next {
+                let until = (next - OffsetDateTime::now_utc()).max(time::Duration::ZERO);
+                wait = wait.min(until.unsigned_abs());
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = self.schedule_changed.notified() => {}
+            }
+        }
+    }
+}
+
+/// How the audit log names a desk article.
+fn desk_subject(id: i64, c: &DeskContent) -> String {
+    format!(
+        "desk article {id} ({} {} {}): {}",
+        c.lang.code(),
+        c.topic,
+        c.period,
+        c.title
+    )
+}
