@@ -73,6 +73,14 @@ async fn get_desk(app: &TestApp, path: &str, cookie: Option<&str>) -> Answer {
     }
 }
 
+/// The anti-forgery token the desk's pages put in their forms for the session of `cookie`,
+/// read from a page as a browser would send it.
+async fn csrf(app: &TestApp, cookie: &str) -> String {
+    let page = get_desk(app, "/desk/account", Some(cookie)).await;
+    let doc = scraper::Html::parse_document(&page.body);
+    attrs(&doc, "input[name=csrf]", "value").remove(0)
+}
+
 fn location(a: &Answer) -> &str {
     a.headers
         .get("location")
@@ -213,6 +221,7 @@ async fn a6_new_session_at_login_and_logout_ends_it() {
         .post(format!("{}/desk/logout", app.app.url()))
         .header("origin", app.app.url())
         .header("cookie", &one)
+        .form(&[("csrf", csrf(&app, &one).await)])
         .send()
         .await
         .expect("logout");
@@ -269,6 +278,42 @@ async fn d1_desk_forms_must_come_from_the_site() {
         client.get(&url).send().await.expect("get").status(),
         StatusCode::OK
     );
+}
+
+/// D1: a signed-in form also carries the session's anti-forgery token; from the site's own
+/// origin but without it (or with another session's), nothing changes.
+#[tokio::test]
+async fn d1_desk_forms_carry_the_session_token() {
+    let app = sample_site().await;
+    add_user(&app, "ana@example.org", Role::Editor).await;
+    let cookie = signed_in(&app, "ana@example.org", [127, 0, 9, 1]).await;
+    let other = signed_in(&app, "ana@example.org", [127, 0, 9, 2]).await;
+    let client = client_from([127, 0, 9, 3]);
+    let logout = |token: String| {
+        client
+            .post(format!("{}/desk/logout", app.app.url()))
+            .header("origin", app.app.url())
+            .header("cookie", &cookie)
+            .form(&[("csrf", token)])
+            .send()
+    };
+    let missing = client
+        .post(format!("{}/desk/logout", app.app.url()))
+        .header("origin", app.app.url())
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(missing.status(), StatusCode::FORBIDDEN, "no token");
+    let foreign = logout(csrf(&app, &other).await).await.expect("post");
+    assert_eq!(foreign.status(), StatusCode::FORBIDDEN, "another session's");
+    assert_eq!(
+        get_desk(&app, "/desk/", Some(&cookie)).await.status,
+        StatusCode::OK,
+        "the session survived the forged sign-outs"
+    );
+    let own = logout(csrf(&app, &cookie).await).await.expect("post");
+    assert_eq!(own.status(), StatusCode::SEE_OTHER);
 }
 
 /// The desk opens on the week: every topic × language, published cells linking to the
@@ -375,15 +420,23 @@ async fn b1_role_route_table() {
         ("GET", "/desk/account", [303, 200, 200, 200]),
     ];
     let client = client_from([127, 0, 1, 9]);
+    let mut tokens = Vec::new();
+    for (_, cookie) in &cookies {
+        tokens.push(match cookie {
+            Some(c) => csrf(&app, c).await,
+            None => String::new(),
+        });
+    }
     for (method, path, expected) in table {
-        for ((who, cookie), want) in cookies.iter().zip(expected) {
+        for (((who, cookie), want), token) in cookies.iter().zip(expected).zip(&tokens) {
             let url = format!("{}{path}", app.app.url());
             let mut req = match method {
                 "GET" => client.get(&url),
-                _ => client
-                    .post(&url)
-                    .header("origin", app.app.url())
-                    .form(&[("email", "new@example.org"), ("role", "analyst")]),
+                _ => client.post(&url).header("origin", app.app.url()).form(&[
+                    ("email", "new@example.org"),
+                    ("role", "analyst"),
+                    ("csrf", token),
+                ]),
             };
             if let Some(c) = cookie {
                 req = req.header("cookie", c);
@@ -406,7 +459,11 @@ async fn an_admin_invites_and_the_link_creates_one_account() {
         .post(format!("{}/desk/users/invite", app.app.url()))
         .header("origin", app.app.url())
         .header("cookie", &cookie)
-        .form(&[("email", "New.Analyst@example.org"), ("role", "analyst")])
+        .form(&[
+            ("email", "New.Analyst@example.org"),
+            ("role", "analyst"),
+            ("csrf", &csrf(&app, &cookie).await),
+        ])
         .send()
         .await
         .expect("invite");
@@ -490,7 +547,11 @@ async fn the_audit_log_records_who_did_what_without_secrets() {
         .post(format!("{}/desk/users/invite", app.app.url()))
         .header("origin", app.app.url())
         .header("cookie", &cookie)
-        .form(&[("email", "new@example.org"), ("role", "editor")])
+        .form(&[
+            ("email", "new@example.org"),
+            ("role", "editor"),
+            ("csrf", &csrf(&app, &cookie).await),
+        ])
         .send()
         .await
         .expect("invite")
@@ -559,14 +620,16 @@ async fn a6_disabling_an_account_ends_its_sessions() {
     );
     let users = app.archive.store.users().await.expect("users");
     let id_of = |email: &str| users.iter().find(|u| u.email == email).expect("account").id;
+    let token = csrf(&app, &admin).await;
     let change = |id: i64, what: &'static str| {
         let url = format!("{}/desk/users/{id}/{what}", app.app.url());
-        let (origin, admin) = (app.app.url(), admin.clone());
+        let (origin, admin, token) = (app.app.url(), admin.clone(), token.clone());
         async move {
             client_from([127, 0, 4, 3])
                 .post(url)
                 .header("origin", origin)
                 .header("cookie", admin)
+                .form(&[("csrf", token)])
                 .send()
                 .await
                 .expect("post")
@@ -645,15 +708,16 @@ async fn a6_a_password_change_ends_every_session() {
     let elsewhere = signed_in(&app, "ed@example.org", [127, 0, 5, 2]).await;
     let page = get_desk(&app, "/desk/account", Some(&here)).await;
     assert_eq!(page.status, StatusCode::OK);
+    let token = csrf(&app, &here).await;
     let change = |current: &'static str, new: &'static str| {
         let url = format!("{}/desk/account/password", app.app.url());
-        let (origin, cookie) = (app.app.url(), here.clone());
+        let (origin, cookie, token) = (app.app.url(), here.clone(), token.clone());
         async move {
             client_from([127, 0, 5, 3])
                 .post(url)
                 .header("origin", origin)
                 .header("cookie", cookie)
-                .form(&[("current", current), ("new", new)])
+                .form(&[("current", current), ("new", new), ("csrf", &token)])
                 .send()
                 .await
                 .expect("post")

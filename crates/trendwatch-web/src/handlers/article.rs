@@ -163,6 +163,53 @@ pub async fn page(
             .collect(),
         None => Vec::new(),
     };
+    let similar = state.store.similar(&article, 5).await.map_err(err)?;
+    let recent = state.store.recent_storylines(lang, 5).await.map_err(err)?;
+    let storyline = match state.store.storyline_of(article.id).await.map_err(err)? {
+        Some(id) => state.store.storyline_summary(id, lang).await.map_err(err)?,
+        None => None,
+    };
+    render(
+        &state,
+        &article,
+        Parts {
+            translations,
+            similar,
+            storyline,
+            recent,
+        },
+    )
+}
+
+/// What an article page shows besides the article: its translations, similar articles,
+/// storyline and the site's recent storylines.
+pub(crate) struct Parts {
+    /// The other-language versions.
+    pub translations: Vec<Alternate>,
+    /// Similar articles.
+    pub similar: Vec<trendwatch_core::article::ArticleSummary>,
+    /// Its storyline.
+    pub storyline: Option<trendwatch_core::storyline::StorylineSummary>,
+    /// "Recent trends".
+    pub recent: Vec<trendwatch_core::storyline::StorylineSummary>,
+}
+
+/// Renders `article` with the public article template: the reader's page, and the desk's
+/// preview (which passes an article not yet in the archive).
+pub(crate) fn render(
+    state: &AppState,
+    article: &trendwatch_core::article::Article,
+    parts: Parts,
+) -> Result<Response, WebError> {
+    let Parts {
+        translations,
+        similar,
+        storyline,
+        recent,
+    } = parts;
+    let a = &article.content;
+    let lang = a.lang;
+    let storyline = storyline.map(|s| StorylineCard::new(&s, lang, &state.site));
     let other_editions = if translations.is_empty() {
         trendwatch_core::Language::ALL
             .iter()
@@ -178,17 +225,6 @@ pub async fn page(
             .collect()
     } else {
         Vec::new()
-    };
-    let similar = state.store.similar(&article, 5).await.map_err(err)?;
-    let recent = state.store.recent_storylines(lang, 5).await.map_err(err)?;
-    let storyline = match state.store.storyline_of(article.id).await.map_err(err)? {
-        Some(id) => state
-            .store
-            .storyline_summary(id, lang)
-            .await
-            .map_err(err)?
-            .map(|s| StorylineCard::new(&s, lang, &state.site)),
-        None => None,
     };
     let topic_name = state.site.topic_name(&a.topic, lang);
     let mut layout = Layout::new(
@@ -206,7 +242,7 @@ pub async fn page(
         layout.canonical = format!("{}{}", layout.base, article_url(lang, &original.slug));
     }
     let preview = preview(
-        &state,
+        state,
         a,
         layout.canonical.clone(),
         &topic_name,
@@ -276,5 +312,5 @@ pub async fn page(
             .map(|s| StorylineCard::new(s, lang, &state.site))
             .collect(),
     };
-    html(&view, lang, &state)
+    html(&view, lang, state)
 }

@@ -20,7 +20,7 @@ use crate::cache::SESSION_COOKIES;
 use crate::AppState;
 use askama::Template;
 use axum::extract::Path;
-use axum::extract::{ConnectInfo, Form, FromRequestParts, Query, Request, State};
+use axum::extract::{ConnectInfo, Form, FromRequest, FromRequestParts, Query, Request, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
@@ -125,10 +125,108 @@ impl FromRequestParts<AppState> for DeskUser {
     }
 }
 
+impl DeskUser {
+    /// The session's anti-forgery token, for the hidden field of every form on the page.
+    pub fn csrf(&self) -> String {
+        self.1.csrf_token()
+    }
+}
+
+/// Largest desk form accepted (a long commentary with its fields); bigger bodies are
+/// answered 413 before they are read whole.
+pub const MAX_FORM_BYTES: usize = 2 << 20;
+
+/// The anti-forgery field every desk form carries.
+#[derive(Deserialize)]
+struct CsrfField {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// A desk form sent by a signed-in account holding at least role `R`, carrying the
+/// session's anti-forgery token (checked here, so no handler can forget it). Anyone signed
+/// out is sent to sign in, a lesser role is answered 403, a missing or wrong token 403.
+pub struct DeskForm<T, R: RequiredRole = Analyst> {
+    /// Who sent it.
+    pub user: User,
+    /// The form's fields.
+    pub form: T,
+    session: SecretToken,
+    _role: PhantomData<R>,
+}
+
+impl<T, R: RequiredRole> DeskForm<T, R> {
+    /// The session the form came with.
+    pub fn session(&self) -> &SecretToken {
+        &self.session
+    }
+}
+
+impl<T, R> FromRequest<AppState> for DeskForm<T, R>
+where
+    T: serde::de::DeserializeOwned + Send,
+    R: RequiredRole,
+{
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Response> {
+        let (mut parts, body) = req.into_parts();
+        let DeskUser(user, session) = DeskUser::from_request_parts(&mut parts, state).await?;
+        require::<R>(&user, &parts)?;
+        let bytes = axum::body::to_bytes(body, MAX_FORM_BYTES)
+            .await
+            .map_err(|_| {
+                (StatusCode::PAYLOAD_TOO_LARGE, "The form is too large.").into_response()
+            })?;
+        let reparse = |bytes: bytes::Bytes| {
+            let mut req = Request::new(axum::body::Body::from(bytes));
+            *req.method_mut() = Method::POST;
+            if let Some(ct) = parts.headers.get(header::CONTENT_TYPE) {
+                req.headers_mut().insert(header::CONTENT_TYPE, ct.clone());
+            }
+            req
+        };
+        // A body that is not a form carries no token: refused as a forgery, not as a
+        // malformed request.
+        let sent_token =
+            <Form<CsrfField> as FromRequest<AppState>>::from_request(reparse(bytes.clone()), state)
+                .await
+                .map(|Form(f)| f.csrf)
+                .unwrap_or_default();
+        if !session.csrf_matches(&sent_token) {
+            tracing::warn!(user = user.id, path = %parts.uri.path(), "desk: form without a valid anti-forgery token refused");
+            return Err((
+                StatusCode::FORBIDDEN,
+                "This form has expired or did not come from the desk. Go back, reload the page and send it again.",
+            )
+                .into_response());
+        }
+        let Form(form) = <Form<T> as FromRequest<AppState>>::from_request(reparse(bytes), state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        Ok(DeskForm {
+            user,
+            form,
+            session,
+            _role: PhantomData,
+        })
+    }
+}
+
+/// A form with no fields but the anti-forgery token (sign-out, enable, disable).
+#[derive(Deserialize)]
+pub struct NoFields {}
+
 /// The least role a route needs, as a type: see [`AtLeast`].
 pub trait RequiredRole: Send + Sync + 'static {
     /// The role.
     const ROLE: Role;
+}
+
+/// Every account (analysts, editors, admins).
+pub struct Analyst;
+impl RequiredRole for Analyst {
+    const ROLE: Role = Role::Analyst;
 }
 
 /// Admins only.
@@ -145,24 +243,36 @@ impl RequiredRole for Editor {
 
 /// A signed-in account holding at least role `R`. A handler that takes it never runs for
 /// anyone else: the anonymous are sent to sign in, lesser roles are answered 403.
-pub struct AtLeast<R: RequiredRole>(pub User, PhantomData<R>);
+pub struct AtLeast<R: RequiredRole>(pub User, PhantomData<R>, SecretToken);
+
+impl<R: RequiredRole> AtLeast<R> {
+    /// The session's anti-forgery token, for the forms on the page.
+    pub fn csrf(&self) -> String {
+        self.2.csrf_token()
+    }
+}
 
 impl<R: RequiredRole> FromRequestParts<AppState> for AtLeast<R> {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
-        let DeskUser(user, _) = DeskUser::from_request_parts(parts, state).await?;
-        if user.role.includes(R::ROLE) {
-            Ok(AtLeast(user, PhantomData))
-        } else {
-            tracing::warn!(user = user.id, path = %parts.uri.path(), "desk: role refused");
-            Err((
-                StatusCode::FORBIDDEN,
-                format!("This page is for {}s only.", R::ROLE),
-            )
-                .into_response())
-        }
+        let DeskUser(user, session) = DeskUser::from_request_parts(parts, state).await?;
+        require::<R>(&user, parts)?;
+        Ok(AtLeast(user, PhantomData, session))
     }
+}
+
+/// Refuses (403) an account whose role does not include `R`'s.
+fn require<R: RequiredRole>(user: &User, parts: &Parts) -> Result<(), Response> {
+    if user.role.includes(R::ROLE) {
+        return Ok(());
+    }
+    tracing::warn!(user = user.id, path = %parts.uri.path(), "desk: role refused");
+    Err((
+        StatusCode::FORBIDDEN,
+        format!("This page is for {}s only.", R::ROLE),
+    )
+        .into_response())
 }
 
 fn render(page: &impl Template, status: StatusCode) -> Response {
@@ -196,6 +306,7 @@ struct UsersPage<'a> {
     css_url: String,
     user_name: &'a str,
     user_role: &'static str,
+    csrf: String,
     users: Vec<UserRow>,
     invitation_link: Option<String>,
     invited_email: String,
@@ -205,6 +316,7 @@ struct UsersPage<'a> {
 async fn users_page(
     state: &AppState,
     admin: &User,
+    csrf: &str,
     invitation: Option<(String, String)>,
     error: Option<String>,
 ) -> Response {
@@ -230,6 +342,7 @@ async fn users_page(
         css_url: super::assets::css_url(),
         user_name: &admin.name,
         user_role: admin.role.code(),
+        csrf: csrf.to_string(),
         users: users
             .into_iter()
             .map(|u| UserRow {
@@ -248,8 +361,10 @@ async fn users_page(
 }
 
 /// `GET /desk/users` (admins): the accounts, and the form that invites someone.
-pub async fn users(State(state): State<AppState>, AtLeast(admin, _): AtLeast<Admin>) -> Response {
-    users_page(&state, &admin, None, None).await
+pub async fn users(State(state): State<AppState>, desk: AtLeast<Admin>) -> Response {
+    let csrf = desk.csrf();
+    let admin = desk.0;
+    users_page(&state, &admin, &csrf, None, None).await
 }
 
 /// The invitation form's fields.
@@ -261,14 +376,12 @@ pub struct InviteForm {
 
 /// `POST /desk/users/invite` (admins): creates a one-time link for the address and role, shown
 /// to the admin to pass on (e-mail comes with the newsletter).
-pub async fn invite(
-    State(state): State<AppState>,
-    AtLeast(admin, _): AtLeast<Admin>,
-    Form(form): Form<InviteForm>,
-) -> Response {
+pub async fn invite(State(state): State<AppState>, sent: DeskForm<InviteForm, Admin>) -> Response {
+    let csrf = sent.session().csrf_token();
+    let (admin, form) = (sent.user, sent.form);
     let role = match form.role.parse::<Role>() {
         Ok(r) => r,
-        Err(e) => return users_page(&state, &admin, None, Some(e)).await,
+        Err(e) => return users_page(&state, &admin, &csrf, None, Some(e)).await,
     };
     match state
         .accounts
@@ -281,9 +394,9 @@ pub async fn invite(
                 .public
                 .absolute(&format!("/desk/invite/{}", token.as_str()));
             let email = form.email.trim().to_lowercase();
-            users_page(&state, &admin, Some((link, email)), None).await
+            users_page(&state, &admin, &csrf, Some((link, email)), None).await
         }
-        Err(e) => users_page(&state, &admin, None, Some(e.to_string())).await,
+        Err(e) => users_page(&state, &admin, &csrf, None, Some(e.to_string())).await,
     }
 }
 
@@ -388,22 +501,30 @@ pub async fn accept_invitation(
 /// sessions end now.
 pub async fn disable_user(
     State(state): State<AppState>,
-    AtLeast(admin, _): AtLeast<Admin>,
     Path(id): Path<i64>,
+    sent: DeskForm<NoFields, Admin>,
 ) -> Response {
-    set_disabled(&state, &admin, id, true).await
+    let csrf = sent.session().csrf_token();
+    set_disabled(&state, &sent.user, &csrf, id, true).await
 }
 
 /// `POST /desk/users/{id}/enable` (admins).
 pub async fn enable_user(
     State(state): State<AppState>,
-    AtLeast(admin, _): AtLeast<Admin>,
     Path(id): Path<i64>,
+    sent: DeskForm<NoFields, Admin>,
 ) -> Response {
-    set_disabled(&state, &admin, id, false).await
+    let csrf = sent.session().csrf_token();
+    set_disabled(&state, &sent.user, &csrf, id, false).await
 }
 
-async fn set_disabled(state: &AppState, admin: &User, id: i64, disabled: bool) -> Response {
+async fn set_disabled(
+    state: &AppState,
+    admin: &User,
+    csrf: &str,
+    id: i64,
+    disabled: bool,
+) -> Response {
     use trendwatch_store::EditError;
     match state
         .accounts
@@ -411,7 +532,7 @@ async fn set_disabled(state: &AppState, admin: &User, id: i64, disabled: bool) -
         .await
     {
         Ok(()) => Redirect::to("/desk/users").into_response(),
-        Err(EditError::Invalid(m)) => users_page(state, admin, None, Some(m)).await,
+        Err(EditError::Invalid(m)) => users_page(state, admin, csrf, None, Some(m)).await,
         Err(EditError::NotFound(m)) => (StatusCode::NOT_FOUND, m).into_response(),
         Err(e @ EditError::Stale { .. }) | Err(e @ EditError::Backend(_)) => {
             tracing::error!(error = %e, "desk: account not changed");
@@ -428,6 +549,7 @@ struct AccountPage<'a> {
     css_url: String,
     user_name: &'a str,
     user_role: &'static str,
+    csrf: String,
     email: &'a str,
     error: Option<String>,
 }
@@ -435,6 +557,7 @@ struct AccountPage<'a> {
 fn account_page(
     state: &AppState,
     user: &User,
+    csrf: &str,
     status: StatusCode,
     error: Option<String>,
 ) -> Response {
@@ -444,6 +567,7 @@ fn account_page(
         css_url: super::assets::css_url(),
         user_name: &user.name,
         user_role: user.role.code(),
+        csrf: csrf.to_string(),
         email: &user.email,
         error,
     };
@@ -451,8 +575,8 @@ fn account_page(
 }
 
 /// `GET /desk/account`: one's own account, and the form that changes the password.
-pub async fn account(State(state): State<AppState>, DeskUser(user, _): DeskUser) -> Response {
-    account_page(&state, &user, StatusCode::OK, None)
+pub async fn account(State(state): State<AppState>, desk: DeskUser) -> Response {
+    account_page(&state, &desk.0, &desk.csrf(), StatusCode::OK, None)
 }
 
 /// The password form's fields.
@@ -466,14 +590,21 @@ pub struct PasswordForm {
 /// the account's sign-in throttle), sets the new one, and ends every session of the account.
 pub async fn change_password(
     State(state): State<AppState>,
-    DeskUser(user, _): DeskUser,
-    Form(form): Form<PasswordForm>,
+    sent: DeskForm<PasswordForm>,
 ) -> Response {
+    let csrf = sent.session().csrf_token();
+    let (user, form) = (sent.user, sent.form);
     let now = Instant::now();
     if let Err(wait) = state.login_by_account.check(&user.email, now) {
         let secs = wait.as_secs().max(1);
         let message = format!("Too many failed attempts. Try again in {secs} seconds.");
-        return account_page(&state, &user, StatusCode::TOO_MANY_REQUESTS, Some(message));
+        return account_page(
+            &state,
+            &user,
+            &csrf,
+            StatusCode::TOO_MANY_REQUESTS,
+            Some(message),
+        );
     }
     match state
         .accounts
@@ -484,7 +615,13 @@ pub async fn change_password(
         Ok(false) => {
             state.login_by_account.fail(&user.email, now);
             let message = "The current password is wrong.".to_string();
-            return account_page(&state, &user, StatusCode::UNAUTHORIZED, Some(message));
+            return account_page(
+                &state,
+                &user,
+                &csrf,
+                StatusCode::UNAUTHORIZED,
+                Some(message),
+            );
         }
         Err(e) => {
             tracing::error!(error = %e, "desk: password not checked");
@@ -501,6 +638,7 @@ pub async fn change_password(
         Err(trendwatch_service::accounts::AccountError::Password(p)) => account_page(
             &state,
             &user,
+            &csrf,
             StatusCode::UNPROCESSABLE_ENTITY,
             Some(format!("New password: {p}")),
         ),
@@ -529,12 +667,14 @@ struct AuditPage<'a> {
     css_url: String,
     user_name: &'a str,
     user_role: &'static str,
+    csrf: String,
     limit: u64,
     entries: Vec<AuditRow>,
 }
 
 /// `GET /desk/audit` (admins): the newest lines of the audit log.
-pub async fn audit(State(state): State<AppState>, AtLeast(admin, _): AtLeast<Admin>) -> Response {
+pub async fn audit(State(state): State<AppState>, desk: AtLeast<Admin>) -> Response {
+    let admin = &desk.0;
     let (entries, users) = match (
         state.accounts.audit_log(AUDIT_LINES).await,
         state.accounts.users().await,
@@ -558,6 +698,7 @@ pub async fn audit(State(state): State<AppState>, AtLeast(admin, _): AtLeast<Adm
         css_url: super::assets::css_url(),
         user_name: &admin.name,
         user_role: admin.role.code(),
+        csrf: desk.csrf(),
         limit: AUDIT_LINES,
         entries: entries
             .into_iter()
@@ -691,10 +832,11 @@ pub async fn login(
 }
 
 /// `POST /desk/logout`: ends the session and removes the cookie.
-pub async fn logout(State(state): State<AppState>, DeskUser(user, token): DeskUser) -> Response {
+pub async fn logout(State(state): State<AppState>, sent: DeskForm<NoFields>) -> Response {
+    let user = &sent.user;
     if let Err(e) = state
         .accounts
-        .log_out(&token, &user, OffsetDateTime::now_utc())
+        .log_out(sent.session(), user, OffsetDateTime::now_utc())
         .await
     {
         tracing::error!(error = %e, "desk: sign-out failed");
@@ -727,6 +869,7 @@ struct WeekPage<'a> {
     css_url: String,
     user_name: &'a str,
     user_role: &'static str,
+    csrf: String,
     week: Period,
     week_dates: String,
     prev: Period,
@@ -739,9 +882,10 @@ struct WeekPage<'a> {
 /// written today cover). A cell is "published" with its commentary, or "missing".
 pub async fn week(
     State(state): State<AppState>,
-    DeskUser(user, _): DeskUser,
+    desk: DeskUser,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
+    let user = &desk.0;
     let period = match params.get("week") {
         Some(w) => match w.parse::<Period>() {
             Ok(p) => p,
@@ -795,6 +939,7 @@ pub async fn week(
         css_url: super::assets::css_url(),
         user_name: &user.name,
         user_role: user.role.code(),
+        csrf: desk.csrf(),
         week: period,
         week_dates: format!("{} – {}", period.monday(), period.sunday()),
         prev: period.prev(),
