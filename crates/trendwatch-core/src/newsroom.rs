@@ -595,6 +595,66 @@ pub fn translation_group(first_version: i64) -> String {
     format!("desk-group-{first_version}")
 }
 
+/// The weekly deadline (`[site] desk_deadline`, for example `Monday 12:00`): the commentaries
+/// on a week are due at the first such moment after the week ends, in the office's time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Deadline {
+    /// Day of the week.
+    pub weekday: time::Weekday,
+    /// Time of day.
+    pub time: time::Time,
+}
+
+impl Deadline {
+    /// When the commentaries on `period` are due (office wall-clock time).
+    pub fn for_period(self, period: Period) -> time::PrimitiveDateTime {
+        let mut day = period.sunday().next_day().unwrap_or(period.sunday());
+        while day.weekday() != self.weekday {
+            day = day.next_day().unwrap_or(day);
+        }
+        time::PrimitiveDateTime::new(day, self.time)
+    }
+}
+
+impl Default for Deadline {
+    fn default() -> Self {
+        Deadline {
+            weekday: time::Weekday::Monday,
+            time: time::Time::from_hms(12, 0, 0).unwrap_or(time::Time::MIDNIGHT),
+        }
+    }
+}
+
+impl FromStr for Deadline {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let expected = || {
+            format!("desk_deadline: {s:?} is not a weekday and a time: expected, for example, \"Monday 12:00\"")
+        };
+        let mut words = s.split_whitespace();
+        let (Some(day), Some(hm), None) = (words.next(), words.next(), words.next()) else {
+            return Err(expected());
+        };
+        use time::Weekday::*;
+        let weekday = [
+            Monday, Tuesday, Wednesday, Thursday, Friday, Saturday, Sunday,
+        ]
+        .into_iter()
+        .find(|w| {
+            let name = w.to_string().to_lowercase();
+            let day = day.to_lowercase();
+            day.len() >= 3 && name.starts_with(&day)
+        })
+        .ok_or_else(expected)?;
+        let (h, m) = hm.split_once(':').ok_or_else(expected)?;
+        let time = match (h.parse::<u8>(), m.parse::<u8>()) {
+            (Ok(h), Ok(m)) => time::Time::from_hms(h, m, 0).map_err(|_| expected())?,
+            _ => return Err(expected()),
+        };
+        Ok(Deadline { weekday, time })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -700,5 +760,21 @@ mod tests {
         assert!(parts
             .iter()
             .any(|p| matches!(p, DiffPart::Added(s) if s.contains("south"))));
+    }
+
+    #[test]
+    fn the_deadline_falls_after_the_week_it_closes() {
+        let d: Deadline = "Monday 12:00".parse().expect("deadline");
+        let w48: Period = "2026-W48".parse().expect("period");
+        // Week 48 of 2026 runs 23–29 November; its commentaries are due on Monday 30th.
+        assert_eq!(d.for_period(w48), time::macros::datetime!(2026-11-30 12:00));
+        let tue: Deadline = "tue 09:30".parse().expect("deadline");
+        assert_eq!(
+            tue.for_period(w48),
+            time::macros::datetime!(2026-12-01 09:30)
+        );
+        for bad in ["", "Monday", "Funday 12:00", "Monday 25:00", "Mo 12:00"] {
+            assert!(bad.parse::<Deadline>().is_err(), "{bad:?}");
+        }
     }
 }

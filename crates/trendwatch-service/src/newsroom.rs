@@ -441,10 +441,10 @@ impl Newsroom {
                 }])
             })?;
         let published_at = self.wall_clock(article.published_at.unwrap_or(now));
-        let group = article
-            .translation_of
-            .or_else(|| Some(article.id))
-            .map(newsroom::translation_group);
+        // Every version carries the group of the commentary's first version.
+        let group = Some(newsroom::translation_group(
+            article.translation_of.unwrap_or(article.id),
+        ));
         let draft = article.content.to_article_draft(
             article.article_key.clone(),
             body_html,

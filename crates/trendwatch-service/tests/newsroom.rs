@@ -74,8 +74,8 @@ fn content(lang: Language, title: &str) -> DeskContent {
     );
     c.title = title.into();
     c.status = "worsened".into();
-    c.rationale = "Troops moved closer to the border of Veloria.".into();
-    c.body_markdown = format!("{title}.\n\nSample text about the fictional republic of Veloria.");
+    c.rationale = "Troops moved closer to the border of Arvenia.".into();
+    c.body_markdown = format!("{title}.\n\nSample text about the fictional republic of Arvenia.");
     c
 }
 
@@ -90,7 +90,7 @@ fn ask(comment: &str) -> ActionRequest {
 async fn a_draft_goes_through_review_to_the_public_archive() {
     let d = desk().await;
     let n = &d.newsroom;
-    let mut c = content(Language::En, "Drills near the Veloria border");
+    let mut c = content(Language::En, "Drills near the Arvenia border");
     c.rationale.clear();
     let id = n
         .create(&d.analyst, c.clone(), None, NOW)
@@ -110,7 +110,7 @@ async fn a_draft_goes_through_review_to_the_public_archive() {
         Err(NewsroomError::Problems(p)) => assert_eq!(p[0].field, "rationale"),
         other => panic!("expected the rationale to be asked for, got {other:?}"),
     }
-    let c = content(Language::En, "Drills near the Veloria border");
+    let c = content(Language::En, "Drills near the Arvenia border");
     let rev = n.save(&d.analyst, id, 1, &c, NOW).await.expect("saved");
     assert_eq!(rev, 2);
     // Analysts cannot publish.
@@ -161,7 +161,7 @@ async fn a_draft_goes_through_review_to_the_public_archive() {
     );
     let mut c2 = c.clone();
     c2.body_markdown
-        .push_str("\n\nThe ministry of Veloria confirmed the drills.");
+        .push_str("\n\nThe ministry of Arvenia confirmed the drills.");
     n.save(&d.analyst, id, 2, &c2, NOW).await.expect("saved");
     n.act(
         &d.analyst,
@@ -204,7 +204,7 @@ async fn a_draft_goes_through_review_to_the_public_archive() {
     assert!(public
         .content
         .body_html
-        .contains("ministry of Veloria confirmed"));
+        .contains("ministry of Arvenia confirmed"));
     // Published at 09:00 UTC: 12:00 in the office's wall clock (UTC+3).
     assert_eq!(public.content.published_at, datetime!(2026-11-30 12:00));
     let a = n.article(id).await.expect("article");
@@ -212,7 +212,7 @@ async fn a_draft_goes_through_review_to_the_public_archive() {
 
     // An edit of the published article is republished with its first date kept.
     let mut c3 = c2.clone();
-    c3.title = "Drills near the Veloria border end".into();
+    c3.title = "Drills near the Arvenia border end".into();
     n.save(&d.editor, id, 3, &c3, NOW + time::Duration::hours(1))
         .await
         .expect("saved");
@@ -231,7 +231,7 @@ async fn a_draft_goes_through_review_to_the_public_archive() {
         .await
         .expect("week");
     assert_eq!(week.len(), 1, "the same article, not a second one");
-    assert_eq!(week[0].title, "Drills near the Veloria border end");
+    assert_eq!(week[0].title, "Drills near the Arvenia border end");
     assert_eq!(week[0].published_at, datetime!(2026-11-30 12:00));
 
     // Unpublishing takes it off the archive; the desk keeps it.
@@ -268,7 +268,7 @@ async fn scheduled_articles_go_out_at_their_time_and_only_once() {
     let id = n
         .create(
             &d.editor,
-            content(Language::En, "Budget vote in Veloria"),
+            content(Language::En, "Budget vote in Arvenia"),
             None,
             NOW,
         )
@@ -330,7 +330,7 @@ async fn stale_saves_are_refused_and_the_week_cannot_be_taken_twice() {
     let id = n
         .create(
             &d.analyst,
-            content(Language::En, "Protests in Veloria"),
+            content(Language::En, "Protests in Arvenia"),
             None,
             NOW,
         )

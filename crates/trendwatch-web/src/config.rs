@@ -37,6 +37,9 @@ pub struct SiteConfig {
     /// wall-clock times there, and feeds, sitemaps and link previews give them with its
     /// UTC offset.
     pub time_zone: String,
+    /// When each week's commentaries are due, in the office's time: a weekday and a time
+    /// after the week (`Monday 12:00`). The desk marks cells still open after it overdue.
+    pub desk_deadline: String,
 }
 
 impl Default for SiteConfig {
@@ -63,6 +66,7 @@ impl Default for SiteConfig {
             topics: Topics::default(),
             base_url: String::new(),
             time_zone: "UTC".into(),
+            desk_deadline: "Monday 12:00".into(),
         }
     }
 }

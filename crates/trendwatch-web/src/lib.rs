@@ -59,12 +59,35 @@ pub struct AppState {
     pub login_by_account: Arc<throttle::Throttle<String>>,
     /// The public address and time zone, for absolute links and dated feeds.
     pub public: Arc<public_address::PublicAddress>,
+    /// The newsroom: desk articles, their workflow and scheduled publication (built on the
+    /// publisher and the office's time zone, so rebuilt whenever either changes).
+    pub newsroom: Arc<trendwatch_service::newsroom::Newsroom>,
     /// Rendering for a static copy (`trendwatch export`): the search page says that search
     /// needs the live site instead of offering a form that a static server cannot answer.
     pub static_copy: bool,
 }
 
+/// The newsroom of a site: writing through `publisher`, dating in the office's time zone.
+fn newsroom_of(
+    store: &Arc<dyn Store>,
+    publisher: &Arc<trendwatch_service::Publisher>,
+    site: &SiteConfig,
+    public: &public_address::PublicAddress,
+) -> Arc<trendwatch_service::newsroom::Newsroom> {
+    Arc::new(trendwatch_service::newsroom::Newsroom::new(
+        store.clone(),
+        publisher.clone(),
+        site.topics.clone(),
+        public.zone().clone(),
+    ))
+}
+
 impl AppState {
+    fn rebuild_newsroom(mut self) -> AppState {
+        self.newsroom = newsroom_of(&self.store, &self.publisher, &self.site, &self.public);
+        self
+    }
+
     /// State for `store` with `site` settings and an empty page cache.
     pub fn new(store: Arc<dyn Store>, mut site: SiteConfig) -> AppState {
         let cache_control = HeaderValue::from_str(&format!(
@@ -83,13 +106,15 @@ impl AppState {
             store.clone(),
             trendwatch_service::accounts::SessionLimits::default(),
         ));
+        let publisher = Arc::new(trendwatch_service::Publisher::new(
+            store.clone(),
+            None,
+            trendwatch_service::Settings::default(),
+        ));
         AppState {
+            newsroom: newsroom_of(&store, &publisher, &site, &public),
             public: Arc::new(public),
-            publisher: Arc::new(trendwatch_service::Publisher::new(
-                store.clone(),
-                None,
-                trendwatch_service::Settings::default(),
-            )),
+            publisher,
             store,
             site: Arc::new(site),
             cache: Arc::new(cache::PageCache::default()),
@@ -113,7 +138,7 @@ impl AppState {
             Some(index),
             self.publisher.settings().clone(),
         ));
-        self
+        self.rebuild_newsroom()
     }
 
     /// Derives storylines and similar lists after writes with `settings` (the
@@ -124,7 +149,7 @@ impl AppState {
             self.publisher.search().cloned(),
             settings,
         ));
-        self
+        self.rebuild_newsroom()
     }
 
     /// Takes the public address from the settings, or from `listening` (the server's own
@@ -138,7 +163,7 @@ impl AppState {
         site.base_url = public.base().to_string();
         self.site = Arc::new(site);
         self.public = Arc::new(public);
-        Ok(self)
+        Ok(self.rebuild_newsroom())
     }
 
     /// Enables the editors' API with `token`.

@@ -72,6 +72,11 @@ impl PublicAddress {
         Ok(address)
     }
 
+    /// The office's time zone.
+    pub fn zone(&self) -> &jiff::tz::TimeZone {
+        &self.zone
+    }
+
     /// `scheme://host[:port]`, without a trailing slash.
     pub fn base(&self) -> &str {
         &self.base

@@ -16,6 +16,10 @@ use trendwatch_web::AppState;
 /// CLI in another process).
 pub const GENERATION_POLL: Duration = Duration::from_secs(1);
 
+/// How often the scheduler looks for scheduled articles besides waking at the next one's
+/// time: a schedule made by another process (a second web node) is seen this late at most.
+pub const SCHEDULE_CHECK: Duration = Duration::from_secs(30);
+
 /// Opens the embedded SQLite archive of a data directory.
 pub fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
     Ok(Arc::new(SqliteStore::open(&config.data_dir)?))
@@ -32,6 +36,7 @@ pub struct RunningApp {
     shutdown: Option<oneshot::Sender<()>>,
     server: JoinHandle<std::io::Result<()>>,
     watcher: JoinHandle<()>,
+    scheduler: JoinHandle<()>,
 }
 
 impl RunningApp {
@@ -47,6 +52,7 @@ impl RunningApp {
             let _ = tx.send(());
         }
         self.watcher.abort();
+        self.scheduler.abort();
         self.server.await??;
         Ok(())
     }
@@ -102,6 +108,18 @@ pub async fn start(
         state.clone(),
         GENERATION_POLL,
     ));
+    // Scheduled articles whose time passed while the server was down go out now; the
+    // scheduler then publishes each at its time.
+    match state
+        .newsroom
+        .publish_due(time::OffsetDateTime::now_utc())
+        .await
+    {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(articles = n, "published scheduled articles that were due"),
+        Err(e) => tracing::error!(error = %e, "scheduled articles not published"),
+    }
+    let scheduler = tokio::spawn(state.newsroom.clone().run_scheduler(SCHEDULE_CHECK));
     let router = trendwatch_web::router(state.clone());
     let (tx, rx) = oneshot::channel::<()>();
     let connections = trendwatch_web::server::ConnectionCount::default();
@@ -122,6 +140,7 @@ pub async fn start(
         shutdown: Some(tx),
         server,
         watcher,
+        scheduler,
     })
 }
 

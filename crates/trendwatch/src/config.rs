@@ -73,6 +73,10 @@ impl Config {
         };
         trendwatch_web::public_address::PublicAddress::of_site(&file.site, "http://localhost")
             .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        file.site
+            .desk_deadline
+            .parse::<trendwatch_core::newsroom::Deadline>()
+            .map_err(|e| anyhow::anyhow!("{}: [site] {e}", path.display()))?;
         Ok(Config {
             data_dir: data_dir.to_path_buf(),
             file,
@@ -101,6 +105,7 @@ mod tests {
         for (text, want) in [
             ("[site]\nbase_url = \"monitor.example.org\"\n", "base_url"),
             ("[site]\ntime_zone = \"Mars/Olympus\"\n", "time_zone"),
+            ("[site]\ndesk_deadline = \"Monday noon\"\n", "desk_deadline"),
         ] {
             std::fs::write(dir.path().join(CONFIG_FILE), text).expect("write");
             let err = format!("{:#}", Config::load(dir.path()).expect_err(text));

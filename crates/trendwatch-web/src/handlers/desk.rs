@@ -16,6 +16,7 @@
 //! An unknown address and a wrong password get the same answer.
 
 use super::api::client_ip;
+use super::desk_articles;
 use crate::cache::SESSION_COOKIES;
 use crate::AppState;
 use askama::Template;
@@ -34,6 +35,7 @@ use std::net::SocketAddr;
 use std::time::Instant;
 use time::OffsetDateTime;
 use trendwatch_core::accounts::{Role, User};
+use trendwatch_core::newsroom::{Deadline, DeskFilter, DeskState, DeskSummary};
 use trendwatch_core::{ArticleKind, Language, Period};
 use trendwatch_service::accounts::{InvitationError, LoginError, SecretToken};
 
@@ -51,6 +53,29 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/desk/account/password", post(change_password))
         .route("/desk/users/{id}/disable", post(disable_user))
         .route("/desk/users/{id}/enable", post(enable_user))
+        .route("/desk/articles", post(desk_articles::create))
+        .route("/desk/articles/new", get(desk_articles::new_form))
+        .route(
+            "/desk/articles/{id}",
+            get(desk_articles::edit).post(desk_articles::save),
+        )
+        .route("/desk/articles/{id}/preview", get(desk_articles::preview))
+        .route(
+            "/desk/articles/{id}/public",
+            get(desk_articles::public_page),
+        )
+        .route(
+            "/desk/articles/{id}/revisions",
+            get(desk_articles::revisions),
+        )
+        .route(
+            "/desk/articles/{id}/revisions/{n}/restore",
+            post(desk_articles::restore),
+        )
+        .route(
+            "/desk/articles/{id}/translate",
+            post(desk_articles::translate),
+        )
         .route(
             "/desk/invite/{token}",
             get(invitation_form).post(accept_invitation),
@@ -263,6 +288,9 @@ impl<R: RequiredRole> FromRequestParts<AppState> for AtLeast<R> {
 }
 
 /// Refuses (403) an account whose role does not include `R`'s.
+// The refusal is the response itself, built once per refused request; boxing it would only
+// move the allocation.
+#[allow(clippy::result_large_err)]
 fn require<R: RequiredRole>(user: &User, parts: &Parts) -> Result<(), Response> {
     if user.role.includes(R::ROLE) {
         return Ok(());
@@ -275,7 +303,8 @@ fn require<R: RequiredRole>(user: &User, parts: &Parts) -> Result<(), Response> 
         .into_response())
 }
 
-fn render(page: &impl Template, status: StatusCode) -> Response {
+/// Renders a desk page (desk pages are never cached: see the router).
+pub(crate) fn render(page: &impl Template, status: StatusCode) -> Response {
     match page.render() {
         Ok(body) => (
             status,
@@ -851,14 +880,29 @@ pub async fn logout(State(state): State<AppState>, sent: DeskForm<NoFields>) -> 
 
 struct Cell {
     state: &'static str,
-    url: Option<String>,
+    label: &'static str,
+    url: String,
     title: String,
     status: &'static str,
+    author: String,
+    changed: String,
+    overdue: bool,
 }
 
 struct Row {
     topic: String,
     cells: Vec<Cell>,
+}
+
+/// A desk article in one of the week page's lists.
+struct ListItem {
+    url: String,
+    title: String,
+    state: &'static str,
+    label: &'static str,
+    lang: &'static str,
+    period: Period,
+    author: String,
 }
 
 #[derive(Template)]
@@ -872,37 +916,119 @@ struct WeekPage<'a> {
     csrf: String,
     week: Period,
     week_dates: String,
+    deadline: String,
     prev: Period,
     next: Period,
     languages: Vec<&'static str>,
     rows: Vec<Row>,
+    mine: Vec<ListItem>,
+    review: Option<Vec<ListItem>>,
+}
+
+fn list_items(items: Vec<DeskSummary>) -> Vec<ListItem> {
+    items
+        .into_iter()
+        .map(|d| ListItem {
+            url: format!("/desk/articles/{}", d.id),
+            title: if d.title.is_empty() {
+                "Untitled".to_string()
+            } else {
+                d.title
+            },
+            state: d.state.code(),
+            label: d.state.label(),
+            lang: d.lang.code(),
+            period: d.period,
+            author: d.author_name,
+        })
+        .collect()
 }
 
 /// `GET /desk/?week=2026-W48`: the week's grid (by default the week that commentaries
-/// written today cover). A cell is "published" with its commentary, or "missing".
+/// written today cover): each topic × language cell with its article's state, author and
+/// last change, a link to write a missing one, and "overdue" once the deadline has passed.
+/// Below it, the account's own articles in progress and, for editors, those waiting for
+/// review.
 pub async fn week(
     State(state): State<AppState>,
     desk: DeskUser,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
     let user = &desk.0;
+    let now = OffsetDateTime::now_utc();
     let period = match params.get("week") {
         Some(w) => match w.parse::<Period>() {
             Ok(p) => p,
             Err(e) => return (StatusCode::BAD_REQUEST, format!("week: {e}")).into_response(),
         },
-        None => Period::reviewed_on(OffsetDateTime::now_utc().date()),
+        None => Period::reviewed_on(state.newsroom.wall_clock(now).date()),
+    };
+    let failed = |e: trendwatch_store::StoreError| {
+        tracing::error!(error = %e, "desk: the week cannot be read");
+        StatusCode::SERVICE_UNAVAILABLE.into_response()
     };
     let mut weeks = Vec::new();
     for lang in Language::ALL {
         match state.store.week(lang, period).await {
             Ok(articles) => weeks.push((lang, articles)),
-            Err(e) => {
-                tracing::error!(error = %e, "desk: the week cannot be read");
-                return StatusCode::SERVICE_UNAVAILABLE.into_response();
-            }
+            Err(e) => return failed(e),
         }
     }
+    let in_desk = match state
+        .store
+        .desk_articles(&DeskFilter {
+            period: Some(period),
+            ..DeskFilter::default()
+        })
+        .await
+    {
+        Ok(d) => d,
+        Err(e) => return failed(e),
+    };
+    let open_states = vec![
+        DeskState::Draft,
+        DeskState::ChangesRequested,
+        DeskState::InReview,
+        DeskState::Scheduled,
+    ];
+    let mine = match state
+        .store
+        .desk_articles(&DeskFilter {
+            author: Some(user.id),
+            states: open_states,
+            ..DeskFilter::default()
+        })
+        .await
+    {
+        Ok(d) => list_items(d),
+        Err(e) => return failed(e),
+    };
+    let review = if user.role.includes(Role::Editor) {
+        match state
+            .store
+            .desk_articles(&DeskFilter {
+                states: vec![DeskState::InReview],
+                ..DeskFilter::default()
+            })
+            .await
+        {
+            Ok(d) => Some(list_items(d)),
+            Err(e) => return failed(e),
+        }
+    } else {
+        None
+    };
+    let deadline = state
+        .site
+        .desk_deadline
+        .parse::<Deadline>()
+        .unwrap_or_default()
+        .for_period(period);
+    let past_deadline = state.newsroom.wall_clock(now) > deadline;
+    let changed = |t: OffsetDateTime| {
+        let local = state.newsroom.wall_clock(t);
+        format!("{} {:02}:{:02}", local.date(), local.hour(), local.minute())
+    };
     let rows = state
         .site
         .topics
@@ -912,23 +1038,62 @@ pub async fn week(
             cells: weeks
                 .iter()
                 .map(|(lang, articles)| {
-                    let found = articles
+                    // The desk's article for the cell (the latest one still in play), else
+                    // an article that reached the archive by import, else nothing yet.
+                    let drafted = in_desk
+                        .iter()
+                        .filter(|d| {
+                            d.lang == *lang
+                                && d.topic == topic.slug
+                                && d.state != DeskState::Unpublished
+                        })
+                        .max_by_key(|d| d.updated_at);
+                    let imported = articles
                         .iter()
                         .find(|a| a.topic == topic.slug && a.kind == ArticleKind::Weekly);
-                    match found {
-                        Some(a) => Cell {
+                    let mut cell = match (drafted, imported) {
+                        (Some(d), _) => Cell {
+                            state: d.state.code(),
+                            label: d.state.label(),
+                            url: format!("/desk/articles/{}", d.id),
+                            title: if d.title.is_empty() {
+                                "Untitled".into()
+                            } else {
+                                d.title.clone()
+                            },
+                            status: "",
+                            author: d.author_name.clone(),
+                            changed: changed(d.updated_at),
+                            overdue: false,
+                        },
+                        (None, Some(a)) => Cell {
                             state: "published",
-                            url: Some(format!("/{}/articles/{}", lang.code(), a.slug)),
+                            label: "published",
+                            url: format!("/{}/articles/{}", lang.code(), a.slug),
                             title: a.title.clone(),
                             status: a.status.code(),
+                            author: String::new(),
+                            changed: String::new(),
+                            overdue: false,
                         },
-                        None => Cell {
+                        (None, None) => Cell {
                             state: "missing",
-                            url: None,
-                            title: String::new(),
+                            label: "missing",
+                            url: format!(
+                                "/desk/articles/new?lang={}&topic={}&week={period}",
+                                lang.code(),
+                                topic.slug
+                            ),
+                            title: "Write it".into(),
                             status: "",
+                            author: String::new(),
+                            changed: String::new(),
+                            overdue: false,
                         },
-                    }
+                    };
+                    cell.overdue =
+                        past_deadline && !matches!(cell.state, "published" | "scheduled");
+                    cell
                 })
                 .collect(),
         })
@@ -942,10 +1107,20 @@ pub async fn week(
         csrf: desk.csrf(),
         week: period,
         week_dates: format!("{} – {}", period.monday(), period.sunday()),
+        deadline: format!(
+            "{} {} {:02}:{:02} ({})",
+            deadline.weekday(),
+            deadline.date(),
+            deadline.hour(),
+            deadline.minute(),
+            state.public.zone_name()
+        ),
         prev: period.prev(),
         next: period.next(),
         languages: Language::ALL.iter().map(|l| l.code()).collect(),
         rows,
+        mine,
+        review,
     };
     render(&page, StatusCode::OK)
 }

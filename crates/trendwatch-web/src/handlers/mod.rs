@@ -5,6 +5,7 @@ pub mod api;
 pub mod article;
 pub mod assets;
 pub mod desk;
+pub mod desk_articles;
 pub mod dynamics;
 pub mod feeds;
 pub mod home;

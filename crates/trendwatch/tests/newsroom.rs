@@ -1,0 +1,514 @@
+//! Issue 13 §3–§5 (and SECURITY.md B2, H3, H6, H7): writing in the desk. An analyst's
+//! draft goes through review to the public site; stale saves get the merge page; who has
+//! an article open is shown; the preview uses the public template; revisions are listed,
+//! compared and restored; scheduled articles appear on time; and nothing unpublished shows
+//! on any public surface. Against the real app on 127.0.0.1, pages read through a DOM.
+
+mod common;
+
+use common::*;
+use reqwest::{Client, StatusCode};
+use scraper::Html;
+use trendwatch_core::accounts::Role;
+use trendwatch_service::accounts::{Accounts, SessionLimits};
+
+const PASSWORD: &str = "correct horse battery";
+/// A week the sample archive leaves empty.
+const WEEK: &str = "2026-W48";
+
+/// A signed-in account: its cookie and the anti-forgery token its pages carry.
+struct Session {
+    cookie: String,
+    csrf: String,
+}
+
+struct Answer {
+    status: StatusCode,
+    location: String,
+    body: String,
+}
+
+impl Answer {
+    fn doc(&self) -> Html {
+        Html::parse_document(&self.body)
+    }
+}
+
+fn client() -> Client {
+    Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+async fn answer(resp: reqwest::Response) -> Answer {
+    let status = resp.status();
+    let location = resp
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    Answer {
+        status,
+        location,
+        body: resp.text().await.expect("body"),
+    }
+}
+
+async fn sample_site() -> TestApp {
+    let archive = TestArchive::new();
+    let sample = trendwatch::sample::extract(archive.dir.path()).expect("extract sample");
+    assert!(archive.import(&[sample]).await.rejected.is_empty());
+    archive.serve().await
+}
+
+/// Creates an account and signs it in through the form.
+async fn account(app: &TestApp, email: &str, name: &str, role: Role) -> Session {
+    Accounts::new(app.archive.store.clone(), SessionLimits::default())
+        .add_user(email, name, role, PASSWORD, time::OffsetDateTime::now_utc())
+        .await
+        .expect("account");
+    let resp = client()
+        .post(format!("{}/desk/login", app.app.url()))
+        .header("origin", app.app.url())
+        .form(&[("email", email), ("password", PASSWORD)])
+        .send()
+        .await
+        .expect("sign in");
+    let cookie = resp.headers()["set-cookie"]
+        .to_str()
+        .expect("ascii")
+        .split(';')
+        .next()
+        .expect("name=value")
+        .to_string();
+    let mut s = Session {
+        cookie,
+        csrf: String::new(),
+    };
+    let home = get(app, &s, "/desk/").await;
+    s.csrf = attrs(&home.doc(), "input[name=csrf]", "value").remove(0);
+    s
+}
+
+async fn get(app: &TestApp, s: &Session, path: &str) -> Answer {
+    answer(
+        client()
+            .get(format!("{}{path}", app.app.url()))
+            .header("cookie", &s.cookie)
+            .send()
+            .await
+            .expect("get"),
+    )
+    .await
+}
+
+/// Sends a desk form as the browser would: from the site's origin, with the token.
+async fn post(app: &TestApp, s: &Session, path: &str, fields: &[(&str, &str)]) -> Answer {
+    let mut all: Vec<(&str, &str)> = vec![("csrf", &s.csrf)];
+    all.extend_from_slice(fields);
+    answer(
+        client()
+            .post(format!("{}{path}", app.app.url()))
+            .header("origin", app.app.url())
+            .header("cookie", &s.cookie)
+            .form(&all)
+            .send()
+            .await
+            .expect("post"),
+    )
+    .await
+}
+
+/// The form's current fields as the edit page holds them (what a browser would send back).
+fn form_fields(doc: &Html) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for el in doc.select(&sel(
+        "form.desk-article input, form.desk-article textarea, form.desk-article select",
+    )) {
+        let v = el.value();
+        let Some(name) = v.attr("name") else { continue };
+        if name == "csrf" {
+            continue;
+        }
+        let value = match v.name() {
+            "textarea" => el.text().collect::<String>(),
+            "select" => el
+                .select(&sel("option[selected]"))
+                .next()
+                .and_then(|o| o.value().attr("value"))
+                .unwrap_or("")
+                .to_string(),
+            _ => v.attr("value").unwrap_or("").to_string(),
+        };
+        out.push((name.to_string(), value));
+    }
+    out
+}
+
+/// Sends the edit form of desk article `id` with `changes` applied and `action` pressed.
+async fn save(
+    app: &TestApp,
+    s: &Session,
+    id: &str,
+    changes: &[(&str, &str)],
+    action: &str,
+) -> Answer {
+    let page = get(app, s, &format!("/desk/articles/{id}")).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    save_from(app, s, id, &page.doc(), changes, action).await
+}
+
+async fn save_from(
+    app: &TestApp,
+    s: &Session,
+    id: &str,
+    page: &Html,
+    changes: &[(&str, &str)],
+    action: &str,
+) -> Answer {
+    let mut fields = form_fields(page);
+    for (k, v) in changes {
+        match fields.iter_mut().find(|(n, _)| n == k) {
+            Some(f) => f.1 = v.to_string(),
+            None => fields.push((k.to_string(), v.to_string())),
+        }
+    }
+    fields.retain(|(n, _)| n != "action");
+    fields.push(("action".into(), action.into()));
+    let refs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    post(app, s, &format!("/desk/articles/{id}"), &refs).await
+}
+
+/// Creates a draft of `title` on the security topic in `lang`, returns its desk id.
+async fn draft(app: &TestApp, s: &Session, lang: &str, title: &str, body: &str) -> String {
+    let created = post(
+        app,
+        s,
+        "/desk/articles",
+        &[
+            ("lang", lang),
+            ("topic", "security"),
+            ("period", WEEK),
+            ("title", title),
+            ("status", "worsened"),
+            ("rationale", "More troops at the border of Arvenia."),
+            ("body", body),
+            ("authors", "Ana Analyst"),
+        ],
+    )
+    .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+    created
+        .location
+        .trim_start_matches("/desk/articles/")
+        .to_string()
+}
+
+fn state_of(doc: &Html) -> String {
+    attrs(doc, ".desk-meta .desk-state", "data-state").remove(0)
+}
+
+/// The whole review flow over HTTP, as §5 describes it, with the grid following along.
+#[tokio::test]
+async fn an_analysts_draft_goes_through_review_to_the_public_site() {
+    let app = sample_site().await;
+    let ana = account(&app, "ana@example.org", "Ana Analyst", Role::Analyst).await;
+    let ed = account(&app, "ed@example.org", "Ed Editor", Role::Editor).await;
+
+    // The grid links the missing cell to a new draft with topic, week and language filled.
+    let grid = get(&app, &ana, &format!("/desk/?week={WEEK}")).await.doc();
+    let new_links = attrs(&grid, "td.desk-missing a", "href");
+    let link = new_links
+        .iter()
+        .find(|h| h.contains("lang=en") && h.contains("topic=security"))
+        .expect("a link for the missing cell");
+    let form = get(&app, &ana, link).await.doc();
+    assert_eq!(attrs(&form, "#period", "value"), vec![WEEK]);
+    assert_eq!(
+        attrs(&form, "#topic option[selected]", "value"),
+        vec!["security"]
+    );
+
+    let id = draft(
+        &app,
+        &ana,
+        "en",
+        "Border drills in Arvenia",
+        "Troops gathered near the river.",
+    )
+    .await;
+    let grid = get(&app, &ana, &format!("/desk/?week={WEEK}")).await.doc();
+    assert!(texts(&grid, "#my-drafts li")
+        .iter()
+        .any(|t| t.contains("Border drills in Arvenia")));
+    assert!(attrs(&grid, "td.desk-draft a", "href").contains(&format!("/desk/articles/{id}")));
+
+    // A rated status without its reason is flagged next to the field, and not submitted.
+    let refused = save(&app, &ana, &id, &[("rationale", "")], "submit").await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let doc = refused.doc();
+    assert_eq!(attrs(&doc, "#rationale", "aria-invalid"), vec!["true"]);
+    assert!(!text(&doc, "#rationale-problem").is_empty());
+
+    let submitted = save(&app, &ana, &id, &[("rationale", "More troops.")], "submit").await;
+    assert_eq!(
+        submitted.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        submitted.body
+    );
+    let review = get(&app, &ed, "/desk/").await.doc();
+    assert!(texts(&review, "#waiting-for-review li")
+        .iter()
+        .any(|t| t.contains("Border drills")));
+
+    // The editor asks for changes; the comment stays with the article.
+    let asked = save(
+        &app,
+        &ed,
+        &id,
+        &[("comment", "Name the river, please.")],
+        "request-changes",
+    )
+    .await;
+    assert_eq!(asked.status, StatusCode::SEE_OTHER, "{}", asked.body);
+    let page = get(&app, &ana, &format!("/desk/articles/{id}")).await.doc();
+    assert_eq!(state_of(&page), "changes_requested");
+    assert!(texts(&page, ".desk-comments li")
+        .iter()
+        .any(|t| t.contains("Name the river")));
+
+    let body = "Troops gathered near the Vell river.\n\nThe ministry of Arvenia called it routine.";
+    assert_eq!(
+        save(&app, &ana, &id, &[("body", body)], "submit")
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    // Analysts cannot publish, whatever they send.
+    assert_eq!(
+        save(&app, &ana, &id, &[], "publish").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let published = save(&app, &ed, &id, &[], "publish").await;
+    assert_eq!(
+        published.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        published.body
+    );
+
+    // On the public week page at once (no waiting for the cache's next check).
+    let week = app.page("/en/weeks/2026-w48").await;
+    let rows = texts(&week, ".topic-row");
+    assert!(
+        rows.iter().any(|t| t.contains("Border drills in Arvenia")),
+        "{rows:?}"
+    );
+    let public = get(&app, &ed, &format!("/desk/articles/{id}/public")).await;
+    assert_eq!(public.status, StatusCode::SEE_OTHER);
+    let article = app.page(&public.location).await;
+    assert!(text(&article, "h1").contains("Border drills in Arvenia"));
+    assert!(texts(&article, ".article-body p")
+        .iter()
+        .any(|p| p.contains("Vell river")));
+    let grid = get(&app, &ed, &format!("/desk/?week={WEEK}")).await.doc();
+    assert!(attrs(&grid, "td.desk-published a", "href").contains(&format!("/desk/articles/{id}")));
+}
+
+/// H6: a save from a stale copy is answered 409 with both versions and a form to merge;
+/// nothing is overwritten, and the merged save goes through. Someone else having the
+/// article open is said before anyone types.
+#[tokio::test]
+async fn h6_stale_save_gets_the_merge_page() {
+    let app = sample_site().await;
+    let ana = account(&app, "ana@example.org", "Ana Analyst", Role::Analyst).await;
+    let ed = account(&app, "ed@example.org", "Ed Editor", Role::Editor).await;
+    let id = draft(
+        &app,
+        &ana,
+        "en",
+        "Budget talks in Arvenia",
+        "The parliament met.",
+    )
+    .await;
+
+    let anas_copy = get(&app, &ana, &format!("/desk/articles/{id}")).await.doc();
+    let eds_copy = get(&app, &ed, &format!("/desk/articles/{id}")).await.doc();
+    assert!(
+        text(&eds_copy, "#lock-notice").contains("Ana Analyst"),
+        "the editor is told the analyst has it open"
+    );
+    let first = save_from(
+        &app,
+        &ana,
+        &id,
+        &anas_copy,
+        &[("title", "Budget talks stall in Arvenia")],
+        "save",
+    )
+    .await;
+    assert_eq!(first.status, StatusCode::SEE_OTHER);
+    let stale = save_from(
+        &app,
+        &ed,
+        &id,
+        &eds_copy,
+        &[("lead", "The editor's lead.")],
+        "save",
+    )
+    .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT);
+    let doc = stale.doc();
+    assert!(text(&doc, "#conflict").contains("Ana Analyst"));
+    // Field by field, from the saved revision to the editor's copy: the headline (the
+    // analyst's change the editor never saw) and the lead (the editor's own).
+    let diffs = texts(&doc, ".desk-diff h2");
+    assert!(
+        diffs.contains(&"Headline".to_string()) && diffs.contains(&"Lead".to_string()),
+        "{diffs:?}"
+    );
+    let kept = get(&app, &ana, &format!("/desk/articles/{id}")).await.doc();
+    assert_eq!(
+        attrs(&kept, "#title", "value"),
+        vec!["Budget talks stall in Arvenia"]
+    );
+    assert_eq!(text(&kept, "#lead"), "", "the stale save wrote nothing");
+
+    // The merge form saves over the current revision.
+    let merged = save_from(
+        &app,
+        &ed,
+        &id,
+        &doc,
+        &[("title", "Budget talks stall in Arvenia")],
+        "save",
+    )
+    .await;
+    assert_eq!(merged.status, StatusCode::SEE_OTHER, "{}", merged.body);
+    let now = get(&app, &ed, &format!("/desk/articles/{id}")).await.doc();
+    assert_eq!(
+        attrs(&now, "#title", "value"),
+        vec!["Budget talks stall in Arvenia"]
+    );
+    assert_eq!(text(&now, "#lead"), "The editor's lead.");
+}
+
+/// H7 (and the history): every save that changes content is a revision; any two compare
+/// word by word; a publication marks its revision, and restoring makes a new one.
+#[tokio::test]
+async fn h7_every_publish_makes_a_restorable_revision() {
+    let app = sample_site().await;
+    let ed = account(&app, "ed@example.org", "Ed Editor", Role::Editor).await;
+    let id = draft(
+        &app,
+        &ed,
+        "en",
+        "Local elections in Arvenia",
+        "Turnout was low.",
+    )
+    .await;
+    assert_eq!(
+        save(
+            &app,
+            &ed,
+            &id,
+            &[("body", "Turnout was very low in the north.")],
+            "publish"
+        )
+        .await
+        .status,
+        StatusCode::SEE_OTHER
+    );
+    let history = get(
+        &app,
+        &ed,
+        &format!("/desk/articles/{id}/revisions?from=1&to=2"),
+    )
+    .await;
+    assert_eq!(history.status, StatusCode::OK);
+    let doc = history.doc();
+    let rows = texts(&doc, ".desk-revisions tbody tr td:first-child");
+    assert_eq!(rows, vec!["2 (current) (published)", "1"]);
+    assert!(texts(&doc, ".desk-diff ins")
+        .iter()
+        .any(|t| t.contains("very")));
+    assert!(texts(&doc, ".desk-diff del")
+        .iter()
+        .any(|t| t.contains("low.")));
+
+    let restored = post(
+        &app,
+        &ed,
+        &format!("/desk/articles/{id}/revisions/1/restore"),
+        &[],
+    )
+    .await;
+    assert_eq!(restored.status, StatusCode::SEE_OTHER);
+    let page = get(&app, &ed, &format!("/desk/articles/{id}")).await.doc();
+    assert_eq!(text(&page, "#body"), "Turnout was low.");
+    let history = get(&app, &ed, &format!("/desk/articles/{id}/revisions"))
+        .await
+        .doc();
+    assert!(texts(&history, ".desk-revisions tbody tr")[0].contains("restored revision 1"));
+    // Restoring changed the desk copy only: readers still see the published revision.
+    let week = app.page("/en/weeks/2026-w48").await;
+    let rows = texts(&week, ".topic-row");
+    assert!(
+        rows.iter().any(|t| t.contains("very low")),
+        "the public page keeps the published text: {rows:?}"
+    );
+}
+
+/// The preview is the public article template; translations are written side by side.
+#[tokio::test]
+async fn the_preview_is_the_public_page_and_translations_sit_side_by_side() {
+    let app = sample_site().await;
+    let ed = account(&app, "ed@example.org", "Ed Editor", Role::Editor).await;
+    let id = draft(
+        &app,
+        &ed,
+        "en",
+        "Ferry strike in Arvenia",
+        "Ferries stopped on Monday.",
+    )
+    .await;
+    let preview = get(&app, &ed, &format!("/desk/articles/{id}/preview")).await;
+    assert_eq!(preview.status, StatusCode::OK, "{}", preview.body);
+    let doc = preview.doc();
+    assert!(text(&doc, "h1").contains("Ferry strike in Arvenia"));
+    assert!(texts(&doc, ".article-body p")
+        .iter()
+        .any(|p| p.contains("Ferries stopped")));
+    assert_accessible_skeleton(&doc);
+
+    let translated = post(
+        &app,
+        &ed,
+        &format!("/desk/articles/{id}/translate"),
+        &[("lang", "ru")],
+    )
+    .await;
+    assert_eq!(translated.status, StatusCode::SEE_OTHER);
+    let ru = get(&app, &ed, &translated.location).await.doc();
+    assert_eq!(attrs(&ru, "input[name=lang]", "value"), vec!["ru"]);
+    assert_eq!(attrs(&ru, "#period", "value"), vec![WEEK]);
+    assert!(text(&ru, ".desk-beside h3").contains("Ferry strike in Arvenia"));
+    // The original now links its translation.
+    let en = get(&app, &ed, &format!("/desk/articles/{id}")).await.doc();
+    assert!(attrs(&en, "#versions ~ ul a, section a", "href").contains(&translated.location));
+    // Only one version per language.
+    let again = post(
+        &app,
+        &ed,
+        &format!("/desk/articles/{id}/translate"),
+        &[("lang", "ru")],
+    )
+    .await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+}
