@@ -512,3 +512,303 @@ async fn the_preview_is_the_public_page_and_translations_sit_side_by_side() {
     .await;
     assert_eq!(again.status, StatusCode::CONFLICT);
 }
+
+/// B2: a draft, an article in review, a scheduled one and an unpublished one are planted
+/// (each with a word of its own); a crawl of every public page from both home pages, and
+/// every feed, sitemap, search (HTML and JSON), dynamics export and public API answer,
+/// finds none of their words, while the published control article is found.
+#[tokio::test]
+async fn b2_unpublished_articles_never_reach_a_public_surface() {
+    use std::collections::{HashSet, VecDeque};
+    use trendwatch_core::newsroom::{DeskContent, Transition};
+    use trendwatch_service::newsroom::ActionRequest;
+    let app = sample_site().await;
+    let newsroom = app.app.state.newsroom.clone();
+    let accounts = Accounts::new(app.archive.store.clone(), SessionLimits::default());
+    let now = time::OffsetDateTime::now_utc();
+    accounts
+        .add_user("ed@example.org", "Ed Editor", Role::Editor, PASSWORD, now)
+        .await
+        .expect("editor");
+    let ed = app.archive.store.users().await.expect("users").remove(0);
+    let plant = |topic: &str, word: &str| {
+        let mut c = DeskContent::empty(
+            trendwatch_core::Language::En,
+            topic,
+            WEEK.parse().expect("week"),
+            "Ed Editor",
+        );
+        c.title = format!("Report {word}");
+        c.lead = format!("Lead {word}.");
+        c.body_markdown = format!("Body {word} in Arvenia.");
+        c.tags = vec![format!("tag{word}")];
+        c.authors = vec![format!("Author {word}")];
+        c
+    };
+    let steps: [(&str, &str, &[Transition]); 5] = [
+        ("security", "quoxdraft", &[]),
+        ("society", "quoxreview", &[Transition::Submit]),
+        ("west", "quoxscheduled", &[Transition::Schedule]),
+        (
+            "east",
+            "quoxunpublished",
+            &[Transition::Publish, Transition::Unpublish],
+        ),
+        ("ruling-elite", "quoxpublished", &[Transition::Publish]),
+    ];
+    for (topic, word, transitions) in steps {
+        let id = newsroom
+            .create(&ed, plant(topic, word), None, now)
+            .await
+            .expect("planted");
+        for t in transitions {
+            let request = ActionRequest {
+                comment: None,
+                at: Some(now + time::Duration::days(30)),
+            };
+            newsroom.act(&ed, id, *t, request, now).await.expect("step");
+        }
+    }
+    let hidden = [
+        "quoxdraft",
+        "quoxreview",
+        "quoxscheduled",
+        "quoxunpublished",
+    ];
+
+    let mut fixed: Vec<String> = vec![
+        "/".into(),
+        "/sitemap.xml".into(),
+        "/robots.txt".into(),
+        "/api/v1/articles?lang=en".into(),
+        "/api/v1/weeks/2026-w48".into(),
+        "/api/v1/dynamics?lang=en".into(),
+        "/api/v1/topics".into(),
+    ];
+    for lang in ["en", "ru"] {
+        for feed in ["feed.xml", "atom.xml", "feed.json"] {
+            fixed.push(format!("/{lang}/{feed}"));
+            for topic in ["security", "society", "west", "east", "ruling-elite"] {
+                fixed.push(format!("/{lang}/topics/{topic}/{feed}"));
+            }
+        }
+        fixed.push(format!("/{lang}/dynamics.json"));
+        fixed.push(format!("/{lang}/dynamics.csv"));
+        fixed.push(format!("/{lang}/weeks/2026-w48"));
+        for word in hidden.iter().chain(&["quoxpublished"]) {
+            fixed.push(format!("/{lang}/search?q={word}"));
+            fixed.push(format!("/{lang}/search.json?q={word}"));
+            fixed.push(format!("/{lang}/tags/tag{word}"));
+        }
+    }
+    let mut queue: VecDeque<String> = ["/en/", "/ru/"].iter().map(|s| s.to_string()).collect();
+    queue.extend(fixed);
+    let mut seen: HashSet<String> = queue.iter().cloned().collect();
+    let mut control_found = false;
+    let mut pages = 0;
+    while let Some(path) = queue.pop_front() {
+        assert!(pages < 5000, "runaway crawl");
+        pages += 1;
+        let page = app.get(&path).await;
+        // A search answer repeats the query it was asked: what it found is what counts.
+        let shown = if path.contains("/search?") {
+            texts(&page.doc(), ".search-results, .did-you-mean, .search-count").join(" ")
+        } else if path.contains("/search.json") {
+            let mut v: serde_json::Value = serde_json::from_str(&page.body).expect("JSON");
+            v["query"] = serde_json::Value::Null;
+            v.to_string()
+        } else {
+            page.body.clone()
+        };
+        for word in hidden {
+            assert!(
+                !shown.contains(word),
+                "{word} is on the public surface at {path}"
+            );
+        }
+        control_found |= page.body.contains("quoxpublished");
+        if page
+            .headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|t| t.starts_with("text/html"))
+        {
+            for href in attrs(&page.doc(), "a[href], link[href]", "href") {
+                let href = href.split('#').next().unwrap_or("").to_string();
+                let internal = href.starts_with('/') && !href.starts_with("//");
+                if internal && !href.starts_with("/desk") && seen.insert(href.clone()) {
+                    queue.push_back(href);
+                }
+            }
+        }
+    }
+    assert!(pages > 100, "the crawl saw the site ({pages} pages)");
+    assert!(control_found, "the published control article is public");
+    // The sitemap's own files, named in its index.
+    let index = app.get("/sitemap.xml").await.body;
+    for loc in index.split("<loc>").skip(1) {
+        let url = loc.split("</loc>").next().unwrap_or("");
+        if let Some(path) = url.find("/sitemaps/").map(|i| &url[i..]) {
+            let body = app.get(path).await.body;
+            for word in hidden {
+                assert!(!body.contains(word), "{word} in {path}");
+            }
+        }
+    }
+}
+
+/// Scheduling: an article scheduled a couple of seconds ahead is not public before its time
+/// and is published by the running server at its time, without a restart.
+#[tokio::test]
+async fn a_scheduled_article_appears_on_time() {
+    let app = sample_site().await;
+    let ed = account(&app, "ed@example.org", "Ed Editor", Role::Editor).await;
+    let id = draft(
+        &app,
+        &ed,
+        "en",
+        "Harbour reopens in Arvenia",
+        "Ships are back.",
+    )
+    .await;
+    // The office's clock is UTC here (no time zone configured).
+    let at = time::OffsetDateTime::now_utc() + time::Duration::seconds(2);
+    let fmt = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
+    let when = at.format(&fmt).expect("format");
+    let scheduled = save(&app, &ed, &id, &[("publish_at", when.as_str())], "schedule").await;
+    assert_eq!(
+        scheduled.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        scheduled.body
+    );
+    let page = get(&app, &ed, &format!("/desk/articles/{id}")).await.doc();
+    assert_eq!(state_of(&page), "scheduled");
+    // The week has no public page until something of it is published.
+    let public = || async {
+        let week = app.get("/en/weeks/2026-w48").await;
+        week.status == StatusCode::OK
+            && texts(&week.doc(), ".topic-row")
+                .iter()
+                .any(|t| t.contains("Harbour reopens"))
+    };
+    assert!(!public().await, "not before its time");
+    // Polled with a deadline: the server publishes on its own clock.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        if public().await {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not published on time"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(time::OffsetDateTime::now_utc() >= at, "not early");
+    let page = get(&app, &ed, &format!("/desk/articles/{id}")).await.doc();
+    assert_eq!(state_of(&page), "published");
+}
+
+/// B1 for the writing desk: each route × the article's author, another analyst, an editor
+/// and someone signed out. Analysts change only their own articles and never publish.
+#[tokio::test]
+async fn b1_newsroom_role_route_table() {
+    let app = sample_site().await;
+    let author = account(&app, "ana@example.org", "Ana Analyst", Role::Analyst).await;
+    let other = account(&app, "olga@example.org", "Olga Analyst", Role::Analyst).await;
+    let editor = account(&app, "ed@example.org", "Ed Editor", Role::Editor).await;
+    let anonymous = Session {
+        cookie: String::new(),
+        csrf: String::new(),
+    };
+    // A fresh article for each row, so that one row's change does not decide the next.
+    type Row = (&'static str, &'static str, [u16; 4]);
+    let table: [Row; 9] = [
+        ("GET", "", [303, 200, 200, 200]),
+        ("GET", "/preview", [303, 200, 200, 200]),
+        ("GET", "/revisions", [303, 200, 200, 200]),
+        ("POST", "save", [303, 303, 403, 303]),
+        ("POST", "submit", [303, 303, 403, 303]),
+        ("POST", "publish", [303, 403, 403, 303]),
+        ("POST", "schedule", [303, 403, 403, 303]),
+        ("POST", "/revisions/1/restore", [303, 303, 403, 303]),
+        ("POST", "/translate", [303, 303, 303, 303]),
+    ];
+    let who = [&anonymous, &author, &other, &editor];
+    let names = ["anonymous", "author", "other analyst", "editor"];
+    let tomorrow = (time::OffsetDateTime::now_utc() + time::Duration::days(1))
+        .format(time::macros::format_description!(
+            "[year]-[month]-[day]T[hour]:[minute]"
+        ))
+        .expect("format");
+    for (method, what, expected) in table {
+        for ((s, name), want) in who.iter().zip(names).zip(expected) {
+            let id = draft(&app, &author, "en", &format!("Row {what} {name}"), "Text.").await;
+            // The article also has a revision 2, so that restoring 1 changes something.
+            save(&app, &author, &id, &[("lead", "A lead.")], "save").await;
+            let got = match (method, what) {
+                ("GET", path) => {
+                    get(&app, s, &format!("/desk/articles/{id}{path}"))
+                        .await
+                        .status
+                }
+                ("POST", path) if path.starts_with('/') => {
+                    let fields: &[(&str, &str)] = if path == "/translate" {
+                        &[("lang", "ru")]
+                    } else {
+                        &[]
+                    };
+                    post(&app, s, &format!("/desk/articles/{id}{path}"), fields)
+                        .await
+                        .status
+                }
+                (_, action) => {
+                    // The author's form, sent by `s` with the button `action`.
+                    let page = get(&app, &author, &format!("/desk/articles/{id}"))
+                        .await
+                        .doc();
+                    save_from(
+                        &app,
+                        s,
+                        &id,
+                        &page,
+                        &[("publish_at", tomorrow.as_str())],
+                        action,
+                    )
+                    .await
+                    .status
+                }
+            };
+            assert_eq!(got.as_u16(), want, "{method} {what} as {name}");
+            // Each row leaves the week's cell free for the next.
+            remove_from_week(&app, &id).await;
+        }
+    }
+}
+
+/// Moves a test's article out of the shared week, so that the next one is not refused as a
+/// second commentary on the same topic.
+async fn remove_from_week(app: &TestApp, id: &str) {
+    let store = &app.archive.store;
+    let id: i64 = id.parse().expect("id");
+    let a = store
+        .desk_article(id)
+        .await
+        .expect("read")
+        .expect("article");
+    let mut c = a.content.clone();
+    c.period = "2020-W01".parse().expect("period");
+    store
+        .save_desk_content(
+            id,
+            a.revision,
+            &c,
+            a.author_id,
+            "moved by the test",
+            time::OffsetDateTime::now_utc(),
+        )
+        .await
+        .expect("moved");
+    store.remove_article(&a.article_key).await.expect("removed");
+}

@@ -611,7 +611,16 @@ pub async fn save(
         problems: Vec::new(),
         lock: None,
     };
-    if newsroom::may_edit(a.state, user.role, own) {
+    let may_edit = newsroom::may_edit(a.state, user.role, own);
+    if !may_edit && transition.is_none() {
+        return (
+            StatusCode::FORBIDDEN,
+            "You cannot change this article: only its author (until an editor takes it over) \
+             and editors can.",
+        )
+            .into_response();
+    }
+    if may_edit {
         let content = match content_of(&sent.form, a.content.lang) {
             Ok(c) => c,
             Err(p) => {
