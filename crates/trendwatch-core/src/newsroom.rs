@@ -582,6 +582,16 @@ pub struct DeskFilter {
     pub states: Vec<DeskState>,
 }
 
+/// Which revision readers see and since when, as a state change records it: set on
+/// publication, put back as it was when a publication fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PublishedMark {
+    /// The published revision.
+    pub revision: Option<i64>,
+    /// The first publication (UTC).
+    pub at: Option<time::OffsetDateTime>,
+}
+
 /// How long an open form holds the post lock without being saved or reopened.
 pub const LOCK_MINUTES: i64 = 15;
 

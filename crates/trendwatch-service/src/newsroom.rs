@@ -10,7 +10,8 @@ use std::sync::Arc;
 use time::{OffsetDateTime, PrimitiveDateTime};
 use trendwatch_core::accounts::User;
 use trendwatch_core::newsroom::{
-    self, DeskArticle, DeskContent, DeskLock, DeskState, FieldProblem, Transition, WorkflowError,
+    self, DeskArticle, DeskContent, DeskLock, DeskState, FieldProblem, PublishedMark, Transition,
+    WorkflowError,
 };
 use trendwatch_core::{ArticleKind, Topics};
 use trendwatch_store::{EditError, Store, StoreError};
@@ -457,23 +458,50 @@ impl Newsroom {
                 message: e.to_string(),
             }])
         })?;
-        let results = self.publisher.publish(std::slice::from_ref(&new)).await?;
-        match results.into_iter().next() {
-            Some(Ok(_)) => {}
-            Some(Err(e)) => return Err(NewsroomError::Invalid(e.to_string())),
-            None => return Err(NewsroomError::Invalid("nothing was written".into())),
-        }
+        // The state changes first, compare-and-set: of two publishers (two web nodes'
+        // schedulers, or a scheduler and an editor) only one goes on to write.
+        let mark = PublishedMark {
+            revision: Some(article.revision),
+            at: Some(article.published_at.unwrap_or(now)),
+        };
         self.store
             .set_desk_state(
                 article.id,
                 article.state,
                 DeskState::Published,
                 None,
-                Some(article.revision),
+                Some(mark),
                 by,
                 now,
             )
             .await?;
+        let written = match self.publisher.publish(std::slice::from_ref(&new)).await {
+            Ok(results) => match results.into_iter().next() {
+                Some(Ok(_)) => Ok(()),
+                Some(Err(e)) => Err(NewsroomError::Invalid(e.to_string())),
+                None => Err(NewsroomError::Invalid("nothing was written".into())),
+            },
+            Err(e) => Err(NewsroomError::Backend(e)),
+        };
+        if let Err(e) = written {
+            // Back to where it was, marks included: the desk shows what readers see.
+            let before = PublishedMark {
+                revision: article.published_revision,
+                at: article.published_at,
+            };
+            self.store
+                .set_desk_state(
+                    article.id,
+                    DeskState::Published,
+                    article.state,
+                    article.scheduled_at,
+                    Some(before),
+                    by,
+                    now,
+                )
+                .await?;
+            return Err(e);
+        }
         Ok(())
     }
 

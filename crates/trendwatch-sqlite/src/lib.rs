@@ -26,7 +26,7 @@ use trendwatch_core::article::{Article, ArticleSummary, ArticleText, NewArticle,
 use trendwatch_core::forecast::{ForecastEntry, Outcome};
 use trendwatch_core::newsroom::{
     DeskArticle, DeskComment, DeskContent, DeskFilter, DeskLock, DeskRevision, DeskState,
-    DeskSummary,
+    DeskSummary, PublishedMark,
 };
 use trendwatch_core::similarity::{Scored, SimilarityDoc};
 use trendwatch_core::storyline::{NewAssignment, StorylineDetail, StorylineSummary, ThreadDoc};
@@ -1197,12 +1197,12 @@ impl Store for SqliteStore {
         from: DeskState,
         to: DeskState,
         scheduled_at: Option<OffsetDateTime>,
-        published_revision: Option<i64>,
+        published: Option<PublishedMark>,
         by: i64,
         at: OffsetDateTime,
     ) -> Result<(), EditError> {
         self.edit(move |conn| {
-            newsroom::set_state(conn, id, from, to, scheduled_at, published_revision, by, at)
+            newsroom::set_state(conn, id, from, to, scheduled_at, published, by, at)
         })
         .await
     }

@@ -7,7 +7,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use time::OffsetDateTime;
 use trendwatch_core::newsroom::{
     DeskArticle, DeskComment, DeskContent, DeskFilter, DeskLock, DeskRevision, DeskState,
-    DeskSummary, LOCK_MINUTES,
+    DeskSummary, PublishedMark, LOCK_MINUTES,
 };
 use trendwatch_store::EditError;
 
@@ -265,7 +265,7 @@ pub fn set_state(
     from: DeskState,
     to: DeskState,
     scheduled_at: Option<OffsetDateTime>,
-    published_revision: Option<i64>,
+    published: Option<PublishedMark>,
     by: i64,
     at: OffsetDateTime,
 ) -> Result<(), EditError> {
@@ -276,9 +276,8 @@ pub fn set_state(
     let changed = conn
         .prepare_cached(
             "UPDATE desk_articles SET state = ?3, scheduled_at = ?4, \
-               published_revision = COALESCE(?5, published_revision), \
-               published_at = CASE WHEN ?3 = 'published' THEN COALESCE(published_at, ?6) \
-                                   ELSE published_at END, \
+               published_revision = CASE WHEN ?8 THEN ?5 ELSE published_revision END, \
+               published_at = CASE WHEN ?8 THEN ?9 ELSE published_at END, \
                updated_at = ?6, updated_by = ?7 \
              WHERE id = ?1 AND state = ?2",
         )
@@ -288,9 +287,11 @@ pub fn set_state(
                 from.code(),
                 to.code(),
                 scheduled,
-                published_revision,
+                published.and_then(|p| p.revision),
                 time_to_sql(at),
-                by
+                by,
+                published.is_some(),
+                published.and_then(|p| p.at).map(time_to_sql)
             ])
         })
         .map_err(backend)?;

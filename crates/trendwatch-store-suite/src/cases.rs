@@ -944,6 +944,10 @@ pub async fn desk_states_schedules_and_locks(store: Arc<dyn Store>) {
         .expect("b");
     let later = at + time::Duration::hours(2);
     let sooner = at + time::Duration::hours(1);
+    let mark = |t| trendwatch_core::newsroom::PublishedMark {
+        revision: Some(1),
+        at: Some(t),
+    };
     for (id, when) in [(a, later), (b, sooner)] {
         store
             .set_desk_state(
@@ -970,7 +974,7 @@ pub async fn desk_states_schedules_and_locks(store: Arc<dyn Store>) {
             DeskState::Scheduled,
             DeskState::Published,
             None,
-            Some(1),
+            Some(mark(sooner)),
             ed,
             sooner,
         )
@@ -984,7 +988,7 @@ pub async fn desk_states_schedules_and_locks(store: Arc<dyn Store>) {
                 DeskState::Scheduled,
                 DeskState::Published,
                 None,
-                Some(1),
+                Some(mark(sooner)),
                 other,
                 sooner
             )
@@ -993,9 +997,32 @@ pub async fn desk_states_schedules_and_locks(store: Arc<dyn Store>) {
     ));
     let read = store.desk_article(b).await.expect("read").expect("b");
     assert_eq!(
-        (read.state, read.published_revision, read.scheduled_at),
-        (DeskState::Published, Some(1), None)
+        (
+            read.state,
+            read.published_revision,
+            read.published_at,
+            read.scheduled_at
+        ),
+        (DeskState::Published, Some(1), Some(sooner), None)
     );
+    // A failed publication puts the marks back exactly as they were.
+    store
+        .set_desk_state(
+            b,
+            DeskState::Published,
+            DeskState::Draft,
+            None,
+            Some(trendwatch_core::newsroom::PublishedMark {
+                revision: None,
+                at: None,
+            }),
+            ed,
+            sooner,
+        )
+        .await
+        .expect("put back");
+    let read = store.desk_article(b).await.expect("read").expect("b");
+    assert_eq!((read.published_revision, read.published_at), (None, None));
 
     assert_eq!(
         store.lock_desk_article(a, ed, at).await.expect("lock"),

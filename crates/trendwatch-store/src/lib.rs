@@ -8,7 +8,7 @@ use trendwatch_core::article::{Article, ArticleSummary, ArticleText, NewArticle,
 use trendwatch_core::forecast::{ForecastEntry, Outcome};
 use trendwatch_core::newsroom::{
     DeskArticle, DeskComment, DeskContent, DeskFilter, DeskLock, DeskRevision, DeskState,
-    DeskSummary,
+    DeskSummary, PublishedMark,
 };
 use trendwatch_core::similarity::{Scored, SimilarityDoc};
 use trendwatch_core::storyline::{NewAssignment, StorylineDetail, StorylineSummary, ThreadDoc};
@@ -460,8 +460,9 @@ pub trait Store: Send + Sync + 'static {
     /// Moves desk article `id` from state `from` to `to` (refused with
     /// [`EditError::Invalid`] when it is no longer in `from`, so that two nodes, or a
     /// scheduler and an editor, cannot both publish it). `scheduled_at` is kept for
-    /// [`DeskState::Scheduled`] and cleared otherwise; `published_revision` is recorded when
-    /// given.
+    /// [`DeskState::Scheduled`] and cleared otherwise; `published`, when given, sets the
+    /// published revision and first publication time exactly (a publication, or putting them
+    /// back after a failed one).
     #[allow(clippy::too_many_arguments)]
     async fn set_desk_state(
         &self,
@@ -469,7 +470,7 @@ pub trait Store: Send + Sync + 'static {
         from: DeskState,
         to: DeskState,
         scheduled_at: Option<time::OffsetDateTime>,
-        published_revision: Option<i64>,
+        published: Option<PublishedMark>,
         by: i64,
         at: time::OffsetDateTime,
     ) -> Result<(), EditError>;
