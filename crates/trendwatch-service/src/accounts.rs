@@ -91,10 +91,16 @@ impl SecretToken {
     }
 
     fn random() -> SecretToken {
-        let mut bytes = [0u8; 32];
-        OsRng.fill_bytes(&mut bytes);
-        SecretToken(bytes.iter().map(|b| format!("{b:02x}")).collect())
+        SecretToken(random_hex(32))
     }
+}
+
+/// `n` random bytes from the operating system, hex-encoded: for tokens and for names nobody
+/// may guess (uploaded files).
+pub fn random_hex(n: usize) -> String {
+    let mut bytes = vec![0u8; n];
+    OsRng.fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 impl fmt::Debug for SecretToken {

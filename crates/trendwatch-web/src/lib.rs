@@ -18,6 +18,7 @@ pub mod server;
 pub mod sitemap;
 pub mod static_copy;
 pub mod throttle;
+pub mod uploads;
 pub mod views;
 mod xml;
 
@@ -62,6 +63,8 @@ pub struct AppState {
     /// The newsroom: desk articles, their workflow and scheduled publication (built on the
     /// publisher and the office's time zone, so rebuilt whenever either changes).
     pub newsroom: Arc<trendwatch_service::newsroom::Newsroom>,
+    /// Where uploaded images are kept (`<data>/uploads`); `None`: uploads refused.
+    pub uploads_dir: Option<std::path::PathBuf>,
     /// Rendering for a static copy (`trendwatch export`): the search page says that search
     /// needs the live site instead of offering a form that a static server cannot answer.
     pub static_copy: bool,
@@ -127,6 +130,7 @@ impl AppState {
             login_by_address: Arc::new(throttle::Throttle::default()),
             login_by_account: Arc::new(throttle::Throttle::default()),
             static_copy: false,
+            uploads_dir: None,
         }
     }
 
@@ -265,6 +269,7 @@ pub fn router(state: AppState) -> Router {
             cache::layer,
         ));
     let api = api::router(state.clone())
+        .route("/uploads/{name}", get(assets::upload))
         .merge(public_api::router())
         .merge(desk::router(state.clone()))
         .layer(timeout(&state))

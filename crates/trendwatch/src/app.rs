@@ -83,6 +83,7 @@ pub async fn start(
         .api_token
         .check_strength()
         .map_err(anyhow::Error::msg)?;
+    state.uploads_dir = Some(trendwatch_web::uploads::dir(&config.data_dir));
     let limits = config.file.server.clone();
     state.request_timeout = limits.request_timeout();
     // Storylines and similar lists that a crashed import left unfinished are completed

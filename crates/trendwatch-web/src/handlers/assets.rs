@@ -1,8 +1,11 @@
 //! The stylesheet (embedded in the binary, served with a content-hashed URL so it can be
 //! cached for a year), the site icon and the health check.
 
-use axum::http::header;
+use crate::AppState;
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
+use axum::response::Response;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::OnceLock;
 
@@ -52,4 +55,26 @@ pub async fn favicon_ico() -> impl IntoResponse {
 /// `/healthz`: the process answers.
 pub async fn health() -> impl IntoResponse {
     ([(header::CACHE_CONTROL, "no-store")], "ok")
+}
+
+/// `GET /uploads/{name}`: an image uploaded from the desk. Only names the upload gave
+/// (random, with the extension of the kind it checked) are looked up; the type comes from
+/// that kind, and the name never changes, so browsers may keep it for a year.
+pub async fn upload(State(state): State<AppState>, Path(name): Path<String>) -> Response {
+    let (Some(kind), Some(dir)) = (crate::uploads::is_upload_name(&name), &state.uploads_dir)
+    else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let path = dir.join(&name);
+    match tokio::task::spawn_blocking(move || std::fs::read(path)).await {
+        Ok(Ok(bytes)) => (
+            [
+                (header::CONTENT_TYPE, kind.content_type()),
+                (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+            ],
+            bytes,
+        )
+            .into_response(),
+        _ => StatusCode::NOT_FOUND.into_response(),
+    }
 }

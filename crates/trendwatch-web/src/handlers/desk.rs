@@ -77,6 +77,12 @@ pub fn router(state: AppState) -> Router<AppState> {
             post(desk_articles::translate),
         )
         .route(
+            "/desk/articles/{id}/image",
+            post(desk_articles::upload_image).layer(axum::extract::DefaultBodyLimit::max(
+                crate::uploads::MAX_UPLOAD_BYTES + (1 << 20),
+            )),
+        )
+        .route(
             "/desk/invite/{token}",
             get(invitation_form).post(accept_invitation),
         )
@@ -154,6 +160,12 @@ impl DeskUser {
     /// The session's anti-forgery token, for the hidden field of every form on the page.
     pub fn csrf(&self) -> String {
         self.1.csrf_token()
+    }
+
+    /// Whether `sent` is this session's anti-forgery token (for forms read field by field,
+    /// as uploads are).
+    pub fn csrf_matches(&self, sent: &str) -> bool {
+        self.1.csrf_matches(sent)
     }
 }
 

@@ -1067,3 +1067,163 @@ pub async fn translate(
         Err(e) => store_failed(e),
     }
 }
+
+/// `POST /desk/articles/{id}/image` (multipart): an image for the article, with its credit
+/// and description. The anti-forgery field must come before the file (the form puts it
+/// first), so that no byte of a forged upload is read; the file is capped while it streams
+/// (413), checked and re-encoded ([`crate::uploads`]), stored under a name chosen here, and
+/// set as the article's image in a new revision.
+pub async fn upload_image(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    desk: DeskUser,
+    mut multipart: axum::extract::Multipart,
+) -> Response {
+    use crate::uploads::{self, UploadError};
+    let Some(dir) = state.uploads_dir.clone() else {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Uploads are not set up on this server.",
+        )
+            .into_response();
+    };
+    let too_large = || {
+        (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("{}.", UploadError::TooLarge),
+        )
+            .into_response()
+    };
+    let mut token_ok = false;
+    let mut fields: HashMap<String, String> = HashMap::new();
+    let mut file: Vec<u8> = Vec::new();
+    loop {
+        let mut part = match multipart.next_field().await {
+            Ok(Some(p)) => p,
+            Ok(None) => break,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return too_large(),
+            Err(e) => return (StatusCode::BAD_REQUEST, e.body_text()).into_response(),
+        };
+        let name = part.name().unwrap_or_default().to_string();
+        if name == "image" {
+            if !token_ok {
+                return (
+                    StatusCode::FORBIDDEN,
+                    "The form did not come from the desk.",
+                )
+                    .into_response();
+            }
+            loop {
+                match part.chunk().await {
+                    Ok(Some(chunk)) => {
+                        if file.len() + chunk.len() > uploads::MAX_UPLOAD_BYTES {
+                            tracing::warn!(
+                                user = desk.0.id,
+                                "desk: upload over the size cap refused"
+                            );
+                            return too_large();
+                        }
+                        file.extend_from_slice(&chunk);
+                    }
+                    Ok(None) => break,
+                    Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return too_large(),
+                    Err(e) => return (StatusCode::BAD_REQUEST, e.body_text()).into_response(),
+                }
+            }
+        } else {
+            let value = match part.text().await {
+                Ok(v) => v,
+                Err(e) => return (StatusCode::BAD_REQUEST, e.body_text()).into_response(),
+            };
+            if name == "csrf" {
+                token_ok = desk.csrf_matches(&value);
+            }
+            fields.insert(name, value);
+        }
+    }
+    if !token_ok {
+        return (
+            StatusCode::FORBIDDEN,
+            "The form did not come from the desk.",
+        )
+            .into_response();
+    }
+    if file.is_empty() {
+        return reshow(
+            &state,
+            &desk.0,
+            &desk.csrf(),
+            id,
+            "Choose an image file to upload.",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Vec::new(),
+        )
+        .await;
+    }
+    let a = match state.newsroom.article(id).await {
+        Ok(a) => a,
+        Err(NewsroomError::NotFound) => return not_found(),
+        Err(e) => return store_failed(e),
+    };
+    if !newsroom::may_edit(a.state, desk.0.role, a.author_id == desk.0.id) {
+        return (StatusCode::FORBIDDEN, "You cannot change this article.").into_response();
+    }
+    let checked = tokio::task::spawn_blocking(move || uploads::reencode(&file)).await;
+    let (bytes, kind) = match checked {
+        Ok(Ok(v)) => v,
+        Ok(Err(e)) => {
+            let status = match e {
+                UploadError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+                UploadError::NotAnImage => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                UploadError::TooManyPixels | UploadError::Damaged(_) => {
+                    StatusCode::UNPROCESSABLE_ENTITY
+                }
+            };
+            return reshow(
+                &state,
+                &desk.0,
+                &desk.csrf(),
+                id,
+                &format!("The image was not accepted: {e}."),
+                status,
+                Vec::new(),
+            )
+            .await;
+        }
+        Err(e) => return store_failed(e),
+    };
+    let stem = trendwatch_service::accounts::random_hex(16);
+    let stored =
+        tokio::task::spawn_blocking(move || uploads::store(&dir, &bytes, kind, &stem)).await;
+    let name = match stored {
+        Ok(Ok(n)) => n,
+        Ok(Err(e)) => return store_failed(e),
+        Err(e) => return store_failed(e),
+    };
+    let mut content = a.content.clone();
+    content.image_url = format!("/uploads/{name}");
+    for (key, slot) in [
+        ("image_credit", &mut content.image_credit),
+        ("image_alt", &mut content.image_alt),
+    ] {
+        if let Some(v) = fields.get(key).map(|v| v.trim()).filter(|v| !v.is_empty()) {
+            *slot = v.to_string();
+        }
+    }
+    let base: i64 = fields
+        .get("base_revision")
+        .and_then(|b| b.parse().ok())
+        .unwrap_or(0);
+    match state
+        .newsroom
+        .save(&desk.0, id, base, &content, OffsetDateTime::now_utc())
+        .await
+    {
+        Ok(_) => Redirect::to(&format!("/desk/articles/{id}")).into_response(),
+        Err(NewsroomError::Stale { current, .. }) => {
+            conflict_page(&state, &desk.0, &desk.csrf(), id, &content, current).await
+        }
+        Err(NewsroomError::Forbidden(m)) => (StatusCode::FORBIDDEN, m).into_response(),
+        Err(e) => store_failed(e),
+    }
+}
