@@ -356,3 +356,18 @@ pub struct Session {
     /// When it was last used (UTC): the idle timeout counts from here.
     pub last_seen_at: time::OffsetDateTime,
 }
+
+/// A personal token of the JSON API, as its owner sees it in the desk (never its value).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiTokenInfo {
+    /// Token id.
+    pub id: i64,
+    /// The owner's name for it ("import script").
+    pub name: String,
+    /// When it was made (UTC).
+    pub created_at: time::OffsetDateTime,
+    /// When it was last used (UTC).
+    pub last_used_at: Option<time::OffsetDateTime>,
+    /// When it was revoked (UTC); a revoked token opens nothing.
+    pub revoked_at: Option<time::OffsetDateTime>,
+}

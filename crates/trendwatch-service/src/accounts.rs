@@ -11,7 +11,8 @@ use std::fmt;
 use std::sync::Arc;
 use time::{Duration, OffsetDateTime};
 use trendwatch_core::accounts::{
-    check_password, normalise_email, AuditEntry, Invitation, NewUser, PasswordError, Role, User,
+    check_password, normalise_email, ApiTokenInfo, AuditEntry, Invitation, NewUser, PasswordError,
+    Role, User,
 };
 use trendwatch_store::{EditError, Store, StoreError};
 
@@ -447,7 +448,69 @@ impl Accounts {
     pub async fn users(&self) -> Result<Vec<User>, StoreError> {
         self.store.users().await
     }
+
+    /// Makes a personal API token for `user`, named `name`; returns its value, shown once
+    /// (the store keeps its hash). The token acts with its owner's role.
+    pub async fn create_api_token(
+        &self,
+        user: &User,
+        name: &str,
+        now: OffsetDateTime,
+    ) -> Result<SecretToken, EditError> {
+        let name: String = name.trim().chars().take(100).collect();
+        if name.is_empty() {
+            return Err(EditError::Invalid(
+                "name the token after what will use it (\"import script\")".into(),
+            ));
+        }
+        // The prefix tells a leaked token's kind at a glance (and to secret scanners).
+        let token = SecretToken(format!("{API_TOKEN_PREFIX}{}", random_hex(32)));
+        self.store
+            .create_api_token(user.id, &name, &token.hash(), now)
+            .await?;
+        self.audit(now, Some(user.id), "API token created", &name)
+            .await;
+        Ok(token)
+    }
+
+    /// The account an API token acts for, if the token is live and the account enabled.
+    pub async fn api_user(
+        &self,
+        token: &SecretToken,
+        now: OffsetDateTime,
+    ) -> Result<Option<User>, StoreError> {
+        if !token.as_str().starts_with(API_TOKEN_PREFIX) {
+            return Ok(None);
+        }
+        self.store.api_token_user(&token.hash(), now).await
+    }
+
+    /// The API tokens of `user`, newest first.
+    pub async fn api_tokens(&self, user: &User) -> Result<Vec<ApiTokenInfo>, StoreError> {
+        self.store.api_tokens_of(user.id).await
+    }
+
+    /// Revokes one of `user`'s API tokens.
+    pub async fn revoke_api_token(
+        &self,
+        user: &User,
+        id: i64,
+        now: OffsetDateTime,
+    ) -> Result<(), EditError> {
+        self.store.revoke_api_token(user.id, id, now).await?;
+        self.audit(
+            now,
+            Some(user.id),
+            "API token revoked",
+            &format!("token {id}"),
+        )
+        .await;
+        Ok(())
+    }
 }
+
+/// How every personal API token begins.
+pub const API_TOKEN_PREFIX: &str = "tw_";
 
 /// Appends to the audit log. The action has already happened, so a failure to record it is
 /// logged rather than undoing or refusing it.

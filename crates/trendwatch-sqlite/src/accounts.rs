@@ -249,3 +249,79 @@ pub fn audit_log(
     })?
     .collect()
 }
+
+/// Records a personal API token.
+pub fn create_api_token(
+    conn: &Connection,
+    user_id: i64,
+    name: &str,
+    token_hash: &[u8],
+    at: OffsetDateTime,
+) -> rusqlite::Result<i64> {
+    conn.prepare_cached(
+        "INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![user_id, name, token_hash, time_to_sql(at)])?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// The live account of a live token, marking the token used.
+pub fn api_token_user(
+    conn: &Connection,
+    token_hash: &[u8],
+    at: OffsetDateTime,
+) -> rusqlite::Result<Option<User>> {
+    let user = conn
+        .prepare_cached(&format!(
+            "SELECT {USER_COLUMNS} FROM api_tokens t JOIN users u ON u.id = t.user_id \
+             WHERE t.token_hash = ?1 AND t.revoked_at IS NULL AND u.disabled = 0"
+        ))?
+        .query_row([token_hash], user_of)
+        .optional()?;
+    if user.is_some() {
+        conn.prepare_cached("UPDATE api_tokens SET last_used_at = ?2 WHERE token_hash = ?1")?
+            .execute(params![token_hash, time_to_sql(at)])?;
+    }
+    Ok(user)
+}
+
+/// An account's tokens, newest first.
+pub fn api_tokens_of(
+    conn: &Connection,
+    user_id: i64,
+) -> rusqlite::Result<Vec<trendwatch_core::accounts::ApiTokenInfo>> {
+    let opt = |r: &rusqlite::Row<'_>, i: usize| match r.get::<_, Option<String>>(i)? {
+        Some(_) => time_of(r, i).map(Some),
+        None => Ok(None),
+    };
+    conn.prepare_cached(
+        "SELECT id, name, created_at, last_used_at, revoked_at FROM api_tokens \
+         WHERE user_id = ?1 ORDER BY id DESC",
+    )?
+    .query_map([user_id], |r| {
+        Ok(trendwatch_core::accounts::ApiTokenInfo {
+            id: r.get(0)?,
+            name: r.get(1)?,
+            created_at: time_of(r, 2)?,
+            last_used_at: opt(r, 3)?,
+            revoked_at: opt(r, 4)?,
+        })
+    })?
+    .collect()
+}
+
+/// Revokes one of an account's tokens; `false` when it has no such token.
+pub fn revoke_api_token(
+    conn: &Connection,
+    user_id: i64,
+    id: i64,
+    at: OffsetDateTime,
+) -> rusqlite::Result<bool> {
+    Ok(conn
+        .prepare_cached(
+            "UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, ?3) \
+             WHERE id = ?1 AND user_id = ?2",
+        )?
+        .execute(params![id, user_id, time_to_sql(at)])?
+        == 1)
+}

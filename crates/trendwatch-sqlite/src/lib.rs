@@ -21,7 +21,9 @@ use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use time::OffsetDateTime;
-use trendwatch_core::accounts::{AuditEntry, Invitation, NewUser, Session, StoredUser, User};
+use trendwatch_core::accounts::{
+    ApiTokenInfo, AuditEntry, Invitation, NewUser, Session, StoredUser, User,
+};
 use trendwatch_core::article::{Article, ArticleSummary, ArticleText, NewArticle, RelatedOverride};
 use trendwatch_core::forecast::{ForecastEntry, Outcome};
 use trendwatch_core::newsroom::{
@@ -1144,6 +1146,52 @@ impl Store for SqliteStore {
     async fn audit_log(&self, limit: u64) -> Result<Vec<AuditEntry>, StoreError> {
         self.read(move |conn| accounts::audit_log(conn, limit))
             .await
+    }
+
+    async fn create_api_token(
+        &self,
+        user_id: i64,
+        name: &str,
+        token_hash: &[u8],
+        at: OffsetDateTime,
+    ) -> Result<i64, EditError> {
+        let (name, hash) = (name.to_string(), token_hash.to_vec());
+        self.edit(move |conn| {
+            accounts::create_api_token(conn, user_id, &name, &hash, at)
+                .map_err(|e| EditError::Backend(store_err(e)))
+        })
+        .await
+    }
+
+    async fn api_token_user(
+        &self,
+        token_hash: &[u8],
+        at: OffsetDateTime,
+    ) -> Result<Option<User>, StoreError> {
+        let hash = token_hash.to_vec();
+        self.write(move |conn| accounts::api_token_user(conn, &hash, at).map_err(store_err))
+            .await
+    }
+
+    async fn api_tokens_of(&self, user_id: i64) -> Result<Vec<ApiTokenInfo>, StoreError> {
+        self.read(move |conn| accounts::api_tokens_of(conn, user_id))
+            .await
+    }
+
+    async fn revoke_api_token(
+        &self,
+        user_id: i64,
+        id: i64,
+        at: OffsetDateTime,
+    ) -> Result<(), EditError> {
+        self.edit(
+            move |conn| match accounts::revoke_api_token(conn, user_id, id, at) {
+                Ok(true) => Ok(()),
+                Ok(false) => Err(EditError::NotFound(format!("no token {id}"))),
+                Err(e) => Err(EditError::Backend(store_err(e))),
+            },
+        )
+        .await
     }
 
     async fn create_desk_article(

@@ -82,6 +82,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0015_newsroom",
         include_str!("../migrations/0015_newsroom.sql"),
     ),
+    (
+        "0016_api_tokens",
+        include_str!("../migrations/0016_api_tokens.sql"),
+    ),
 ];
 
 /// Applies every migration newer than the database's version and returns the names of those
@@ -313,7 +317,8 @@ mod tests {
                 "0012_accounts",
                 "0013_invitations",
                 "0014_audit_log",
-                "0015_newsroom"
+                "0015_newsroom",
+                "0016_api_tokens"
             ]
         );
         let copy = Connection::open(dir.path().join("t.sqlite3.v7-backup")).expect("backup");

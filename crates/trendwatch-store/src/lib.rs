@@ -3,7 +3,9 @@
 //! own migrations and implements this trait, so adding a backend touches nothing above it.
 
 use async_trait::async_trait;
-use trendwatch_core::accounts::{AuditEntry, Invitation, NewUser, Session, StoredUser, User};
+use trendwatch_core::accounts::{
+    ApiTokenInfo, AuditEntry, Invitation, NewUser, Session, StoredUser, User,
+};
 use trendwatch_core::article::{Article, ArticleSummary, ArticleText, NewArticle, RelatedOverride};
 use trendwatch_core::forecast::{ForecastEntry, Outcome};
 use trendwatch_core::newsroom::{
@@ -417,6 +419,35 @@ pub trait Store: Send + Sync + 'static {
 
     /// The newest `limit` lines of the audit log, newest first.
     async fn audit_log(&self, limit: u64) -> Result<Vec<AuditEntry>, StoreError>;
+
+    /// Records a personal API token of `user_id` under the hash of its value; returns its id.
+    async fn create_api_token(
+        &self,
+        user_id: i64,
+        name: &str,
+        token_hash: &[u8],
+        at: time::OffsetDateTime,
+    ) -> Result<i64, EditError>;
+
+    /// The account a token hash belongs to, when the token is not revoked and the account
+    /// not disabled; marks the token used at `at`.
+    async fn api_token_user(
+        &self,
+        token_hash: &[u8],
+        at: time::OffsetDateTime,
+    ) -> Result<Option<User>, StoreError>;
+
+    /// The tokens of an account, newest first.
+    async fn api_tokens_of(&self, user_id: i64) -> Result<Vec<ApiTokenInfo>, StoreError>;
+
+    /// Revokes token `id` of account `user_id` ([`EditError::NotFound`] when it has no such
+    /// token).
+    async fn revoke_api_token(
+        &self,
+        user_id: i64,
+        id: i64,
+        at: time::OffsetDateTime,
+    ) -> Result<(), EditError>;
 
     // The newsroom's articles, kept apart from the public archive (see
     // `trendwatch_core::newsroom`): nothing below is ever read by a public page.

@@ -196,11 +196,11 @@ async fn editors_api_resolves_forecasts_and_edits_storylines_with_a_token() {
 }
 
 #[tokio::test]
-async fn api_is_off_without_a_token() {
+async fn api_needs_a_token_when_none_is_configured() {
     let app = sample_app(None).await;
     let resp = app.get("/api/v1/forecasts/overdue").await;
-    assert_eq!(resp.status, StatusCode::FORBIDDEN);
-    assert!(resp.body.contains("the editors' API is disabled"));
+    assert_eq!(resp.status, StatusCode::UNAUTHORIZED);
+    assert!(resp.body.contains("/desk/tokens"));
     assert!(
         !resp.headers.contains_key("etag"),
         "API answers are never cached"

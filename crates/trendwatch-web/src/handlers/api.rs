@@ -149,16 +149,17 @@ pub(crate) fn client_ip(req: &Request) -> IpAddr {
         .unwrap_or(IpAddr::from([0, 0, 0, 0]))
 }
 
-/// Middleware on every API route: refuses a caller without the right bearer token before
-/// anything of the request is read, and throttles addresses that keep failing.
-pub async fn authorise(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    if state.api_token.0.is_none() {
-        return ApiError(
-            StatusCode::FORBIDDEN,
-            "the editors' API is disabled: set [api] token in trendwatch.toml or TRENDWATCH_API_TOKEN".into(),
-        )
-        .into_response();
-    }
+/// Who an API request acts for: the owner of the personal token it carried, or (`None`)
+/// the deprecated shared token of the configuration.
+#[derive(Debug, Clone)]
+pub struct ApiCaller(pub Option<trendwatch_core::accounts::User>);
+
+/// Middleware on every API route: refuses a caller without a valid bearer token before
+/// anything of the request is read, and throttles addresses that keep failing. A personal
+/// token (`tw_…`, made in the desk at `/desk/tokens`) acts with its owner's role, and these
+/// routes are an editor's work, so an analyst's token is refused (403). The shared token of
+/// `[api] token`, from before personal tokens, is still accepted.
+pub async fn authorise(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let client = client_ip(&req);
     let now = std::time::Instant::now();
     if let Err(wait) = state.api_failures.check(&client, now) {
@@ -178,25 +179,59 @@ pub async fn authorise(State(state): State<AppState>, req: Request, next: Next) 
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or("");
-    if state.api_token.matches(given) {
-        state.api_failures.succeed(&client);
-        next.run(req).await
+        .unwrap_or("")
+        .to_string();
+    let personal = if given.starts_with(trendwatch_service::accounts::API_TOKEN_PREFIX) {
+        let token = trendwatch_service::accounts::SecretToken::from_text(&given);
+        match state
+            .accounts
+            .api_user(&token, time::OffsetDateTime::now_utc())
+            .await
+        {
+            Ok(user) => user,
+            Err(e) => return internal(e).into_response(),
+        }
     } else {
-        let failures = state.api_failures.fail(&client, now);
-        // A security event: who and where, never what was sent.
-        tracing::warn!(
-            %client,
-            path = %req.uri().path(),
-            failures,
-            token_sent = !given.is_empty(),
-            "editors' API: missing or wrong bearer token"
-        );
-        ApiError(
-            StatusCode::UNAUTHORIZED,
-            "missing or wrong bearer token".into(),
-        )
-        .into_response()
+        None
+    };
+    let caller = match personal {
+        Some(user) if !user.role.includes(trendwatch_core::accounts::Role::Editor) => {
+            state.api_failures.succeed(&client);
+            tracing::warn!(user = user.id, path = %req.uri().path(), "editors' API: role refused");
+            return ApiError(
+                StatusCode::FORBIDDEN,
+                "this token's owner is an analyst: the editors' API needs an editor's token".into(),
+            )
+            .into_response();
+        }
+        Some(user) => Some(ApiCaller(Some(user))),
+        None if state.api_token.matches(&given) => Some(ApiCaller(None)),
+        None => None,
+    };
+    match caller {
+        Some(caller) => {
+            state.api_failures.succeed(&client);
+            req.extensions_mut().insert(caller);
+            next.run(req).await
+        }
+        None => {
+            let failures = state.api_failures.fail(&client, now);
+            // A security event: who and where, never what was sent.
+            tracing::warn!(
+                %client,
+                path = %req.uri().path(),
+                failures,
+                token_sent = !given.is_empty(),
+                "editors' API: missing or wrong bearer token"
+            );
+            ApiError(
+                StatusCode::UNAUTHORIZED,
+                "missing or wrong bearer token: editors create personal tokens in the desk, \
+                 at /desk/tokens"
+                    .into(),
+            )
+            .into_response()
+        }
     }
 }
 

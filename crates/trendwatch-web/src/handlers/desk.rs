@@ -51,6 +51,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/desk/audit", get(audit))
         .route("/desk/account", get(account))
         .route("/desk/account/password", post(change_password))
+        .route("/desk/tokens", get(tokens).post(create_token))
+        .route("/desk/tokens/{id}/revoke", post(revoke_token))
         .route("/desk/users/{id}/disable", post(disable_user))
         .route("/desk/users/{id}/enable", post(enable_user))
         .route("/desk/articles", post(desk_articles::create))
@@ -1135,4 +1137,138 @@ pub async fn week(
         review,
     };
     render(&page, StatusCode::OK)
+}
+
+struct TokenRow {
+    id: i64,
+    name: String,
+    created: String,
+    last_used: String,
+    revoked: bool,
+}
+
+#[derive(Template)]
+#[template(path = "desk_tokens.html")]
+struct TokensPage<'a> {
+    title: &'a str,
+    site_name: &'a str,
+    css_url: String,
+    user_name: &'a str,
+    user_role: &'static str,
+    csrf: String,
+    tokens: Vec<TokenRow>,
+    new_token: Option<String>,
+    new_name: String,
+    error: Option<String>,
+}
+
+async fn tokens_page(
+    state: &AppState,
+    user: &User,
+    csrf: &str,
+    new: Option<(String, String)>,
+    error: Option<String>,
+) -> Response {
+    let tokens = match state.accounts.api_tokens(user).await {
+        Ok(t) => t,
+        Err(e) => {
+            tracing::error!(error = %e, "desk: tokens cannot be read");
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
+    };
+    let when = |t: OffsetDateTime| {
+        let local = state.newsroom.wall_clock(t);
+        format!("{} {:02}:{:02}", local.date(), local.hour(), local.minute())
+    };
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let (new_token, new_name) = match new {
+        Some((t, n)) => (Some(t), n),
+        None => (None, String::new()),
+    };
+    let page = TokensPage {
+        title: "API tokens",
+        site_name: state.site.name(Language::En),
+        css_url: super::assets::css_url(),
+        user_name: &user.name,
+        user_role: user.role.code(),
+        csrf: csrf.to_string(),
+        tokens: tokens
+            .into_iter()
+            .map(|t| TokenRow {
+                id: t.id,
+                name: t.name,
+                created: when(t.created_at),
+                last_used: t.last_used_at.map(when).unwrap_or_else(|| "never".into()),
+                revoked: t.revoked_at.is_some(),
+            })
+            .collect(),
+        new_token,
+        new_name,
+        error,
+    };
+    render(&page, status)
+}
+
+/// `GET /desk/tokens`: one's own API tokens, and the form that makes one.
+pub async fn tokens(State(state): State<AppState>, desk: DeskUser) -> Response {
+    tokens_page(&state, &desk.0, &desk.csrf(), None, None).await
+}
+
+/// The token form's field.
+#[derive(Deserialize)]
+pub struct TokenForm {
+    name: String,
+}
+
+/// `POST /desk/tokens`: makes a token and shows its value, once.
+pub async fn create_token(State(state): State<AppState>, sent: DeskForm<TokenForm>) -> Response {
+    let csrf = sent.session().csrf_token();
+    match state
+        .accounts
+        .create_api_token(&sent.user, &sent.form.name, OffsetDateTime::now_utc())
+        .await
+    {
+        Ok(token) => {
+            let name = sent.form.name.trim().to_string();
+            tokens_page(
+                &state,
+                &sent.user,
+                &csrf,
+                Some((token.as_str().to_string(), name)),
+                None,
+            )
+            .await
+        }
+        Err(trendwatch_store::EditError::Invalid(m)) => {
+            tokens_page(&state, &sent.user, &csrf, None, Some(m)).await
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "desk: token not made");
+            StatusCode::SERVICE_UNAVAILABLE.into_response()
+        }
+    }
+}
+
+/// `POST /desk/tokens/{id}/revoke`: revokes one of one's own tokens.
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    sent: DeskForm<NoFields>,
+) -> Response {
+    match state
+        .accounts
+        .revoke_api_token(&sent.user, id, OffsetDateTime::now_utc())
+        .await
+    {
+        Ok(()) => Redirect::to("/desk/tokens").into_response(),
+        Err(trendwatch_store::EditError::NotFound(m)) => (StatusCode::NOT_FOUND, m).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "desk: token not revoked");
+            StatusCode::SERVICE_UNAVAILABLE.into_response()
+        }
+    }
 }
