@@ -84,6 +84,15 @@ impl Publisher {
         Ok(results)
     }
 
+    /// Writes `articles` only, leaving what derives from them to [`Publisher::derive_written`]
+    /// (for callers that answer before deriving: the desk's publish button).
+    pub async fn write(
+        &self,
+        articles: &[NewArticle],
+    ) -> anyhow::Result<Vec<Result<WriteOutcome, WriteError>>> {
+        Ok(self.store.write_articles(articles).await?)
+    }
+
     /// Brings the search index, storylines and similar lists in step with the articles
     /// `written` (already in the store), then sets the derived mark.
     pub async fn derive_written(&self, written: &[i64]) -> anyhow::Result<()> {
@@ -99,6 +108,19 @@ impl Publisher {
         }
         derive::after_write(&self.store, self.search.as_ref(), &self.settings, written).await?;
         self.store.set_derived_generation(derived_upto).await?;
+        Ok(())
+    }
+
+    /// Drops articles taken off the archive (already removed from the store) from the search
+    /// index. One derivation at a time: the index has a single writer.
+    pub async fn forget(&self, removed: &[i64]) -> anyhow::Result<()> {
+        let _one_at_a_time = self.deriving.lock().await;
+        if let Some(index) = &self.search {
+            let generation = self.store.text_generation().await?;
+            let (index, removed) = (index.clone(), removed.to_vec());
+            tokio::task::spawn_blocking(move || index.upsert(&[], &removed, generation as u64))
+                .await??;
+        }
         Ok(())
     }
 

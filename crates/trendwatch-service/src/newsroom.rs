@@ -87,6 +87,9 @@ pub struct Newsroom {
     zone: jiff::tz::TimeZone,
     /// Woken when something is scheduled, so the scheduler re-reads its next time.
     schedule_changed: tokio::sync::Notify,
+    /// What publications left to derive (search index, storylines, similar lists), running
+    /// after the publish request was answered; see [`Newsroom::settle`].
+    derivations: tokio::sync::Mutex<tokio::task::JoinSet<()>>,
 }
 
 impl Newsroom {
@@ -104,6 +107,7 @@ impl Newsroom {
             topics,
             zone,
             schedule_changed: tokio::sync::Notify::new(),
+            derivations: tokio::sync::Mutex::new(tokio::task::JoinSet::new()),
         }
     }
 
@@ -475,9 +479,25 @@ impl Newsroom {
                 now,
             )
             .await?;
-        let written = match self.publisher.publish(std::slice::from_ref(&new)).await {
+        let written = match self.publisher.write(std::slice::from_ref(&new)).await {
             Ok(results) => match results.into_iter().next() {
-                Some(Ok(_)) => Ok(()),
+                Some(Ok(outcome)) => {
+                    // Readers see the article as soon as it is written (pages follow the
+                    // store's generation); the search index, storylines and similar lists
+                    // follow off the request's path. A crash before they are done is
+                    // completed at the next start (the derived mark lags behind).
+                    let publisher = self.publisher.clone();
+                    let id = outcome.id();
+                    let mut running = self.derivations.lock().await;
+                    // Finished ones are dropped as new ones start.
+                    while running.try_join_next().is_some() {}
+                    running.spawn(async move {
+                        if let Err(e) = publisher.derive_written(&[id]).await {
+                            tracing::error!(article = id, error = %e, "derivation after publication failed");
+                        }
+                    });
+                    Ok(())
+                }
                 Some(Err(e)) => Err(NewsroomError::Invalid(e.to_string())),
                 None => Err(NewsroomError::Invalid("nothing was written".into())),
             },
@@ -509,16 +529,16 @@ impl Newsroom {
     /// search index; similar lists skip removed articles when they are read.
     async fn take_down(&self, article: &DeskArticle) -> Result<(), NewsroomError> {
         if let Some(id) = self.store.remove_article(&article.article_key).await? {
-            if let Some(index) = self.publisher.search() {
-                let generation = self.store.text_generation().await?;
-                let index = index.clone();
-                tokio::task::spawn_blocking(move || index.upsert(&[], &[id], generation as u64))
-                    .await
-                    .map_err(anyhow::Error::from)?
-                    .map_err(anyhow::Error::from)?;
-            }
+            self.publisher.forget(&[id]).await?;
         }
         Ok(())
+    }
+
+    /// Waits until what earlier publications left to derive (search index, storylines,
+    /// similar lists) is done: for benchmarks, tests and a clean shutdown.
+    pub async fn settle(&self) {
+        let mut running = self.derivations.lock().await;
+        while running.join_next().await.is_some() {}
     }
 
     /// Publishes every scheduled article whose time has come (also those missed while the

@@ -340,3 +340,107 @@ fn similar_in(
         ratio_to_all_cores: mlt_all_cores_seconds / trendwatch_seconds,
     })
 }
+
+/// What `bench newsroom` prints: the desk's own costs, as an editor meets them.
+#[derive(Debug, Serialize)]
+pub struct NewsroomBench {
+    /// Articles in the archive before.
+    pub articles: u64,
+    /// Saves and publications timed (of each).
+    pub rounds: usize,
+    /// Saving a changed draft (a new revision), what the save button waits for.
+    pub save: Latency,
+    /// The publish request itself: checks, the state change and the article's write.
+    pub publish: Latency,
+    /// From the publish request to the search index, storylines and similar lists being
+    /// in step with it (what reaches the public pages last).
+    pub derived: Latency,
+}
+
+/// Times `rounds` draft saves and `rounds` publications through the newsroom, each
+/// publication on its own topic and week (far in the future, so that no commentary of the
+/// archive is in the way), one at a time.
+pub async fn newsroom(
+    store: &Arc<dyn Store>,
+    config: &Config,
+    rounds: usize,
+) -> anyhow::Result<NewsroomBench> {
+    use trendwatch_core::accounts::{NewUser, Role, User};
+    use trendwatch_core::newsroom::{DeskContent, Transition};
+    use trendwatch_service::newsroom::{ActionRequest, Newsroom};
+    let index: Arc<SearchIndex> = search_index::open_and_repair(store, &config.data_dir).await?;
+    let before: u64 = store.count_articles().await?.iter().map(|(_, c)| c).sum();
+    let now = time::OffsetDateTime::now_utc();
+    let email = format!("bench-{}@example.invalid", now.unix_timestamp_nanos());
+    let user_id = store
+        .create_user(&NewUser {
+            email: email.clone(),
+            name: "Bench Editor".into(),
+            role: Role::Editor,
+            password_hash: "!".into(),
+            created_at: now,
+        })
+        .await?;
+    let user: User = store
+        .users()
+        .await?
+        .into_iter()
+        .find(|u| u.id == user_id)
+        .ok_or_else(|| anyhow::anyhow!("bench account not found"))?;
+    let publisher = Arc::new(trendwatch_service::Publisher::new(
+        store.clone(),
+        Some(index),
+        config.derivation(),
+    ));
+    let topics = config.file.site.topics.clone();
+    let zone = trendwatch_web::public_address::PublicAddress::of_site(
+        &config.file.site,
+        "http://localhost",
+    )
+    .map_err(anyhow::Error::msg)?
+    .zone()
+    .clone();
+    let newsroom = Newsroom::new(store.clone(), publisher, topics.clone(), zone);
+    let slugs: Vec<String> = topics.iter().map(|t| t.slug.clone()).collect();
+    let (mut save, mut publish, mut derived) = (vec![], vec![], vec![]);
+    // Weeks no archive has yet: one a round, from a year after the last run's.
+    let first_year = 2100 + (before / 1000) as i32;
+    for i in 0..rounds {
+        let period: trendwatch_core::Period =
+            format!("{}-W{:02}", first_year + (i / 50) as i32, 1 + i % 50).parse()?;
+        let (title, body) = crate::generate::english_article(2_000_000 + i as u64 + before);
+        let mut content = DeskContent::empty(
+            trendwatch_core::Language::En,
+            &slugs[i % slugs.len()],
+            period,
+            "Bench Editor",
+        );
+        content.title = format!("Bench {before}-{i}: {title}");
+        content.body_markdown = body.clone();
+        let id = newsroom.create(&user, content.clone(), None, now).await?;
+        content.body_markdown = format!("{body}\n\nA sentence added while editing.");
+        let t = Instant::now();
+        newsroom.save(&user, id, 1, &content, now).await?;
+        save.push(t.elapsed().as_secs_f64() * 1000.0);
+        let t = Instant::now();
+        newsroom
+            .act(
+                &user,
+                id,
+                Transition::Publish,
+                ActionRequest::default(),
+                now,
+            )
+            .await?;
+        publish.push(t.elapsed().as_secs_f64() * 1000.0);
+        newsroom.settle().await;
+        derived.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    Ok(NewsroomBench {
+        articles: before,
+        rounds,
+        save: latency(save),
+        publish: latency(publish),
+        derived: latency(derived),
+    })
+}

@@ -155,6 +155,13 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 20)]
         articles: usize,
     },
+    /// Save drafts and publish them through the newsroom (they stay in the archive, in weeks
+    /// of the next century), timing the save, the publish request and the derived work.
+    Newsroom {
+        /// Saves and publications to time.
+        #[arg(long, default_value_t = 200)]
+        rounds: usize,
+    },
     /// Compute every similar list (without storing them), then tantivy's more-like-this for
     /// every article, on one thread and on every core: the search issue's anchor, same run.
     Similar,

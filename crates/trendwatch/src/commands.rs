@@ -104,6 +104,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     BenchCommand::Publish { articles } => {
                         serde_json::to_string(&bench::publish(&store, &config, articles).await?)?
                     }
+                    BenchCommand::Newsroom { rounds } => {
+                        serde_json::to_string(&bench::newsroom(&store, &config, rounds).await?)?
+                    }
                     BenchCommand::Similar => {
                         serde_json::to_string(&bench::similar(&store, &config).await?)?
                     }
