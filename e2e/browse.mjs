@@ -191,6 +191,142 @@ try {
       const [scroll, inner] = await pd.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
       check(scroll <= inner, `390px: ${name} scrolls sideways: ${scroll} > ${inner}`);
     }
+    // Issue 13 §7: the whole newsroom flow, every page with JavaScript off. The admin invites
+    // an analyst and an editor; the analyst writes an English commentary with an image and a
+    // forecast and submits it; the editor asks for changes; the analyst edits and resubmits;
+    // the editor schedules it a few seconds ahead and it appears on the public site on time;
+    // the Russian translation is written beside the original; a second browser saving a
+    // stale copy gets the merge page; axe checks every desk page the flow opens.
+    const invite = async (email, role) => {
+      await dp.goto(`${base}/desk/users`);
+      await dp.fill("#email", email);
+      await dp.selectOption("#role", role);
+      await dp.click("form.desk-invite button[type=submit]");
+      return await dp.inputValue("#invitation-link");
+    };
+    const join = async (link, name, email, password) => {
+      const ctx = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 1200, height: 900 } });
+      const page = await ctx.newPage();
+      await page.goto(link);
+      await page.fill("#name", name);
+      await page.fill("#password", password);
+      await page.click("button[type=submit]");
+      await page.waitForURL(/\/desk\/login$/);
+      await page.fill("#email", email);
+      await page.fill("#password", password);
+      await page.click("button[type=submit]");
+      await page.waitForURL(/\/desk\/$/);
+      return { ctx, page };
+    };
+    const analyst = await join(await invite("analyst@example.org", "analyst"), "Ana Analyst", "analyst@example.org", "analyst sample passphrase");
+    const editor = await join(await invite("editor@example.org", "editor"), "Ed Editor", "editor@example.org", "editor sample passphrase");
+    const deskAudit = async (path, name) => {
+      await auditing.clearCookies();
+      await auditing.addCookies(await editor.ctx.cookies());
+      await ap.goto(`${base}${path}`);
+      await audit(ap, name);
+    };
+    const week = "2026-W48";
+    const an = analyst.page;
+    await an.goto(`${base}/desk/?week=${week}`);
+    await an.click("td.desk-missing a[href*='lang=en'][href*='topic=security']");
+    await an.fill("#title", "Border drills in Arvenia");
+    await an.selectOption("#status", "worsened");
+    await an.fill("#rationale", "More troops than announced.");
+    await an.fill("#body", "Troops gathered near the river.\n\nSample text about the fictional Republic of Arvenia.");
+    await an.fill("#forecast1_statement", "The drills end within a month");
+    await an.fill("#forecast1_probability", "70%");
+    await an.fill("#forecast1_resolve_by", "2027-01-31");
+    await an.click("form.desk-article button[type=submit]");
+    await an.waitForURL(/\/desk\/articles\/\d+$/);
+    const articlePath = new URL(an.url()).pathname;
+    await an.setInputFiles("#image", process.env.DESK_IMAGE);
+    await an.fill("#upload_alt", "Soldiers crossing a field");
+    await an.fill("#upload_credit", "Sample Photo Agency");
+    await an.click("form.desk-upload button[type=submit]");
+    await an.waitForURL(new RegExp(`${articlePath}$`));
+    check((await an.inputValue("#image_url")).startsWith("/uploads/"), "newsroom: the upload became the article's image");
+    await an.click("button[name=action][value=submit]");
+    await an.waitForURL(new RegExp(`${articlePath}$`));
+    check(await an.getAttribute(".desk-meta .desk-state", "data-state") === "in_review", "newsroom: submitted for review");
+    await deskAudit(articlePath, "desk-article");
+    await deskAudit(`${articlePath}/preview`, "desk-preview");
+
+    const ed = editor.page;
+    await ed.goto(`${base}/desk/`);
+    check(await ed.locator("#waiting-for-review a").count() >= 1, "newsroom: the editor sees it waiting for review");
+    await ed.goto(`${base}${articlePath}`);
+    await ed.fill("#comment", "Name the river, please.");
+    await ed.click("button[name=action][value=request-changes]");
+    await ed.waitForURL(new RegExp(`${articlePath}$`));
+    await an.goto(`${base}${articlePath}`);
+    check((await an.textContent(".desk-comments")).includes("Name the river"), "newsroom: the analyst reads the comment");
+    await an.fill("#body", "Troops gathered near the Vell river.\n\nSample text about the fictional Republic of Arvenia.");
+    await an.click("button[name=action][value=submit]");
+    await an.waitForURL(new RegExp(`${articlePath}$`));
+
+    // A second browser of the editor's opens the article, then the editor saves in the
+    // first: the second one's copy is stale.
+    const stale = await browser.newContext({ javaScriptEnabled: false });
+    await stale.addCookies(await editor.ctx.cookies());
+    const sp = await stale.newPage();
+    await sp.goto(`${base}${articlePath}`);
+    await ed.goto(`${base}${articlePath}`);
+    await ed.fill("#lead", "Troops gathered near the Vell river, the ministry said.");
+    await ed.click("button[name=action][value=save]");
+    await ed.waitForURL(new RegExp(`${articlePath}$`));
+    await sp.fill("#title", "Border drills near the Vell river");
+    const conflict = await Promise.all([sp.waitForNavigation(), sp.click("button[name=action][value=save]")]);
+    check(conflict[0] && conflict[0].status() === 409, `newsroom: the stale save answered ${conflict[0] && conflict[0].status()}`);
+    check((await sp.textContent("#conflict")).includes("Ed Editor"), "newsroom: the merge page names who saved meanwhile");
+    await auditing.clearCookies();
+    await auditing.addCookies(await editor.ctx.cookies());
+    await audit(sp, "desk-conflict");
+
+    // Scheduled a few seconds ahead, it appears on the public site on time.
+    await ed.goto(`${base}${articlePath}`);
+    const at = new Date(Date.now() + 4000);
+    const pad = (n) => String(n).padStart(2, "0");
+    const local = `${at.getUTCFullYear()}-${pad(at.getUTCMonth() + 1)}-${pad(at.getUTCDate())}T${pad(at.getUTCHours())}:${pad(at.getUTCMinutes())}:${pad(at.getUTCSeconds())}`;
+    await ed.fill("#publish_at", local);
+    await ed.click("button[name=action][value=schedule]");
+    await ed.waitForURL(new RegExp(`${articlePath}$`));
+    check(await ed.getAttribute(".desk-meta .desk-state", "data-state") === "scheduled", "newsroom: scheduled");
+    const publicPage = await browser.newPage();
+    let appeared = null;
+    for (let i = 0; i < 100 && !appeared; i++) {
+      const r = await publicPage.goto(`${base}/en/weeks/2026-w48`);
+      if (r.status() === 200 && (await publicPage.content()).includes("Border drills in Arvenia")) appeared = new Date();
+      else await publicPage.waitForTimeout(200);
+    }
+    check(appeared && appeared >= at, `newsroom: published on time (${appeared} for ${at})`);
+    await deskAudit(`${articlePath}/revisions?from=1&to=2`, "desk-revisions");
+
+    // The Russian version, written beside the original.
+    await ed.goto(`${base}${articlePath}`);
+    await ed.click("form.desk-inline button[type=submit]");
+    await ed.waitForURL(/\/desk\/articles\/\d+$/);
+    check((await ed.textContent(".desk-beside h3")).includes("Border drills"), "newsroom: the original beside the translation");
+    await ed.fill("#title", "Учения у границы Арвении");
+    await ed.fill("#body", "Войска собрались у реки Велл.\n\nДемонстрационный текст о вымышленной Республике Арвения.");
+    await ed.click("button[name=action][value=publish]");
+    await ed.waitForURL(/\/desk\/articles\/\d+$/);
+    const ru = await publicPage.goto(`${base}/ru/weeks/2026-w48`);
+    check(ru.status() === 200 && (await publicPage.content()).includes("Учения у границы Арвении"), "newsroom: the Russian version is public");
+    await deskAudit(new URL(ed.url()).pathname, "desk-translation");
+    await deskAudit("/desk/tokens", "desk-tokens");
+
+    // Signing out ends the session: the same cookie opens nothing afterwards.
+    const edCookies = await editor.ctx.cookies();
+    await ed.click(".desk-account button[type=submit]");
+    await ed.waitForURL(/\/desk\/login$/);
+    const replay = await browser.newContext({ javaScriptEnabled: false });
+    await replay.addCookies(edCookies);
+    const rp = await replay.newPage();
+    await rp.goto(`${base}/desk/`);
+    check(new URL(rp.url()).pathname === "/desk/login", "newsroom: the signed-out session opens nothing");
+    console.log("newsroom: invited, wrote, reviewed, scheduled, published on time, translated, merged, signed out");
+
     const login = await browser.newContext({ javaScriptEnabled: true, bypassCSP: true });
     const lp = await login.newPage();
     await lp.goto(`${base}/desk/login`);

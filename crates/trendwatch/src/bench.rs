@@ -403,8 +403,13 @@ pub async fn newsroom(
     let newsroom = Newsroom::new(store.clone(), publisher, topics.clone(), zone);
     let slugs: Vec<String> = topics.iter().map(|t| t.slug.clone()).collect();
     let (mut save, mut publish, mut derived) = (vec![], vec![], vec![]);
-    // Weeks no archive has yet: one a round, from a year after the last run's.
-    let first_year = 2100 + (before / 1000) as i32;
+    // Weeks no archive has yet: one a round, from the year after the latest one (an earlier
+    // run's), and never before 2100.
+    let latest = store
+        .latest_period(trendwatch_core::Language::En)
+        .await?
+        .map_or(2099, |p| p.year());
+    let first_year = latest.max(2099) + 1;
     for i in 0..rounds {
         let period: trendwatch_core::Period =
             format!("{}-W{:02}", first_year + (i / 50) as i32, 1 + i % 50).parse()?;

@@ -56,6 +56,14 @@ async fn home_to_archive_to_article_in_headless_chromium() {
     .await
     .expect("desk account");
     let artifacts = e2e.join("artifacts");
+    // The image the analyst of the newsroom walk uploads (sample data, made here).
+    std::fs::create_dir_all(&artifacts).expect("artifacts folder");
+    let desk_image = artifacts.join("sample-upload.png");
+    image::RgbImage::from_fn(120, 80, |x, y| {
+        image::Rgb([(x * 2) as u8, (y * 3) as u8, 140])
+    })
+    .save(&desk_image)
+    .expect("sample image");
     // The browser runs in its own process; this test only waits for it.
     let out = tokio::process::Command::new("node")
         .arg(e2e.join("browse.mjs"))
@@ -64,6 +72,7 @@ async fn home_to_archive_to_article_in_headless_chromium() {
         .arg(&chromium)
         .env("DESK_EMAIL", desk_email)
         .env("DESK_PASSWORD", desk_password)
+        .env("DESK_IMAGE", &desk_image)
         .output()
         .await
         .expect("run node");
