@@ -267,9 +267,10 @@ try {
 
     // A second browser of the editor's opens the article, then the editor saves in the
     // first: the second one's copy is stale.
-    const stale = await browser.newContext({ javaScriptEnabled: false });
-    await stale.addCookies(await editor.ctx.cookies());
-    const sp = await stale.newPage();
+    // (The second browser is the auditing one, so that axe can check the merge page too.)
+    await auditing.clearCookies();
+    await auditing.addCookies(await editor.ctx.cookies());
+    const sp = ap;
     await sp.goto(`${base}${articlePath}`);
     await ed.goto(`${base}${articlePath}`);
     await ed.fill("#lead", "Troops gathered near the Vell river, the ministry said.");
@@ -279,8 +280,6 @@ try {
     const conflict = await Promise.all([sp.waitForNavigation(), sp.click("button[name=action][value=save]")]);
     check(conflict[0] && conflict[0].status() === 409, `newsroom: the stale save answered ${conflict[0] && conflict[0].status()}`);
     check((await sp.textContent("#conflict")).includes("Ed Editor"), "newsroom: the merge page names who saved meanwhile");
-    await auditing.clearCookies();
-    await auditing.addCookies(await editor.ctx.cookies());
     await audit(sp, "desk-conflict");
 
     // Scheduled a few seconds ahead, it appears on the public site on time.
@@ -315,6 +314,11 @@ try {
     check(ru.status() === 200 && (await publicPage.content()).includes("Учения у границы Арвении"), "newsroom: the Russian version is public");
     await deskAudit(new URL(ed.url()).pathname, "desk-translation");
     await deskAudit("/desk/tokens", "desk-tokens");
+    for (const path of [articlePath, `${articlePath}/revisions`, "/desk/tokens"]) {
+      await pd.goto(`${base}${path}`);
+      const [scroll, inner] = await pd.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+      check(scroll <= inner, `390px: ${path} scrolls sideways: ${scroll} > ${inner}`);
+    }
 
     // Signing out ends the session: the same cookie opens nothing afterwards.
     const edCookies = await editor.ctx.cookies();
