@@ -371,3 +371,24 @@ pub struct ApiTokenInfo {
     /// When it was revoked (UTC); a revoked token opens nothing.
     pub revoked_at: Option<time::OffsetDateTime>,
 }
+
+/// An account's two-step sign-in, as the store keeps it.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct TotpState {
+    /// The confirmed secret: sign-ins need a code.
+    pub secret: Option<Vec<u8>>,
+    /// A secret shown for setting up, not yet confirmed with a code.
+    pub pending: Option<Vec<u8>>,
+    /// The last time step a code was accepted for.
+    pub last_step: i64,
+}
+
+impl std::fmt::Debug for TotpState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TotpState")
+            .field("enabled", &self.secret.is_some())
+            .field("pending", &self.pending.is_some())
+            .field("last_step", &self.last_step)
+            .finish()
+    }
+}

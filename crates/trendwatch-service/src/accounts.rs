@@ -91,7 +91,7 @@ impl SecretToken {
                 == 0
     }
 
-    fn random() -> SecretToken {
+    pub(crate) fn random() -> SecretToken {
         SecretToken(random_hex(32))
     }
 }
@@ -143,6 +143,26 @@ pub fn verify_password(hash: &str, password: &str) -> bool {
     })
 }
 
+/// What a right password leads to.
+#[derive(Debug)]
+pub enum SignIn {
+    /// A session: the sign-in is complete.
+    Session(SecretToken, User),
+    /// The account has two-step sign-in: this token (for a short-lived cookie) stands for the
+    /// sign-in until its code is given (`Accounts::finish_sign_in`).
+    SecondStep(SecretToken),
+}
+
+impl SignIn {
+    /// The session, when the sign-in needed no second step.
+    pub fn session(self) -> Option<(SecretToken, User)> {
+        match self {
+            SignIn::Session(t, u) => Some((t, u)),
+            SignIn::SecondStep(_) => None,
+        }
+    }
+}
+
 /// How long sessions last.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SessionLimits {
@@ -164,7 +184,7 @@ impl Default for SessionLimits {
 
 /// Creates accounts, logs in and out, and finds the account of a session.
 pub struct Accounts {
-    store: Arc<dyn Store>,
+    pub(crate) store: Arc<dyn Store>,
     limits: SessionLimits,
 }
 
@@ -174,7 +194,13 @@ impl Accounts {
         Accounts { store, limits }
     }
 
-    async fn audit(&self, at: OffsetDateTime, actor: Option<i64>, action: &str, subject: &str) {
+    pub(crate) async fn audit(
+        &self,
+        at: OffsetDateTime,
+        actor: Option<i64>,
+        action: &str,
+        subject: &str,
+    ) {
         record_audit(&self.store, at, actor, action, subject).await
     }
 
@@ -218,7 +244,7 @@ impl Accounts {
         email: &str,
         password: &str,
         now: OffsetDateTime,
-    ) -> Result<(SecretToken, User), LoginError> {
+    ) -> Result<SignIn, LoginError> {
         let stored = match normalise_email(email) {
             Ok(email) => self.store.user_by_email(&email).await?,
             Err(_) => None,
@@ -239,12 +265,37 @@ impl Accounts {
                 return Err(LoginError::Refused);
             }
         };
+        if self.store.totp_state(user.id).await?.secret.is_some() {
+            // The password was right; the session waits for the second step.
+            let pending = SecretToken::random();
+            self.store
+                .create_pending_login(pending.hash(), user.id, now)
+                .await?;
+            self.audit(
+                now,
+                Some(user.id),
+                "sign-in: password accepted, code asked",
+                &user.email,
+            )
+            .await;
+            return Ok(SignIn::SecondStep(pending));
+        }
+        let token = self.open_session(&user, now).await?;
+        Ok(SignIn::Session(token, user))
+    }
+
+    /// Opens a session for `user` (whose sign-in is complete) and records it.
+    pub(crate) async fn open_session(
+        &self,
+        user: &User,
+        now: OffsetDateTime,
+    ) -> Result<SecretToken, StoreError> {
         let token = SecretToken::random();
         self.store
             .create_session(&token.hash(), user.id, now)
             .await?;
         self.audit(now, Some(user.id), "sign-in", &user.email).await;
-        Ok((token, user))
+        Ok(token)
     }
 
     /// The account of a session token, if the session is open and within its timeouts;
@@ -636,10 +687,12 @@ mod tests {
             .expect("created");
         let wrong = accounts
             .log_in("ana@example.org", "wrong horse battery", at(0))
-            .await;
+            .await
+            .map(|s| s.session().expect("no second step"));
         let unknown = accounts
             .log_in("bob@example.org", "correct horse battery", at(0))
-            .await;
+            .await
+            .map(|s| s.session().expect("no second step"));
         assert_eq!(
             (format!("{:?}", wrong.err()), format!("{:?}", unknown.err())),
             ("Some(Refused)".to_string(), "Some(Refused)".to_string())
@@ -647,11 +700,13 @@ mod tests {
         let (t1, user) = accounts
             .log_in("ANA@example.org", "correct horse battery", at(0))
             .await
+            .map(|s| s.session().expect("no second step"))
             .expect("login");
         assert_eq!(user.id, id);
         let (t2, _) = accounts
             .log_in("ana@example.org", "correct horse battery", at(0))
             .await
+            .map(|s| s.session().expect("no second step"))
             .expect("login");
         assert_ne!(t1, t2, "a new token at every login");
         assert_eq!(t1.as_str().len(), 64);
@@ -681,6 +736,7 @@ mod tests {
         let (t3, _) = accounts
             .log_in("ana@example.org", "correct horse battery", at(200))
             .await
+            .map(|s| s.session().expect("no second step"))
             .expect("login");
         accounts.log_out(&t3, &user, at(200)).await.expect("logout");
         assert!(
@@ -695,6 +751,7 @@ mod tests {
         let (t4, _) = accounts
             .log_in("ana@example.org", "correct horse battery", at(300))
             .await
+            .map(|s| s.session().expect("no second step"))
             .expect("login");
         accounts
             .change_password(id, "a brand new passphrase")
@@ -711,11 +768,13 @@ mod tests {
         assert!(accounts
             .log_in("ana@example.org", "correct horse battery", at(302))
             .await
+            .map(|s| s.session().expect("no second step"))
             .is_err());
 
         let (t5, _) = accounts
             .log_in("ana@example.org", "a brand new passphrase", at(400))
             .await
+            .map(|s| s.session().expect("no second step"))
             .expect("login");
         accounts
             .store
@@ -734,6 +793,7 @@ mod tests {
             accounts
                 .log_in("ana@example.org", "a brand new passphrase", at(402))
                 .await
+                .map(|s| s.session().expect("no second step"))
                 .is_err(),
             "a disabled account cannot log in"
         );
@@ -777,6 +837,7 @@ mod tests {
         assert!(accounts
             .log_in("ben@example.org", "a good long passphrase", at(2))
             .await
+            .map(|s| s.session().expect("no second step"))
             .is_ok());
         let again = accounts
             .accept_invitation(&token, "Eve", "another passphrase", at(3))

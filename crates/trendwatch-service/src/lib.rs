@@ -11,6 +11,7 @@ pub mod accounts;
 pub mod derive;
 pub mod newsroom;
 pub mod search_index;
+pub mod two_step;
 
 use std::sync::Arc;
 use trendwatch_core::article::NewArticle;

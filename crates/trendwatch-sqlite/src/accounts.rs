@@ -325,3 +325,52 @@ pub fn revoke_api_token(
         .execute(params![id, user_id, time_to_sql(at)])?
         == 1)
 }
+
+pub fn totp_state(
+    conn: &Connection,
+    user_id: i64,
+) -> rusqlite::Result<trendwatch_core::accounts::TotpState> {
+    conn.prepare_cached(
+        "SELECT totp_secret, totp_pending, totp_last_step FROM users WHERE id = ?1",
+    )?
+    .query_row([user_id], |r| {
+        Ok(trendwatch_core::accounts::TotpState {
+            secret: r.get(0)?,
+            pending: r.get(1)?,
+            last_step: r.get(2)?,
+        })
+    })
+    .optional()
+    .map(Option::unwrap_or_default)
+}
+
+pub fn enable_totp(
+    conn: &mut Connection,
+    user_id: i64,
+    secret: &[u8],
+    recovery: &[[u8; 32]],
+) -> rusqlite::Result<()> {
+    let tx = conn.transaction()?;
+    tx.execute(
+        "UPDATE users SET totp_secret = ?2, totp_pending = NULL, totp_last_step = 0 WHERE id = ?1",
+        params![user_id, secret],
+    )?;
+    tx.execute("DELETE FROM recovery_codes WHERE user_id = ?1", [user_id])?;
+    for h in recovery {
+        tx.execute(
+            "INSERT INTO recovery_codes (user_id, code_hash) VALUES (?1, ?2)",
+            params![user_id, &h[..]],
+        )?;
+    }
+    tx.commit()
+}
+
+pub fn disable_totp(conn: &mut Connection, user_id: i64) -> rusqlite::Result<()> {
+    let tx = conn.transaction()?;
+    tx.execute(
+        "UPDATE users SET totp_secret = NULL, totp_pending = NULL, totp_last_step = 0 WHERE id = ?1",
+        [user_id],
+    )?;
+    tx.execute("DELETE FROM recovery_codes WHERE user_id = ?1", [user_id])?;
+    tx.commit()
+}

@@ -22,7 +22,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use time::OffsetDateTime;
 use trendwatch_core::accounts::{
-    ApiTokenInfo, AuditEntry, Invitation, NewUser, Session, StoredUser, User,
+    ApiTokenInfo, AuditEntry, Invitation, NewUser, Session, StoredUser, TotpState, User,
 };
 use trendwatch_core::article::{Article, ArticleSummary, ArticleText, NewArticle, RelatedOverride};
 use trendwatch_core::forecast::{ForecastEntry, Outcome};
@@ -1146,6 +1146,129 @@ impl Store for SqliteStore {
     async fn audit_log(&self, limit: u64) -> Result<Vec<AuditEntry>, StoreError> {
         self.read(move |conn| accounts::audit_log(conn, limit))
             .await
+    }
+
+    async fn totp_state(&self, user_id: i64) -> Result<TotpState, StoreError> {
+        self.read(move |conn| accounts::totp_state(conn, user_id))
+            .await
+    }
+
+    async fn set_totp_pending(
+        &self,
+        user_id: i64,
+        secret: Option<Vec<u8>>,
+    ) -> Result<(), StoreError> {
+        self.write(move |conn| {
+            conn.execute(
+                "UPDATE users SET totp_pending = ?2 WHERE id = ?1",
+                params![user_id, secret],
+            )
+            .map(|_| ())
+            .map_err(store_err)
+        })
+        .await
+    }
+
+    async fn enable_totp(
+        &self,
+        user_id: i64,
+        secret: Vec<u8>,
+        recovery_hashes: Vec<[u8; 32]>,
+    ) -> Result<(), StoreError> {
+        self.write(move |conn| {
+            accounts::enable_totp(conn, user_id, &secret, &recovery_hashes).map_err(store_err)
+        })
+        .await
+    }
+
+    async fn disable_totp(&self, user_id: i64) -> Result<(), StoreError> {
+        self.write(move |conn| accounts::disable_totp(conn, user_id).map_err(store_err))
+            .await
+    }
+
+    async fn use_totp_step(&self, user_id: i64, step: i64) -> Result<bool, StoreError> {
+        self.write(move |conn| {
+            conn.execute(
+                "UPDATE users SET totp_last_step = ?2 WHERE id = ?1 AND totp_last_step < ?2",
+                params![user_id, step],
+            )
+            .map(|n| n == 1)
+            .map_err(store_err)
+        })
+        .await
+    }
+
+    async fn use_recovery_code(
+        &self,
+        user_id: i64,
+        code_hash: [u8; 32],
+        at: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        self.write(move |conn| {
+            conn.execute(
+                "UPDATE recovery_codes SET used_at = ?3 \
+                 WHERE user_id = ?1 AND code_hash = ?2 AND used_at IS NULL",
+                params![user_id, &code_hash[..], accounts::time_to_sql(at)],
+            )
+            .map(|n| n == 1)
+            .map_err(store_err)
+        })
+        .await
+    }
+
+    async fn recovery_codes_left(&self, user_id: i64) -> Result<u64, StoreError> {
+        self.read(move |conn| {
+            conn.query_row(
+                "SELECT count(*) FROM recovery_codes WHERE user_id = ?1 AND used_at IS NULL",
+                [user_id],
+                |r| r.get::<_, i64>(0).map(|n| n as u64),
+            )
+        })
+        .await
+    }
+
+    async fn create_pending_login(
+        &self,
+        token_hash: [u8; 32],
+        user_id: i64,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        self.write(move |conn| {
+            conn.execute(
+                "INSERT INTO pending_logins (token_hash, user_id, created_at) VALUES (?1, ?2, ?3)",
+                params![&token_hash[..], user_id, accounts::time_to_sql(at)],
+            )
+            .map(|_| ())
+            .map_err(store_err)
+        })
+        .await
+    }
+
+    async fn pending_login(
+        &self,
+        token_hash: [u8; 32],
+    ) -> Result<Option<(i64, OffsetDateTime)>, StoreError> {
+        self.read(move |conn| {
+            conn.query_row(
+                "SELECT user_id, created_at FROM pending_logins WHERE token_hash = ?1",
+                [&token_hash[..]],
+                |r| Ok((r.get(0)?, accounts::time_of(r, 1)?)),
+            )
+            .optional()
+        })
+        .await
+    }
+
+    async fn end_pending_login(&self, token_hash: [u8; 32]) -> Result<(), StoreError> {
+        self.write(move |conn| {
+            conn.execute(
+                "DELETE FROM pending_logins WHERE token_hash = ?1",
+                [&token_hash[..]],
+            )
+            .map(|_| ())
+            .map_err(store_err)
+        })
+        .await
     }
 
     async fn create_api_token(

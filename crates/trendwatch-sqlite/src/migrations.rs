@@ -86,6 +86,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0016_api_tokens",
         include_str!("../migrations/0016_api_tokens.sql"),
     ),
+    ("0017_totp", include_str!("../migrations/0017_totp.sql")),
 ];
 
 /// Applies every migration newer than the database's version and returns the names of those
@@ -318,7 +319,8 @@ mod tests {
                 "0013_invitations",
                 "0014_audit_log",
                 "0015_newsroom",
-                "0016_api_tokens"
+                "0016_api_tokens",
+                "0017_totp"
             ]
         );
         let copy = Connection::open(dir.path().join("t.sqlite3.v7-backup")).expect("backup");

@@ -4,7 +4,7 @@
 
 use async_trait::async_trait;
 use trendwatch_core::accounts::{
-    ApiTokenInfo, AuditEntry, Invitation, NewUser, Session, StoredUser, User,
+    ApiTokenInfo, AuditEntry, Invitation, NewUser, Session, StoredUser, TotpState, User,
 };
 use trendwatch_core::article::{Article, ArticleSummary, ArticleText, NewArticle, RelatedOverride};
 use trendwatch_core::forecast::{ForecastEntry, Outcome};
@@ -419,6 +419,60 @@ pub trait Store: Send + Sync + 'static {
 
     /// The newest `limit` lines of the audit log, newest first.
     async fn audit_log(&self, limit: u64) -> Result<Vec<AuditEntry>, StoreError>;
+
+    /// An account's two-step sign-in.
+    async fn totp_state(&self, user_id: i64) -> Result<TotpState, StoreError>;
+
+    /// Keeps (or with `None` forgets) a secret being set up, not yet confirmed.
+    async fn set_totp_pending(
+        &self,
+        user_id: i64,
+        secret: Option<Vec<u8>>,
+    ) -> Result<(), StoreError>;
+
+    /// Turns two-step sign-in on with `secret` (confirmed), replacing the recovery codes
+    /// with `recovery_hashes` (SHA-256 of each) and clearing the pending secret.
+    async fn enable_totp(
+        &self,
+        user_id: i64,
+        secret: Vec<u8>,
+        recovery_hashes: Vec<[u8; 32]>,
+    ) -> Result<(), StoreError>;
+
+    /// Turns two-step sign-in off, forgetting the secret and the recovery codes.
+    async fn disable_totp(&self, user_id: i64) -> Result<(), StoreError>;
+
+    /// Accepts a code of time step `step` once: true only if no code of this or a later
+    /// step was accepted before (a code seen once never works again).
+    async fn use_totp_step(&self, user_id: i64, step: i64) -> Result<bool, StoreError>;
+
+    /// Uses up a recovery code by its hash; true if it was there and unused.
+    async fn use_recovery_code(
+        &self,
+        user_id: i64,
+        code_hash: [u8; 32],
+        at: time::OffsetDateTime,
+    ) -> Result<bool, StoreError>;
+
+    /// How many unused recovery codes an account has left.
+    async fn recovery_codes_left(&self, user_id: i64) -> Result<u64, StoreError>;
+
+    /// Records a sign-in that passed the password and waits for its second step.
+    async fn create_pending_login(
+        &self,
+        token_hash: [u8; 32],
+        user_id: i64,
+        at: time::OffsetDateTime,
+    ) -> Result<(), StoreError>;
+
+    /// The account and start of a pending login (kept until it completes or expires).
+    async fn pending_login(
+        &self,
+        token_hash: [u8; 32],
+    ) -> Result<Option<(i64, time::OffsetDateTime)>, StoreError>;
+
+    /// Ends a pending login.
+    async fn end_pending_login(&self, token_hash: [u8; 32]) -> Result<(), StoreError>;
 
     /// Records a personal API token of `user_id` under the hash of its value; returns its id.
     async fn create_api_token(

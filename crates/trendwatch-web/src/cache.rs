@@ -72,13 +72,18 @@ pub const SESSION_COOKIES: [&str; 2] = ["__Host-trendwatch-session", "trendwatch
 
 /// The value of the session cookie a request carries, if any.
 pub fn session_cookie_value(headers: &HeaderMap) -> Option<&str> {
+    cookie_value(headers, &SESSION_COOKIES)
+}
+
+/// The value of the first cookie the request carries under one of `names`.
+pub fn cookie_value<'h>(headers: &'h HeaderMap, names: &[&str]) -> Option<&'h str> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.split_once('='))
-        .find(|(name, _)| SESSION_COOKIES.contains(&name.trim()))
+        .find(|(name, _)| names.contains(&name.trim()))
         .map(|(_, value)| value.trim())
 }
 

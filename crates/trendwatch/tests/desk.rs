@@ -765,3 +765,191 @@ async fn a6_a_password_change_ends_every_session() {
     .await;
     assert_eq!(new.status, StatusCode::SEE_OTHER);
 }
+
+/// Signs in with the password of an account that has two-step sign-in, from `source`:
+/// returns the pending sign-in's cookie (no session yet).
+async fn pending_sign_in(app: &TestApp, source: [u8; 4]) -> String {
+    let a = post_login(app, &client_from(source), "ed@example.org", PASSWORD).await;
+    assert_eq!(
+        (a.status, location(&a)),
+        (StatusCode::SEE_OTHER, "/desk/login/code")
+    );
+    let set = a.headers["set-cookie"].to_str().expect("ascii").to_string();
+    assert!(
+        set.starts_with("trendwatch-login=") && set.contains("HttpOnly"),
+        "{set}"
+    );
+    set.split(';').next().expect("cookie").to_string()
+}
+
+/// A4: two-step sign-in. Set up from the account page with a code from the new secret; then
+/// a right password alone opens no session; a code works once; a recovery code works once
+/// and is stored only as a hash; changing the password does not turn it off; wrong codes
+/// are throttled like wrong passwords, and then a right code waits too.
+#[tokio::test]
+async fn a4_two_step_codes_single_use_throttled_recovery_hashed() {
+    use trendwatch_service::two_step::{code_at, decode_secret, STEP_SECONDS};
+    let app = sample_site().await;
+    add_user(&app, "ed@example.org", Role::Editor).await;
+    let client = client_from([127, 0, 6, 1]);
+    let cookie = signed_in(&app, "ed@example.org", [127, 0, 6, 2]).await;
+    let token = csrf(&app, &cookie).await;
+    let post = |path: &str, cookie: &str, fields: Vec<(&str, String)>| {
+        client
+            .post(format!("{}{path}", app.app.url()))
+            .header("origin", app.app.url())
+            .header("cookie", cookie)
+            .form(&fields)
+            .send()
+    };
+    let setup = post(
+        "/desk/account/two-step/start",
+        &cookie,
+        vec![("csrf", token.clone())],
+    )
+    .await
+    .expect("start")
+    .text()
+    .await
+    .expect("body");
+    let doc = scraper::Html::parse_document(&setup);
+    let secret = decode_secret(&attrs(&doc, "#secret", "value").remove(0)).expect("base32");
+    assert!(attrs(&doc, "#uri", "value")[0].starts_with("otpauth://totp/"));
+    let now = time::OffsetDateTime::now_utc();
+    let confirmed = post(
+        "/desk/account/two-step/confirm",
+        &cookie,
+        vec![
+            ("csrf", token.clone()),
+            ("code", code_at(&secret, now).expect("code")),
+        ],
+    )
+    .await
+    .expect("confirm")
+    .text()
+    .await
+    .expect("body");
+    let recovery = texts(
+        &scraper::Html::parse_document(&confirmed),
+        "#recovery-codes li",
+    );
+    assert_eq!(recovery.len(), 10, "{confirmed}");
+
+    // The password alone now opens no session: it leads to the code form.
+    let send_code_from = |source: [u8; 4], pending: String, code: String| {
+        let url = format!("{}/desk/login/code", app.app.url());
+        let origin = app.app.url();
+        async move {
+            let r = client_from(source)
+                .post(url)
+                .header("origin", origin)
+                .header("cookie", pending)
+                .form(&[("code", code)])
+                .send()
+                .await
+                .expect("code");
+            let session = r
+                .headers()
+                .get_all("set-cookie")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .find(|c| c.starts_with("trendwatch-session="))
+                .map(|c| c.split(';').next().unwrap_or("").to_string());
+            (r.status(), session)
+        }
+    };
+    let send_code = |pending: String, code: String| send_code_from([127, 0, 6, 9], pending, code);
+    let p1 = pending_sign_in(&app, [127, 0, 6, 3]).await;
+    assert!(
+        get_desk(&app, "/desk/", Some(&p1)).await.status == StatusCode::SEE_OTHER,
+        "a pending sign-in is no session"
+    );
+    // The code that confirmed the setup was used up by it.
+    let used = code_at(&secret, now).expect("code");
+    assert_eq!(
+        send_code(p1.clone(), used).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    // The next step's code (within the allowed drift) signs in, once.
+    let next = code_at(&secret, now + time::Duration::seconds(STEP_SECONDS)).expect("code");
+    let (status, session) = send_code(p1, next.clone()).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let session = session.expect("a session cookie");
+    assert_eq!(
+        get_desk(&app, "/desk/", Some(&session)).await.status,
+        StatusCode::OK
+    );
+    let p2 = pending_sign_in(&app, [127, 0, 6, 4]).await;
+    assert_eq!(
+        send_code(p2.clone(), next).await.0,
+        StatusCode::UNAUTHORIZED,
+        "a code works once"
+    );
+    // A recovery code works once.
+    let (status, _) = send_code(p2, recovery[0].clone()).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let p3 = pending_sign_in(&app, [127, 0, 6, 5]).await;
+    assert_eq!(
+        send_code(p3, recovery[0].clone()).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    // Stored as hashes only.
+    let db = std::fs::read(app.archive.dir.path().join("trendwatch.sqlite3")).unwrap_or_default();
+    let wal =
+        std::fs::read(app.archive.dir.path().join("trendwatch.sqlite3-wal")).unwrap_or_default();
+    for code in &recovery {
+        for bytes in [&db, &wal] {
+            assert!(!bytes.windows(code.len()).any(|w| w == code.as_bytes()));
+        }
+    }
+    // A password change leaves two-step sign-in on.
+    let fresh = session;
+    let token = csrf(&app, &fresh).await;
+    let changed = post(
+        "/desk/account/password",
+        &fresh,
+        vec![
+            ("csrf", token),
+            ("current", PASSWORD.to_string()),
+            ("new", "an entirely new passphrase".to_string()),
+        ],
+    )
+    .await
+    .expect("change");
+    assert_eq!(changed.status(), StatusCode::SEE_OTHER);
+    let a = post_login(
+        &app,
+        &client_from([127, 0, 6, 6]),
+        "ed@example.org",
+        "an entirely new passphrase",
+    )
+    .await;
+    assert_eq!(
+        location(&a),
+        "/desk/login/code",
+        "the new password still needs a code"
+    );
+    let p4 = a.headers["set-cookie"]
+        .to_str()
+        .expect("ascii")
+        .split(';')
+        .next()
+        .expect("c")
+        .to_string();
+    // Five wrong codes (from an address with no failures yet), then even a right one waits.
+    let fresh_address = [127, 0, 6, 10];
+    for _ in 0..5 {
+        assert_eq!(
+            send_code_from(fresh_address, p4.clone(), "000000".into())
+                .await
+                .0,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(
+        send_code_from(fresh_address, p4, recovery[1].clone())
+            .await
+            .0,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}

@@ -37,7 +37,7 @@ use time::OffsetDateTime;
 use trendwatch_core::accounts::{Role, User};
 use trendwatch_core::newsroom::{Deadline, DeskFilter, DeskState, DeskSummary};
 use trendwatch_core::{ArticleKind, Language, Period};
-use trendwatch_service::accounts::{InvitationError, LoginError, SecretToken};
+use trendwatch_service::accounts::{InvitationError, LoginError, SecretToken, SignIn};
 
 /// The desk's routes, with the same-origin check and the private cache header.
 pub fn router(state: AppState) -> Router<AppState> {
@@ -45,6 +45,10 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/desk", get(|| async { Redirect::permanent("/desk/") }))
         .route("/desk/", get(week))
         .route("/desk/login", get(login_form).post(login))
+        .route("/desk/login/code", get(code_form).post(code))
+        .route("/desk/account/two-step/start", post(two_step_start))
+        .route("/desk/account/two-step/confirm", post(two_step_confirm))
+        .route("/desk/account/two-step/disable", post(two_step_disable))
         .route("/desk/logout", post(logout))
         .route("/desk/users", get(users))
         .route("/desk/users/invite", post(invite))
@@ -587,6 +591,8 @@ async fn set_disabled(
 #[derive(Template)]
 #[template(path = "desk_account.html")]
 struct AccountPage<'a> {
+    two_step: bool,
+    recovery_left: u64,
     title: &'a str,
     site_name: &'a str,
     css_url: String,
@@ -597,14 +603,26 @@ struct AccountPage<'a> {
     error: Option<String>,
 }
 
-fn account_page(
+async fn account_page(
     state: &AppState,
     user: &User,
     csrf: &str,
     status: StatusCode,
     error: Option<String>,
 ) -> Response {
+    let (two_step, recovery_left) = match (
+        state.accounts.two_step_enabled(user).await,
+        state.accounts.recovery_codes_left(user).await,
+    ) {
+        (Ok(on), Ok(left)) => (on, left),
+        (Err(e), _) | (_, Err(e)) => {
+            tracing::error!(error = %e, "desk: the account cannot be read");
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
+    };
     let page = AccountPage {
+        two_step,
+        recovery_left,
         title: "Your account",
         site_name: state.site.name(Language::En),
         css_url: super::assets::css_url(),
@@ -619,7 +637,7 @@ fn account_page(
 
 /// `GET /desk/account`: one's own account, and the form that changes the password.
 pub async fn account(State(state): State<AppState>, desk: DeskUser) -> Response {
-    account_page(&state, &desk.0, &desk.csrf(), StatusCode::OK, None)
+    account_page(&state, &desk.0, &desk.csrf(), StatusCode::OK, None).await
 }
 
 /// The password form's fields.
@@ -647,7 +665,8 @@ pub async fn change_password(
             &csrf,
             StatusCode::TOO_MANY_REQUESTS,
             Some(message),
-        );
+        )
+        .await;
     }
     match state
         .accounts
@@ -664,7 +683,8 @@ pub async fn change_password(
                 &csrf,
                 StatusCode::UNAUTHORIZED,
                 Some(message),
-            );
+            )
+            .await;
         }
         Err(e) => {
             tracing::error!(error = %e, "desk: password not checked");
@@ -678,13 +698,16 @@ pub async fn change_password(
                 .insert(header::SET_COOKIE, session_cookie(&state, "", Some(0)));
             resp
         }
-        Err(trendwatch_service::accounts::AccountError::Password(p)) => account_page(
-            &state,
-            &user,
-            &csrf,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Some(format!("New password: {p}")),
-        ),
+        Err(trendwatch_service::accounts::AccountError::Password(p)) => {
+            account_page(
+                &state,
+                &user,
+                &csrf,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(format!("New password: {p}")),
+            )
+            .await
+        }
         Err(e) => {
             tracing::error!(error = %e, "desk: password not changed");
             StatusCode::SERVICE_UNAVAILABLE.into_response()
@@ -762,13 +785,28 @@ pub async fn audit(State(state): State<AppState>, desk: AtLeast<Admin>) -> Respo
 /// The session cookie: `__Host-` prefixed and Secure on an HTTPS site; HttpOnly and
 /// SameSite=Lax always. `value` empty with `max_age` 0 removes it.
 fn session_cookie(state: &AppState, value: &str, max_age: Option<i64>) -> HeaderValue {
+    desk_cookie(state, SESSION_COOKIES, "Lax", value, max_age)
+}
+
+/// The cookie of a sign-in waiting for its second step: as the session's, but Strict and
+/// for five minutes.
+const PENDING_COOKIES: [&str; 2] = ["__Host-trendwatch-login", "trendwatch-login"];
+
+fn pending_cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
+    desk_cookie(state, PENDING_COOKIES, "Strict", value, Some(max_age))
+}
+
+/// A desk cookie: `__Host-` prefixed and Secure on an HTTPS site, HttpOnly always.
+fn desk_cookie(
+    state: &AppState,
+    names: [&str; 2],
+    same_site: &str,
+    value: &str,
+    max_age: Option<i64>,
+) -> HeaderValue {
     let https = state.public.base().starts_with("https://");
-    let name = if https {
-        SESSION_COOKIES[0]
-    } else {
-        SESSION_COOKIES[1]
-    };
-    let mut cookie = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax");
+    let name = if https { names[0] } else { names[1] };
+    let mut cookie = format!("{name}={value}; Path=/; HttpOnly; SameSite={same_site}");
     if https {
         cookie.push_str("; Secure");
     }
@@ -849,7 +887,7 @@ pub async fn login(
         .log_in(&form.email, &form.password, OffsetDateTime::now_utc())
         .await
     {
-        Ok((token, user)) => {
+        Ok(SignIn::Session(token, user)) => {
             state.login_by_address.succeed(&client);
             state.login_by_account.succeed(&account);
             tracing::info!(user = user.id, %client, "desk: signed in");
@@ -857,6 +895,17 @@ pub async fn login(
             resp.headers_mut().insert(
                 header::SET_COOKIE,
                 session_cookie(&state, token.as_str(), None),
+            );
+            resp
+        }
+        Ok(SignIn::SecondStep(pending)) => {
+            // The password was right, but the account is not signed in until its code
+            // is: the throttle's count for it stays as it is.
+            tracing::info!(%client, "desk: password accepted, code asked");
+            let mut resp = Redirect::to("/desk/login/code").into_response();
+            resp.headers_mut().insert(
+                header::SET_COOKIE,
+                pending_cookie(&state, pending.as_str(), 300),
             );
             resp
         }
@@ -1268,6 +1317,278 @@ pub async fn revoke_token(
         Err(trendwatch_store::EditError::NotFound(m)) => (StatusCode::NOT_FOUND, m).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "desk: token not revoked");
+            StatusCode::SERVICE_UNAVAILABLE.into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "desk_code.html")]
+struct CodePage<'a> {
+    title: &'a str,
+    site_name: &'a str,
+    css_url: String,
+    error: Option<String>,
+}
+
+fn code_page(state: &AppState, status: StatusCode, error: Option<String>) -> Response {
+    let page = CodePage {
+        title: "Sign-in code",
+        site_name: state.site.name(Language::En),
+        css_url: super::assets::css_url(),
+        error,
+    };
+    render(&page, status)
+}
+
+/// The pending sign-in of a request, if its cookie names a live one.
+async fn pending_of(
+    state: &AppState,
+    headers: &axum::http::HeaderMap,
+) -> Option<(SecretToken, User)> {
+    let token =
+        crate::cache::cookie_value(headers, &PENDING_COOKIES).map(SecretToken::from_text)?;
+    match state
+        .accounts
+        .pending_user(&token, OffsetDateTime::now_utc())
+        .await
+    {
+        Ok(Some(user)) => Some((token, user)),
+        Ok(None) => None,
+        Err(e) => {
+            tracing::error!(error = %e, "desk: pending sign-ins cannot be read");
+            None
+        }
+    }
+}
+
+/// `GET /desk/login/code`: the second step of a sign-in, for accounts that have it.
+pub async fn code_form(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Response {
+    match pending_of(&state, &headers).await {
+        Some(_) => code_page(&state, StatusCode::OK, None),
+        None => Redirect::to("/desk/login").into_response(),
+    }
+}
+
+/// The code form's field.
+#[derive(Deserialize)]
+pub struct CodeForm {
+    code: String,
+}
+
+/// `POST /desk/login/code`: a code from the authenticator app (or a recovery code) opens
+/// the session. Wrong codes count against the account's and the address's sign-in
+/// throttle, as wrong passwords do.
+pub async fn code(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: axum::http::HeaderMap,
+    Form(form): Form<CodeForm>,
+) -> Response {
+    let Some((pending, user)) = pending_of(&state, &headers).await else {
+        return Redirect::to("/desk/login").into_response();
+    };
+    let client = peer.ip();
+    let account = user.email.to_lowercase();
+    let now = Instant::now();
+    let wait = [
+        state.login_by_address.check(&client, now),
+        state.login_by_account.check(&account, now),
+    ]
+    .into_iter()
+    .filter_map(Result::err)
+    .max();
+    if let Some(wait) = wait {
+        let secs = wait.as_secs().max(1);
+        let message = format!("Too many failed attempts. Try again in {secs} seconds.");
+        return code_page(&state, StatusCode::TOO_MANY_REQUESTS, Some(message));
+    }
+    match state
+        .accounts
+        .finish_sign_in(&pending, &form.code, OffsetDateTime::now_utc())
+        .await
+    {
+        Ok((token, user)) => {
+            state.login_by_address.succeed(&client);
+            state.login_by_account.succeed(&account);
+            tracing::info!(user = user.id, %client, "desk: signed in with a code");
+            let mut resp = Redirect::to("/desk/").into_response();
+            let headers = resp.headers_mut();
+            headers.append(
+                header::SET_COOKIE,
+                session_cookie(&state, token.as_str(), None),
+            );
+            headers.append(header::SET_COOKIE, pending_cookie(&state, "", 0));
+            resp
+        }
+        Err(LoginError::Refused) => {
+            state.login_by_address.fail(&client, now);
+            state.login_by_account.fail(&account, now);
+            tracing::warn!(%client, user = user.id, "desk: sign-in code refused");
+            code_page(
+                &state,
+                StatusCode::UNAUTHORIZED,
+                Some("The code is wrong or was used already.".into()),
+            )
+        }
+        Err(LoginError::Store(e)) => {
+            tracing::error!(error = %e, "desk: sign-in failed");
+            StatusCode::SERVICE_UNAVAILABLE.into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "desk_two_step.html")]
+struct TwoStepPage<'a> {
+    title: &'a str,
+    site_name: &'a str,
+    css_url: String,
+    user_name: &'a str,
+    user_role: &'static str,
+    csrf: String,
+    setup: Option<trendwatch_service::two_step::Setup>,
+    recovery: Vec<String>,
+    error: Option<String>,
+}
+
+fn two_step_page(
+    state: &AppState,
+    user: &User,
+    csrf: &str,
+    setup: Option<trendwatch_service::two_step::Setup>,
+    recovery: Vec<String>,
+    error: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let page = TwoStepPage {
+        title: "Two-step sign-in",
+        site_name: state.site.name(Language::En),
+        css_url: super::assets::css_url(),
+        user_name: &user.name,
+        user_role: user.role.code(),
+        csrf: csrf.to_string(),
+        setup,
+        recovery,
+        error,
+    };
+    render(&page, status)
+}
+
+/// `POST /desk/account/two-step/start`: a new secret to enter into an authenticator app,
+/// and the form that confirms it with a code.
+pub async fn two_step_start(State(state): State<AppState>, sent: DeskForm<NoFields>) -> Response {
+    let csrf = sent.session().csrf_token();
+    match state
+        .accounts
+        .start_two_step(&sent.user, state.site.name(Language::En))
+        .await
+    {
+        Ok(setup) => two_step_page(
+            &state,
+            &sent.user,
+            &csrf,
+            Some(setup),
+            Vec::new(),
+            None,
+            StatusCode::OK,
+        ),
+        Err(e) => {
+            tracing::error!(error = %e, "desk: two-step sign-in not started");
+            StatusCode::SERVICE_UNAVAILABLE.into_response()
+        }
+    }
+}
+
+/// `POST /desk/account/two-step/confirm`: a code from the new secret turns two-step
+/// sign-in on; the recovery codes are shown, once.
+pub async fn two_step_confirm(State(state): State<AppState>, sent: DeskForm<CodeForm>) -> Response {
+    use trendwatch_service::two_step::CodeError;
+    let csrf = sent.session().csrf_token();
+    match state
+        .accounts
+        .confirm_two_step(&sent.user, &sent.form.code, OffsetDateTime::now_utc())
+        .await
+    {
+        Ok(codes) => two_step_page(&state, &sent.user, &csrf, None, codes, None, StatusCode::OK),
+        Err(CodeError::Refused) => two_step_page(
+            &state,
+            &sent.user,
+            &csrf,
+            None,
+            Vec::new(),
+            Some("That code does not match: start again and enter the new secret.".into()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        Err(CodeError::Store(e)) => {
+            tracing::error!(error = %e, "desk: two-step sign-in not confirmed");
+            StatusCode::SERVICE_UNAVAILABLE.into_response()
+        }
+    }
+}
+
+/// The form that turns two-step sign-in off.
+#[derive(Deserialize)]
+pub struct DisableForm {
+    password: String,
+}
+
+/// `POST /desk/account/two-step/disable`: with the current password (checked and
+/// throttled as at sign-in), turns two-step sign-in off.
+pub async fn two_step_disable(
+    State(state): State<AppState>,
+    sent: DeskForm<DisableForm>,
+) -> Response {
+    let csrf = sent.session().csrf_token();
+    let user = &sent.user;
+    let now = Instant::now();
+    if let Err(wait) = state.login_by_account.check(&user.email, now) {
+        let secs = wait.as_secs().max(1);
+        return two_step_page(
+            &state,
+            user,
+            &csrf,
+            None,
+            Vec::new(),
+            Some(format!(
+                "Too many failed attempts. Try again in {secs} seconds."
+            )),
+            StatusCode::TOO_MANY_REQUESTS,
+        );
+    }
+    match state
+        .accounts
+        .check_current_password(user, &sent.form.password)
+        .await
+    {
+        Ok(true) => {
+            state.login_by_account.succeed(&user.email);
+            match state
+                .accounts
+                .disable_two_step(user, OffsetDateTime::now_utc())
+                .await
+            {
+                Ok(()) => Redirect::to("/desk/account").into_response(),
+                Err(e) => {
+                    tracing::error!(error = %e, "desk: two-step sign-in not turned off");
+                    StatusCode::SERVICE_UNAVAILABLE.into_response()
+                }
+            }
+        }
+        Ok(false) => {
+            state.login_by_account.fail(&user.email, now);
+            two_step_page(
+                &state,
+                user,
+                &csrf,
+                None,
+                Vec::new(),
+                Some("The password is wrong.".into()),
+                StatusCode::UNAUTHORIZED,
+            )
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "desk: password not checked");
             StatusCode::SERVICE_UNAVAILABLE.into_response()
         }
     }
