@@ -6,9 +6,6 @@ mod common;
 use common::*;
 use reqwest::{Client, StatusCode};
 use trendwatch_core::accounts::Role;
-use trendwatch_service::accounts::{Accounts, SessionLimits};
-
-const PASSWORD: &str = "correct horse battery";
 
 fn client() -> Client {
     Client::builder()
@@ -19,32 +16,8 @@ fn client() -> Client {
 
 /// Signs `email` in and returns its cookie and the anti-forgery token of its pages.
 async fn signed_in(app: &TestApp, email: &str, role: Role) -> (String, String) {
-    Accounts::new(app.archive.store.clone(), SessionLimits::default())
-        .add_user(email, "", role, PASSWORD, time::OffsetDateTime::now_utc())
-        .await
-        .expect("account");
-    let resp = client()
-        .post(format!("{}/desk/login", app.app.url()))
-        .header("origin", app.app.url())
-        .form(&[("email", email), ("password", PASSWORD)])
-        .send()
-        .await
-        .expect("sign in");
-    let cookie = resp.headers()["set-cookie"]
-        .to_str()
-        .expect("ascii")
-        .split(';')
-        .next()
-        .expect("cookie")
-        .to_string();
-    let page = desk_get(app, &cookie, "/desk/tokens").await;
-    let csrf = attrs(
-        &scraper::Html::parse_document(&page),
-        "input[name=csrf]",
-        "value",
-    )
-    .remove(0);
-    (cookie, csrf)
+    let s = desk_account(app, email, "", role).await;
+    (s.cookie, s.csrf)
 }
 
 async fn desk_get(app: &TestApp, cookie: &str, path: &str) -> String {
@@ -82,10 +55,7 @@ async fn make_token(app: &TestApp, (cookie, csrf): &(String, String), name: &str
 
 #[tokio::test]
 async fn personal_tokens_act_with_their_owners_role_until_revoked() {
-    let archive = TestArchive::new();
-    let sample = trendwatch::sample::extract(archive.dir.path()).expect("extract sample");
-    assert!(archive.import(&[sample]).await.rejected.is_empty());
-    let app = archive.serve().await;
+    let app = sample_site().await;
     let editor = signed_in(&app, "ed@example.org", Role::Editor).await;
     let analyst = signed_in(&app, "ana@example.org", Role::Analyst).await;
     let ed_token = make_token(&app, &editor, "storyline script").await;

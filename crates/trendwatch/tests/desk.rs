@@ -88,13 +88,6 @@ fn location(a: &Answer) -> &str {
         .unwrap_or("")
 }
 
-async fn sample_site() -> TestApp {
-    let archive = TestArchive::new();
-    let sample = trendwatch::sample::extract(archive.dir.path()).expect("extract sample");
-    assert!(archive.import(&[sample]).await.rejected.is_empty());
-    archive.serve().await
-}
-
 #[tokio::test]
 async fn a1_login_throttled() {
     let app = sample_site().await;

@@ -12,15 +12,11 @@ use scraper::Html;
 use trendwatch_core::accounts::Role;
 use trendwatch_service::accounts::{Accounts, SessionLimits};
 
-const PASSWORD: &str = "correct horse battery";
+const PASSWORD: &str = DESK_PASSWORD;
 /// A week the sample archive leaves empty.
 const WEEK: &str = "2026-W48";
 
-/// A signed-in account: its cookie and the anti-forgery token its pages carry.
-struct Session {
-    cookie: String,
-    csrf: String,
-}
+type Session = DeskSession;
 
 struct Answer {
     status: StatusCode,
@@ -56,40 +52,9 @@ async fn answer(resp: reqwest::Response) -> Answer {
     }
 }
 
-async fn sample_site() -> TestApp {
-    let archive = TestArchive::new();
-    let sample = trendwatch::sample::extract(archive.dir.path()).expect("extract sample");
-    assert!(archive.import(&[sample]).await.rejected.is_empty());
-    archive.serve().await
-}
-
 /// Creates an account and signs it in through the form.
 async fn account(app: &TestApp, email: &str, name: &str, role: Role) -> Session {
-    Accounts::new(app.archive.store.clone(), SessionLimits::default())
-        .add_user(email, name, role, PASSWORD, time::OffsetDateTime::now_utc())
-        .await
-        .expect("account");
-    let resp = client()
-        .post(format!("{}/desk/login", app.app.url()))
-        .header("origin", app.app.url())
-        .form(&[("email", email), ("password", PASSWORD)])
-        .send()
-        .await
-        .expect("sign in");
-    let cookie = resp.headers()["set-cookie"]
-        .to_str()
-        .expect("ascii")
-        .split(';')
-        .next()
-        .expect("name=value")
-        .to_string();
-    let mut s = Session {
-        cookie,
-        csrf: String::new(),
-    };
-    let home = get(app, &s, "/desk/").await;
-    s.csrf = attrs(&home.doc(), "input[name=csrf]", "value").remove(0);
-    s
+    desk_account(app, email, name, role).await
 }
 
 async fn get(app: &TestApp, s: &Session, path: &str) -> Answer {

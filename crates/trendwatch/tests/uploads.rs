@@ -8,9 +8,6 @@ use reqwest::multipart::{Form, Part};
 use reqwest::{Client, StatusCode};
 use std::io::Cursor;
 use trendwatch_core::accounts::Role;
-use trendwatch_service::accounts::{Accounts, SessionLimits};
-
-const PASSWORD: &str = "correct horse battery";
 
 struct Desk {
     app: TestApp,
@@ -28,29 +25,11 @@ fn client() -> Client {
 
 /// The sample site, an editor signed in, and a draft to put images on.
 async fn desk() -> Desk {
-    let archive = TestArchive::new();
-    let sample = trendwatch::sample::extract(archive.dir.path()).expect("extract sample");
-    assert!(archive.import(&[sample]).await.rejected.is_empty());
-    let app = archive.serve().await;
+    let app = sample_site().await;
     let now = time::OffsetDateTime::now_utc();
-    Accounts::new(app.archive.store.clone(), SessionLimits::default())
-        .add_user("ed@example.org", "Ed Editor", Role::Editor, PASSWORD, now)
+    let cookie = desk_account(&app, "ed@example.org", "Ed Editor", Role::Editor)
         .await
-        .expect("account");
-    let resp = client()
-        .post(format!("{}/desk/login", app.app.url()))
-        .header("origin", app.app.url())
-        .form(&[("email", "ed@example.org"), ("password", PASSWORD)])
-        .send()
-        .await
-        .expect("sign in");
-    let cookie = resp.headers()["set-cookie"]
-        .to_str()
-        .expect("ascii")
-        .split(';')
-        .next()
-        .expect("cookie")
-        .to_string();
+        .cookie;
     let user = app.archive.store.users().await.expect("users").remove(0);
     let mut content = trendwatch_core::newsroom::DeskContent::empty(
         trendwatch_core::Language::En,

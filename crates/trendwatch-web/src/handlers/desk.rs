@@ -1088,10 +1088,7 @@ pub async fn week(
         .unwrap_or_default()
         .for_period(period);
     let past_deadline = state.newsroom.wall_clock(now) > deadline;
-    let changed = |t: OffsetDateTime| {
-        let local = state.newsroom.wall_clock(t);
-        format!("{} {:02}:{:02}", local.date(), local.hour(), local.minute())
-    };
+    let changed = |t: OffsetDateTime| desk_articles::minutes(&state, t);
     let rows = state
         .site
         .topics
@@ -1225,10 +1222,7 @@ async fn tokens_page(
             return StatusCode::SERVICE_UNAVAILABLE.into_response();
         }
     };
-    let when = |t: OffsetDateTime| {
-        let local = state.newsroom.wall_clock(t);
-        format!("{} {:02}:{:02}", local.date(), local.hour(), local.minute())
-    };
+    let when = |t: OffsetDateTime| desk_articles::minutes(state, t);
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {

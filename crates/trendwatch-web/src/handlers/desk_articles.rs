@@ -276,7 +276,8 @@ fn store_failed(e: impl std::fmt::Display) -> Response {
     StatusCode::SERVICE_UNAVAILABLE.into_response()
 }
 
-fn minutes(state: &AppState, t: OffsetDateTime) -> String {
+/// An instant as the desk shows it: the office's date and time to the minute.
+pub(crate) fn minutes(state: &AppState, t: OffsetDateTime) -> String {
     let local = state.newsroom.wall_clock(t);
     format!("{} {:02}:{:02}", local.date(), local.hour(), local.minute())
 }

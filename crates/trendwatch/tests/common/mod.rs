@@ -267,3 +267,71 @@ pub fn assert_accessible_skeleton(doc: &Html) {
     }
     assert!(!attrs(doc, "html", "lang")[0].is_empty());
 }
+
+/// The password of the desk accounts tests make.
+pub const DESK_PASSWORD: &str = "correct horse battery";
+
+/// A signed-in desk account: its session cookie (`name=value`) and the anti-forgery token
+/// its pages put in their forms.
+pub struct DeskSession {
+    pub cookie: String,
+    pub csrf: String,
+}
+
+/// Creates a desk account (password [`DESK_PASSWORD`]) and signs it in through the sign-in
+/// form, as a browser would.
+pub async fn desk_account(
+    app: &TestApp,
+    email: &str,
+    name: &str,
+    role: trendwatch_core::accounts::Role,
+) -> DeskSession {
+    trendwatch_service::accounts::Accounts::new(
+        app.archive.store.clone(),
+        trendwatch_service::accounts::SessionLimits::default(),
+    )
+    .add_user(
+        email,
+        name,
+        role,
+        DESK_PASSWORD,
+        time::OffsetDateTime::now_utc(),
+    )
+    .await
+    .expect("account");
+    let resp = app
+        .client
+        .post(format!("{}/desk/login", app.app.url()))
+        .header("origin", app.app.url())
+        .form(&[("email", email), ("password", DESK_PASSWORD)])
+        .send()
+        .await
+        .expect("sign in");
+    let cookie = resp.headers()["set-cookie"]
+        .to_str()
+        .expect("ascii")
+        .split(';')
+        .next()
+        .expect("name=value")
+        .to_string();
+    let account = app
+        .client
+        .get(format!("{}/desk/account", app.app.url()))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .expect("account page")
+        .text()
+        .await
+        .expect("body");
+    let csrf = attrs(&Html::parse_document(&account), "input[name=csrf]", "value").remove(0);
+    DeskSession { cookie, csrf }
+}
+
+/// The sample archive, imported and served.
+pub async fn sample_site() -> TestApp {
+    let archive = TestArchive::new();
+    let sample = trendwatch::sample::extract(archive.dir.path()).expect("extract sample");
+    assert!(archive.import(&[sample]).await.rejected.is_empty());
+    archive.serve().await
+}
