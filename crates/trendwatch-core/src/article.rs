@@ -105,6 +105,10 @@ pub struct ArticleDraft {
     pub similar_titles: Vec<String>,
     /// Forecasts the commentary makes.
     pub forecasts: Vec<crate::forecast::ForecastDraft>,
+    /// When an editor last changed the published article (office wall-clock time).
+    pub updated_at: Option<PrimitiveDateTime>,
+    /// The correction note shown with that change.
+    pub correction: Option<String>,
 }
 
 /// A field of a draft that failed its check, with what was expected.
@@ -178,6 +182,10 @@ pub struct NewArticle {
     /// Key of the article this one copies, when it is kept as a linked duplicate: it then
     /// stays out of similar lists, search and storylines.
     pub duplicate_of: Option<String>,
+    /// When an editor last changed the published article (office wall-clock time).
+    pub updated_at: Option<PrimitiveDateTime>,
+    /// The correction note readers see with that change.
+    pub correction: Option<String>,
 }
 
 /// Longest lead kept, in characters.
@@ -215,7 +223,7 @@ impl ArticleDraft {
     /// Refuses any field longer than its limit in [`crate::limits`], before any work is
     /// spent on it, with the field's name, its limit and its size.
     fn check_sizes(&self) -> Result<(), DraftError> {
-        let text_fields: [(&str, Option<&str>, usize); 14] = [
+        let text_fields: [(&str, Option<&str>, usize); 15] = [
             ("title", Some(&self.title), MAX_TITLE_CHARS),
             ("id", self.key.as_deref(), MAX_KEY_CHARS),
             ("kind", self.kind.as_deref(), MAX_NAME_CHARS),
@@ -237,6 +245,11 @@ impl ArticleDraft {
                 "image",
                 self.image_url.as_deref(),
                 crate::content_url::MAX_URL_BYTES,
+            ),
+            (
+                "correction",
+                self.correction.as_deref(),
+                MAX_RATIONALE_CHARS,
             ),
         ];
         for (field, value, max) in text_fields {
@@ -457,6 +470,8 @@ impl ArticleDraft {
             translation_group: non_empty(self.translation_group),
             similar_titles: clean_list(self.similar_titles),
             duplicate_of: None,
+            updated_at: self.updated_at,
+            correction: non_empty(self.correction),
         })
     }
 }

@@ -281,6 +281,10 @@ pub struct DeskContent {
     pub authors: Vec<String>,
     /// Forecasts.
     pub forecasts: Vec<DeskForecast>,
+    /// The note readers see when a published article is changed ("the ministry's figure was
+    /// corrected"); kept with the revision.
+    #[serde(default)]
+    pub correction: String,
 }
 
 impl DeskContent {
@@ -302,6 +306,7 @@ impl DeskContent {
             tags: Vec::new(),
             authors: vec![author.to_string()],
             forecasts: Vec::new(),
+            correction: String::new(),
         }
     }
 
@@ -389,6 +394,8 @@ impl DeskContent {
             translation_group: group,
             similar_titles: Vec::new(),
             forecasts: self.forecasts.iter().map(DeskForecast::to_draft).collect(),
+            updated_at: None,
+            correction: None,
         }
     }
 
@@ -408,6 +415,7 @@ impl DeskContent {
             ("Image description", self.image_alt.clone()),
             ("Tags", self.tags.join(", ")),
             ("Authors", self.authors.join(", ")),
+            ("Correction note", self.correction.clone()),
             (
                 "Forecasts",
                 self.forecasts

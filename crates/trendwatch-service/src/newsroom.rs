@@ -456,6 +456,12 @@ impl Newsroom {
             published_at,
             group,
         );
+        // A change to an article readers already saw is dated, with its note.
+        let mut draft = draft;
+        if article.published_revision.is_some() {
+            draft.updated_at = Some(self.wall_clock(now));
+            draft.correction = Some(article.content.correction.clone());
+        }
         let new = draft.prepare(&self.topics).map_err(|e| {
             NewsroomError::Problems(vec![FieldProblem {
                 field: "body",

@@ -262,6 +262,8 @@ fn write_one(tx: &Connection, a: &NewArticle) -> Result<WriteOutcome, WriteError
         a.translation_group,
         a.duplicate_of,
         a.image_alt,
+        a.updated_at.map(datetime_to_sql),
+        a.correction,
     ];
     let (id, outcome) = match existing {
         Some(id) => {
@@ -270,8 +272,8 @@ fn write_one(tx: &Connection, a: &NewArticle) -> Result<WriteOutcome, WriteError
                  lead = ?6, body_html = ?7, body_text = ?8, published_at = ?9, period_key = ?10, \
                  status = ?11, rationale = ?12, alert = ?13, image_url = ?14, image_credit = ?15, \
                  source_url = ?16, slug = ?17, translation_group = ?18, \
-                 duplicate_of = (SELECT id FROM articles WHERE key = ?19), image_alt = ?20 \
-                 WHERE id = ?21",
+                 duplicate_of = (SELECT id FROM articles WHERE key = ?19), image_alt = ?20, \
+                 updated_at = ?21, correction = ?22 WHERE id = ?23",
             )
             .and_then(|mut s| {
                 let mut v: Vec<&dyn rusqlite::ToSql> = values.to_vec();
@@ -290,9 +292,10 @@ fn write_one(tx: &Connection, a: &NewArticle) -> Result<WriteOutcome, WriteError
             tx.prepare_cached(
                 "INSERT INTO articles (key, lang, kind, topic, title, lead, body_html, body_text, \
                  published_at, period_key, status, rationale, alert, image_url, image_credit, \
-                 source_url, slug, translation_group, duplicate_of, image_alt) VALUES \
+                 source_url, slug, translation_group, duplicate_of, image_alt, updated_at, \
+                 correction) VALUES \
                  (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, \
-                 (SELECT id FROM articles WHERE key = ?19), ?20)",
+                 (SELECT id FROM articles WHERE key = ?19), ?20, ?21, ?22)",
             )
             .and_then(|mut s| s.execute(values))
             .map_err(backend)?;
@@ -344,7 +347,8 @@ fn period_bound(
 const ARTICLE_SELECT: &str = "SELECT a.id, a.key, a.lang, a.kind, a.topic, a.title, a.lead, \
      a.body_html, a.body_text, a.published_at, a.period_key, a.status, a.rationale, a.alert, \
      a.image_url, a.image_credit, a.source_url, a.slug, a.translation_group, o.key, o.slug, \
-     o.title, a.image_alt FROM articles a LEFT JOIN articles o ON o.id = a.duplicate_of";
+     o.title, a.image_alt, a.updated_at, a.correction FROM articles a \
+     LEFT JOIN articles o ON o.id = a.duplicate_of";
 
 /// An article from a row of [`ARTICLE_SELECT`], without its lists ([`complete_article`]).
 fn article_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Article> {
@@ -375,6 +379,11 @@ fn article_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Article> {
             similar_titles: Vec::new(),
             duplicate_of: r.get(19)?,
             forecasts: Vec::new(),
+            updated_at: match r.get::<_, Option<String>>(23)? {
+                Some(_) => Some(rows::datetime(r, 23)?),
+                None => None,
+            },
+            correction: r.get(24)?,
         },
         copy_of: match (r.get(20)?, r.get(21)?) {
             (Some(slug), Some(title)) => Some(trendwatch_core::article::CopyOf { slug, title }),

@@ -87,6 +87,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../migrations/0016_api_tokens.sql"),
     ),
     ("0017_totp", include_str!("../migrations/0017_totp.sql")),
+    (
+        "0018_corrections",
+        include_str!("../migrations/0018_corrections.sql"),
+    ),
 ];
 
 /// Applies every migration newer than the database's version and returns the names of those
@@ -320,7 +324,8 @@ mod tests {
                 "0014_audit_log",
                 "0015_newsroom",
                 "0016_api_tokens",
-                "0017_totp"
+                "0017_totp",
+                "0018_corrections"
             ]
         );
         let copy = Connection::open(dir.path().join("t.sqlite3.v7-backup")).expect("backup");

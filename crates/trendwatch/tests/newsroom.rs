@@ -777,3 +777,56 @@ async fn remove_from_week(app: &TestApp, id: &str) {
         .expect("moved");
     store.remove_article(&a.article_key).await.expect("removed");
 }
+
+/// §5: a published article changed by an editor says so on the public page, "Updated" with
+/// the date and the correction note, and its link preview's modification date follows.
+#[tokio::test]
+async fn a_changed_publication_shows_updated_and_its_correction() {
+    let app = sample_site().await;
+    let ed = account(&app, "ed@example.org", "Ed Editor", Role::Editor).await;
+    let id = draft(
+        &app,
+        &ed,
+        "en",
+        "Customs talks in Arvenia",
+        "Talks began on Monday.",
+    )
+    .await;
+    assert_eq!(
+        save(&app, &ed, &id, &[], "publish").await.status,
+        StatusCode::SEE_OTHER
+    );
+    let public = get(&app, &ed, &format!("/desk/articles/{id}/public"))
+        .await
+        .location;
+    let first = app.page(&public).await;
+    assert!(
+        texts(&first, ".article-updated").is_empty(),
+        "not changed yet"
+    );
+    let changed = save(
+        &app,
+        &ed,
+        &id,
+        &[
+            ("body", "Talks began on Tuesday."),
+            ("correction", "The talks began on Tuesday, not Monday."),
+        ],
+        "publish",
+    )
+    .await;
+    assert_eq!(changed.status, StatusCode::SEE_OTHER, "{}", changed.body);
+    let page = app.page(&public).await;
+    let updated = text(&page, ".article-updated");
+    assert!(
+        updated.contains("The talks began on Tuesday, not Monday."),
+        "{updated}"
+    );
+    let published = attrs(&page, ".article-meta time", "datetime");
+    assert_eq!(published.len(), 2, "published and updated: {published:?}");
+    let ld: serde_json::Value =
+        serde_json::from_str(&texts(&page, "script[type='application/ld+json']").remove(0))
+            .expect("JSON-LD");
+    assert_eq!(ld["dateModified"], published[1].as_str());
+    assert_eq!(ld["datePublished"], published[0].as_str());
+}

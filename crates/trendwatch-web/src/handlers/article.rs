@@ -26,6 +26,8 @@ struct ArticlePage {
     alert: Option<AlertView>,
     date: String,
     iso_date: String,
+    /// An editor's change after publication: (date, RFC 3339 date, correction note).
+    updated: Option<(String, String, String)>,
     period_label: String,
     period_url: String,
     image_url: Option<String>,
@@ -89,6 +91,9 @@ fn preview(
 ) -> Preview {
     let lang = a.lang;
     let published = state.public.rfc3339(a.published_at);
+    let modified = a
+        .updated_at
+        .map_or_else(|| published.clone(), |t| state.public.rfc3339(t));
     let image = a
         .image_url
         .as_deref()
@@ -102,7 +107,7 @@ fn preview(
         "headline": a.title,
         "description": a.lead,
         "datePublished": published,
-        "dateModified": published,
+        "dateModified": modified,
         "inLanguage": lang.code(),
         "articleSection": section,
         "keywords": a.tags,
@@ -260,6 +265,13 @@ pub(crate) fn render(
         date: format_datetime(a.published_at, lang),
         // With the office's UTC offset, as in feeds and previews.
         iso_date: state.public.rfc3339(a.published_at),
+        updated: a.updated_at.map(|t| {
+            (
+                format_datetime(t, lang),
+                state.public.rfc3339(t),
+                a.correction.clone().unwrap_or_default(),
+            )
+        }),
         period_label: a.period.label(lang),
         period_url: week_url(lang, a.period),
         // Checked again on the way out: an archive written before the rule existed may

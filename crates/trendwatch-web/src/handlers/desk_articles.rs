@@ -83,6 +83,7 @@ fn content_of(f: &Fields, lang: Language) -> Result<DeskContent, FieldProblem> {
         tags: list(f, "tags"),
         authors: list(f, "authors"),
         forecasts,
+        correction: field(f, "correction"),
     })
 }
 
@@ -111,6 +112,7 @@ struct FormView {
     tags: String,
     authors: String,
     forecasts: Vec<ForecastRow>,
+    correction: String,
 }
 
 impl FormView {
@@ -152,6 +154,7 @@ impl FormView {
             tags: c.tags.join(", "),
             authors: c.authors.join(", "),
             forecasts,
+            correction: c.correction.clone(),
         }
     }
 }
