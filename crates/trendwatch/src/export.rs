@@ -86,6 +86,8 @@ pub async fn export(
         .map_err(anyhow::Error::msg)?;
     let mut state = AppState::new(store.clone(), site);
     state.static_copy = true;
+    // Images uploaded in the desk are linked from the pages and copied like every file.
+    state.uploads_dir = Some(trendwatch_web::uploads::dir(&config.data_dir));
     state.request_timeout = config.file.server.request_timeout();
     trendwatch_service::derive::repair_derived(&store, &config.derivation()).await?;
 

@@ -375,3 +375,90 @@ async fn export_of_uneven_editions_has_no_broken_link() {
     assert!(report.pages > 150, "{report:?}");
     assert_eq!(report.base_url, trendwatch::export::LOCAL_BASE_URL);
 }
+
+/// An image uploaded in the desk and published with its article is copied into the export,
+/// under the same address, byte for byte.
+#[tokio::test]
+async fn export_copies_uploaded_images() {
+    use trendwatch_core::newsroom::{DeskContent, Transition};
+    let app = sample_site().await;
+    let editor = desk_account(
+        &app,
+        "ed@example.org",
+        "Ed Editor",
+        trendwatch_core::accounts::Role::Editor,
+    )
+    .await;
+    let now = time::OffsetDateTime::now_utc();
+    let user = app.archive.store.users().await.expect("users").remove(0);
+    let mut content = DeskContent::empty(
+        trendwatch_core::Language::En,
+        "security",
+        "2026-W48".parse().expect("week"),
+        "Ed Editor",
+    );
+    content.title = "A harbour photographed in Arvenia".into();
+    content.body_markdown = "Sample text.".into();
+    let newsroom = app.app.state.newsroom.clone();
+    let id = newsroom
+        .create(&user, content, None, now)
+        .await
+        .expect("draft");
+    let mut png = Vec::new();
+    image::DynamicImage::ImageRgb8(image::RgbImage::from_pixel(8, 8, image::Rgb([1, 2, 3])))
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .expect("png");
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", editor.csrf.clone())
+        .text("base_revision", "1")
+        .text("image_alt", "A harbour")
+        .part(
+            "image",
+            reqwest::multipart::Part::bytes(png)
+                .file_name("harbour.png")
+                .mime_str("image/png")
+                .expect("mime"),
+        );
+    let resp = app
+        .client
+        .post(format!("{}/desk/articles/{id}/image", app.app.url()))
+        .header("origin", app.app.url())
+        .header("cookie", &editor.cookie)
+        .multipart(form)
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(resp.status(), reqwest::StatusCode::SEE_OTHER);
+    newsroom
+        .act(&user, id, Transition::Publish, Default::default(), now)
+        .await
+        .expect("published");
+    let url = app
+        .archive
+        .store
+        .desk_article(id)
+        .await
+        .expect("read")
+        .expect("article")
+        .content
+        .image_url;
+    let out = tempfile::tempdir().expect("temp dir");
+    let report = trendwatch::export::export(
+        app.archive.store.clone(),
+        &app.archive.config,
+        &out.path().join("site"),
+        None,
+    )
+    .await
+    .expect("export");
+    assert!(report.broken.is_empty(), "{:#?}", report.broken);
+    let copied = std::fs::read(out.path().join("site").join(url.trim_start_matches('/')))
+        .expect("the image is in the export");
+    let served = app
+        .client
+        .get(format!("{}{url}", app.app.url()))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(copied, served.bytes().await.expect("bytes").to_vec());
+}
