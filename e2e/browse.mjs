@@ -300,10 +300,11 @@ try {
     }
     check(appeared && appeared >= at, `newsroom: published on time (${appeared} for ${at})`);
     await deskAudit(`${articlePath}/revisions?from=1&to=2`, "desk-revisions");
+    await deskAudit(articlePath, "desk-article-published");
 
     // The Russian version, written beside the original.
     await ed.goto(`${base}${articlePath}`);
-    await ed.click("form.desk-inline button[type=submit]");
+    await ed.click("form[action$='/translate'] button[type=submit]");
     await ed.waitForURL(/\/desk\/articles\/\d+$/);
     check((await ed.textContent(".desk-beside h3")).includes("Border drills"), "newsroom: the original beside the translation");
     await ed.fill("#title", "Учения у границы Арвении");

@@ -830,3 +830,86 @@ async fn a_changed_publication_shows_updated_and_its_correction() {
     assert_eq!(ld["dateModified"], published[1].as_str());
     assert_eq!(ld["datePublished"], published[0].as_str());
 }
+
+/// §4: once an article is published, its editor moves it to another storyline and pins or
+/// excludes similar articles from its page in the desk; readers' pages follow at once.
+#[tokio::test]
+async fn an_editor_curates_storyline_and_similar_list_from_the_desk() {
+    let app = sample_site().await;
+    let ed = account(&app, "ed@example.org", "Ed Editor", Role::Editor).await;
+    let ana = account(&app, "ana@example.org", "Ana Analyst", Role::Analyst).await;
+    let id = draft(
+        &app,
+        &ed,
+        "en",
+        "Iron Ridge drills end in Arvenia",
+        "The Iron Ridge drills ended; troops returned to their bases.",
+    )
+    .await;
+    assert_eq!(
+        save(&app, &ed, &id, &[], "publish").await.status,
+        StatusCode::SEE_OTHER
+    );
+    app.app.state.newsroom.settle().await;
+    let public = get(&app, &ed, &format!("/desk/articles/{id}/public"))
+        .await
+        .location;
+    let desk_page = get(&app, &ed, &format!("/desk/articles/{id}")).await.doc();
+    let before = attrs(&desk_page, "#current-storyline", "href").remove(0);
+    // Analysts do not curate.
+    assert_eq!(
+        post(
+            &app,
+            &ana,
+            &format!("/desk/articles/{id}/storyline"),
+            &[("to", "new")]
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    let moved = post(
+        &app,
+        &ed,
+        &format!("/desk/articles/{id}/storyline"),
+        &[("to", "new")],
+    )
+    .await;
+    assert_eq!(moved.status, StatusCode::SEE_OTHER, "{}", moved.body);
+    let desk_page = get(&app, &ed, &format!("/desk/articles/{id}")).await.doc();
+    let after_link = attrs(&desk_page, "#current-storyline", "href").remove(0);
+    assert_ne!(before, after_link, "a new storyline");
+    let page = app.page(&public).await;
+    assert!(
+        attrs(&page, "a", "href").contains(&after_link),
+        "the public page links the new storyline"
+    );
+
+    // Pin an article of another topic first in its similar list.
+    let society = app.page("/en/topics/society").await;
+    let pinned = attrs(&society, ".card-title a", "href").remove(0);
+    let pin = post(
+        &app,
+        &ed,
+        &format!("/desk/articles/{id}/similar"),
+        &[("article", pinned.as_str()), ("decision", "pin")],
+    )
+    .await;
+    assert_eq!(pin.status, StatusCode::SEE_OTHER, "{}", pin.body);
+    let page = app.page(&public).await;
+    let similar = attrs(&page, ".similar .card-title a", "href");
+    assert_eq!(similar.first(), Some(&pinned), "{similar:?}");
+    // Excluded, it is gone.
+    let name = pinned
+        .trim_start_matches('/')
+        .replacen("/articles/", "/", 1);
+    post(
+        &app,
+        &ed,
+        &format!("/desk/articles/{id}/similar"),
+        &[("article", name.as_str()), ("decision", "exclude")],
+    )
+    .await;
+    let page = app.page(&public).await;
+    assert!(!attrs(&page, ".similar .card-title a", "href").contains(&pinned));
+}

@@ -83,6 +83,14 @@ pub fn router(state: AppState) -> Router<AppState> {
             post(desk_articles::translate),
         )
         .route(
+            "/desk/articles/{id}/storyline",
+            post(desk_articles::move_to_storyline),
+        )
+        .route(
+            "/desk/articles/{id}/similar",
+            post(desk_articles::decide_similar),
+        )
+        .route(
             "/desk/articles/{id}/image",
             post(desk_articles::upload_image).layer(axum::extract::DefaultBodyLimit::max(
                 crate::uploads::MAX_UPLOAD_BYTES + (1 << 20),

@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use std::collections::HashMap;
 use time::OffsetDateTime;
-use trendwatch_core::accounts::User;
+use trendwatch_core::accounts::{Role, User};
 use trendwatch_core::newsroom::{
     self, DeskArticle, DeskContent, DeskForecast, DeskState, DiffPart, FieldProblem, Transition,
 };
@@ -259,6 +259,8 @@ struct ArticleFormPage<'a> {
     publish_at: String,
     time_zone: String,
     public_url: Option<String>,
+    /// For editors, once published: its storyline and similar list, to curate.
+    curation: Option<Curation>,
     versions: Vec<Version>,
     beside: Option<Beside>,
     comments: Vec<CommentView>,
@@ -356,6 +358,7 @@ fn new_page(
         publish_at: String::new(),
         time_zone: state.public.zone_name().to_string(),
         public_url: None,
+        curation: None,
         versions: Vec::new(),
         beside: None,
         comments: Vec::new(),
@@ -459,6 +462,14 @@ async fn edit_page(
         .collect();
     let public_url =
         (a.state == DeskState::Published).then(|| format!("/desk/articles/{}/public", a.id));
+    let curation = if a.state == DeskState::Published && user.role.includes(Role::Editor) {
+        match curation_of(state, a).await {
+            Ok(c) => c,
+            Err(e) => return store_failed(e),
+        }
+    } else {
+        None
+    };
     let lock_notice = notes.lock.map(|l| {
         format!(
             "{} has had this article open since {}. Saving may conflict with their changes; \
@@ -504,6 +515,7 @@ async fn edit_page(
         publish_at: String::new(),
         time_zone: state.public.zone_name().to_string(),
         public_url,
+        curation,
         versions,
         beside,
         comments: comments
@@ -1228,6 +1240,207 @@ pub async fn upload_image(
             conflict_page(&state, &desk.0, &desk.csrf(), id, &content, current).await
         }
         Err(NewsroomError::Forbidden(m)) => (StatusCode::FORBIDDEN, m).into_response(),
+        Err(e) => store_failed(e),
+    }
+}
+
+/// An editor's view of a published article's place in the archive: its storyline (with the
+/// storylines it could move to) and the similar list readers see.
+struct Curation {
+    /// Its storyline: title and public address.
+    storyline: Option<(String, String)>,
+    /// Where it could go: recent storylines of its language.
+    storylines: Vec<Choice>,
+    /// The similar list readers see: title, public address, `lang/slug`.
+    similar: Vec<(String, String, String)>,
+}
+
+/// The public copy of a desk article, whole, if it is published.
+async fn public_article(
+    state: &AppState,
+    a: &DeskArticle,
+) -> Result<Option<trendwatch_core::article::Article>, trendwatch_store::StoreError> {
+    let Some(id) = state.store.article_id_by_key(&a.article_key).await? else {
+        return Ok(None);
+    };
+    let week = state.store.week(a.content.lang, a.content.period).await?;
+    match week.into_iter().find(|s| s.id == id) {
+        Some(s) => state.store.article(s.lang, &s.slug).await,
+        None => Ok(None),
+    }
+}
+
+async fn curation_of(
+    state: &AppState,
+    a: &DeskArticle,
+) -> Result<Option<Curation>, trendwatch_store::StoreError> {
+    let Some(article) = public_article(state, a).await? else {
+        return Ok(None);
+    };
+    let lang = article.content.lang;
+    let current = match state.store.storyline_of(article.id).await? {
+        Some(sid) => state.store.storyline_summary(sid, lang).await?,
+        None => None,
+    };
+    let storylines = state
+        .store
+        .recent_storylines(lang, 30)
+        .await?
+        .into_iter()
+        .filter(|s| Some(s.id) != current.as_ref().map(|c| c.id))
+        .map(|s| Choice {
+            value: s.id.to_string(),
+            label: s.title,
+        })
+        .collect();
+    let similar = state
+        .store
+        .similar(&article, 5)
+        .await?
+        .into_iter()
+        .map(|s| {
+            let url = crate::views::article_url(s.lang, &s.slug);
+            (s.title, url, format!("{}/{}", s.lang.code(), s.slug))
+        })
+        .collect();
+    Ok(Some(Curation {
+        storyline: current.map(|c| {
+            let url = format!("/{}/storylines/{}", lang.code(), c.id);
+            (c.title, url)
+        }),
+        storylines,
+        similar,
+    }))
+}
+
+/// The storyline form's field: a storyline id, or `new`.
+#[derive(Deserialize)]
+pub struct StorylineForm {
+    to: String,
+}
+
+/// `POST /desk/articles/{id}/storyline` (editors): moves the published article (with its
+/// translations) to another storyline or a new one; the similar lists follow.
+pub async fn move_to_storyline(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    sent: DeskForm<StorylineForm, super::desk::Editor>,
+) -> Response {
+    let to = match sent.form.to.as_str() {
+        "new" => None,
+        n => match n.parse::<i64>() {
+            Ok(n) => Some(n),
+            Err(_) => {
+                return (StatusCode::BAD_REQUEST, "to: a storyline id or new").into_response()
+            }
+        },
+    };
+    let a = match state.newsroom.article(id).await {
+        Ok(a) => a,
+        Err(NewsroomError::NotFound) => return not_found(),
+        Err(e) => return store_failed(e),
+    };
+    let Ok(Some(public_id)) = state.store.article_id_by_key(&a.article_key).await else {
+        return (
+            StatusCode::CONFLICT,
+            "Only a published article has a storyline.",
+        )
+            .into_response();
+    };
+    match state.publisher.move_article(public_id, to).await {
+        Ok(_) => {
+            state.cache.clear();
+            Redirect::to(&format!("/desk/articles/{id}#curation")).into_response()
+        }
+        Err(trendwatch_store::EditError::NotFound(m)) => (StatusCode::NOT_FOUND, m).into_response(),
+        Err(trendwatch_store::EditError::Invalid(m)) => {
+            (StatusCode::UNPROCESSABLE_ENTITY, m).into_response()
+        }
+        Err(e) => store_failed(e),
+    }
+}
+
+/// The similar-list form's fields: an article's address and what to do with it.
+#[derive(Deserialize)]
+pub struct SimilarForm {
+    article: String,
+    decision: String,
+}
+
+/// `POST /desk/articles/{id}/similar` (editors): pins an article in the published article's
+/// similar list, excludes one from it, or forgets the decision (`pin`, `exclude`, `forget`).
+/// The article is named by its address (`/en/articles/<slug>`, a full URL, or `en/<slug>`).
+pub async fn decide_similar(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    sent: DeskForm<SimilarForm, super::desk::Editor>,
+) -> Response {
+    use trendwatch_core::article::RelatedOverride;
+    let decision = match sent.form.decision.as_str() {
+        "pin" => Some(RelatedOverride::Pin),
+        "exclude" => Some(RelatedOverride::Exclude),
+        "forget" => None,
+        _ => return (StatusCode::BAD_REQUEST, "decision: pin, exclude or forget").into_response(),
+    };
+    let a = match state.newsroom.article(id).await {
+        Ok(a) => a,
+        Err(NewsroomError::NotFound) => return not_found(),
+        Err(e) => return store_failed(e),
+    };
+    let Ok(Some(public_id)) = state.store.article_id_by_key(&a.article_key).await else {
+        return (
+            StatusCode::CONFLICT,
+            "Only a published article has a similar list.",
+        )
+            .into_response();
+    };
+    // `https://site/en/articles/x`, `/en/articles/x` and `en/x` all name one article.
+    let named = sent.form.article.trim();
+    let path = named.find("://").map_or(named, |i| {
+        let rest = &named[i + 3..];
+        rest.find('/').map_or("", |j| &rest[j..])
+    });
+    let path = path.trim_start_matches('/').replacen("/articles/", "/", 1);
+    let found = match path.split_once('/') {
+        Some((lang, slug)) => match lang.parse::<Language>() {
+            Ok(lang) => {
+                state
+                    .store
+                    .article_id(lang, slug.trim_end_matches('/'))
+                    .await
+            }
+            Err(_) => Ok(None),
+        },
+        None => Ok(None),
+    };
+    let related = match found {
+        Ok(Some(r)) => r,
+        Ok(None) => return reshow(
+            &state,
+            &sent.user,
+            &sent.session().csrf_token(),
+            id,
+            &format!(
+                "No published article at “{named}”: give its address, such as /en/articles/<slug>."
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Vec::new(),
+        )
+        .await,
+        Err(e) => return store_failed(e),
+    };
+    match state
+        .store
+        .set_related_override(public_id, related, decision)
+        .await
+    {
+        Ok(()) => {
+            state.cache.clear();
+            Redirect::to(&format!("/desk/articles/{id}#curation")).into_response()
+        }
+        Err(trendwatch_store::EditError::Invalid(m)) => {
+            (StatusCode::UNPROCESSABLE_ENTITY, m).into_response()
+        }
         Err(e) => store_failed(e),
     }
 }
