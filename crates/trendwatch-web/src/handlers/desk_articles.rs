@@ -1415,18 +1415,13 @@ pub async fn decide_similar(
     };
     let related = match found {
         Ok(Some(r)) => r,
-        Ok(None) => return reshow(
-            &state,
-            &sent.user,
-            &sent.session().csrf_token(),
-            id,
-            &format!(
-                "No published article at “{named}”: give its address, such as /en/articles/<slug>."
-            ),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Vec::new(),
-        )
-        .await,
+        Ok(None) => {
+            let message =
+                format!("No published article at “{named}”: give its address (/en/articles/…).");
+            let csrf = sent.session().csrf_token();
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            return reshow(&state, &sent.user, &csrf, id, &message, status, Vec::new()).await;
+        }
         Err(e) => return store_failed(e),
     };
     match state
