@@ -1335,27 +1335,46 @@ pub async fn move_to_storyline(
             }
         },
     };
+    let public_id = match published_id(&state, id).await {
+        Ok(p) => p,
+        Err(refused) => return refused,
+    };
+    let moved = state.publisher.move_article(public_id, to).await;
+    curated(&state, id, moved.map(|_| ()))
+}
+
+/// The archive id of desk article `id`'s public copy; the answer to send instead when it
+/// has none (not found, not published, or the store failed).
+// The refusal is the response itself, built once per refused request.
+#[allow(clippy::result_large_err)]
+async fn published_id(state: &AppState, id: i64) -> Result<i64, Response> {
     let a = match state.newsroom.article(id).await {
         Ok(a) => a,
-        Err(NewsroomError::NotFound) => return not_found(),
-        Err(e) => return store_failed(e),
+        Err(NewsroomError::NotFound) => return Err(not_found()),
+        Err(e) => return Err(store_failed(e)),
     };
-    let Ok(Some(public_id)) = state.store.article_id_by_key(&a.article_key).await else {
-        return (
+    match state.store.article_id_by_key(&a.article_key).await {
+        Ok(Some(public_id)) => Ok(public_id),
+        Ok(None) => Err((
             StatusCode::CONFLICT,
-            "Only a published article has a storyline.",
+            "Only a published article has a storyline and a similar list.",
         )
-            .into_response();
-    };
-    match state.publisher.move_article(public_id, to).await {
-        Ok(_) => {
+            .into_response()),
+        Err(e) => Err(store_failed(e)),
+    }
+}
+
+/// The answer to an editor's curation of desk article `id`: back to its page (the page
+/// cache dropped, so readers see the change at once), or why it was refused.
+fn curated(state: &AppState, id: i64, result: Result<(), trendwatch_store::EditError>) -> Response {
+    use trendwatch_store::EditError;
+    match result {
+        Ok(()) => {
             state.cache.clear();
             Redirect::to(&format!("/desk/articles/{id}#curation")).into_response()
         }
-        Err(trendwatch_store::EditError::NotFound(m)) => (StatusCode::NOT_FOUND, m).into_response(),
-        Err(trendwatch_store::EditError::Invalid(m)) => {
-            (StatusCode::UNPROCESSABLE_ENTITY, m).into_response()
-        }
+        Err(EditError::NotFound(m)) => (StatusCode::NOT_FOUND, m).into_response(),
+        Err(EditError::Invalid(m)) => (StatusCode::UNPROCESSABLE_ENTITY, m).into_response(),
         Err(e) => store_failed(e),
     }
 }
@@ -1382,17 +1401,9 @@ pub async fn decide_similar(
         "forget" => None,
         _ => return (StatusCode::BAD_REQUEST, "decision: pin, exclude or forget").into_response(),
     };
-    let a = match state.newsroom.article(id).await {
-        Ok(a) => a,
-        Err(NewsroomError::NotFound) => return not_found(),
-        Err(e) => return store_failed(e),
-    };
-    let Ok(Some(public_id)) = state.store.article_id_by_key(&a.article_key).await else {
-        return (
-            StatusCode::CONFLICT,
-            "Only a published article has a similar list.",
-        )
-            .into_response();
+    let public_id = match published_id(&state, id).await {
+        Ok(p) => p,
+        Err(refused) => return refused,
     };
     // `https://site/en/articles/x`, `/en/articles/x` and `en/x` all name one article.
     let named = sent.form.article.trim();
@@ -1424,18 +1435,9 @@ pub async fn decide_similar(
         }
         Err(e) => return store_failed(e),
     };
-    match state
+    let decided = state
         .store
         .set_related_override(public_id, related, decision)
-        .await
-    {
-        Ok(()) => {
-            state.cache.clear();
-            Redirect::to(&format!("/desk/articles/{id}#curation")).into_response()
-        }
-        Err(trendwatch_store::EditError::Invalid(m)) => {
-            (StatusCode::UNPROCESSABLE_ENTITY, m).into_response()
-        }
-        Err(e) => store_failed(e),
-    }
+        .await;
+    curated(&state, id, decided)
 }
