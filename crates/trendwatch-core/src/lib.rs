@@ -15,6 +15,7 @@ pub mod dynamics;
 pub mod forecast;
 pub mod language;
 pub mod limits;
+pub mod newsletter;
 pub mod newsroom;
 pub mod parallel;
 pub mod period;

@@ -9,6 +9,8 @@
 
 pub mod accounts;
 pub mod derive;
+pub mod mailer;
+pub mod newsletter;
 pub mod newsroom;
 pub mod search_index;
 pub mod two_step;

@@ -9,6 +9,7 @@
 mod accounts;
 mod forecasts;
 mod migrations;
+mod newsletter;
 mod newsroom;
 mod related;
 mod rows;
@@ -26,6 +27,9 @@ use trendwatch_core::accounts::{
 };
 use trendwatch_core::article::{Article, ArticleSummary, ArticleText, NewArticle, RelatedOverride};
 use trendwatch_core::forecast::{ForecastEntry, Outcome};
+use trendwatch_core::newsletter::{
+    Delivery, DigestSend, SubscribeOutcome, Subscriber, SubscriptionRequest,
+};
 use trendwatch_core::newsroom::{
     DeskArticle, DeskComment, DeskContent, DeskFilter, DeskLock, DeskRevision, DeskState,
     DeskSummary, PublishedMark,
@@ -1435,5 +1439,108 @@ impl Store for SqliteStore {
         let key = key.to_string();
         self.write(move |conn| newsroom::remove_article(conn, &key).map_err(store_err))
             .await
+    }
+
+    async fn site_secret(&self, name: &str, fresh: [u8; 32]) -> Result<[u8; 32], StoreError> {
+        let name = name.to_string();
+        self.write(move |conn| newsletter::site_secret(conn, &name, fresh).map_err(store_err))
+            .await
+    }
+
+    async fn subscribe(
+        &self,
+        request: &SubscriptionRequest,
+        at: time::OffsetDateTime,
+    ) -> Result<SubscribeOutcome, StoreError> {
+        let request = request.clone();
+        self.write(move |conn| newsletter::subscribe(conn, &request, at).map_err(store_err))
+            .await
+    }
+
+    async fn subscriber(&self, id: i64) -> Result<Option<Subscriber>, StoreError> {
+        self.read(move |conn| newsletter::subscriber(conn, id))
+            .await
+    }
+
+    async fn confirm_subscriber(
+        &self,
+        id: i64,
+        at: time::OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        self.write(move |conn| newsletter::confirm(conn, id, at).map_err(store_err))
+            .await
+    }
+
+    async fn set_subscriber_preferences(
+        &self,
+        id: i64,
+        language: Language,
+        topics: &[String],
+    ) -> Result<bool, StoreError> {
+        let topics = topics.to_vec();
+        self.write(move |conn| {
+            newsletter::set_preferences(conn, id, language, &topics).map_err(store_err)
+        })
+        .await
+    }
+
+    async fn unsubscribe(&self, id: i64) -> Result<bool, StoreError> {
+        self.write(move |conn| newsletter::unsubscribe(conn, id).map_err(store_err))
+            .await
+    }
+
+    async fn subscriber_counts(
+        &self,
+        language: Language,
+    ) -> Result<(u64, u64, u64, u64), StoreError> {
+        self.read(move |conn| newsletter::counts(conn, language))
+            .await
+    }
+
+    async fn start_digest_send(
+        &self,
+        period: Period,
+        language: Language,
+        by: Option<i64>,
+        at: time::OffsetDateTime,
+    ) -> Result<DigestSend, StoreError> {
+        self.write(move |conn| newsletter::start(conn, period, language, by, at).map_err(store_err))
+            .await
+    }
+
+    async fn digest_sends(&self, limit: u64) -> Result<Vec<DigestSend>, StoreError> {
+        self.read(move |conn| newsletter::sends(conn, limit)).await
+    }
+
+    async fn digest_send(&self, id: i64) -> Result<Option<DigestSend>, StoreError> {
+        self.read(move |conn| newsletter::send(conn, id)).await
+    }
+
+    async fn interrupt_digest_deliveries(&self, id: i64) -> Result<u64, StoreError> {
+        self.write(move |conn| newsletter::interrupt(conn, id).map_err(store_err))
+            .await
+    }
+
+    async fn claim_digest_recipient(
+        &self,
+        id: i64,
+        at: time::OffsetDateTime,
+    ) -> Result<Option<Subscriber>, StoreError> {
+        self.write(move |conn| newsletter::claim(conn, id, at).map_err(store_err))
+            .await
+    }
+
+    async fn finish_digest_delivery(
+        &self,
+        id: i64,
+        subscriber: i64,
+        delivery: &Delivery,
+        at: time::OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let delivery = delivery.clone();
+        self.write(move |conn| {
+            newsletter::finish(conn, id, subscriber, &delivery, at).map_err(store_err)
+        })
+        .await
     }
 }

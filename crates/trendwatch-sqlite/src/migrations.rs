@@ -91,6 +91,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0018_corrections",
         include_str!("../migrations/0018_corrections.sql"),
     ),
+    (
+        "0019_newsletter",
+        include_str!("../migrations/0019_newsletter.sql"),
+    ),
 ];
 
 /// Applies every migration newer than the database's version and returns the names of those
@@ -325,7 +329,8 @@ mod tests {
                 "0015_newsroom",
                 "0016_api_tokens",
                 "0017_totp",
-                "0018_corrections"
+                "0018_corrections",
+                "0019_newsletter"
             ]
         );
         let copy = Connection::open(dir.path().join("t.sqlite3.v7-backup")).expect("backup");

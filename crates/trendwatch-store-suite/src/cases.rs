@@ -1081,3 +1081,145 @@ pub async fn removed_articles_leave_the_archive(store: Arc<dyn Store>) {
         .is_empty());
     assert!(store.article_texts(None).await.expect("texts").len() == 1);
 }
+
+pub async fn subscriptions_and_the_digest_queue(store: Arc<dyn Store>) {
+    use trendwatch_core::newsletter::{Delivery, SubscribeOutcome, SubscriptionRequest};
+    write_all(&store, &[article("a", "Drills begin", 19, "en", None)]).await;
+    let at = datetime!(2026-10-25 10:00 UTC);
+    // The secret is made once and then always the same.
+    let secret = store.site_secret("links", [1; 32]).await.expect("secret");
+    assert_eq!(secret, [1; 32]);
+    assert_eq!(
+        store.site_secret("links", [2; 32]).await.expect("again"),
+        [1; 32]
+    );
+    let ask = |email: &str, topics: &[&str]| SubscriptionRequest {
+        email: email.into(),
+        language: Language::En,
+        topics: topics.iter().map(|t| t.to_string()).collect(),
+    };
+    let mut ids = Vec::new();
+    for email in ["a@example.org", "b@example.org", "c@example.org"] {
+        match store
+            .subscribe(&ask(email, &[]), at)
+            .await
+            .expect("subscribe")
+        {
+            SubscribeOutcome::NeedsConfirmation(id) => ids.push(id),
+            other => panic!("a new address needs confirming: {other:?}"),
+        }
+    }
+    // Pending readers are not recipients; confirming is once.
+    assert!(store.confirm_subscriber(ids[0], at).await.expect("confirm"));
+    assert!(!store.confirm_subscriber(ids[0], at).await.expect("twice"));
+    assert!(store.confirm_subscriber(ids[1], at).await.expect("confirm"));
+    assert_eq!(
+        store.subscriber_counts(Language::En).await.expect("counts"),
+        (1, 2, 0, 0)
+    );
+    // A confirmed reader asking again stays confirmed and takes the new topics.
+    assert_eq!(
+        store
+            .subscribe(&ask("a@example.org", &["security"]), at)
+            .await
+            .expect("again"),
+        SubscribeOutcome::AlreadyConfirmed(ids[0])
+    );
+    let a = store
+        .subscriber(ids[0])
+        .await
+        .expect("read")
+        .expect("there");
+    assert_eq!(a.topics, vec!["security".to_string()]);
+    assert!(store
+        .set_subscriber_preferences(ids[0], Language::Ru, &[])
+        .await
+        .expect("preferences"));
+    assert!(store
+        .set_subscriber_preferences(ids[0], Language::En, &[])
+        .await
+        .expect("back"));
+
+    // A send fixes its recipients: the confirmed readers of its language.
+    let period = week(19);
+    let send = store
+        .start_digest_send(period, Language::En, None, at)
+        .await
+        .expect("start");
+    assert_eq!((send.pending, send.total()), (2, 2));
+    let first = store
+        .claim_digest_recipient(send.id, at)
+        .await
+        .expect("claim")
+        .expect("a recipient");
+    // A process that stops here leaves the claim in flight: it is interrupted, not resent.
+    assert_eq!(
+        store
+            .interrupt_digest_deliveries(send.id)
+            .await
+            .expect("interrupt"),
+        1
+    );
+    let second = store
+        .claim_digest_recipient(send.id, at)
+        .await
+        .expect("claim")
+        .expect("another recipient");
+    assert_ne!(first.id, second.id);
+    store
+        .finish_digest_delivery(
+            send.id,
+            second.id,
+            &Delivery::PermanentFailure("550".into()),
+            at,
+        )
+        .await
+        .expect("finish");
+    assert!(store
+        .claim_digest_recipient(send.id, at)
+        .await
+        .expect("claim")
+        .is_none());
+    let done = store
+        .digest_send(send.id)
+        .await
+        .expect("read")
+        .expect("there");
+    assert_eq!(
+        (done.pending, done.sent, done.failed, done.interrupted),
+        (0, 0, 1, 1)
+    );
+    // The refused address is suppressed; starting the week again finds the same send.
+    assert_eq!(
+        store.subscriber_counts(Language::En).await.expect("counts"),
+        (1, 1, 0, 1)
+    );
+    let again = store
+        .start_digest_send(period, Language::En, None, at)
+        .await
+        .expect("again");
+    assert_eq!((again.id, again.pending), (send.id, 0));
+    assert_eq!(store.digest_sends(10).await.expect("sends").len(), 1);
+
+    // A reader who leaves before their turn is not sent to.
+    let next = store
+        .start_digest_send(period.next(), Language::En, None, at)
+        .await
+        .expect("next week");
+    assert_eq!(next.pending, 1);
+    assert!(store.unsubscribe(ids[0]).await.expect("leave"));
+    assert!(store
+        .claim_digest_recipient(next.id, at)
+        .await
+        .expect("claim")
+        .is_none());
+    assert_eq!(
+        store
+            .digest_send(next.id)
+            .await
+            .expect("read")
+            .expect("there")
+            .total(),
+        0
+    );
+}

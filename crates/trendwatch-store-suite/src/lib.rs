@@ -61,7 +61,8 @@ macro_rules! store_suite {
             the_audit_log_reads_back_newest_first,
             desk_saves_make_revisions_and_stale_saves_are_refused,
             desk_states_schedules_and_locks,
-            removed_articles_leave_the_archive
+            removed_articles_leave_the_archive,
+            subscriptions_and_the_digest_queue
         );
     };
     (@cases $fresh:expr; $($case:ident),* $(,)?) => {

@@ -8,6 +8,9 @@ use trendwatch_core::accounts::{
 };
 use trendwatch_core::article::{Article, ArticleSummary, ArticleText, NewArticle, RelatedOverride};
 use trendwatch_core::forecast::{ForecastEntry, Outcome};
+use trendwatch_core::newsletter::{
+    Delivery, DigestSend, SubscribeOutcome, Subscriber, SubscriptionRequest,
+};
 use trendwatch_core::newsroom::{
     DeskArticle, DeskComment, DeskContent, DeskFilter, DeskLock, DeskRevision, DeskState,
     DeskSummary, PublishedMark,
@@ -592,4 +595,86 @@ pub trait Store: Send + Sync + 'static {
     /// and storyline place; the storyline's statistics are refreshed). Returns its id, or
     /// `None` when no article has that key.
     async fn remove_article(&self, key: &str) -> Result<Option<i64>, StoreError>;
+
+    // --- The weekly digest (migration 0019) ---
+
+    /// The site's secret called `name`, made from `fresh` on first use and the same ever
+    /// after (every web node reads the one stored).
+    async fn site_secret(&self, name: &str, fresh: [u8; 32]) -> Result<[u8; 32], StoreError>;
+
+    /// Records a reader's request: a new address (or one that had left or was suppressed)
+    /// becomes pending with these preferences; a pending one takes the new preferences; a
+    /// confirmed one keeps its state and takes them too.
+    async fn subscribe(
+        &self,
+        request: &SubscriptionRequest,
+        at: time::OffsetDateTime,
+    ) -> Result<SubscribeOutcome, StoreError>;
+
+    /// One subscription by id.
+    async fn subscriber(&self, id: i64) -> Result<Option<Subscriber>, StoreError>;
+
+    /// Confirms a pending subscription (double opt-in); `false` when it is not pending.
+    async fn confirm_subscriber(
+        &self,
+        id: i64,
+        at: time::OffsetDateTime,
+    ) -> Result<bool, StoreError>;
+
+    /// Changes a subscription's edition and topics; `false` when there is none.
+    async fn set_subscriber_preferences(
+        &self,
+        id: i64,
+        language: Language,
+        topics: &[String],
+    ) -> Result<bool, StoreError>;
+
+    /// Ends a subscription; its pending deliveries are dropped. `false` when there is none.
+    async fn unsubscribe(&self, id: i64) -> Result<bool, StoreError>;
+
+    /// Subscriptions by state in `language`: (pending, confirmed, unsubscribed, suppressed).
+    async fn subscriber_counts(
+        &self,
+        language: Language,
+    ) -> Result<(u64, u64, u64, u64), StoreError>;
+
+    /// Starts the digest of `period` in `language` with every confirmed reader of that
+    /// language as a recipient, in one transaction; when that week was started before,
+    /// returns the existing send instead (sending again resumes it).
+    async fn start_digest_send(
+        &self,
+        period: Period,
+        language: Language,
+        by: Option<i64>,
+        at: time::OffsetDateTime,
+    ) -> Result<DigestSend, StoreError>;
+
+    /// Digest sends, newest first, with their counts.
+    async fn digest_sends(&self, limit: u64) -> Result<Vec<DigestSend>, StoreError>;
+
+    /// One digest send with its counts.
+    async fn digest_send(&self, id: i64) -> Result<Option<DigestSend>, StoreError>;
+
+    /// Recipients of send `id` left `sending` by a process that stopped become
+    /// `interrupted` (never sent again); returns how many. Call before resuming a send.
+    async fn interrupt_digest_deliveries(&self, id: i64) -> Result<u64, StoreError>;
+
+    /// Claims the next pending recipient of send `id` (marks it `sending`) and returns the
+    /// subscription; `None` when nobody is left. A reader who left since the send started
+    /// is skipped.
+    async fn claim_digest_recipient(
+        &self,
+        id: i64,
+        at: time::OffsetDateTime,
+    ) -> Result<Option<Subscriber>, StoreError>;
+
+    /// Records how the delivery of send `id` to `subscriber` ended; a permanent failure
+    /// also suppresses the address.
+    async fn finish_digest_delivery(
+        &self,
+        id: i64,
+        subscriber: i64,
+        delivery: &Delivery,
+        at: time::OffsetDateTime,
+    ) -> Result<(), StoreError>;
 }

@@ -40,6 +40,10 @@ pub struct SiteConfig {
     /// When each week's commentaries are due, in the office's time: a weekday and a time
     /// after the week (`Monday 12:00`). The desk marks cells still open after it overdue.
     pub desk_deadline: String,
+    /// Whether the digest's subscription page is offered: set at start when `[mail]` is
+    /// configured, not a key of the file.
+    #[serde(skip)]
+    pub newsletter: bool,
 }
 
 impl Default for SiteConfig {
@@ -67,6 +71,7 @@ impl Default for SiteConfig {
             base_url: String::new(),
             time_zone: "UTC".into(),
             desk_deadline: "Monday 12:00".into(),
+            newsletter: false,
         }
     }
 }

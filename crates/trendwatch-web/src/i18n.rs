@@ -373,3 +373,136 @@ pub fn strings(lang: Language) -> &'static Strings {
         Language::Ru => &RU,
     }
 }
+
+/// The words of the weekly digest: its pages (subscribe, confirm, preferences, unsubscribe)
+/// and its e-mails.
+#[derive(Debug)]
+pub struct NewsletterStrings {
+    /// The link to the subscription page, in every page's footer.
+    pub footer_link: &'static str,
+    pub title: &'static str,
+    pub intro: &'static str,
+    pub email_label: &'static str,
+    pub topics_label: &'static str,
+    pub topics_hint: &'static str,
+    pub edition_label: &'static str,
+    pub subscribe_button: &'static str,
+    pub check_inbox_title: &'static str,
+    pub check_inbox_body: &'static str,
+    pub confirm_title: &'static str,
+    pub confirm_page_body: &'static str,
+    pub confirm_button: &'static str,
+    pub confirmed_title: &'static str,
+    pub confirmed_body: &'static str,
+    pub preferences: &'static str,
+    pub save_button: &'static str,
+    pub saved: &'static str,
+    pub unsubscribe: &'static str,
+    pub unsubscribe_page_body: &'static str,
+    pub unsubscribed_body: &'static str,
+    pub bad_link: &'static str,
+    pub throttled: &'static str,
+    pub unavailable: &'static str,
+    pub greeting: &'static str,
+    pub confirm_subject: &'static str,
+    pub confirm_body: &'static str,
+    pub already_subject: &'static str,
+    pub already_body: &'static str,
+    pub not_you: &'static str,
+    /// Before the week's dates in a digest's subject and heading.
+    pub week_of: &'static str,
+    pub read_overview: &'static str,
+    pub why_received: &'static str,
+}
+
+const NEWSLETTER_EN: NewsletterStrings = NewsletterStrings {
+    footer_link: "Weekly digest by e-mail",
+    title: "The weekly digest",
+    intro: "Once a week, when the commentaries are out: every topic with its trend marker, \
+        headline and lead, linking to the full text. You confirm your address first, and every \
+        digest has a one-click unsubscribe link.",
+    email_label: "E-mail address",
+    topics_label: "Topics",
+    topics_hint: "Leave all unticked to receive every topic.",
+    edition_label: "Edition",
+    subscribe_button: "Subscribe",
+    check_inbox_title: "Check your inbox",
+    check_inbox_body: "If this address can receive the digest, a message with a link to confirm \
+        it is on its way. The link works for seven days.",
+    confirm_title: "Confirm your subscription",
+    confirm_page_body: "One step left: confirm that you want the weekly digest at this address.",
+    confirm_button: "Confirm my subscription",
+    confirmed_title: "You are subscribed",
+    confirmed_body: "The next weekly digest will reach you. You can change topics or leave at any \
+        time from the links in every digest.",
+    preferences: "Change your preferences",
+    save_button: "Save",
+    saved: "Your preferences are saved.",
+    unsubscribe: "Unsubscribe",
+    unsubscribe_page_body: "Stop receiving the weekly digest at this address?",
+    unsubscribed_body: "You will receive no more digests. You can subscribe again at any time.",
+    bad_link: "This link is not valid or has expired.",
+    throttled: "Too many requests. Please try again in a few minutes.",
+    unavailable: "The digest by e-mail is not available on this site.",
+    greeting: "Hello,",
+    confirm_subject: "confirm your subscription to the weekly digest",
+    confirm_body: "Please confirm that you want to receive the weekly digest at this address. \
+        The link works for seven days.",
+    already_subject: "your subscription to the weekly digest",
+    already_body: "This address already receives the weekly digest. Your topics are updated; \
+        to change them or to leave, use the link below.",
+    not_you: "If you did not ask for this, ignore this message: nothing will be sent to you.",
+    week_of: "The week of",
+    read_overview: "The whole week at a glance",
+    why_received: "You receive this digest because you subscribed on our site.",
+};
+
+const NEWSLETTER_RU: NewsletterStrings = NewsletterStrings {
+    footer_link: "Рассылка по электронной почте",
+    title: "Еженедельная рассылка",
+    intro: "Раз в неделю, когда выходят комментарии: каждая тема с отметкой тенденции, \
+        заголовком и кратким содержанием и ссылкой на полный текст. Сначала вы подтверждаете \
+        адрес; в каждом письме есть ссылка, чтобы отписаться одним нажатием.",
+    email_label: "Адрес электронной почты",
+    topics_label: "Темы",
+    topics_hint: "Не отмечайте ни одной, чтобы получать все темы.",
+    edition_label: "Язык выпуска",
+    subscribe_button: "Подписаться",
+    check_inbox_title: "Проверьте почту",
+    check_inbox_body: "Если на этот адрес можно отправить рассылку, письмо со ссылкой для \
+        подтверждения уже в пути. Ссылка действует семь дней.",
+    confirm_title: "Подтвердите подписку",
+    confirm_page_body: "Остался один шаг: подтвердите, что хотите получать рассылку на этот адрес.",
+    confirm_button: "Подтвердить подписку",
+    confirmed_title: "Подписка оформлена",
+    confirmed_body: "Следующий выпуск придёт к вам. Изменить темы или отписаться можно по ссылкам \
+        в каждом письме.",
+    preferences: "Изменить настройки",
+    save_button: "Сохранить",
+    saved: "Настройки сохранены.",
+    unsubscribe: "Отписаться",
+    unsubscribe_page_body: "Больше не получать еженедельную рассылку на этот адрес?",
+    unsubscribed_body: "Рассылка больше не будет приходить. Подписаться снова можно в любое время.",
+    bad_link: "Ссылка недействительна или устарела.",
+    throttled: "Слишком много запросов. Попробуйте через несколько минут.",
+    unavailable: "Рассылка по электронной почте на этом сайте недоступна.",
+    greeting: "Здравствуйте!",
+    confirm_subject: "подтвердите подписку на еженедельную рассылку",
+    confirm_body: "Подтвердите, пожалуйста, что хотите получать еженедельную рассылку на этот \
+        адрес. Ссылка действует семь дней.",
+    already_subject: "ваша подписка на еженедельную рассылку",
+    already_body: "Этот адрес уже получает еженедельную рассылку. Темы обновлены; чтобы изменить \
+        их или отписаться, воспользуйтесь ссылкой ниже.",
+    not_you: "Если вы не подписывались, просто не отвечайте на это письмо: рассылка не придёт.",
+    week_of: "Неделя",
+    read_overview: "Вся неделя на одной странице",
+    why_received: "Вы получаете это письмо, потому что подписались на нашем сайте.",
+};
+
+/// The digest's words in `lang`.
+pub fn newsletter_strings(lang: Language) -> &'static NewsletterStrings {
+    match lang {
+        Language::En => &NEWSLETTER_EN,
+        Language::Ru => &NEWSLETTER_RU,
+    }
+}

@@ -7,6 +7,7 @@
 pub mod cache;
 pub mod charts;
 pub mod config;
+pub mod emails;
 pub mod error;
 pub mod feeds;
 pub mod handlers;
@@ -68,7 +69,22 @@ pub struct AppState {
     /// Rendering for a static copy (`trendwatch export`): the search page says that search
     /// needs the live site instead of offering a form that a static server cannot answer.
     pub static_copy: bool,
+    /// The mail system (`[mail]`); `None`: no e-mail, no digest.
+    pub mailer: Option<Arc<dyn trendwatch_service::mailer::Mailer>>,
+    /// The pause between two digest messages (`[mail] per_second`).
+    pub mail_pace: std::time::Duration,
+    /// What the e-mails say, with this site's names and address.
+    pub letters: Arc<emails::SiteLetters>,
+    /// Subscriptions and the weekly digest (rebuilt with the address and the mailer).
+    pub newsletter: Arc<trendwatch_service::newsletter::Newsletter>,
+    /// Subscription requests by client address.
+    pub subscribe_by_client: Arc<throttle::Throttle>,
+    /// Subscription requests by e-mail address (as typed, lower-cased).
+    pub subscribe_by_address: Arc<throttle::Throttle<String>>,
 }
+
+/// How long a client or address that asked too often waits before the count starts again.
+const SUBSCRIBE_QUIET: std::time::Duration = std::time::Duration::from_secs(3600);
 
 /// The newsroom of a site: writing through `publisher`, dating in the office's time zone.
 fn newsroom_of(
@@ -88,7 +104,33 @@ fn newsroom_of(
 impl AppState {
     fn rebuild_newsroom(mut self) -> AppState {
         self.newsroom = newsroom_of(&self.store, &self.publisher, &self.site, &self.public);
+        self.letters = Arc::new(emails::SiteLetters::new(
+            self.site.clone(),
+            self.public.clone(),
+        ));
+        self.newsletter = Arc::new(trendwatch_service::newsletter::Newsletter::new(
+            self.store.clone(),
+            self.mailer.clone(),
+            self.letters.clone(),
+            self.site.topics.clone(),
+            self.mail_pace,
+        ));
         self
+    }
+
+    /// Sends e-mail through `mailer`, at most one digest message per `pace`: the digest,
+    /// its subscription pages and e-mailed invitations are on.
+    pub fn with_mailer(
+        mut self,
+        mailer: Arc<dyn trendwatch_service::mailer::Mailer>,
+        pace: std::time::Duration,
+    ) -> AppState {
+        self.mailer = Some(mailer);
+        self.mail_pace = pace;
+        let mut site = (*self.site).clone();
+        site.newsletter = true;
+        self.site = Arc::new(site);
+        self.rebuild_newsroom()
     }
 
     /// State for `store` with `site` settings and an empty page cache.
@@ -114,12 +156,28 @@ impl AppState {
             None,
             trendwatch_service::Settings::default(),
         ));
+        let site = Arc::new(site);
+        let public = Arc::new(public);
+        let letters = Arc::new(emails::SiteLetters::new(site.clone(), public.clone()));
+        let mail_pace = std::time::Duration::from_millis(100);
         AppState {
             newsroom: newsroom_of(&store, &publisher, &site, &public),
-            public: Arc::new(public),
+            newsletter: Arc::new(trendwatch_service::newsletter::Newsletter::new(
+                store.clone(),
+                None,
+                letters.clone(),
+                site.topics.clone(),
+                mail_pace,
+            )),
+            letters,
+            mailer: None,
+            mail_pace,
+            subscribe_by_client: Arc::new(throttle::Throttle::forgiving(SUBSCRIBE_QUIET)),
+            subscribe_by_address: Arc::new(throttle::Throttle::forgiving(SUBSCRIBE_QUIET)),
+            public,
             publisher,
             store,
-            site: Arc::new(site),
+            site,
             cache: Arc::new(cache::PageCache::default()),
             cache_control,
             api_token: handlers::api::ApiToken::default(),
@@ -164,6 +222,7 @@ impl AppState {
     ) -> Result<AppState, String> {
         let mut site = (*self.site).clone();
         let public = public_address::PublicAddress::of_site(&site, &format!("http://{listening}"))?;
+        // (`site.newsletter` is kept: it follows the mailer, not the address.)
         site.base_url = public.base().to_string();
         self.site = Arc::new(site);
         self.public = Arc::new(public);
@@ -272,12 +331,34 @@ pub fn router(state: AppState) -> Router {
         .route("/uploads/{name}", get(assets::upload))
         .merge(public_api::router())
         .merge(desk::router(state.clone()))
+        .merge(newsletter_router())
         .layer(timeout(&state))
         .layer(axum::middleware::from_fn(request_id::span));
     pages
         .merge(api)
         .with_state(state)
         .layer(axum::middleware::from_fn(request_id::layer))
+}
+
+/// The digest's public pages: outside the page cache (they answer per reader) and never
+/// stored by browsers or proxies (their addresses hold the reader's signed token).
+fn newsletter_router() -> Router<AppState> {
+    use handlers::newsletter::*;
+    Router::new()
+        .route("/{lang}/newsletter", get(form).post(subscribe))
+        .route(
+            "/{lang}/newsletter/confirm",
+            get(confirm_page).post(confirm),
+        )
+        .route(
+            "/{lang}/newsletter/preferences",
+            get(preferences_page).post(save_preferences),
+        )
+        .route(
+            "/{lang}/newsletter/unsubscribe",
+            get(unsubscribe_page).post(unsubscribe),
+        )
+        .layer(axum::middleware::map_response(cache::no_store))
 }
 
 /// The request timeout: 408 once a request has taken longer than the configured time.

@@ -33,12 +33,27 @@ struct Entry {
 #[derive(Debug)]
 pub struct Throttle<K = IpAddr> {
     entries: Mutex<HashMap<K, Entry>>,
+    /// Quiet time after which the count starts again (none: only a success forgives).
+    forgive_after: Option<Duration>,
 }
 
 impl<K> Default for Throttle<K> {
     fn default() -> Self {
         Throttle {
             entries: Mutex::new(HashMap::new()),
+            forgive_after: None,
+        }
+    }
+}
+
+impl<K> Throttle<K> {
+    /// A throttle of requests that are not failures (subscriptions): the count starts
+    /// again after `quiet` without one, so that a reader coming back next month is not
+    /// still waiting for last month's requests.
+    pub fn forgiving(quiet: Duration) -> Self {
+        Throttle {
+            entries: Mutex::new(HashMap::new()),
+            forgive_after: Some(quiet),
         }
     }
 }
@@ -72,6 +87,12 @@ impl<K: Hash + Eq + Clone> Throttle<K> {
             blocked_until: now,
             last: now,
         });
+        if self
+            .forgive_after
+            .is_some_and(|quiet| now.saturating_duration_since(e.last) >= quiet)
+        {
+            e.failures = 0;
+        }
         e.failures = e.failures.saturating_add(1);
         e.last = now;
         if e.failures >= FREE_FAILURES {
@@ -116,5 +137,19 @@ mod tests {
             t.fail(&ip, now);
         }
         assert_eq!(t.check(&ip, now), Err(MAX_WAIT));
+    }
+
+    #[test]
+    fn a_forgiving_throttle_starts_again_after_a_quiet_time() {
+        let t: Throttle = Throttle::forgiving(Duration::from_secs(3600));
+        let ip: IpAddr = [192, 0, 2, 1].into();
+        let now = Instant::now();
+        for _ in 0..FREE_FAILURES + 2 {
+            t.fail(&ip, now);
+        }
+        assert!(t.check(&ip, now).is_err());
+        let later = now + Duration::from_secs(3600);
+        assert_eq!(t.fail(&ip, later), 1);
+        assert!(t.check(&ip, later).is_ok());
     }
 }

@@ -303,6 +303,10 @@ pub struct Layout {
     pub notice: String,
     pub home_url: String,
     pub about_url: String,
+    /// The digest's subscription page, when e-mail is configured.
+    pub newsletter_url: Option<String>,
+    /// The words of that link.
+    pub newsletter_label: &'static str,
     pub week_url: String,
     pub css_url: String,
     pub nav: Vec<NavItem>,
@@ -382,6 +386,10 @@ impl Layout {
             notice: site.notice(lang).to_string(),
             home_url: format!("/{}/", lang.code()),
             about_url: format!("/{}/about", lang.code()),
+            newsletter_url: site
+                .newsletter
+                .then(|| format!("/{}/newsletter", lang.code())),
+            newsletter_label: crate::i18n::newsletter_strings(lang).footer_link,
             week_url: format!("/{}/weeks/", lang.code()),
             css_url: crate::handlers::assets::css_url(),
             nav: site

@@ -37,6 +37,7 @@ pub struct RunningApp {
     server: JoinHandle<std::io::Result<()>>,
     watcher: JoinHandle<()>,
     scheduler: JoinHandle<()>,
+    digest: JoinHandle<()>,
 }
 
 impl RunningApp {
@@ -53,6 +54,7 @@ impl RunningApp {
         }
         self.watcher.abort();
         self.scheduler.abort();
+        self.digest.abort();
         self.server.await??;
         Ok(())
     }
@@ -83,6 +85,9 @@ pub async fn start(
         .api_token
         .check_strength()
         .map_err(anyhow::Error::msg)?;
+    if let Some(mailer) = config.mailer()? {
+        state = state.with_mailer(mailer, config.file.mail.pace());
+    }
     state.uploads_dir = Some(trendwatch_web::uploads::dir(&config.data_dir));
     let limits = config.file.server.clone();
     state.request_timeout = limits.request_timeout();
@@ -121,6 +126,13 @@ pub async fn start(
         Err(e) => tracing::error!(error = %e, "scheduled articles not published"),
     }
     let scheduler = tokio::spawn(state.newsroom.clone().run_scheduler(SCHEDULE_CHECK));
+    // A digest send that a crash or restart stopped half-way goes on (nobody gets it twice).
+    let newsletter = state.newsletter.clone();
+    let digest = tokio::spawn(async move {
+        if let Err(e) = newsletter.resume_unfinished().await {
+            tracing::error!(error = %e, "digest: unfinished sends not resumed");
+        }
+    });
     let router = trendwatch_web::router(state.clone());
     let (tx, rx) = oneshot::channel::<()>();
     let connections = trendwatch_web::server::ConnectionCount::default();
@@ -142,6 +154,7 @@ pub async fn start(
         server,
         watcher,
         scheduler,
+        digest,
     })
 }
 

@@ -114,6 +114,12 @@ pub enum Command {
         #[command(subcommand)]
         action: UserCommand,
     },
+    /// The weekly digest by e-mail: send a week's digest to its confirmed readers, see sends.
+    Digest {
+        /// What to do.
+        #[command(subcommand)]
+        action: DigestCommand,
+    },
     /// List forecasts, find overdue ones and resolve them.
     Forecasts {
         /// What to do.
@@ -223,6 +229,24 @@ pub enum SimilarCommand {
         /// The article concerned, as `en/<slug>`.
         related: String,
     },
+}
+
+/// The weekly digest.
+#[derive(Debug, Subcommand)]
+pub enum DigestCommand {
+    /// Send the digest of a week to every confirmed reader of the edition (needs `[mail]`
+    /// and `[site] base_url`). Sending a week again resumes that send: nobody receives it
+    /// twice. Exits with status 1 when any message was refused.
+    Send {
+        /// The ISO week, `2026-W48` (default: the latest week with commentaries).
+        #[arg(long)]
+        week: Option<String>,
+        /// The edition: `en` or `ru`.
+        #[arg(long, default_value = "en")]
+        lang: String,
+    },
+    /// Subscriptions by state, and the latest sends with their counts.
+    Status,
 }
 
 /// Accounts of the desk.

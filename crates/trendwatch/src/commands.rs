@@ -89,6 +89,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 let store = app::open_store(&config)?;
                 users(store, action).await
             }
+            Command::Digest { action } => {
+                let config = Config::load(&cli.data)?;
+                let store = app::open_store(&config)?;
+                crate::digest::run(&config, store, action).await
+            }
             Command::Forecasts { action } => {
                 let config = Config::load(&cli.data)?;
                 let store = app::open_store(&config)?;

@@ -24,6 +24,8 @@ pub struct FileConfig {
     pub api: ApiConfig,
     /// The HTTP server's bounds: timeouts, open connections, shutdown deadline.
     pub server: trendwatch_web::server::ServerLimits,
+    /// Sending e-mail (`[mail]`): the weekly digest, confirmations, invitations.
+    pub mail: trendwatch_service::mailer::MailSettings,
 }
 
 /// The editors' JSON API (`[api]`).
@@ -54,6 +56,22 @@ pub struct Config {
 }
 
 impl Config {
+    /// The mailer of `[mail]`, or `None` when no host is set. The password may come from
+    /// `TRENDWATCH_SMTP_PASSWORD` instead of the file.
+    pub fn mailer(
+        &self,
+    ) -> anyhow::Result<Option<std::sync::Arc<dyn trendwatch_service::mailer::Mailer>>> {
+        let password = std::env::var("TRENDWATCH_SMTP_PASSWORD").ok();
+        let mailer =
+            trendwatch_service::mailer::SmtpMailer::from_settings(&self.file.mail, password)
+                .map_err(|e| {
+                    anyhow::anyhow!("{}: {e}", self.data_dir.join(CONFIG_FILE).display())
+                })?;
+        Ok(mailer.map(|m| {
+            std::sync::Arc::new(m) as std::sync::Arc<dyn trendwatch_service::mailer::Mailer>
+        }))
+    }
+
     /// The settings that derived work (storylines, similar lists) follows.
     pub fn derivation(&self) -> trendwatch_service::Settings {
         trendwatch_service::Settings {
@@ -73,6 +91,11 @@ impl Config {
         };
         trendwatch_web::public_address::PublicAddress::of_site(&file.site, "http://localhost")
             .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        if file.mail.host.is_some() {
+            file.mail
+                .check()
+                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        }
         file.site
             .desk_deadline
             .parse::<trendwatch_core::newsroom::Deadline>()
@@ -106,6 +129,14 @@ mod tests {
             ("[site]\nbase_url = \"monitor.example.org\"\n", "base_url"),
             ("[site]\ntime_zone = \"Mars/Olympus\"\n", "time_zone"),
             ("[site]\ndesk_deadline = \"Monday noon\"\n", "desk_deadline"),
+            (
+                "[mail]\nhost = \"127.0.0.1\"\nfrom = \"not an address\"\n",
+                "[mail] from",
+            ),
+            (
+                "[mail]\nhost = \"127.0.0.1\"\nper_second = 0\n",
+                "per_second",
+            ),
         ] {
             std::fs::write(dir.path().join(CONFIG_FILE), text).expect("write");
             let err = format!("{:#}", Config::load(dir.path()).expect_err(text));

@@ -8,6 +8,7 @@ pub mod bench;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod digest;
 pub mod eval;
 pub mod eval_related;
 pub mod export;

@@ -402,8 +402,15 @@ async fn b1_role_route_table() {
         ));
     }
     // (method, path, what each of anonymous, analyst, editor, admin gets)
-    let table: [(&str, &str, [u16; 4]); 7] = [
+    let table: [(&str, &str, [u16; 4]); 9] = [
         ("GET", "/desk/", [303, 200, 200, 200]),
+        ("GET", "/desk/digest", [303, 403, 200, 200]),
+        // A week outside the archive: only an editor gets as far as finding that out.
+        (
+            "GET",
+            "/desk/digest/preview?week=2000-W01&lang=en",
+            [303, 403, 404, 404],
+        ),
         ("GET", "/desk/users", [303, 403, 403, 200]),
         ("GET", "/desk/audit", [303, 403, 403, 200]),
         // Account 999999 does not exist: only an admin gets as far as finding that out.

@@ -53,6 +53,11 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/desk/users", get(users))
         .route("/desk/users/invite", post(invite))
         .route("/desk/audit", get(audit))
+        .route(
+            "/desk/digest",
+            get(super::desk_digest::page).post(super::desk_digest::send),
+        )
+        .route("/desk/digest/preview", get(super::desk_digest::preview))
         .route("/desk/account", get(account))
         .route("/desk/account/password", post(change_password))
         .route("/desk/tokens", get(tokens).post(create_token))

@@ -1,0 +1,503 @@
+//! The weekly digest by e-mail, against a real SMTP server started by the test (aiosmtpd from
+//! PyPI, `tests/fixtures/smtp_sink.py`): double opt-in, the same answer whatever the address's
+//! state, throttling, the digest's parts and headers, every link in it working against the
+//! running site, one-click unsubscribe (RFC 8058), permanent failures, and a send killed
+//! half-way that resumes without sending anyone the digest twice.
+
+mod common;
+
+use common::*;
+use reqwest::StatusCode;
+use scraper::Html;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::io::BufRead;
+use std::path::PathBuf;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use trendwatch_core::accounts::Role;
+use trendwatch_core::newsletter::SubscriptionRequest;
+use trendwatch_core::Language;
+
+/// The test SMTP server: a Python process that prints each message it accepts as JSON.
+struct SmtpSink {
+    child: std::process::Child,
+    port: u16,
+    messages: mpsc::UnboundedReceiver<Value>,
+    refused: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl SmtpSink {
+    /// Starts the server; `None` (the caller is skipped, and says so) without aiosmtpd.
+    fn start() -> Option<SmtpSink> {
+        let python = python_with(&["aiosmtpd"])?;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let refused = dir.path().join("refused");
+        let mut child = std::process::Command::new(python)
+            .arg(fixtures().join("smtp_sink.py"))
+            .arg(&refused)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("SMTP server starts");
+        let mut lines = std::io::BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let first = lines.next().expect("a first line").expect("readable");
+        let port = first
+            .strip_prefix("port ")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("expected `port N`, got {first:?}"));
+        let (tx, messages) = mpsc::unbounded_channel();
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                let message: Value = serde_json::from_str(&line).expect("the server prints JSON");
+                if tx.send(message).is_err() {
+                    break;
+                }
+            }
+        });
+        Some(SmtpSink {
+            child,
+            port,
+            messages,
+            refused,
+            _dir: dir,
+        })
+    }
+
+    /// The next message the server accepted (waits for it to arrive).
+    async fn next(&mut self) -> Value {
+        tokio::time::timeout(Duration::from_secs(60), self.messages.recv())
+            .await
+            .expect("a message arrives within a minute")
+            .expect("the SMTP server is running")
+    }
+
+    /// From now on, the server refuses `address` permanently (550).
+    fn refuse(&self, address: &str) {
+        use std::io::Write;
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.refused)
+            .expect("refused list");
+        writeln!(f, "{address}").expect("write");
+    }
+
+    /// The `[mail]` section that sends to this server.
+    fn config(&self) -> String {
+        format!(
+            "[mail]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\n\
+             from = \"Arvenia Monitor <digest@monitor.example>\"\nper_second = 200\n",
+            self.port
+        )
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn header<'a>(message: &'a Value, name: &str) -> &'a str {
+    message["headers"][name].as_str().unwrap_or("")
+}
+
+fn part<'a>(message: &'a Value, kind: &str) -> &'a str {
+    message["parts"][kind].as_str().unwrap_or("")
+}
+
+/// Every `http…` address in a text.
+fn links_in_text(text: &str) -> Vec<String> {
+    text.split_whitespace()
+        .filter(|w| w.starts_with("http://") || w.starts_with("https://"))
+        .map(str::to_string)
+        .collect()
+}
+
+async fn post_form(app: &TestApp, url: &str, fields: &[(&str, &str)]) -> Fetched {
+    let url = if url.starts_with("http") {
+        url.to_string()
+    } else {
+        format!("{}{url}", app.app.url())
+    };
+    let resp = app
+        .client
+        .post(url)
+        .form(fields)
+        .send()
+        .await
+        .expect("request");
+    let (status, headers) = (resp.status(), resp.headers().clone());
+    Fetched {
+        status,
+        headers,
+        body: resp.text().await.expect("body"),
+    }
+}
+
+async fn get_url(app: &TestApp, url: &str) -> Fetched {
+    let path = url
+        .strip_prefix(&app.app.url())
+        .unwrap_or_else(|| panic!("a link of the running site ({}), got {url}", app.app.url()));
+    app.get(path).await
+}
+
+/// Subscribes through the form and returns the page's heading.
+async fn subscribe(app: &TestApp, email: &str, topics: &[&str]) -> (StatusCode, String) {
+    let mut fields = vec![("email", email)];
+    fields.extend(topics.iter().map(|t| ("topic", *t)));
+    let got = post_form(app, "/en/newsletter", &fields).await;
+    (got.status, text(&got.doc(), "main h1"))
+}
+
+/// Follows a confirmation message's link and presses the button on its page.
+async fn confirm(app: &TestApp, message: &Value) -> Html {
+    let link = links_in_text(part(message, "text/plain"))
+        .into_iter()
+        .find(|l| l.contains("/newsletter/confirm?t="))
+        .expect("a confirmation link");
+    let page = get_url(app, &link).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let action = attrs(&page.doc(), "main form", "action").remove(0);
+    let done = post_form(app, &action, &[]).await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    done.doc()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn weekly_digest_double_opt_in_send_links_and_one_click_unsubscribe() {
+    let Some(mut smtp) = SmtpSink::start() else {
+        return;
+    };
+    let archive = TestArchive::with_config(&smtp.config());
+    let sample = trendwatch::sample::extract(archive.dir.path()).expect("extract sample");
+    assert!(archive.import(&[sample]).await.rejected.is_empty());
+    let app = archive.serve().await;
+    let store = app.archive.store.clone();
+
+    // The form is offered from every page's footer.
+    let home = app.page("/en/").await;
+    assert!(attrs(&home, "footer a", "href").contains(&"/en/newsletter".to_string()));
+    let form = app.page("/en/newsletter").await;
+    assert_eq!(
+        attrs(&form, "main form input[name=topic]", "value").len(),
+        5
+    );
+
+    // A new address: the answer says to check the inbox, and the confirmation arrives.
+    let (status, heading) = subscribe(&app, "Reader.One@Example.org", &[]).await;
+    assert_eq!(
+        (status, heading.as_str()),
+        (StatusCode::OK, "Check your inbox")
+    );
+    let confirmation = smtp.next().await;
+    assert_eq!(
+        confirmation["rcpt"],
+        serde_json::json!(["reader.one@example.org"])
+    );
+    assert!(header(&confirmation, "Subject").contains("confirm your subscription"));
+    // Nothing is sent before the address is confirmed.
+    let week = store
+        .latest_period(Language::En)
+        .await
+        .expect("store")
+        .expect("the sample has weeks");
+    let counts = store.subscriber_counts(Language::En).await.expect("counts");
+    assert_eq!(counts, (1, 0, 0, 0), "pending, confirmed, left, suppressed");
+    let confirmed = confirm(&app, &confirmation).await;
+    assert_eq!(text(&confirmed, "main h1"), "You are subscribed");
+    // The page says nothing of the address.
+    assert!(!confirmed.html().contains("reader.one"));
+
+    // Asking again with a confirmed address gets the very same answer; the reader is told
+    // by e-mail instead, with the preferences link.
+    let again = subscribe(&app, "reader.one@example.org", &[]).await;
+    assert_eq!(again, (StatusCode::OK, "Check your inbox".to_string()));
+    let note = smtp.next().await;
+    assert!(header(&note, "Subject").contains("your subscription"));
+    assert!(part(&note, "text/plain").contains("/en/newsletter/preferences?t="));
+
+    // A reader of one topic, and one whose server will refuse the digest.
+    let one_topic = "security";
+    subscribe(&app, "reader.two@example.org", &[one_topic]).await;
+    confirm(&app, &smtp.next().await).await;
+    subscribe(&app, "gone@example.org", &[]).await;
+    confirm(&app, &smtp.next().await).await;
+    smtp.refuse("gone@example.org");
+    assert_eq!(
+        store.subscriber_counts(Language::En).await.expect("counts"),
+        (0, 3, 0, 0)
+    );
+
+    // A malformed address is refused next to the field.
+    let bad = post_form(&app, "/en/newsletter", &[("email", "not-an-address")]).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(text(&bad.doc(), "#newsletter-error").contains("not an e-mail address"));
+
+    // An editor sends the week's digest from the desk.
+    let editor = desk_account(&app, "ed@example.org", "Ed Editor", Role::Editor).await;
+    let sent = app
+        .client
+        .post(format!("{}/desk/digest", app.app.url()))
+        .header("origin", app.app.url())
+        .header("cookie", &editor.cookie)
+        .form(&[
+            ("csrf", editor.csrf.as_str()),
+            ("week", &week.to_string()),
+            ("lang", "en"),
+        ])
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(sent.status(), StatusCode::OK);
+    let sent = Html::parse_document(&sent.text().await.expect("body"));
+    assert!(text(&sent, "#digest-notice").contains("3 readers"));
+    let mut digests = BTreeMap::new();
+    for _ in 0..2 {
+        let m = smtp.next().await;
+        digests.insert(m["rcpt"][0].as_str().expect("rcpt").to_string(), m);
+    }
+    let overview = app.page(&format!("/en/weeks/{}", week.url_slug())).await;
+    let week_headlines = texts(&overview, ".card-title a");
+    assert_eq!(week_headlines.len(), 5, "the sample's week has every topic");
+
+    let full = &digests["reader.one@example.org"];
+    assert_eq!(full["content_type"], "multipart/alternative");
+    assert!(header(full, "Subject").contains(&week.label(Language::En)));
+    // RFC 8058: one-click unsubscribe, in the headers.
+    let list_unsubscribe = header(full, "List-Unsubscribe");
+    assert!(list_unsubscribe.starts_with("<http") && list_unsubscribe.ends_with('>'));
+    assert_eq!(
+        header(full, "List-Unsubscribe-Post"),
+        "List-Unsubscribe=One-Click"
+    );
+    // Every topic with its marker, headline and link: the weekly overview's commentaries.
+    let html = Html::parse_document(part(full, "text/html"));
+    assert_eq!(texts(&html, "h2 a"), week_headlines);
+    let markers = texts(&html, "span.marker");
+    assert_eq!(markers.len(), 5);
+    for m in &markers {
+        assert!(
+            ["▲", "■", "▼", "○"].iter().any(|s| m.starts_with(s)),
+            "a status marker: {m}"
+        );
+    }
+    let plain = part(full, "text/plain");
+    for h in &week_headlines {
+        assert!(plain.contains(h.as_str()), "the text part has {h}");
+    }
+    // Every link of both parts works against the running site.
+    let mut links = attrs(&html, "a", "href");
+    links.extend(links_in_text(plain));
+    assert!(links.len() >= 8, "{links:?}");
+    for link in &links {
+        let got = get_url(&app, link).await;
+        assert_eq!(got.status, StatusCode::OK, "{link}");
+    }
+
+    // The one-topic reader gets that topic only.
+    let partial = Html::parse_document(part(&digests["reader.two@example.org"], "text/html"));
+    assert_eq!(texts(&partial, "h2 a").len(), 1);
+
+    // The refused address is recorded and suppressed; the desk shows the counts.
+    let send = store.digest_sends(1).await.expect("sends").remove(0);
+    assert_eq!(
+        (send.sent, send.failed, send.pending),
+        (2, 1, 0),
+        "two sent, one refused"
+    );
+    assert_eq!(
+        store.subscriber_counts(Language::En).await.expect("counts"),
+        (0, 2, 0, 1)
+    );
+    let desk = Html::parse_document(
+        &app.client
+            .get(format!("{}/desk/digest", app.app.url()))
+            .header("cookie", &editor.cookie)
+            .send()
+            .await
+            .expect("desk")
+            .text()
+            .await
+            .expect("body"),
+    );
+    let row = texts(&desk, "#digest-sends tbody td");
+    assert_eq!(row[..2], [week.to_string(), "en".to_string()]);
+    assert_eq!(row[3..5], ["2".to_string(), "1".to_string()]);
+
+    // Sending the same week again sends nobody anything twice.
+    let again = app
+        .archive
+        .store
+        .start_digest_send(week, Language::En, None, time::OffsetDateTime::now_utc())
+        .await
+        .expect("start");
+    assert_eq!((again.id, again.sent, again.pending), (send.id, 2, 0));
+
+    // One-click unsubscribe, as a mail program does it: a POST with no cookie or Origin.
+    let url = list_unsubscribe
+        .trim_start_matches('<')
+        .trim_end_matches('>');
+    let resp = app
+        .client
+        .post(url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("List-Unsubscribe=One-Click")
+        .send()
+        .await
+        .expect("one-click");
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(
+        store.subscriber_counts(Language::En).await.expect("counts"),
+        (0, 1, 1, 1)
+    );
+    // A forged or altered link is refused, with one message for every case.
+    let forged = url.replace("?t=", "?t=9");
+    let refused = post_form(&app, &forged, &[]).await;
+    assert_eq!(refused.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        text(&refused.doc(), "#newsletter-error"),
+        "This link is not valid or has expired."
+    );
+}
+
+#[tokio::test]
+async fn subscription_requests_are_throttled_per_client_without_telling_anything() {
+    let Some(smtp) = SmtpSink::start() else {
+        return;
+    };
+    let app = TestArchive::with_config(&smtp.config()).serve().await;
+    let mut statuses = Vec::new();
+    for i in 0..8 {
+        let (status, heading) = subscribe(&app, &format!("r{i}@example.org"), &[]).await;
+        statuses.push(status);
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            assert_eq!(heading, "The weekly digest");
+        }
+    }
+    assert_eq!(
+        statuses.iter().filter(|s| **s == StatusCode::OK).count(),
+        5,
+        "{statuses:?}"
+    );
+    assert_eq!(statuses[7], StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn without_mail_settings_there_is_no_newsletter() {
+    let app = sample_site().await;
+    assert_eq!(
+        app.get("/en/newsletter").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let home = app.page("/en/").await;
+    assert!(!attrs(&home, "footer a", "href").contains(&"/en/newsletter".to_string()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_digest_send_killed_half_way_resumes_without_sending_anyone_twice() {
+    let Some(mut smtp) = SmtpSink::start() else {
+        return;
+    };
+    // Links are not followed here; the address only has to be configured.
+    let config = format!(
+        "{}\n[site]\nbase_url = \"http://monitor.example\"\n",
+        smtp.config().replace("per_second = 200", "per_second = 40")
+    );
+    let archive = TestArchive::with_config(&config);
+    let sample = trendwatch::sample::extract(archive.dir.path()).expect("extract sample");
+    assert!(archive.import(&[sample]).await.rejected.is_empty());
+    let store = archive.store.clone();
+    const READERS: usize = 30;
+    let now = time::OffsetDateTime::now_utc();
+    for i in 0..READERS {
+        let request = SubscriptionRequest {
+            email: format!("reader{i:02}@example.org"),
+            language: Language::En,
+            topics: Vec::new(),
+        };
+        let id = match store.subscribe(&request, now).await.expect("subscribe") {
+            trendwatch_core::newsletter::SubscribeOutcome::NeedsConfirmation(id) => id,
+            other => panic!("a new address: {other:?}"),
+        };
+        assert!(store.confirm_subscriber(id, now).await.expect("confirm"));
+    }
+    let week = store
+        .latest_period(Language::En)
+        .await
+        .expect("store")
+        .expect("weeks")
+        .to_string();
+    let data = archive.dir.path().to_path_buf();
+    let command = move |week: &str| {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_trendwatch"));
+        c.arg("--data")
+            .arg(&data)
+            .args(["digest", "send", "--week", week, "--lang", "en"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        c
+    };
+    // Killed (SIGKILL) once the server has accepted ten messages.
+    let mut first = command(&week).spawn().expect("digest send starts");
+    let mut received = Vec::new();
+    for _ in 0..10 {
+        received.push(smtp.next().await);
+    }
+    first.kill().expect("kill -9");
+    first.wait().expect("reaped");
+    // Run again: it completes the send.
+    let second = tokio::task::spawn_blocking(move || command(&week).output())
+        .await
+        .expect("joined")
+        .expect("runs");
+    assert!(
+        second.status.success(),
+        "{}",
+        String::from_utf8_lossy(&second.stderr)
+    );
+    // The second run found the send half done.
+    let said = String::from_utf8_lossy(&second.stdout).to_string();
+    let left: u64 = said
+        .split(" left to send")
+        .next()
+        .and_then(|s| s.rsplit(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("the command says what is left: {said}"));
+    assert!(
+        (1..READERS as u64).contains(&left),
+        "killed half-way: {said}"
+    );
+    let send = store.digest_sends(1).await.expect("sends").remove(0);
+    assert_eq!(send.pending, 0);
+    assert_eq!(send.sent + send.interrupted, READERS as u64, "{send:?}");
+    assert!(
+        send.interrupted <= 1,
+        "at most the message in flight: {send:?}"
+    );
+    // What the server accepted: everyone at most once, and everyone recorded as sent among
+    // them.
+    while received.len() < send.sent as usize + send.interrupted as usize {
+        match tokio::time::timeout(Duration::from_secs(5), smtp.messages.recv()).await {
+            Ok(Some(m)) => received.push(m),
+            _ => break,
+        }
+    }
+    let mut per_reader: BTreeMap<String, usize> = BTreeMap::new();
+    for m in &received {
+        *per_reader
+            .entry(m["rcpt"][0].as_str().expect("rcpt").to_string())
+            .or_default() += 1;
+    }
+    assert!(
+        per_reader.values().all(|n| *n == 1),
+        "nobody twice: {per_reader:?}"
+    );
+    assert!(per_reader.len() >= READERS - 1, "{}", per_reader.len());
+    // The processes' output never names an address.
+    let output = String::from_utf8_lossy(&second.stdout).to_string()
+        + &String::from_utf8_lossy(&second.stderr);
+    assert!(!output.contains("@example.org"), "{output}");
+}
