@@ -364,6 +364,101 @@ impl Accounts {
 /// How long an invitation link works.
 pub const INVITATION_LIFETIME: Duration = Duration::days(7);
 
+/// How long a password reset link works.
+pub const RESET_LIFETIME: Duration = Duration::minutes(60);
+
+/// Why a password reset link was refused, or its new password.
+#[derive(Debug, thiserror::Error)]
+pub enum ResetError {
+    /// Unknown, used, expired, or its account disabled, alike.
+    #[error("this link is not valid: it may have expired or been used already")]
+    NotValid,
+    /// The chosen password breaks the rules.
+    #[error("password: {0}")]
+    Password(#[from] PasswordError),
+    /// The store failed, or hashing did.
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl Accounts {
+    /// A reset link for the enabled account of `email`: its token and the account's address,
+    /// or `None` for an unknown, malformed or disabled address. The caller answers the same
+    /// either way and sends the e-mail off the request's path, so the reply tells nothing.
+    pub async fn request_password_reset(
+        &self,
+        email: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<(SecretToken, String)>, StoreError> {
+        let Ok(email) = normalise_email(email) else {
+            return Ok(None);
+        };
+        let Some(stored) = self.store.user_by_email(&email).await? else {
+            return Ok(None);
+        };
+        if stored.user.disabled {
+            return Ok(None);
+        }
+        let token = SecretToken::random();
+        let id = stored.user.id;
+        self.store
+            .create_password_reset(&token.hash(), id, now, now + RESET_LIFETIME)
+            .await?;
+        self.audit(
+            now,
+            Some(id),
+            "password reset requested",
+            &format!("account {id}"),
+        )
+        .await;
+        Ok(Some((token, email)))
+    }
+
+    /// Whether a reset link is valid now (the form is shown only then).
+    pub async fn open_password_reset(
+        &self,
+        token: &SecretToken,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        Ok(self
+            .store
+            .password_reset_user(&token.hash(), now)
+            .await?
+            .is_some())
+    }
+
+    /// Sets the password of the account a reset link is for; the link and every other open
+    /// reset of the account stop working and its sessions end. Two-step sign-in stays on.
+    pub async fn reset_password(
+        &self,
+        token: &SecretToken,
+        password: &str,
+        now: OffsetDateTime,
+    ) -> Result<i64, ResetError> {
+        if !self
+            .open_password_reset(token, now)
+            .await
+            .map_err(|e| ResetError::Failed(e.to_string()))?
+        {
+            return Err(ResetError::NotValid);
+        }
+        let hash = match hash_password(password) {
+            Ok(h) => h,
+            Err(AccountError::Password(p)) => return Err(ResetError::Password(p)),
+            Err(e) => return Err(ResetError::Failed(e.to_string())),
+        };
+        let id = self
+            .store
+            .use_password_reset(&token.hash(), &hash, now)
+            .await
+            .map_err(|e| ResetError::Failed(e.to_string()))?
+            .ok_or(ResetError::NotValid)?;
+        self.audit(now, Some(id), "password reset", &format!("account {id}"))
+            .await;
+        Ok(id)
+    }
+}
+
 /// Why an invitation link was refused: unknown, used or expired alike, so that a guessed link
 /// learns nothing.
 #[derive(Debug, thiserror::Error)]

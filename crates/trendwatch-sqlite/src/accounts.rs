@@ -221,6 +221,67 @@ pub fn accept_invitation(
     Ok(Some(id))
 }
 
+/// Records a password reset under the hash of its token.
+pub fn create_password_reset(
+    conn: &Connection,
+    token_hash: &[u8],
+    user_id: i64,
+    at: OffsetDateTime,
+    expires_at: OffsetDateTime,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) \
+         VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![
+        token_hash,
+        user_id,
+        time_to_sql(at),
+        time_to_sql(expires_at)
+    ])?;
+    Ok(())
+}
+
+/// The account a reset token is for, if the token is unused, unexpired at `now` and its
+/// account enabled.
+pub fn password_reset_user(
+    conn: &Connection,
+    token_hash: &[u8],
+    now: OffsetDateTime,
+) -> rusqlite::Result<Option<i64>> {
+    conn.prepare_cached(
+        "SELECT r.user_id FROM password_resets r JOIN users u ON u.id = r.user_id \
+         WHERE r.token_hash = ?1 AND r.used_at IS NULL AND r.expires_at > ?2 AND NOT u.disabled",
+    )?
+    .query_row(params![token_hash, time_to_sql(now)], |r| r.get(0))
+    .optional()
+}
+
+/// Uses a reset token: sets the password, marks every reset of the account used and ends
+/// its sessions, in one transaction. `None` when the token is not valid at `now`.
+pub fn use_password_reset(
+    conn: &mut Connection,
+    token_hash: &[u8],
+    password_hash: &str,
+    now: OffsetDateTime,
+) -> rusqlite::Result<Option<i64>> {
+    let tx = conn.transaction()?;
+    let Some(user) = password_reset_user(&tx, token_hash, now)? else {
+        return Ok(None);
+    };
+    tx.execute(
+        "UPDATE password_resets SET used_at = ?2 WHERE user_id = ?1 AND used_at IS NULL",
+        params![user, time_to_sql(now)],
+    )?;
+    tx.execute(
+        "UPDATE users SET password_hash = ?1 WHERE id = ?2",
+        params![password_hash, user],
+    )?;
+    end_sessions_of(&tx, user)?;
+    tx.commit()?;
+    Ok(Some(user))
+}
+
 pub fn record_audit(
     conn: &Connection,
     e: &trendwatch_core::accounts::AuditEntry,

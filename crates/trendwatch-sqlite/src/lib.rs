@@ -1117,6 +1117,43 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn create_password_reset(
+        &self,
+        token_hash: &[u8],
+        user_id: i64,
+        at: time::OffsetDateTime,
+        expires_at: time::OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let hash = token_hash.to_vec();
+        self.write(move |conn| {
+            accounts::create_password_reset(conn, &hash, user_id, at, expires_at).map_err(store_err)
+        })
+        .await
+    }
+
+    async fn password_reset_user(
+        &self,
+        token_hash: &[u8],
+        now: time::OffsetDateTime,
+    ) -> Result<Option<i64>, StoreError> {
+        let hash = token_hash.to_vec();
+        self.read(move |conn| accounts::password_reset_user(conn, &hash, now))
+            .await
+    }
+
+    async fn use_password_reset(
+        &self,
+        token_hash: &[u8],
+        password_hash: &str,
+        now: time::OffsetDateTime,
+    ) -> Result<Option<i64>, StoreError> {
+        let (hash, password_hash) = (token_hash.to_vec(), password_hash.to_string());
+        self.write(move |conn| {
+            accounts::use_password_reset(conn, &hash, &password_hash, now).map_err(store_err)
+        })
+        .await
+    }
+
     async fn create_invitation(
         &self,
         token_hash: &[u8],

@@ -95,6 +95,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0019_newsletter",
         include_str!("../migrations/0019_newsletter.sql"),
     ),
+    (
+        "0020_password_resets",
+        include_str!("../migrations/0020_password_resets.sql"),
+    ),
 ];
 
 /// Applies every migration newer than the database's version and returns the names of those
@@ -330,7 +334,8 @@ mod tests {
                 "0016_api_tokens",
                 "0017_totp",
                 "0018_corrections",
-                "0019_newsletter"
+                "0019_newsletter",
+                "0020_password_resets"
             ]
         );
         let copy = Connection::open(dir.path().join("t.sqlite3.v7-backup")).expect("backup");

@@ -401,6 +401,32 @@ pub trait Store: Send + Sync + 'static {
     /// Ends every session of an account; returns how many there were.
     async fn end_sessions_of(&self, user_id: i64) -> Result<u64, StoreError>;
 
+    /// Records a password reset of account `user_id` under the hash of its token.
+    async fn create_password_reset(
+        &self,
+        token_hash: &[u8],
+        user_id: i64,
+        at: time::OffsetDateTime,
+        expires_at: time::OffsetDateTime,
+    ) -> Result<(), StoreError>;
+
+    /// The account a reset token is for, if it is unused, unexpired at `now` and its account
+    /// enabled.
+    async fn password_reset_user(
+        &self,
+        token_hash: &[u8],
+        now: time::OffsetDateTime,
+    ) -> Result<Option<i64>, StoreError>;
+
+    /// Uses a reset token: sets the password hash, marks every open reset of the account
+    /// used and ends its sessions, in one transaction. `None` when the token is not valid.
+    async fn use_password_reset(
+        &self,
+        token_hash: &[u8],
+        password_hash: &str,
+        now: time::OffsetDateTime,
+    ) -> Result<Option<i64>, StoreError>;
+
     /// Records an invitation under the hash of its token.
     async fn create_invitation(
         &self,

@@ -245,3 +245,116 @@ impl Letters for SiteLetters {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+    use trendwatch_core::article::{ArticleKind, ArticleSummary};
+    use trendwatch_core::newsletter::SubscriberState;
+    use trendwatch_core::{Period, Status};
+
+    fn letters() -> SiteLetters {
+        let site = SiteConfig {
+            name_en: "Arvenia Monitor (sample data)".into(),
+            base_url: "https://monitor.example".into(),
+            ..SiteConfig::default()
+        };
+        let public = PublicAddress::of_site(&site, "http://localhost").expect("address");
+        SiteLetters::new(Arc::new(site), Arc::new(public))
+    }
+
+    fn summary(topic: &str, title: &str, status: Status, alert: Alert) -> ArticleSummary {
+        ArticleSummary {
+            id: 1,
+            lang: Language::En,
+            kind: ArticleKind::Weekly,
+            slug: format!("{topic}-w47"),
+            topic: topic.into(),
+            title: title.into(),
+            lead: format!("What happened in {topic} & why it matters."),
+            published_at: datetime!(2026-11-23 10:21),
+            period: Period::new(2026, 47).expect("week"),
+            status,
+            alert,
+            image_credit: None,
+            translation_group: None,
+        }
+    }
+
+    fn reader(topics: &[&str]) -> Subscriber {
+        Subscriber {
+            id: 7,
+            email: "reader@example.org".into(),
+            language: Language::En,
+            topics: topics.iter().map(|t| t.to_string()).collect(),
+            state: SubscriberState::Confirmed,
+            created_at: time::OffsetDateTime::UNIX_EPOCH,
+        }
+    }
+
+    fn issue() -> DigestIssue {
+        DigestIssue {
+            period: Period::new(2026, 47).expect("week"),
+            language: Language::En,
+            // Out of the site's topic order on purpose, and with markup in a headline.
+            articles: vec![
+                summary(
+                    "economy",
+                    "Budget <script>alert(1)</script> passes",
+                    Status::Worsened,
+                    Alert::Risk,
+                ),
+                summary(
+                    "security",
+                    "Border talks resume",
+                    Status::Improved,
+                    Alert::None,
+                ),
+            ],
+        }
+    }
+
+    fn links() -> ReaderLinks {
+        ReaderLinks {
+            manage: "7.0.00112233445566778899aabbccddeeff".into(),
+            confirm: None,
+        }
+    }
+
+    #[test]
+    fn the_digest_in_text_and_html() {
+        let email = letters()
+            .digest(&issue(), &reader(&[]), &links())
+            .expect("a digest");
+        assert_eq!(
+            email.unsubscribe.as_deref(),
+            Some("https://monitor.example/en/newsletter/unsubscribe?t=7.0.00112233445566778899aabbccddeeff")
+        );
+        insta::assert_snapshot!("digest_subject", email.subject);
+        insta::assert_snapshot!("digest_text", email.text);
+        insta::assert_snapshot!("digest_html", email.html.expect("html"));
+    }
+
+    #[test]
+    fn c2_markup_in_a_headline_is_escaped_in_the_html_digest() {
+        let html = letters()
+            .digest(&issue(), &reader(&[]), &links())
+            .and_then(|e| e.html)
+            .expect("html");
+        assert!(!html.contains("<script>"));
+        assert!(html.contains("&#60;script&#62;") || html.contains("&lt;script&gt;"));
+    }
+
+    #[test]
+    fn a_reader_gets_the_chosen_topics_only_and_nothing_when_none_has_a_commentary() {
+        let l = letters();
+        let one = l
+            .digest(&issue(), &reader(&["security"]), &links())
+            .expect("a digest");
+        assert!(one.text.contains("Border talks resume") && !one.text.contains("Budget"));
+        assert!(l
+            .digest(&issue(), &reader(&["politics"]), &links())
+            .is_none());
+    }
+}

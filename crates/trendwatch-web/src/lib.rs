@@ -77,14 +77,15 @@ pub struct AppState {
     pub letters: Arc<emails::SiteLetters>,
     /// Subscriptions and the weekly digest (rebuilt with the address and the mailer).
     pub newsletter: Arc<trendwatch_service::newsletter::Newsletter>,
-    /// Subscription requests by client address.
-    pub subscribe_by_client: Arc<throttle::Throttle>,
-    /// Subscription requests by e-mail address (as typed, lower-cased).
-    pub subscribe_by_address: Arc<throttle::Throttle<String>>,
+    /// Anonymous requests that send an e-mail (subscriptions, password resets), by client
+    /// address.
+    pub mail_by_client: Arc<throttle::Throttle>,
+    /// The same requests by the e-mail address they name (as typed, lower-cased).
+    pub mail_by_address: Arc<throttle::Throttle<String>>,
 }
 
 /// How long a client or address that asked too often waits before the count starts again.
-const SUBSCRIBE_QUIET: std::time::Duration = std::time::Duration::from_secs(3600);
+const MAIL_REQUESTS_QUIET: std::time::Duration = std::time::Duration::from_secs(3600);
 
 /// The newsroom of a site: writing through `publisher`, dating in the office's time zone.
 fn newsroom_of(
@@ -172,8 +173,8 @@ impl AppState {
             letters,
             mailer: None,
             mail_pace,
-            subscribe_by_client: Arc::new(throttle::Throttle::forgiving(SUBSCRIBE_QUIET)),
-            subscribe_by_address: Arc::new(throttle::Throttle::forgiving(SUBSCRIBE_QUIET)),
+            mail_by_client: Arc::new(throttle::Throttle::forgiving(MAIL_REQUESTS_QUIET)),
+            mail_by_address: Arc::new(throttle::Throttle::forgiving(MAIL_REQUESTS_QUIET)),
             public,
             publisher,
             store,

@@ -501,3 +501,210 @@ async fn a_digest_send_killed_half_way_resumes_without_sending_anyone_twice() {
         + &String::from_utf8_lossy(&second.stderr);
     assert!(!output.contains("@example.org"), "{output}");
 }
+
+/// A site with e-mail to `smtp`, the sample archive, and an editor signed in.
+async fn mail_site(smtp: &SmtpSink) -> (TestApp, DeskSession) {
+    let archive = TestArchive::with_config(&smtp.config());
+    let sample = trendwatch::sample::extract(archive.dir.path()).expect("extract sample");
+    assert!(archive.import(&[sample]).await.rejected.is_empty());
+    let app = archive.serve().await;
+    let editor = desk_account(&app, "ed@example.org", "Ed Editor", Role::Editor).await;
+    (app, editor)
+}
+
+async fn desk_post(
+    app: &TestApp,
+    path: &str,
+    cookie: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    app.client
+        .post(format!("{}{path}", app.app.url()))
+        .header("origin", app.app.url())
+        .header("cookie", cookie)
+        .form(fields)
+        .send()
+        .await
+        .expect("request")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a2_reset_always_same_reply() {
+    let Some(mut smtp) = SmtpSink::start() else {
+        return;
+    };
+    let (app, editor) = mail_site(&smtp).await;
+    let login = app.page("/desk/login").await;
+    assert!(attrs(&login, "a", "href").contains(&"/desk/login/forgot".to_string()));
+    let mut answers = Vec::new();
+    for email in ["nobody@example.org", "ed@example.org", "not an address"] {
+        let r = desk_post(&app, "/desk/login/forgot", "", &[("email", email)]).await;
+        answers.push((r.status(), r.text().await.expect("body")));
+    }
+    assert_eq!(answers[0].0, StatusCode::OK);
+    assert!(
+        answers.iter().all(|a| *a == answers[0]),
+        "one answer, byte for byte, for every address"
+    );
+    let message = smtp.next().await;
+    assert_eq!(message["rcpt"], serde_json::json!(["ed@example.org"]));
+    let link = links_in_text(part(&message, "text/plain"))
+        .into_iter()
+        .find(|l| l.contains("/desk/reset/"))
+        .expect("a reset link");
+    let path = link
+        .strip_prefix(&app.app.url())
+        .expect("the site's link")
+        .to_string();
+
+    // The link's form sets the password; the old session ends, the new password signs in.
+    assert_eq!(app.get(&path).await.status, StatusCode::OK);
+    let short = desk_post(&app, &path, "", &[("password", "short")]).await;
+    assert_eq!(short.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let done = desk_post(&app, &path, "", &[("password", "a brand new passphrase")]).await;
+    assert_eq!(done.status(), StatusCode::SEE_OTHER);
+    let account = app
+        .get_with("/desk/account", &[("cookie", editor.cookie.as_str())])
+        .await;
+    assert_eq!(
+        account.status,
+        StatusCode::SEE_OTHER,
+        "the old session ended"
+    );
+    let signed_in = desk_post(
+        &app,
+        "/desk/login",
+        "",
+        &[
+            ("email", "ed@example.org"),
+            ("password", "a brand new passphrase"),
+        ],
+    )
+    .await;
+    assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
+    assert!(signed_in.headers().contains_key("set-cookie"));
+    // The link works once.
+    assert_eq!(app.get(&path).await.status, StatusCode::NOT_FOUND);
+    // The unknown address and the malformed one got no e-mail.
+    assert!(smtp.messages.try_recv().is_err());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a4_reset_does_not_bypass_two_step() {
+    use trendwatch_service::two_step::{code_at, decode_secret};
+    let Some(mut smtp) = SmtpSink::start() else {
+        return;
+    };
+    let (app, editor) = mail_site(&smtp).await;
+    let setup = desk_post(
+        &app,
+        "/desk/account/two-step/start",
+        &editor.cookie,
+        &[("csrf", editor.csrf.as_str())],
+    )
+    .await
+    .text()
+    .await
+    .expect("body");
+    let secret = decode_secret(&attrs(&Html::parse_document(&setup), "#secret", "value").remove(0))
+        .expect("base32");
+    let code = code_at(&secret, time::OffsetDateTime::now_utc()).expect("code");
+    let confirmed = desk_post(
+        &app,
+        "/desk/account/two-step/confirm",
+        &editor.cookie,
+        &[("csrf", editor.csrf.as_str()), ("code", code.as_str())],
+    )
+    .await;
+    assert_eq!(confirmed.status(), StatusCode::OK);
+
+    desk_post(
+        &app,
+        "/desk/login/forgot",
+        "",
+        &[("email", "ed@example.org")],
+    )
+    .await;
+    let message = smtp.next().await;
+    let link = links_in_text(part(&message, "text/plain"))
+        .into_iter()
+        .find(|l| l.contains("/desk/reset/"))
+        .expect("a reset link");
+    let path = link
+        .strip_prefix(&app.app.url())
+        .expect("the site's link")
+        .to_string();
+    let done = desk_post(&app, &path, "", &[("password", "a brand new passphrase")]).await;
+    assert_eq!(done.status(), StatusCode::SEE_OTHER);
+    // The new password alone opens no session: the code is still asked for.
+    let signed_in = desk_post(
+        &app,
+        "/desk/login",
+        "",
+        &[
+            ("email", "ed@example.org"),
+            ("password", "a brand new passphrase"),
+        ],
+    )
+    .await;
+    assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
+    assert_eq!(signed_in.headers()["location"], "/desk/login/code");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invitation_arrives_by_email_and_its_link_creates_the_account() {
+    let Some(mut smtp) = SmtpSink::start() else {
+        return;
+    };
+    let (app, _editor) = mail_site(&smtp).await;
+    let admin = desk_account(&app, "admin@example.org", "Ada Admin", Role::Admin).await;
+    let page = desk_post(
+        &app,
+        "/desk/users/invite",
+        &admin.cookie,
+        &[
+            ("csrf", admin.csrf.as_str()),
+            ("email", "New.Analyst@example.org"),
+            ("role", "analyst"),
+        ],
+    )
+    .await
+    .text()
+    .await
+    .expect("body");
+    let shown = attrs(&Html::parse_document(&page), "#invitation-link", "value").remove(0);
+    let message = smtp.next().await;
+    assert_eq!(
+        message["rcpt"],
+        serde_json::json!(["new.analyst@example.org"])
+    );
+    assert!(header(&message, "Subject").contains("invitation"));
+    let links = links_in_text(part(&message, "text/plain"));
+    assert_eq!(
+        links,
+        vec![shown.clone()],
+        "the e-mail carries the link the admin saw"
+    );
+    let path = shown
+        .strip_prefix(&app.app.url())
+        .expect("the site's link")
+        .to_string();
+    let created = desk_post(
+        &app,
+        &path,
+        "",
+        &[
+            ("name", "Nina Analyst"),
+            ("password", "a long enough passphrase"),
+        ],
+    )
+    .await;
+    assert_eq!(created.status(), StatusCode::SEE_OTHER);
+    assert!(app
+        .archive
+        .store
+        .user_by_email("new.analyst@example.org")
+        .await
+        .expect("store")
+        .is_some());
+}

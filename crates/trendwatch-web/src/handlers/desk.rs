@@ -105,6 +105,14 @@ pub fn router(state: AppState) -> Router<AppState> {
             "/desk/invite/{token}",
             get(invitation_form).post(accept_invitation),
         )
+        .route(
+            "/desk/login/forgot",
+            get(super::desk_reset::forgot_form).post(super::desk_reset::forgot),
+        )
+        .route(
+            "/desk/reset/{token}",
+            get(super::desk_reset::reset_form).post(super::desk_reset::reset),
+        )
         .layer(axum::middleware::from_fn_with_state(state, same_origin))
         .layer(axum::middleware::map_response(crate::cache::no_store))
 }
@@ -370,6 +378,7 @@ struct UsersPage<'a> {
     users: Vec<UserRow>,
     invitation_link: Option<String>,
     invited_email: String,
+    mailed: bool,
     error: Option<String>,
 }
 
@@ -415,6 +424,7 @@ async fn users_page(
             .collect(),
         invitation_link,
         invited_email,
+        mailed: state.newsletter.enabled(),
         error,
     };
     render(&page, status)
@@ -454,6 +464,22 @@ pub async fn invite(State(state): State<AppState>, sent: DeskForm<InviteForm, Ad
                 .public
                 .absolute(&format!("/desk/invite/{}", token.as_str()));
             let email = form.email.trim().to_lowercase();
+            if state.newsletter.enabled() {
+                // Off the request's path: the admin sees the link at once either way.
+                let expires = desk_articles::minutes(
+                    &state,
+                    OffsetDateTime::now_utc() + trendwatch_service::accounts::INVITATION_LIFETIME,
+                );
+                let message = state
+                    .letters
+                    .invitation(&email, &link, role.code(), &expires);
+                let newsletter = state.newsletter.clone();
+                tokio::spawn(async move {
+                    if let Err(e) = newsletter.send_one(&message).await {
+                        tracing::warn!(error = %e, "desk: invitation e-mail not sent");
+                    }
+                });
+            }
             users_page(&state, &admin, &csrf, Some((link, email)), None).await
         }
         Err(e) => users_page(&state, &admin, &csrf, None, Some(e.to_string())).await,
@@ -836,6 +862,7 @@ struct LoginPage<'a> {
     site_name: &'a str,
     css_url: String,
     error: Option<String>,
+    can_reset: bool,
 }
 
 /// The sign-in page. The address typed is not filled back in: a refusal must read the same
@@ -846,6 +873,7 @@ fn login_page(state: &AppState, status: StatusCode, error: Option<String>) -> Re
         site_name: state.site.name(Language::En),
         css_url: super::assets::css_url(),
         error,
+        can_reset: state.newsletter.enabled(),
     };
     render(&page, status)
 }

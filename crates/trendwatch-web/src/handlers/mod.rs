@@ -7,6 +7,7 @@ pub mod assets;
 pub mod desk;
 pub mod desk_articles;
 pub mod desk_digest;
+pub mod desk_reset;
 pub mod dynamics;
 pub mod feeds;
 pub mod home;

@@ -213,8 +213,8 @@ pub async fn subscribe(
     let address = typed.trim().to_lowercase();
     let now = Instant::now();
     let ip = client.ip();
-    if state.subscribe_by_client.check(&ip, now).is_err()
-        || state.subscribe_by_address.check(&address, now).is_err()
+    if state.mail_by_client.check(&ip, now).is_err()
+        || state.mail_by_address.check(&address, now).is_err()
     {
         return message(
             &state,
@@ -224,8 +224,8 @@ pub async fn subscribe(
             w.throttled,
         );
     }
-    state.subscribe_by_client.fail(&ip, now);
-    state.subscribe_by_address.fail(&address, now);
+    state.mail_by_client.fail(&ip, now);
+    state.mail_by_address.fail(&address, now);
     match state
         .newsletter
         .subscribe(typed, lang, &topics, OffsetDateTime::now_utc())
