@@ -300,7 +300,7 @@ mod tests {
             // Out of the site's topic order on purpose, and with markup in a headline.
             articles: vec![
                 summary(
-                    "economy",
+                    "society",
                     "Budget <script>alert(1)</script> passes",
                     Status::Worsened,
                     Alert::Risk,
