@@ -109,6 +109,9 @@ pub struct ArticleDraft {
     pub updated_at: Option<PrimitiveDateTime>,
     /// The correction note shown with that change.
     pub correction: Option<String>,
+    /// Addresses the article had on an older site (`/2017/08/07/slug/`, `/?p=123`), which
+    /// redirect to it permanently.
+    pub legacy_paths: Vec<String>,
 }
 
 /// A field of a draft that failed its check, with what was expected.
@@ -186,6 +189,8 @@ pub struct NewArticle {
     pub updated_at: Option<PrimitiveDateTime>,
     /// The correction note readers see with that change.
     pub correction: Option<String>,
+    /// Addresses on an older site that redirect here (see [`ArticleDraft::legacy_paths`]).
+    pub legacy_paths: Vec<String>,
 }
 
 /// Longest lead kept, in characters.
@@ -445,7 +450,25 @@ impl ArticleDraft {
                     .map_err(|(field, msg)| DraftError::new(format!("forecasts[{i}].{field}"), msg))
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let legacy_paths = self
+            .legacy_paths
+            .into_iter()
+            .map(|p| {
+                let fine = p.starts_with('/')
+                    && p.len() <= 1024
+                    && !p.contains(|c: char| c.is_whitespace() || c.is_control());
+                if fine {
+                    Ok(p)
+                } else {
+                    Err(DraftError::new(
+                        "legacy_paths",
+                        format!("{p:?}: expected a path of the old site starting with /"),
+                    ))
+                }
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(NewArticle {
+            legacy_paths,
             forecasts,
             key,
             lang,

@@ -396,6 +396,7 @@ impl DeskContent {
             forecasts: self.forecasts.iter().map(DeskForecast::to_draft).collect(),
             updated_at: None,
             correction: None,
+            legacy_paths: Vec::new(),
         }
     }
 

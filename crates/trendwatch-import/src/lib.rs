@@ -6,7 +6,8 @@
 //! - [`seed_text`]: text dumps of article pages, as in `shared/seed/`;
 //! - [`html_page`]: HTML article pages of monitoring sites;
 //! - [`markdown`]: Markdown with YAML (`---`) or TOML (`+++`) front matter, Hugo/Zola style;
-//! - [`jsonl`]: JSON lines, one article per line.
+//! - [`jsonl`]: JSON lines, one article per line;
+//! - [`wxr`]: WordPress exports (WXR), categories mapped to topics by a [`Context`].
 
 pub mod dates;
 mod fields;
@@ -14,9 +15,40 @@ pub mod html_page;
 pub mod jsonl;
 pub mod markdown;
 pub mod seed_text;
+pub mod wxr;
 
+use std::collections::BTreeMap;
 use std::path::Path;
-use trendwatch_core::ArticleDraft;
+use trendwatch_core::{ArticleDraft, Topics};
+
+/// What some formats need to know of the site: its topics, and how a WordPress export's
+/// categories map to them (`[import.categories]` of the configuration).
+#[derive(Debug, Clone, Default)]
+pub struct Context {
+    /// The site's topics.
+    pub topics: Topics,
+    /// Category (name or slug, any case) → topic slug.
+    pub categories: BTreeMap<String, String>,
+}
+
+impl Context {
+    /// The topic slug a category (by its name or its slug) stands for: the configured
+    /// mapping first, then a topic of that name, slug or alias.
+    pub fn topic_of(&self, name: &str, nicename: &str) -> Option<String> {
+        let mapped = self.categories.iter().find_map(|(category, topic)| {
+            (category.eq_ignore_ascii_case(name.trim()) || category.eq_ignore_ascii_case(nicename))
+                .then(|| topic.clone())
+        });
+        mapped
+            .and_then(|t| self.topics.find(&t).map(|t| t.slug.clone()))
+            .or_else(|| {
+                self.topics
+                    .find(name.trim())
+                    .or_else(|| self.topics.find(nicename))
+                    .map(|t| t.slug.clone())
+            })
+    }
+}
 
 /// One article found in a file, or why the item at that place could not be read.
 #[derive(Debug, Clone, PartialEq)]
@@ -54,11 +86,13 @@ pub enum Format {
     Markdown,
     /// JSON lines.
     JsonLines,
+    /// A WordPress export (WXR).
+    Wordpress,
 }
 
 /// File extensions worth reading when walking a folder.
 pub const EXTENSIONS: &[&str] = &[
-    "txt", "html", "htm", "md", "markdown", "jsonl", "ndjson", "json",
+    "txt", "html", "htm", "md", "markdown", "jsonl", "ndjson", "json", "xml", "wxr",
 ];
 
 /// Tells the format from the first bytes of the content. `None` when it is none of them.
@@ -73,6 +107,8 @@ pub fn detect(text: &str) -> Option<Format> {
         Some(Format::Markdown)
     } else if t.starts_with('{') {
         Some(Format::JsonLines)
+    } else if wxr::looks_like_wxr(&head) {
+        Some(Format::Wordpress)
     } else if head.starts_with("<!doctype html")
         || head.starts_with("<html")
         || head.contains("<body")
@@ -102,9 +138,16 @@ fn utf8_error(bytes: &[u8], e: std::str::Utf8Error) -> Parsed {
     )
 }
 
-/// Parses one file's bytes. `path` is used for Hugo/Zola conventions (language suffix
-/// `name.ru.md`, section folder as topic), never read.
+/// Parses one file's bytes with the default topics and no category mapping. See
+/// [`parse_file_in`].
 pub fn parse_file(path: &Path, bytes: &[u8]) -> Vec<Parsed> {
+    parse_file_in(path, bytes, &Context::default())
+}
+
+/// Parses one file's bytes. `path` is used for Hugo/Zola conventions (language suffix
+/// `name.ru.md`, section folder as topic), never read; `context` maps a WordPress export's
+/// categories to topics.
+pub fn parse_file_in(path: &Path, bytes: &[u8], context: &Context) -> Vec<Parsed> {
     let text = match std::str::from_utf8(bytes) {
         Ok(t) => t,
         // JSON lines are independent records: keep the good lines of a partly broken file.
@@ -119,10 +162,11 @@ pub fn parse_file(path: &Path, bytes: &[u8]) -> Vec<Parsed> {
         Some(Format::Html) => vec![html_page::parse(text)],
         Some(Format::Markdown) => markdown::parse(path, text),
         Some(Format::JsonLines) => jsonl::parse_bytes(bytes),
+        Some(Format::Wordpress) => wxr::parse(text, context),
         None => vec![Parsed::err(
             Some(1),
             "unrecognised format: expected a page dump (\"Topic: Title\" then \"Category status:\"), \
-             an HTML page, Markdown with ---/+++ front matter, or JSON lines",
+             an HTML page, Markdown with ---/+++ front matter, JSON lines, or a WordPress export",
         )],
     }
 }

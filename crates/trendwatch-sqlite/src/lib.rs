@@ -326,6 +326,14 @@ fn write_one(tx: &Connection, a: &NewArticle) -> Result<WriteOutcome, WriteError
         .and_then(|mut s| s.execute(params![id, i as i64, title]))
         .map_err(backend)?;
     }
+    for path in &a.legacy_paths {
+        tx.prepare_cached(
+            "INSERT INTO legacy_paths (path, article_id) VALUES (?1, ?2) \
+             ON CONFLICT (path) DO UPDATE SET article_id = excluded.article_id",
+        )
+        .and_then(|mut s| s.execute(params![path, id]))
+        .map_err(backend)?;
+    }
     // A new article without forecasts has none to write or clean up.
     if !a.forecasts.is_empty() || matches!(outcome, WriteOutcome::Updated(_)) {
         forecasts::write(tx, id, &a.forecasts).map_err(backend)?;
@@ -388,6 +396,7 @@ fn article_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Article> {
                 None => None,
             },
             correction: r.get(24)?,
+            legacy_paths: Vec::new(),
         },
         copy_of: match (r.get(20)?, r.get(21)?) {
             (Some(slug), Some(title)) => Some(trendwatch_core::article::CopyOf { slug, title }),
@@ -1476,6 +1485,19 @@ impl Store for SqliteStore {
         let key = key.to_string();
         self.write(move |conn| newsroom::remove_article(conn, &key).map_err(store_err))
             .await
+    }
+
+    async fn legacy_target(&self, path: &str) -> Result<Option<(Language, String)>, StoreError> {
+        let path = path.to_string();
+        self.read(move |conn| {
+            conn.prepare_cached(
+                "SELECT a.lang, a.slug FROM legacy_paths l JOIN articles a ON a.id = l.article_id \
+                 WHERE l.path = ?1",
+            )?
+            .query_row([path], |r| Ok((rows::lang(r, 0)?, r.get(1)?)))
+            .optional()
+        })
+        .await
     }
 
     async fn site_secret(&self, name: &str, fresh: [u8; 32]) -> Result<[u8; 32], StoreError> {

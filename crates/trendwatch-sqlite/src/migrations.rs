@@ -99,6 +99,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0020_password_resets",
         include_str!("../migrations/0020_password_resets.sql"),
     ),
+    (
+        "0021_legacy_paths",
+        include_str!("../migrations/0021_legacy_paths.sql"),
+    ),
 ];
 
 /// Applies every migration newer than the database's version and returns the names of those
@@ -335,7 +339,8 @@ mod tests {
                 "0017_totp",
                 "0018_corrections",
                 "0019_newsletter",
-                "0020_password_resets"
+                "0020_password_resets",
+                "0021_legacy_paths"
             ]
         );
         let copy = Connection::open(dir.path().join("t.sqlite3.v7-backup")).expect("backup");

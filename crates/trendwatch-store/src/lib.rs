@@ -622,6 +622,10 @@ pub trait Store: Send + Sync + 'static {
     /// `None` when no article has that key.
     async fn remove_article(&self, key: &str) -> Result<Option<i64>, StoreError>;
 
+    /// The article (language and slug) an address of an older site names, for its permanent
+    /// redirect.
+    async fn legacy_target(&self, path: &str) -> Result<Option<(Language, String)>, StoreError>;
+
     // --- The weekly digest (migration 0019) ---
 
     /// The site's secret called `name`, made from `fresh` on first use and the same ever

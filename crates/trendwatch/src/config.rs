@@ -26,6 +26,17 @@ pub struct FileConfig {
     pub server: trendwatch_web::server::ServerLimits,
     /// Sending e-mail (`[mail]`): the weekly digest, confirmations, invitations.
     pub mail: trendwatch_service::mailer::MailSettings,
+    /// Importing (`[import]`): how a WordPress export's categories map to topics.
+    pub import: ImportConfig,
+}
+
+/// The `[import]` section.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ImportConfig {
+    /// A WordPress category (its name or slug, any case) → a topic slug, for categories
+    /// whose names are not already a topic's name or alias (`[import.categories]`).
+    pub categories: std::collections::BTreeMap<String, String>,
 }
 
 /// The editors' JSON API (`[api]`).
@@ -91,6 +102,14 @@ impl Config {
         };
         trendwatch_web::public_address::PublicAddress::of_site(&file.site, "http://localhost")
             .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        for (category, topic) in &file.import.categories {
+            anyhow::ensure!(
+                file.site.topics.by_slug(topic).is_some(),
+                "{}: [import.categories] {category:?} = {topic:?}: expected a topic slug, one of {}",
+                path.display(),
+                file.site.topics.slugs()
+            );
+        }
         if file.mail.host.is_some() {
             file.mail
                 .check()

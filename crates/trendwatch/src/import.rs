@@ -12,8 +12,7 @@ use trendwatch_core::article::NewArticle;
 use trendwatch_core::duplicates::{DuplicateFinder, Fingerprint, Match};
 use trendwatch_core::limits::{MAX_ITEM_BYTES, MAX_JSONL_FILE_BYTES};
 use trendwatch_core::parallel::par_map;
-use trendwatch_core::Topics;
-use trendwatch_import::{parse_file, EXTENSIONS};
+use trendwatch_import::{parse_file_in, EXTENSIONS};
 use trendwatch_search::{BulkWriter, SearchIndex};
 use trendwatch_store::{Store, StoreError, WriteError, WriteOutcome};
 
@@ -324,11 +323,16 @@ type Parsed = Result<(NewArticle, Fingerprint), String>;
 
 /// Reads, parses and checks `files` on every core, keeping their order (so the first file
 /// given wins a contested week).
-fn parse_files(files: &[PathBuf], topics: &Topics, bar: &ProgressBar) -> Vec<(Location, Parsed)> {
+fn parse_files(
+    files: &[PathBuf],
+    context: &trendwatch_import::Context,
+    bar: &ProgressBar,
+) -> Vec<(Location, Parsed)> {
+    let topics = &context.topics;
     let now = now_local();
     par_map(files, |_, file| {
         let items: Vec<(Location, Parsed)> = match read_capped(file) {
-            Ok(bytes) => parse_file(file, &bytes)
+            Ok(bytes) => parse_file_in(file, &bytes, context)
                 .into_iter()
                 .map(|item| {
                     let at = Location {
@@ -454,7 +458,10 @@ pub async fn import_paths(
     // Each batch is indexed as soon as it is written, on tantivy's threads, while the next
     // batches are parsed and written; one commit at the end makes them visible.
     let mut indexer = Indexer::open(index.as_ref(), files.len());
-    let topics = Arc::new(config.file.site.topics.clone());
+    let topics = Arc::new(trendwatch_import::Context {
+        topics: config.file.site.topics.clone(),
+        categories: config.file.import.categories.clone(),
+    });
     let bar = progress(files.len() as u64, show_progress);
     bar.set_message("importing");
 

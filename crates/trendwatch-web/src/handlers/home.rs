@@ -30,8 +30,18 @@ struct HomePage {
     recent: Vec<StorylineCard>,
 }
 
-/// `/`: sends the reader to the edition their browser prefers.
-pub async fn root(headers: HeaderMap) -> Response {
+/// `/`: sends the reader to the edition their browser prefers; an old WordPress address
+/// (`/?p=123`) of an imported post goes to its article, permanently.
+pub async fn root(
+    State(state): State<AppState>,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+) -> Response {
+    if let Some(query) = uri.query() {
+        if let Some(to) = super::legacy_redirect(&state, &format!("/?{query}")).await {
+            return to;
+        }
+    }
     let accept = headers
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok())

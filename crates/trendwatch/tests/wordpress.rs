@@ -1,0 +1,138 @@
+//! Bringing in a WordPress archive: `tests/fixtures/wordpress/arvenia.wxr.xml` was exported by
+//! a real WordPress (Debian's package) filled with fictional sample content by
+//! `scripts/make_wxr_fixture`. Posts become articles with their categories mapped to topics,
+//! tags, authors, featured images with their captions as credits, dates, slugs and Polylang
+//! translation links; old addresses redirect permanently; unmapped categories and drafts are
+//! reported with their lines; importing again with a mapping completes the archive.
+
+mod common;
+
+use common::*;
+use reqwest::StatusCode;
+use trendwatch::import::{import_paths, ImportOptions};
+
+fn export() -> std::path::PathBuf {
+    fixtures().join("wordpress/arvenia.wxr.xml")
+}
+
+fn location(app: &TestApp, got: &Fetched) -> String {
+    let _ = app;
+    got.headers["location"].to_str().expect("ascii").to_string()
+}
+
+#[tokio::test]
+async fn a_wordpress_export_becomes_articles_with_redirects_from_the_old_addresses() {
+    let archive = TestArchive::new();
+    let report = archive.import(&[export()]).await;
+    assert_eq!(report.created, 3, "{report}");
+    let reasons: Vec<&str> = report.rejected.iter().map(|r| r.reason.as_str()).collect();
+    assert_eq!(reasons.len(), 2, "{reasons:?}");
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.contains("\"Festival season opens in Dorn\"")
+                && r.contains("categories: Culture")
+                && r.contains("[import.categories]")),
+        "the unmapped category is reported with the way to map it: {reasons:?}"
+    );
+    assert!(
+        reasons.iter().any(|r| r.contains("draft")),
+        "the draft is reported: {reasons:?}"
+    );
+    assert!(report.rejected.iter().all(|r| r.at.line.is_some()));
+    let dir = archive.dir.path().to_path_buf();
+    let app = archive.serve().await;
+
+    let page = app.page("/en/articles/border-talks-resume").await;
+    assert_eq!(
+        text(&page, "main h1"),
+        "Border talks with Velna resume after a year"
+    );
+    let body = text(&page, ".article-body");
+    assert!(body.contains("two checkpoints"), "{body}");
+    assert!(texts(&page, ".article-body script").is_empty());
+    let html = page.html();
+    for expected in [
+        "Tomas Lind",
+        "Arvenia Press Agency (sample)",
+        "Negotiators met for the first time",
+        "/en/tags/borders",
+    ] {
+        assert!(html.contains(expected), "the page shows {expected}");
+    }
+    assert_eq!(
+        attrs(&page, "main img", "alt"),
+        vec!["A border checkpoint at dawn".to_string()]
+    );
+    // Polylang's translation link: the two editions know each other.
+    let alternates = attrs(&page, "link[rel=alternate][hreflang=ru]", "href");
+    assert!(
+        alternates
+            .iter()
+            .any(|h| h.ends_with("/ru/articles/peregovory-s-velnoj")),
+        "{alternates:?}"
+    );
+
+    // The old addresses redirect permanently.
+    for old in [
+        "/?p=5",
+        "/2017/08/07/border-talks-resume/",
+        "/2017/08/07/border-talks-resume",
+    ] {
+        let got = app.get(old).await;
+        assert!(
+            matches!(
+                got.status,
+                StatusCode::MOVED_PERMANENTLY | StatusCode::PERMANENT_REDIRECT
+            ),
+            "{old}: {}",
+            got.status
+        );
+        assert_eq!(
+            location(&app, &got),
+            "/en/articles/border-talks-resume",
+            "{old}"
+        );
+    }
+    assert_eq!(app.get("/?p=99999").await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.get("/2017/08/07/no-such-post/").await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    // Mapping the category and importing again completes the archive, changing nothing else.
+    std::fs::write(
+        dir.join(trendwatch::config::CONFIG_FILE),
+        "[import.categories]\n\"Culture\" = \"society\"\n",
+    )
+    .expect("config");
+    let config = trendwatch::Config::load(&dir).expect("valid config");
+    let again = import_paths(
+        &app.archive.store,
+        &config,
+        &[export()],
+        &ImportOptions::default(),
+    )
+    .await
+    .expect("import runs");
+    assert_eq!((again.created, again.updated), (1, 3), "{again}");
+    assert_eq!(again.rejected.len(), 1, "only the draft is left");
+}
+
+#[tokio::test]
+async fn an_unknown_topic_in_the_category_mapping_is_refused_naming_the_setting() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join(trendwatch::config::CONFIG_FILE),
+        "[import.categories]\n\"Culture\" = \"sports\"\n",
+    )
+    .expect("config");
+    let err = format!(
+        "{:#}",
+        trendwatch::Config::load(dir.path()).expect_err("refused")
+    );
+    assert!(
+        err.contains("[import.categories]") && err.contains("sports"),
+        "{err}"
+    );
+}
