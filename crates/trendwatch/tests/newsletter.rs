@@ -528,6 +528,17 @@ async fn desk_post(
         .expect("request")
 }
 
+/// The site path of the reset link in a password-reset message.
+fn reset_path(app: &TestApp, message: &Value) -> String {
+    let link = links_in_text(part(message, "text/plain"))
+        .into_iter()
+        .find(|l| l.contains("/desk/reset/"))
+        .expect("a reset link");
+    link.strip_prefix(&app.app.url())
+        .expect("the site's link")
+        .to_string()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a2_reset_always_same_reply() {
     let Some(mut smtp) = SmtpSink::start() else {
@@ -548,14 +559,7 @@ async fn a2_reset_always_same_reply() {
     );
     let message = smtp.next().await;
     assert_eq!(message["rcpt"], serde_json::json!(["ed@example.org"]));
-    let link = links_in_text(part(&message, "text/plain"))
-        .into_iter()
-        .find(|l| l.contains("/desk/reset/"))
-        .expect("a reset link");
-    let path = link
-        .strip_prefix(&app.app.url())
-        .expect("the site's link")
-        .to_string();
+    let path = reset_path(&app, &message);
 
     // The link's form sets the password; the old session ends, the new password signs in.
     assert_eq!(app.get(&path).await.status, StatusCode::OK);
@@ -626,14 +630,7 @@ async fn a4_reset_does_not_bypass_two_step() {
     )
     .await;
     let message = smtp.next().await;
-    let link = links_in_text(part(&message, "text/plain"))
-        .into_iter()
-        .find(|l| l.contains("/desk/reset/"))
-        .expect("a reset link");
-    let path = link
-        .strip_prefix(&app.app.url())
-        .expect("the site's link")
-        .to_string();
+    let path = reset_path(&app, &message);
     let done = desk_post(&app, &path, "", &[("password", "a brand new passphrase")]).await;
     assert_eq!(done.status(), StatusCode::SEE_OTHER);
     // The new password alone opens no session: the code is still asked for.

@@ -268,30 +268,43 @@ async fn reader_of(
         .map_err(store_error(state, lang))
 }
 
+/// A page with one button that acts on a signed link (`what`: `confirm` or `unsubscribe`),
+/// shown only when the link is valid; pressing the button is the POST to the same address.
+async fn button_page(
+    state: &AppState,
+    lang: &str,
+    token: &str,
+    (purpose, what, panel): (LinkPurpose, &str, Panel),
+) -> Result<Response, WebError> {
+    let lang = lang_of(state, lang)?;
+    enabled(state, lang)?;
+    if reader_of(state, lang, purpose, token).await?.is_none() {
+        return bad_link(state, lang);
+    }
+    let w = newsletter_strings(lang);
+    let heading = match panel {
+        Panel::Confirm => w.confirm_title,
+        _ => w.unsubscribe,
+    };
+    page(
+        state,
+        lang,
+        StatusCode::OK,
+        heading,
+        action(lang, what, token),
+        panel,
+        (None, None),
+    )
+}
+
 /// `GET /{lang}/newsletter/confirm?t=`: the button that confirms.
 pub async fn confirm_page(
     State(state): State<AppState>,
     Path(lang): Path<String>,
     Query(q): Query<LinkQuery>,
 ) -> Result<Response, WebError> {
-    let lang = lang_of(&state, &lang)?;
-    enabled(&state, lang)?;
-    if reader_of(&state, lang, LinkPurpose::Confirm, &q.t)
-        .await?
-        .is_none()
-    {
-        return bad_link(&state, lang);
-    }
-    let w = newsletter_strings(lang);
-    page(
-        &state,
-        lang,
-        StatusCode::OK,
-        w.confirm_title,
-        action(lang, "confirm", &q.t),
-        Panel::Confirm,
-        (None, None),
-    )
+    let what = (LinkPurpose::Confirm, "confirm", Panel::Confirm);
+    button_page(&state, &lang, &q.t, what).await
 }
 
 /// `POST /{lang}/newsletter/confirm?t=`: confirms the subscription.
@@ -398,24 +411,8 @@ pub async fn unsubscribe_page(
     Path(lang): Path<String>,
     Query(q): Query<LinkQuery>,
 ) -> Result<Response, WebError> {
-    let lang = lang_of(&state, &lang)?;
-    enabled(&state, lang)?;
-    if reader_of(&state, lang, LinkPurpose::Manage, &q.t)
-        .await?
-        .is_none()
-    {
-        return bad_link(&state, lang);
-    }
-    let w = newsletter_strings(lang);
-    page(
-        &state,
-        lang,
-        StatusCode::OK,
-        w.unsubscribe,
-        action(lang, "unsubscribe", &q.t),
-        Panel::Unsubscribe,
-        (None, None),
-    )
+    let what = (LinkPurpose::Manage, "unsubscribe", Panel::Unsubscribe);
+    button_page(&state, &lang, &q.t, what).await
 }
 
 /// `POST /{lang}/newsletter/unsubscribe?t=`: ends the subscription; also the one-click
