@@ -112,6 +112,9 @@ pub struct ArticleDraft {
     /// Addresses the article had on an older site (`/2017/08/07/slug/`, `/?p=123`), which
     /// redirect to it permanently.
     pub legacy_paths: Vec<String>,
+    /// The source holds it unpublished (a WordPress draft): it may become a draft in the
+    /// desk, never an article of the archive ([`ArticleDraft::prepare`] refuses it).
+    pub unpublished: bool,
 }
 
 /// A field of a draft that failed its check, with what was expected.
@@ -125,7 +128,7 @@ pub struct DraftError {
 }
 
 impl DraftError {
-    fn new(field: impl Into<String>, message: impl Into<String>) -> DraftError {
+    pub(crate) fn new(field: impl Into<String>, message: impl Into<String>) -> DraftError {
         DraftError {
             field: field.into(),
             message: message.into(),
@@ -322,6 +325,12 @@ impl ArticleDraft {
     /// Checks every field against the site's `topics` and derives what the source left out:
     /// language, period, slug, lead, key. Errors name the field and say what was expected.
     pub fn prepare(self, topics: &Topics) -> Result<NewArticle, DraftError> {
+        if self.unpublished {
+            return Err(DraftError::new(
+                "status",
+                "unpublished at its source: a draft does not enter the archive",
+            ));
+        }
         self.check_sizes()?;
         let title = strip_controls(&self.title, false)
             .split_whitespace()

@@ -8,7 +8,7 @@
 //! `trendwatch_service::newsroom`). So a draft cannot leak through a query that forgot a filter.
 
 use crate::accounts::Role;
-use crate::article::ArticleDraft;
+use crate::article::{ArticleDraft, DraftError};
 use crate::forecast::ForecastDraft;
 use crate::language::Language;
 use crate::period::Period;
@@ -310,6 +310,44 @@ impl DeskContent {
         }
     }
 
+    /// The desk's draft of an article a source holds unpublished (a WordPress draft): its
+    /// topic resolved, its week from its date, its HTML (sanitised) as the body, since
+    /// Markdown carries HTML through.
+    pub fn from_source(d: &ArticleDraft, topics: &Topics) -> Result<DeskContent, DraftError> {
+        let title = d.title.split_whitespace().collect::<Vec<_>>().join(" ");
+        if title.is_empty() {
+            return Err(DraftError::new(
+                "title",
+                "missing: every draft needs a headline",
+            ));
+        }
+        let topic = d
+            .topic
+            .as_deref()
+            .and_then(|t| topics.find(t))
+            .ok_or_else(|| DraftError::new("topic", format!("expected one of {}", topics.slugs())))?
+            .slug
+            .clone();
+        let date = d
+            .published_at
+            .ok_or_else(|| DraftError::new("date", "missing: the draft's date gives its week"))?;
+        let body = crate::sanitize::sanitize_html(&d.body_html);
+        let lang = d
+            .lang
+            .unwrap_or_else(|| Language::detect(&format!("{title} {body}")));
+        Ok(DeskContent {
+            title,
+            lead: d.lead.clone().unwrap_or_default(),
+            body_markdown: body,
+            image_url: d.image_url.clone().unwrap_or_default(),
+            image_credit: d.image_credit.clone().unwrap_or_default(),
+            image_alt: d.image_alt.clone().unwrap_or_default(),
+            tags: d.tags.clone(),
+            authors: d.authors.clone(),
+            ..DeskContent::empty(lang, &topic, Period::reviewed_on(date.date()), "")
+        })
+    }
+
     /// What keeps this content from being submitted or published, field by field (the form
     /// shows each message next to its field). Empty when it may go on.
     pub fn problems(&self, topics: &Topics) -> Vec<FieldProblem> {
@@ -397,6 +435,7 @@ impl DeskContent {
             updated_at: None,
             correction: None,
             legacy_paths: Vec::new(),
+            unpublished: false,
         }
     }
 

@@ -230,11 +230,14 @@ fn convert(channel: &Channel, items: Vec<Item>, context: &Context) -> Vec<Parsed
             ));
             continue;
         }
-        if item.status != "publish" {
+        // Drafts and posts waiting for review become drafts in the desk (the importer decides
+        // who owns them); other states (private, scheduled, trashed) are not brought in.
+        let unpublished = matches!(item.status.as_str(), "draft" | "pending");
+        if item.status != "publish" && !unpublished {
             out.push(Parsed::err(
                 line,
                 format!(
-                    "{what}: its status is {:?}; only published posts are imported",
+                    "{what}: its status is {:?}; published posts, drafts and pending posts are imported",
                     item.status
                 ),
             ));
@@ -331,6 +334,7 @@ fn convert(channel: &Channel, items: Vec<Item>, context: &Context) -> Vec<Parsed
                 .and_then(|a| a.meta.get("_wp_attachment_image_alt").cloned())
                 .filter(|a| !a.is_empty()),
             legacy_paths,
+            unpublished,
             ..ArticleDraft::default()
         };
         out.push(Parsed::ok(line, draft));

@@ -51,6 +51,11 @@ pub enum Command {
         /// appear in similar lists, search or storylines.
         #[arg(long)]
         keep_duplicates: bool,
+        /// The desk account (e-mail address) that drafts at their source (WordPress drafts
+        /// and pending posts) belong to; they become drafts in the desk. Without it they are
+        /// reported, not imported.
+        #[arg(long, value_name = "EMAIL")]
+        drafts_to: Option<String>,
     },
     /// Write a synthetic archive of N articles as a Markdown folder (for benchmarks).
     Generate {

@@ -26,12 +26,14 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 paths,
                 no_progress,
                 keep_duplicates,
+                drafts_to,
             } => {
                 let config = Config::load(&cli.data)?;
                 let store = app::open_store(&config)?;
                 let options = import::ImportOptions {
                     show_progress: !no_progress && std::io::stderr().is_terminal(),
                     keep_duplicates,
+                    drafts_to,
                 };
                 let report = import::import_paths(&store, &config, &paths, &options).await?;
                 for r in &report.rejected {

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use trendwatch_core::article::NewArticle;
 use trendwatch_core::duplicates::{DuplicateFinder, Fingerprint, Match};
 use trendwatch_core::limits::{MAX_ITEM_BYTES, MAX_JSONL_FILE_BYTES};
+use trendwatch_core::newsroom::DeskContent;
 use trendwatch_core::parallel::par_map;
 use trendwatch_import::{parse_file_in, EXTENSIONS};
 use trendwatch_search::{BulkWriter, SearchIndex};
@@ -59,13 +60,90 @@ fn now_local() -> time::PrimitiveDateTime {
 }
 
 /// How an import run treats what it reads.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct ImportOptions {
     /// Draw a progress bar on the terminal.
     pub show_progress: bool,
     /// Import exact and near copies of other articles, linked to their original (they stay
     /// out of similar lists, search and storylines), instead of leaving them out.
     pub keep_duplicates: bool,
+    /// The desk account (its e-mail address) that drafts at their source (WordPress drafts)
+    /// belong to in the desk; without one, such drafts are reported, not imported.
+    pub drafts_to: Option<String>,
+}
+
+/// Brings drafts at their source into the desk as drafts of the account `--drafts-to`
+/// names. A draft whose week, topic, language and headline are already in the desk is not
+/// made twice (importing again changes nothing).
+async fn bring_drafts(
+    store: &Arc<dyn Store>,
+    config: &Config,
+    drafts: Vec<(Location, DeskContent)>,
+    options: &ImportOptions,
+    report: &mut Report,
+) -> anyhow::Result<()> {
+    let owner = match &options.drafts_to {
+        Some(email) => store.user_by_email(&email.trim().to_lowercase()).await?,
+        None => None,
+    };
+    let Some(owner) = owner.map(|o| o.user).filter(|u| !u.disabled) else {
+        let reason = match &options.drafts_to {
+            None => "a draft at its source: pass --drafts-to EMAIL (a desk account) to bring drafts into the desk".to_string(),
+            Some(e) => format!("a draft at its source: --drafts-to {e:?} is not an enabled desk account"),
+        };
+        for (at, _) in drafts {
+            report.rejected.push(Rejection {
+                at,
+                reason: reason.clone(),
+            });
+        }
+        return Ok(());
+    };
+    let zone = trendwatch_web::public_address::PublicAddress::of_site(
+        &config.file.site,
+        "http://localhost",
+    )
+    .map_err(anyhow::Error::msg)?
+    .zone()
+    .clone();
+    let publisher = Arc::new(trendwatch_service::Publisher::new(
+        store.clone(),
+        None,
+        config.derivation(),
+    ));
+    let newsroom = trendwatch_service::newsroom::Newsroom::new(
+        store.clone(),
+        publisher,
+        config.file.site.topics.clone(),
+        zone,
+    );
+    for (at, content) in drafts {
+        let filter = trendwatch_core::newsroom::DeskFilter {
+            period: Some(content.period),
+            ..Default::default()
+        };
+        let there = store.desk_articles(&filter).await?.into_iter().any(|d| {
+            d.lang == content.lang && d.topic == content.topic && d.title == content.title
+        });
+        if there {
+            report.notes.push(Rejection {
+                at,
+                reason: "a draft already in the desk: left as it is".into(),
+            });
+            continue;
+        }
+        match newsroom
+            .create(&owner, content, None, time::OffsetDateTime::now_utc())
+            .await
+        {
+            Ok(_) => report.drafts += 1,
+            Err(e) => report.rejected.push(Rejection {
+                at,
+                reason: format!("not brought into the desk: {e}"),
+            }),
+        }
+    }
+    Ok(())
 }
 
 /// An item that copies an article met earlier (in this run or in the archive).
@@ -118,6 +196,8 @@ pub struct Report {
     pub duplicates: Vec<Duplicate>,
     /// Ids of the articles written (created or updated).
     pub written: Vec<i64>,
+    /// Drafts at their source brought into the desk as drafts.
+    pub drafts: usize,
 }
 
 impl fmt::Display for Report {
@@ -137,6 +217,9 @@ impl fmt::Display for Report {
         }
         if kept > 0 {
             write!(f, ", {kept} duplicates imported as linked copies")?;
+        }
+        if self.drafts > 0 {
+            write!(f, ", {} drafts brought into the desk", self.drafts)?;
         }
         Ok(())
     }
@@ -318,8 +401,19 @@ fn progress(len: u64, show: bool) -> ProgressBar {
     bar
 }
 
-/// An article read and checked, with the fingerprint its copies are found by.
-type Parsed = Result<(NewArticle, Fingerprint), String>;
+/// An item read and checked.
+// Articles are nearly every item and are moved once, into their batch: boxing each would add
+// an allocation per article on the import's hot path for nothing.
+#[allow(clippy::large_enum_variant)]
+enum Checked {
+    /// An article for the archive, with the fingerprint its copies are found by.
+    Article(NewArticle, Fingerprint),
+    /// A draft at its source (a WordPress draft), for the desk (boxed: the rare case).
+    Draft(Box<DeskContent>),
+}
+
+/// An item read and checked, or why not.
+type Parsed = Result<Checked, String>;
 
 /// Reads, parses and checks `files` on every core, keeping their order (so the first file
 /// given wins a contested week).
@@ -340,11 +434,16 @@ fn parse_files(
                         line: item.line,
                     };
                     let checked = item.result.and_then(|d| {
+                        if d.unpublished {
+                            return DeskContent::from_source(&d, topics)
+                                .map(|c| Checked::Draft(Box::new(c)))
+                                .map_err(|e| e.to_string());
+                        }
                         d.prepare(topics)
                             .and_then(|a| a.check_not_future(now).map(|_| a))
                             .map(|a| {
                                 let fp = Fingerprint::of(&a.title, &a.body_text);
-                                (a, fp)
+                                Checked::Article(a, fp)
                             })
                             .map_err(|e| e.to_string())
                     });
@@ -472,12 +571,22 @@ pub async fn import_paths(
     // Every article of the archive and of this run so far, to find copies.
     let mut finder = stored_texts(store).await?;
     let mut in_flight: Option<InFlight> = None;
+    // Drafts at their source, brought into the desk once the articles are in.
+    let mut drafts: Vec<(Location, DeskContent)> = Vec::new();
     for chunk in files.chunks(BATCH) {
         let (chunk, topics, chunk_bar) = (chunk.to_vec(), topics.clone(), bar.clone());
         let parsed =
             tokio::task::spawn_blocking(move || parse_files(&chunk, &topics, &chunk_bar)).await?;
         let (mut locations, mut keys, mut articles) = (Vec::new(), Vec::new(), Vec::new());
         for (at, result) in parsed {
+            let result = match result {
+                Ok(Checked::Draft(content)) => {
+                    drafts.push((at, *content));
+                    continue;
+                }
+                Ok(Checked::Article(a, fp)) => Ok((a, fp)),
+                Err(e) => Err(e),
+            };
             // The same id twice in one run: the first stays, the second is reported (it
             // would otherwise silently replace the first).
             let result = result.and_then(|(a, fp)| match seen.get(&a.key) {
@@ -564,6 +673,9 @@ pub async fn import_paths(
         }
         tracing::debug!(elapsed_ms = ms(), "similar lists and search index updated");
         store.set_derived_generation(derived_upto).await?;
+    }
+    if !drafts.is_empty() {
+        bring_drafts(store, config, drafts, options, &mut report).await?;
     }
     report
         .rejected

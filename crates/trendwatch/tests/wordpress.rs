@@ -10,6 +10,8 @@ mod common;
 use common::*;
 use reqwest::StatusCode;
 use trendwatch::import::{import_paths, ImportOptions};
+use trendwatch_core::accounts::Role;
+use trendwatch_core::newsroom::{DeskFilter, DeskState};
 
 fn export() -> std::path::PathBuf {
     fixtures().join("wordpress/arvenia.wxr.xml")
@@ -36,8 +38,10 @@ async fn a_wordpress_export_becomes_articles_with_redirects_from_the_old_address
         "the unmapped category is reported with the way to map it: {reasons:?}"
     );
     assert!(
-        reasons.iter().any(|r| r.contains("draft")),
-        "the draft is reported: {reasons:?}"
+        reasons
+            .iter()
+            .any(|r| r.contains("draft") && r.contains("--drafts-to")),
+        "the draft is reported with the way to bring it in: {reasons:?}"
     );
     assert!(report.rejected.iter().all(|r| r.at.line.is_some()));
     let dir = archive.dir.path().to_path_buf();
@@ -100,25 +104,66 @@ async fn a_wordpress_export_becomes_articles_with_redirects_from_the_old_address
         StatusCode::NOT_FOUND
     );
 
-    // Mapping the category and importing again completes the archive, changing nothing else.
+    // Mapping the category and importing again, with an owner for the drafts, completes the
+    // archive and brings the draft into the desk, changing nothing else.
     std::fs::write(
         dir.join(trendwatch::config::CONFIG_FILE),
         "[import.categories]\n\"Culture\" = \"society\"\n",
     )
     .expect("config");
     let config = trendwatch::Config::load(&dir).expect("valid config");
-    let again = import_paths(
-        &app.archive.store,
-        &config,
-        &[export()],
-        &ImportOptions::default(),
-    )
-    .await
-    .expect("import runs");
-    assert_eq!((again.created, again.updated), (1, 3), "{again}");
-    assert_eq!(again.rejected.len(), 1, "only the draft is left");
+    desk_account(&app, "ed@example.org", "Ed Editor", Role::Editor).await;
+    let options = ImportOptions {
+        drafts_to: Some("ed@example.org".into()),
+        ..ImportOptions::default()
+    };
+    let store = &app.archive.store;
+    let again = import_paths(store, &config, &[export()], &options)
+        .await
+        .expect("import runs");
+    assert_eq!(
+        (again.created, again.updated, again.drafts),
+        (1, 3, 1),
+        "{again}"
+    );
+    assert!(again.rejected.is_empty(), "{:?}", again.rejected);
+    let desk = store
+        .desk_articles(&DeskFilter::default())
+        .await
+        .expect("desk");
+    assert_eq!(desk.len(), 1);
+    assert_eq!(
+        (
+            desk[0].title.as_str(),
+            desk[0].state,
+            desk[0].topic.as_str()
+        ),
+        ("Draft: the week in security", DeskState::Draft, "security")
+    );
+    // The draft stays off every public surface.
+    assert_eq!(
+        app.get("/en/search?q=week+in+security").await.status,
+        StatusCode::OK
+    );
+    assert!(!app
+        .get("/en/search?q=week+in+security")
+        .await
+        .body
+        .contains("Draft: the week in security"));
+    // A third run makes nothing twice.
+    let third = import_paths(store, &config, &[export()], &options)
+        .await
+        .expect("import runs");
+    assert_eq!((third.created, third.drafts), (0, 0), "{third}");
+    assert_eq!(
+        store
+            .desk_articles(&DeskFilter::default())
+            .await
+            .expect("desk")
+            .len(),
+        1
+    );
 }
-
 #[tokio::test]
 async fn an_unknown_topic_in_the_category_mapping_is_refused_naming_the_setting() {
     let dir = tempfile::tempdir().expect("tempdir");
