@@ -285,6 +285,39 @@ pub struct DeskContent {
     /// corrected"); kept with the revision.
     #[serde(default)]
     pub correction: String,
+    /// The storyline chosen before the first publication: empty (the threader decides),
+    /// `new` (a storyline of its own), or a storyline's number.
+    #[serde(default)]
+    pub storyline: String,
+}
+
+/// What an editor chose for a draft's storyline ([`DeskContent::storyline`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StorylineChoice {
+    /// The threader decides at publication.
+    Threader,
+    /// A storyline of its own.
+    New,
+    /// This storyline.
+    Existing(i64),
+}
+
+impl DeskContent {
+    /// The storyline choice, or `None` when the field holds something else.
+    pub fn storyline_choice(&self) -> Option<StorylineChoice> {
+        let s = self.storyline.trim();
+        // A storyline's address (`/en/storylines/123`) is accepted as well as its number.
+        let number = s.rsplit('/').next().unwrap_or(s);
+        match s {
+            "" => Some(StorylineChoice::Threader),
+            "new" => Some(StorylineChoice::New),
+            _ => number
+                .parse()
+                .ok()
+                .filter(|n| *n > 0)
+                .map(StorylineChoice::Existing),
+        }
+    }
 }
 
 impl DeskContent {
@@ -307,6 +340,7 @@ impl DeskContent {
             authors: vec![author.to_string()],
             forecasts: Vec::new(),
             correction: String::new(),
+            storyline: String::new(),
         }
     }
 
@@ -357,6 +391,13 @@ impl DeskContent {
         };
         if self.title.trim().is_empty() {
             flag("title", "A headline is required.".into());
+        }
+        if self.storyline_choice().is_none() {
+            flag(
+                "storyline",
+                "Leave empty for the threader's choice, write “new”, or give a storyline's number or address."
+                    .into(),
+            );
         }
         if topics.find(&self.topic).is_none() {
             flag("topic", format!("Unknown topic “{}”.", self.topic));
@@ -456,6 +497,7 @@ impl DeskContent {
             ("Tags", self.tags.join(", ")),
             ("Authors", self.authors.join(", ")),
             ("Correction note", self.correction.clone()),
+            ("Storyline", self.storyline.clone()),
             (
                 "Forecasts",
                 self.forecasts

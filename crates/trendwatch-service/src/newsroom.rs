@@ -10,11 +10,20 @@ use std::sync::Arc;
 use time::{OffsetDateTime, PrimitiveDateTime};
 use trendwatch_core::accounts::User;
 use trendwatch_core::newsroom::{
-    self, DeskArticle, DeskContent, DeskLock, DeskState, FieldProblem, PublishedMark, Transition,
-    WorkflowError,
+    self, DeskArticle, DeskContent, DeskLock, DeskState, FieldProblem, PublishedMark,
+    StorylineChoice, Transition, WorkflowError,
 };
 use trendwatch_core::{ArticleKind, Topics};
 use trendwatch_store::{EditError, Store, StoreError};
+
+/// The threader's storyline for a draft ([`Newsroom::suggest_storyline`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StorylineSuggestion {
+    /// An existing storyline, or a new one.
+    pub choice: StorylineChoice,
+    /// The existing storyline's title, as readers see it.
+    pub title: Option<String>,
+}
 
 /// Why a newsroom action was refused.
 #[derive(Debug, thiserror::Error)]
@@ -494,12 +503,30 @@ impl Newsroom {
                     // completed at the next start (the derived mark lags behind).
                     let publisher = self.publisher.clone();
                     let id = outcome.id();
+                    // An editor's storyline choice holds at the first publication; later,
+                    // storylines are curated on the published article.
+                    let chosen = match article.content.storyline_choice() {
+                        Some(StorylineChoice::New) if article.published_revision.is_none() => {
+                            Some(None)
+                        }
+                        Some(StorylineChoice::Existing(s))
+                            if article.published_revision.is_none() =>
+                        {
+                            Some(Some(s))
+                        }
+                        _ => None,
+                    };
                     let mut running = self.derivations.lock().await;
                     // Finished ones are dropped as new ones start.
                     while running.try_join_next().is_some() {}
                     running.spawn(async move {
                         if let Err(e) = publisher.derive_written(&[id]).await {
                             tracing::error!(article = id, error = %e, "derivation after publication failed");
+                        }
+                        if let Some(to) = chosen {
+                            if let Err(e) = publisher.move_article(id, to).await {
+                                tracing::warn!(article = id, error = %e, "the chosen storyline was not applied");
+                            }
                         }
                     });
                     Ok(())
@@ -529,6 +556,60 @@ impl Newsroom {
             return Err(e);
         }
         Ok(())
+    }
+
+    /// Where the threader would put `article` if it were published now: its storyline
+    /// (with its title) or a new one. The whole archive is threaded again for it, without
+    /// writing anything, so this is asked for on demand rather than on every page.
+    pub async fn suggest_storyline(
+        &self,
+        article: &DeskArticle,
+    ) -> Result<StorylineSuggestion, NewsroomError> {
+        let mut docs = self.store.threading_corpus().await?;
+        let c = &article.content;
+        let text = if c.lead.trim().is_empty() {
+            c.body_markdown.chars().take(1000).collect()
+        } else {
+            c.lead.clone()
+        };
+        // A translation follows the storyline of its published original.
+        let group = newsroom::translation_group(article.translation_of.unwrap_or(article.id));
+        const PROBE: i64 = i64::MIN;
+        docs.push(trendwatch_core::storyline::ThreadDoc {
+            article_id: PROBE,
+            lang: c.lang,
+            group: Some(group),
+            title: c.title.clone(),
+            text,
+            published_at: self.wall_clock(OffsetDateTime::now_utc()),
+            storyline: None,
+        });
+        let settings = self.publisher.settings().storylines.clone();
+        let plan =
+            tokio::task::spawn_blocking(move || trendwatch_core::storyline::plan(&docs, &settings))
+                .await
+                .map_err(|e| NewsroomError::Backend(e.into()))?;
+        let target = plan
+            .iter()
+            .find(|a| a.article_id == PROBE)
+            .map(|a| a.target);
+        Ok(match target {
+            Some(trendwatch_core::storyline::StorylineTarget::Existing(id)) => {
+                let title = self
+                    .store
+                    .storyline_summary(id, c.lang)
+                    .await?
+                    .map(|s| s.title);
+                StorylineSuggestion {
+                    choice: StorylineChoice::Existing(id),
+                    title,
+                }
+            }
+            _ => StorylineSuggestion {
+                choice: StorylineChoice::New,
+                title: None,
+            },
+        })
     }
 
     /// Removes the public copy of an article (the desk keeps it) and drops it from the

@@ -913,3 +913,86 @@ async fn an_editor_curates_storyline_and_similar_list_from_the_desk() {
     let page = app.page(&public).await;
     assert!(!attrs(&page, ".similar .card-title a", "href").contains(&pinned));
 }
+
+/// §4: before the first publication the form offers the storyline, with the threader's
+/// suggestion on demand; the editor's choice holds when the article is published.
+#[tokio::test]
+async fn the_threader_suggests_a_storyline_before_publication_and_the_choice_holds() {
+    let app = sample_site().await;
+    let ed = account(&app, "ed@example.org", "Ed Editor", Role::Editor).await;
+    let text = "The Iron Ridge drills ended; troops returned to their bases near Velna.";
+    let first = draft(&app, &ed, "en", "Iron Ridge drills end in Arvenia", text).await;
+    assert_eq!(
+        save(&app, &ed, &first, &[], "publish").await.status,
+        StatusCode::SEE_OTHER
+    );
+    app.app.state.newsroom.settle().await;
+    let page = get(&app, &ed, &format!("/desk/articles/{first}"))
+        .await
+        .doc();
+    let storyline = attrs(&page, "#current-storyline", "href").remove(0);
+
+    // The next week's commentary on the same story.
+    let created = post(
+        &app,
+        &ed,
+        "/desk/articles",
+        &[
+            ("lang", "en"),
+            ("topic", "security"),
+            ("period", "2026-W49"),
+            ("title", "Iron Ridge drills end in Arvenia, troops back"),
+            ("status", "not_rated"),
+            ("body", text),
+            ("authors", "Ed Editor"),
+        ],
+    )
+    .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+    let next = created
+        .location
+        .trim_start_matches("/desk/articles/")
+        .to_string();
+    let plain = get(&app, &ed, &format!("/desk/articles/{next}"))
+        .await
+        .doc();
+    assert!(
+        texts(&plain, "#storyline-suggestion").is_empty(),
+        "only on demand"
+    );
+    assert_eq!(
+        attrs(&plain, "a[href$='?suggest=1#storyline']", "href").len(),
+        1
+    );
+    let asked = get(&app, &ed, &format!("/desk/articles/{next}?suggest=1"))
+        .await
+        .doc();
+    assert_eq!(
+        attrs(&asked, "#storyline-suggestion a", "href"),
+        vec![storyline.clone()],
+        "the threader would join the story it continues"
+    );
+
+    // A value that is none of the choices is refused next to the field.
+    save(&app, &ed, &next, &[("storyline", "somewhere")], "save").await;
+    let bad = get(&app, &ed, &format!("/desk/articles/{next}")).await.doc();
+    assert!(texts(&bad, "#storyline-problem")[0].contains("storyline's number"));
+    // The editor decides otherwise: a storyline of its own.
+    assert_eq!(
+        save(&app, &ed, &next, &[("storyline", "new")], "publish")
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    app.app.state.newsroom.settle().await;
+    let page = get(&app, &ed, &format!("/desk/articles/{next}"))
+        .await
+        .doc();
+    let own = attrs(&page, "#current-storyline", "href").remove(0);
+    assert_ne!(
+        own, storyline,
+        "the editor's choice holds over the threader's"
+    );
+    // Published, the field gives way to curation.
+    assert!(attrs(&page, "input#storyline", "value").is_empty());
+}

@@ -84,6 +84,7 @@ fn content_of(f: &Fields, lang: Language) -> Result<DeskContent, FieldProblem> {
         authors: list(f, "authors"),
         forecasts,
         correction: field(f, "correction"),
+        storyline: field(f, "storyline"),
     })
 }
 
@@ -113,6 +114,7 @@ struct FormView {
     authors: String,
     forecasts: Vec<ForecastRow>,
     correction: String,
+    storyline: String,
 }
 
 impl FormView {
@@ -155,6 +157,7 @@ impl FormView {
             authors: c.authors.join(", "),
             forecasts,
             correction: c.correction.clone(),
+            storyline: c.storyline.clone(),
         }
     }
 }
@@ -261,6 +264,11 @@ struct ArticleFormPage<'a> {
     public_url: Option<String>,
     /// For editors, once published: its storyline and similar list, to curate.
     curation: Option<Curation>,
+    /// Before the first publication: the storyline field is offered, with the link that
+    /// asks the threader.
+    storyline_open: bool,
+    /// The threader's suggestion, when asked for: what it means, and where to read it.
+    suggestion: Option<(String, Option<String>)>,
     versions: Vec<Version>,
     beside: Option<Beside>,
     comments: Vec<CommentView>,
@@ -332,6 +340,8 @@ fn new_page(
     status: StatusCode,
 ) -> Response {
     let page = ArticleFormPage {
+        storyline_open: true,
+        suggestion: None,
         title: "New commentary".into(),
         site_name: state.site.name(Language::En),
         css_url: super::assets::css_url(),
@@ -415,6 +425,8 @@ struct Notes {
     message: Option<String>,
     problems: Vec<FieldProblem>,
     lock: Option<newsroom::DeskLock>,
+    /// The threader's suggestion, when the editor asked for it.
+    suggestion: Option<trendwatch_service::newsroom::StorylineSuggestion>,
 }
 
 async fn edit_page(
@@ -478,7 +490,19 @@ async fn edit_page(
             minutes(state, l.since)
         )
     });
+    let suggestion = notes.suggestion.map(|s| match s.choice {
+        newsroom::StorylineChoice::Existing(id) => (
+            format!(
+                "storyline {id}, “{}”",
+                s.title.as_deref().unwrap_or("untitled")
+            ),
+            Some(format!("/{}/storylines/{id}", a.content.lang.code())),
+        ),
+        _ => ("a new storyline of its own".to_string(), None),
+    });
     let page = ArticleFormPage {
+        storyline_open: a.published_revision.is_none(),
+        suggestion,
         title: if a.content.title.is_empty() {
             "Untitled commentary".into()
         } else {
@@ -530,9 +554,22 @@ async fn edit_page(
     render(&page, status)
 }
 
+/// Query of `GET /desk/articles/{id}`.
+#[derive(Deserialize)]
+pub struct EditQuery {
+    /// Present: ask the threader where the article would go.
+    suggest: Option<String>,
+}
+
 /// `GET /desk/articles/{id}`: the writing form, with the checks that still fail next to
-/// their fields, and who else has the article open.
-pub async fn edit(State(state): State<AppState>, Path(id): Path<i64>, desk: DeskUser) -> Response {
+/// their fields, and who else has the article open; `?suggest=1` adds the threader's
+/// storyline (it threads the archive again, so only on demand).
+pub async fn edit(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Query(q): Query<EditQuery>,
+    desk: DeskUser,
+) -> Response {
     let (a, lock) = match state
         .newsroom
         .open(&desk.0, id, OffsetDateTime::now_utc())
@@ -546,6 +583,14 @@ pub async fn edit(State(state): State<AppState>, Path(id): Path<i64>, desk: Desk
         Ok(p) => p,
         Err(e) => return store_failed(e),
     };
+    let suggestion = if q.suggest.is_some() && a.published_revision.is_none() {
+        match state.newsroom.suggest_storyline(&a).await {
+            Ok(s) => Some(s),
+            Err(e) => return store_failed(e),
+        }
+    } else {
+        None
+    };
     let shown = a.content.clone();
     edit_page(
         &state,
@@ -557,6 +602,7 @@ pub async fn edit(State(state): State<AppState>, Path(id): Path<i64>, desk: Desk
             message: None,
             problems,
             lock,
+            suggestion,
         },
         StatusCode::OK,
     )
@@ -626,6 +672,7 @@ pub async fn save(
         message: None,
         problems: Vec::new(),
         lock: None,
+        suggestion: None,
     };
     let may_edit = newsroom::may_edit(a.state, user.role, own);
     if !may_edit && transition.is_none() {
@@ -763,6 +810,7 @@ async fn reshow(
                     message: Some(message.to_string()),
                     problems,
                     lock: None,
+                    suggestion: None,
                 },
                 status,
             )
