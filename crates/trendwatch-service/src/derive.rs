@@ -219,5 +219,8 @@ async fn plan_storylines(
         plan_ms = started.elapsed().as_millis() as u64,
         "threading planned"
     );
+    metrics::counter!("threading_runs_total").increment(1);
+    metrics::histogram!("threading_seconds").record(started.elapsed().as_secs_f64());
+    metrics::counter!("threading_assignments_total").increment(plan.len() as u64);
     Ok((docs, plan))
 }

@@ -468,6 +468,13 @@ impl Newsletter {
                     }
                 }
             };
+            let outcome = match &delivery {
+                Delivery::Sent => "sent",
+                Delivery::Skipped => "skipped",
+                Delivery::PermanentFailure(_) => "refused",
+                Delivery::TemporaryFailure(_) => "failed",
+            };
+            metrics::counter!("digest_messages_total", "outcome" => outcome).increment(1);
             if !matches!(delivery, Delivery::Sent | Delivery::Skipped) {
                 tracing::warn!(
                     send = id,

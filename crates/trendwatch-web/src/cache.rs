@@ -264,6 +264,9 @@ pub struct PageCache {
     compressions: AtomicU64,
     /// The ISO week pages were rendered in: "this week" on the home page depends on it.
     week: AtomicI64,
+    /// Requests answered from the cache, and shareable requests that were not, since start.
+    hits: AtomicU64,
+    misses: AtomicU64,
 }
 
 impl PageCache {
@@ -299,7 +302,24 @@ impl PageCache {
     }
 
     fn get(&self, key: &str) -> Option<Arc<CachedPage>> {
-        self.pages.read().ok()?.get(key).cloned()
+        let page = self.pages.read().ok()?.get(key).cloned();
+        let counter = if page.is_some() {
+            &self.hits
+        } else {
+            &self.misses
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        page
+    }
+
+    /// Hits and misses since start, and the pages held now (for the metrics).
+    pub fn counts(&self) -> (u64, u64, usize) {
+        let pages = self.pages.read().map_or(0, |p| p.len());
+        (
+            self.hits.load(Ordering::Relaxed),
+            self.misses.load(Ordering::Relaxed),
+            pages,
+        )
     }
 
     fn put(&self, key: String, epoch: u64, page: Arc<CachedPage>) {

@@ -35,6 +35,8 @@ struct ErrorPage {
     l: Layout,
     heading: &'static str,
     message: String,
+    /// The request's id, on server errors: a reader's report then names the log lines.
+    request_id: Option<String>,
 }
 
 impl IntoResponse for WebError {
@@ -72,7 +74,12 @@ impl IntoResponse for WebError {
                 )
             }
         };
+        let request_id = status
+            .is_server_error()
+            .then(crate::request_id::current)
+            .flatten();
         let page = ErrorPage {
+            request_id,
             l: Layout::new(
                 &site,
                 lang,

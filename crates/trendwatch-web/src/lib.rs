@@ -12,6 +12,7 @@ pub mod error;
 pub mod feeds;
 pub mod handlers;
 pub mod i18n;
+pub mod observability;
 pub mod public_address;
 pub mod request_id;
 pub mod security_headers;
@@ -82,6 +83,9 @@ pub struct AppState {
     pub mail_by_client: Arc<throttle::Throttle>,
     /// The same requests by the e-mail address they name (as typed, lower-cased).
     pub mail_by_address: Arc<throttle::Throttle<String>>,
+    /// The bearer token of `/metrics` on the public listener (`[metrics] token`); `None`:
+    /// not served there.
+    pub metrics_token: Option<String>,
 }
 
 /// How long a client or address that asked too often waits before the count starts again.
@@ -175,6 +179,7 @@ impl AppState {
             mail_pace,
             mail_by_client: Arc::new(throttle::Throttle::forgiving(MAIL_REQUESTS_QUIET)),
             mail_by_address: Arc::new(throttle::Throttle::forgiving(MAIL_REQUESTS_QUIET)),
+            metrics_token: None,
             public,
             publisher,
             store,
@@ -246,6 +251,8 @@ pub fn router(state: AppState) -> Router {
     let pages = Router::new()
         .route("/", shared(get(home::root)))
         .route("/healthz", private(get(assets::health)))
+        .route("/readyz", private(get(observability::ready)))
+        .route("/metrics", private(get(observability::metrics_with_token)))
         .route("/static/style.css", shared(get(assets::stylesheet)))
         .route("/favicon.svg", shared(get(assets::favicon)))
         .route("/favicon.ico", shared(get(assets::favicon_ico)))
@@ -327,18 +334,27 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             cache::layer,
-        ));
+        ))
+        .layer(axum::middleware::from_fn(observability::record));
     let api = api::router(state.clone())
         .route("/uploads/{name}", get(assets::upload))
         .merge(public_api::router())
         .merge(desk::router(state.clone()))
         .merge(newsletter_router())
         .layer(timeout(&state))
-        .layer(axum::middleware::from_fn(request_id::span));
+        .layer(axum::middleware::from_fn(request_id::span))
+        .layer(axum::middleware::from_fn(observability::record));
     pages
         .merge(api)
         .with_state(state)
         .layer(axum::middleware::from_fn(request_id::layer))
+}
+
+/// The metrics alone, for a listener only operators reach (`[metrics] listen`).
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(observability::metrics_open))
+        .with_state(state)
 }
 
 /// The digest's public pages: outside the page cache (they answer per reader) and never

@@ -39,17 +39,27 @@ pub async fn layer(mut req: Request, next: Next) -> Response {
     resp
 }
 
+tokio::task_local! {
+    /// The id of the request being served, for the error page to show it.
+    static CURRENT: String;
+}
+
+/// The id of the request this task is serving, if any (error pages show it, so that a
+/// reader's report names the log lines).
+pub fn current() -> Option<String> {
+    CURRENT.try_with(Clone::clone).ok()
+}
+
 /// Middleware inside the page cache (so a page answered from memory, which logs nothing,
 /// costs no span): serves the request inside a `request{id=…}` span, so every log line
 /// written meanwhile names the request.
 pub async fn span(req: Request, next: Next) -> Response {
-    let span = tracing::info_span!(
-        "request",
-        id = req
-            .headers()
-            .get("x-request-id")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("-")
-    );
-    next.run(req).instrument(span).await
+    let id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-")
+        .to_string();
+    let span = tracing::info_span!("request", id = id.as_str());
+    CURRENT.scope(id, next.run(req).instrument(span)).await
 }

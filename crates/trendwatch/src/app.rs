@@ -38,6 +38,9 @@ pub struct RunningApp {
     watcher: JoinHandle<()>,
     scheduler: JoinHandle<()>,
     digest: JoinHandle<()>,
+    metrics: Option<JoinHandle<std::io::Result<()>>>,
+    /// Where `/metrics` is served off the public listener (`[metrics] listen`).
+    pub metrics_addr: Option<SocketAddr>,
 }
 
 impl RunningApp {
@@ -55,6 +58,9 @@ impl RunningApp {
         self.watcher.abort();
         self.scheduler.abort();
         self.digest.abort();
+        if let Some(m) = &self.metrics {
+            m.abort();
+        }
         self.server.await??;
         Ok(())
     }
@@ -73,6 +79,8 @@ pub async fn start(
     config: &Config,
 ) -> anyhow::Result<RunningApp> {
     let addr = listener.local_addr()?;
+    // The recorder goes in before anything is counted.
+    trendwatch_web::observability::prometheus();
     let token = std::env::var("TRENDWATCH_API_TOKEN")
         .ok()
         .or_else(|| config.file.api.token.clone());
@@ -85,6 +93,18 @@ pub async fn start(
         .api_token
         .check_strength()
         .map_err(anyhow::Error::msg)?;
+    state.metrics_token = std::env::var("TRENDWATCH_METRICS_TOKEN")
+        .ok()
+        .or_else(|| config.file.metrics.token.clone())
+        .filter(|t| !t.trim().is_empty());
+    if let Some(t) = &state.metrics_token {
+        anyhow::ensure!(
+            t.chars().count() >= 32,
+            "the metrics token ([metrics] token or TRENDWATCH_METRICS_TOKEN) has {} characters; \
+             at least 32 are required: generate one with `openssl rand -hex 32`",
+            t.chars().count()
+        );
+    }
     if let Some(mailer) = config.mailer()? {
         state = state.with_mailer(mailer, config.file.mail.pace());
     }
@@ -133,6 +153,22 @@ pub async fn start(
             tracing::error!(error = %e, "digest: unfinished sends not resumed");
         }
     });
+    let (metrics, metrics_addr) = match config.file.metrics.listen {
+        Some(at) => {
+            let listener = TcpListener::bind(at)
+                .await
+                .map_err(|e| anyhow::anyhow!("[metrics] listen = \"{at}\": {e}"))?;
+            let bound = listener.local_addr()?;
+            let router = trendwatch_web::metrics_router(state.clone());
+            (
+                Some(tokio::spawn(
+                    async move { axum::serve(listener, router).await },
+                )),
+                Some(bound),
+            )
+        }
+        None => (None, None),
+    };
     let router = trendwatch_web::router(state.clone());
     let (tx, rx) = oneshot::channel::<()>();
     let connections = trendwatch_web::server::ConnectionCount::default();
@@ -155,6 +191,8 @@ pub async fn start(
         watcher,
         scheduler,
         digest,
+        metrics,
+        metrics_addr,
     })
 }
 

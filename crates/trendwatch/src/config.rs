@@ -28,6 +28,29 @@ pub struct FileConfig {
     pub mail: trendwatch_service::mailer::MailSettings,
     /// Importing (`[import]`): how a WordPress export's categories map to topics.
     pub import: ImportConfig,
+    /// Prometheus metrics (`[metrics]`).
+    pub metrics: MetricsConfig,
+}
+
+/// The `[metrics]` section: where `/metrics` is served. Without either key it is not.
+#[derive(Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MetricsConfig {
+    /// Serve `/metrics` on a listener of its own (`127.0.0.1:9100`), off the public one.
+    pub listen: Option<std::net::SocketAddr>,
+    /// Serve `/metrics` on the public listener to `Authorization: Bearer <token>` (at least
+    /// 32 characters); `TRENDWATCH_METRICS_TOKEN` overrides it.
+    pub token: Option<String>,
+}
+
+impl std::fmt::Debug for MetricsConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print the secret.
+        f.debug_struct("MetricsConfig")
+            .field("listen", &self.listen)
+            .field("token", &self.token.as_ref().map(|_| "<set>"))
+            .finish()
+    }
 }
 
 /// The `[import]` section.

@@ -677,6 +677,12 @@ pub async fn import_paths(
     if !drafts.is_empty() {
         bring_drafts(store, config, drafts, options, &mut report).await?;
     }
+    metrics::counter!("articles_imported_total", "outcome" => "created")
+        .increment(report.created as u64);
+    metrics::counter!("articles_imported_total", "outcome" => "updated")
+        .increment(report.updated as u64);
+    metrics::counter!("articles_imported_total", "outcome" => "rejected")
+        .increment(report.rejected.len() as u64);
     report
         .rejected
         .sort_by(|a, b| (&a.at.file, a.at.line).cmp(&(&b.at.file, b.at.line)));

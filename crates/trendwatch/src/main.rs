@@ -10,13 +10,20 @@ use std::process::ExitCode;
 use trendwatch::cli::Cli;
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,hyper=warn,tantivy=warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,hyper=warn,tantivy=warn".into());
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    // One JSON object a line, the request's id among its fields, for log collectors.
+    if std::env::var("TRENDWATCH_LOG_FORMAT").is_ok_and(|f| f == "json") {
+        logs.json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .init();
+    } else {
+        logs.init();
+    }
     let cli = Cli::parse();
     match trendwatch::commands::run(cli) {
         Ok(code) => code,

@@ -975,7 +975,9 @@ async fn the_threader_suggests_a_storyline_before_publication_and_the_choice_hol
 
     // A value that is none of the choices is refused next to the field.
     save(&app, &ed, &next, &[("storyline", "somewhere")], "save").await;
-    let bad = get(&app, &ed, &format!("/desk/articles/{next}")).await.doc();
+    let bad = get(&app, &ed, &format!("/desk/articles/{next}"))
+        .await
+        .doc();
     assert!(texts(&bad, "#storyline-problem")[0].contains("storyline's number"));
     // The editor decides otherwise: a storyline of its own.
     assert_eq!(
