@@ -367,7 +367,7 @@ pub async fn newsroom(
 ) -> anyhow::Result<NewsroomBench> {
     use trendwatch_core::accounts::{NewUser, Role, User};
     use trendwatch_core::newsroom::{DeskContent, Transition};
-    use trendwatch_service::newsroom::{ActionRequest, Newsroom};
+    use trendwatch_service::newsroom::ActionRequest;
     let index: Arc<SearchIndex> = search_index::open_and_repair(store, &config.data_dir).await?;
     let before: u64 = store.count_articles().await?.iter().map(|(_, c)| c).sum();
     let now = time::OffsetDateTime::now_utc();
@@ -387,20 +387,8 @@ pub async fn newsroom(
         .into_iter()
         .find(|u| u.id == user_id)
         .ok_or_else(|| anyhow::anyhow!("bench account not found"))?;
-    let publisher = Arc::new(trendwatch_service::Publisher::new(
-        store.clone(),
-        Some(index),
-        config.derivation(),
-    ));
     let topics = config.file.site.topics.clone();
-    let zone = trendwatch_web::public_address::PublicAddress::of_site(
-        &config.file.site,
-        "http://localhost",
-    )
-    .map_err(anyhow::Error::msg)?
-    .zone()
-    .clone();
-    let newsroom = Newsroom::new(store.clone(), publisher, topics.clone(), zone);
+    let newsroom = config.newsroom(store, Some(index))?;
     let slugs: Vec<String> = topics.iter().map(|t| t.slug.clone()).collect();
     let (mut save, mut publish, mut derived) = (vec![], vec![], vec![]);
     // Weeks no archive has yet: one a round, from the year after the latest one (an earlier

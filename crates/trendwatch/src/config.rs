@@ -90,6 +90,34 @@ pub struct Config {
 }
 
 impl Config {
+    /// The newsroom of this configuration's topics and office time zone, writing through a
+    /// publisher on `store` (and `index`, when given), for commands that work outside the
+    /// running site (imports of drafts, benchmarks).
+    pub fn newsroom(
+        &self,
+        store: &std::sync::Arc<dyn trendwatch_store::Store>,
+        index: Option<std::sync::Arc<trendwatch_search::SearchIndex>>,
+    ) -> anyhow::Result<trendwatch_service::newsroom::Newsroom> {
+        let zone = trendwatch_web::public_address::PublicAddress::of_site(
+            &self.file.site,
+            "http://localhost",
+        )
+        .map_err(anyhow::Error::msg)?
+        .zone()
+        .clone();
+        let publisher = std::sync::Arc::new(trendwatch_service::Publisher::new(
+            store.clone(),
+            index,
+            self.derivation(),
+        ));
+        Ok(trendwatch_service::newsroom::Newsroom::new(
+            store.clone(),
+            publisher,
+            self.file.site.topics.clone(),
+            zone,
+        ))
+    }
+
     /// The mailer of `[mail]`, or `None` when no host is set. The password may come from
     /// `TRENDWATCH_SMTP_PASSWORD` instead of the file.
     pub fn mailer(

@@ -99,24 +99,7 @@ async fn bring_drafts(
         }
         return Ok(());
     };
-    let zone = trendwatch_web::public_address::PublicAddress::of_site(
-        &config.file.site,
-        "http://localhost",
-    )
-    .map_err(anyhow::Error::msg)?
-    .zone()
-    .clone();
-    let publisher = Arc::new(trendwatch_service::Publisher::new(
-        store.clone(),
-        None,
-        config.derivation(),
-    ));
-    let newsroom = trendwatch_service::newsroom::Newsroom::new(
-        store.clone(),
-        publisher,
-        config.file.site.topics.clone(),
-        zone,
-    );
+    let newsroom = config.newsroom(store, None)?;
     for (at, content) in drafts {
         let filter = trendwatch_core::newsroom::DeskFilter {
             period: Some(content.period),
