@@ -2,7 +2,8 @@
 //! digest, subscription confirmations and the desk's invitations and password resets all go
 //! through one mailer, configured in `[mail]`.
 //!
-//! Addresses never reach a log line from here: failures are logged by the caller with an id.
+//! Addresses never reach a log line from here: failures are logged by the caller with an id
+//! and [`MailError::kind`], never with the server's answer (which often repeats the address).
 
 use async_trait::async_trait;
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
@@ -129,6 +130,17 @@ pub enum MailError {
     /// The server or the network failed for now: worth trying again later.
     #[error("failed for now: {0}")]
     Temporary(String),
+}
+
+impl MailError {
+    /// What happened, without the server's words: those often repeat the recipient's
+    /// address, which must not reach a log line.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            MailError::Permanent(_) => "refused permanently by the mail server",
+            MailError::Temporary(_) => "the mail server failed for now",
+        }
+    }
 }
 
 /// Sends one message.

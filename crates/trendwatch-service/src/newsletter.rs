@@ -308,7 +308,11 @@ impl Newsletter {
             match email.await {
                 Ok(email) => {
                     if let Err(e) = send_with_retries(mailer.as_ref(), &email).await {
-                        tracing::warn!(subscriber = id, error = %e, "newsletter: confirmation not sent");
+                        tracing::warn!(
+                            subscriber = id,
+                            error = e.kind(),
+                            "newsletter: confirmation not sent"
+                        );
                     }
                 }
                 Err(e) => {

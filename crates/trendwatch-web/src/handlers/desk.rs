@@ -476,7 +476,7 @@ pub async fn invite(State(state): State<AppState>, sent: DeskForm<InviteForm, Ad
                 let newsletter = state.newsletter.clone();
                 tokio::spawn(async move {
                     if let Err(e) = newsletter.send_one(&message).await {
-                        tracing::warn!(error = %e, "desk: invitation e-mail not sent");
+                        tracing::warn!(error = e.kind(), "desk: invitation e-mail not sent");
                     }
                 });
             }
