@@ -223,8 +223,7 @@ impl Newsletter {
     pub async fn key(&self) -> Result<&LinkKey, StoreError> {
         self.key
             .get_or_try_init(|| async {
-                let mut fresh = [0u8; 32];
-                fresh.copy_from_slice(&hex_bytes(&crate::accounts::random_hex(32)));
+                let fresh = crate::accounts::random_bytes::<32>();
                 Ok(LinkKey::new(
                     self.store.site_secret(LINK_SECRET, fresh).await?,
                 ))
@@ -559,12 +558,6 @@ async fn send_with_retries(mailer: &dyn Mailer, email: &Email) -> Result<(), Mai
             other => return other,
         }
     }
-}
-
-fn hex_bytes(hex: &str) -> Vec<u8> {
-    (0..hex.len() / 2)
-        .filter_map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok())
-        .collect()
 }
 
 #[cfg(test)]

@@ -77,7 +77,7 @@ impl SiteLetters {
 
     fn page(&self, lang: Language, page: &str, token: &str) -> String {
         self.public
-            .absolute(&format!("/{}/newsletter/{page}?t={token}", lang.code()))
+            .absolute(&crate::views::newsletter_url(lang, page, token))
     }
 
     fn note(&self, to: &str, subject: String, note: &Note<'_>) -> Email {

@@ -86,6 +86,10 @@ pub struct AppState {
     /// The bearer token of `/metrics` on the public listener (`[metrics] token`); `None`:
     /// not served there.
     pub metrics_token: Option<String>,
+    /// Whether requests are counted and timed for the metrics: only when they are served
+    /// somewhere (a token or a listener of their own), since counting costs on every page,
+    /// cached ones included.
+    pub record_requests: bool,
 }
 
 /// How long a client or address that asked too often waits before the count starts again.
@@ -180,6 +184,7 @@ impl AppState {
             mail_by_client: Arc::new(throttle::Throttle::forgiving(MAIL_REQUESTS_QUIET)),
             mail_by_address: Arc::new(throttle::Throttle::forgiving(MAIL_REQUESTS_QUIET)),
             metrics_token: None,
+            record_requests: false,
             public,
             publisher,
             store,
@@ -334,16 +339,22 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             cache::layer,
-        ))
-        .layer(axum::middleware::from_fn(observability::record));
+        ));
     let api = api::router(state.clone())
         .route("/uploads/{name}", get(assets::upload))
         .merge(public_api::router())
         .merge(desk::router(state.clone()))
         .merge(newsletter_router())
         .layer(timeout(&state))
-        .layer(axum::middleware::from_fn(request_id::span))
-        .layer(axum::middleware::from_fn(observability::record));
+        .layer(axum::middleware::from_fn(request_id::span));
+    // Outermost of each part but inside routing, so that the route pattern is known; a page
+    // answered from the cache is counted too.
+    let (pages, api) = if state.record_requests {
+        let record = || axum::middleware::from_fn(observability::record);
+        (pages.layer(record()), api.layer(record()))
+    } else {
+        (pages, api)
+    };
     pages
         .merge(api)
         .with_state(state)

@@ -106,6 +106,12 @@ fn listing_url(lang: Language, kind: &str, value: &str, page: u64) -> String {
     }
 }
 
+/// URL of a page of the digest's that acts on a reader's signed link (`confirm`,
+/// `preferences`, `unsubscribe`).
+pub fn newsletter_url(lang: Language, page: &str, token: &str) -> String {
+    format!("/{}/newsletter/{page}?t={token}", lang.code())
+}
+
 /// URL of a weekly overview.
 pub fn week_url(lang: Language, period: Period) -> String {
     format!("/{}/weeks/{}", lang.code(), period.url_slug())

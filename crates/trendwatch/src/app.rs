@@ -97,6 +97,7 @@ pub async fn start(
         .ok()
         .or_else(|| config.file.metrics.token.clone())
         .filter(|t| !t.trim().is_empty());
+    state.record_requests = state.metrics_token.is_some() || config.file.metrics.listen.is_some();
     if let Some(t) = &state.metrics_token {
         anyhow::ensure!(
             t.chars().count() >= 32,

@@ -539,6 +539,20 @@ async fn desk_post(
         .expect("request")
 }
 
+/// The editor's sign-in with the password a reset chose.
+async fn sign_in_with_new_password(app: &TestApp) -> reqwest::Response {
+    desk_post(
+        app,
+        "/desk/login",
+        "",
+        &[
+            ("email", "ed@example.org"),
+            ("password", "a brand new passphrase"),
+        ],
+    )
+    .await
+}
+
 /// The site path of the reset link in a password-reset message.
 fn reset_path(app: &TestApp, message: &Value) -> String {
     let link = links_in_text(part(message, "text/plain"))
@@ -586,16 +600,7 @@ async fn a2_reset_always_same_reply() {
         StatusCode::SEE_OTHER,
         "the old session ended"
     );
-    let signed_in = desk_post(
-        &app,
-        "/desk/login",
-        "",
-        &[
-            ("email", "ed@example.org"),
-            ("password", "a brand new passphrase"),
-        ],
-    )
-    .await;
+    let signed_in = sign_in_with_new_password(&app).await;
     assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
     assert!(signed_in.headers().contains_key("set-cookie"));
     // The link works once.
@@ -645,16 +650,7 @@ async fn a4_reset_does_not_bypass_two_step() {
     let done = desk_post(&app, &path, "", &[("password", "a brand new passphrase")]).await;
     assert_eq!(done.status(), StatusCode::SEE_OTHER);
     // The new password alone opens no session: the code is still asked for.
-    let signed_in = desk_post(
-        &app,
-        "/desk/login",
-        "",
-        &[
-            ("email", "ed@example.org"),
-            ("password", "a brand new passphrase"),
-        ],
-    )
-    .await;
+    let signed_in = sign_in_with_new_password(&app).await;
     assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
     assert_eq!(signed_in.headers()["location"], "/desk/login/code");
 }

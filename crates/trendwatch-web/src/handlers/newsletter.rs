@@ -117,9 +117,7 @@ fn enabled(state: &AppState, lang: Language) -> Result<(), WebError> {
     }
 }
 
-fn action(lang: Language, what: &str, token: &str) -> String {
-    format!("/{}/newsletter/{what}?t={token}", lang.code())
-}
+use crate::views::newsletter_url as action;
 
 fn message(
     state: &AppState,
