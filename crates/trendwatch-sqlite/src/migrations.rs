@@ -103,6 +103,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0021_legacy_paths",
         include_str!("../migrations/0021_legacy_paths.sql"),
     ),
+    (
+        "0022_tag_and_author_indexes",
+        include_str!("../migrations/0022_tag_and_author_indexes.sql"),
+    ),
 ];
 
 /// Applies every migration newer than the database's version and returns the names of those
@@ -340,7 +344,8 @@ mod tests {
                 "0018_corrections",
                 "0019_newsletter",
                 "0020_password_resets",
-                "0021_legacy_paths"
+                "0021_legacy_paths",
+                "0022_tag_and_author_indexes"
             ]
         );
         let copy = Connection::open(dir.path().join("t.sqlite3.v7-backup")).expect("backup");

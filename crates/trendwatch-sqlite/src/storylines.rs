@@ -293,6 +293,18 @@ pub fn summary(
     .optional()
 }
 
+/// A page of a storyline's articles in one language, newest first: `?1` the storyline, `?2`
+/// the language, `?3` and `?4` the limit and offset.
+pub(crate) fn detail_sql() -> String {
+    // The unary `+` keeps SQLite on the storyline's members: otherwise it walks every article
+    // of the language in publication order to skip the sort (12 ms a page at 10,000 articles).
+    format!(
+        "SELECT {SUMMARY_COLUMNS} FROM article_storylines x JOIN articles a ON a.id = x.article_id \
+         WHERE x.storyline_id = ?1 AND +a.lang = ?2 \
+         ORDER BY a.period_key DESC, a.published_at DESC, a.id DESC LIMIT ?3 OFFSET ?4"
+    )
+}
+
 pub fn detail(
     conn: &Connection,
     id: i64,
@@ -302,11 +314,7 @@ pub fn detail(
     let Some(summary) = summary(conn, id, lang)? else {
         return Ok(None);
     };
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {SUMMARY_COLUMNS} FROM article_storylines x JOIN articles a ON a.id = x.article_id \
-         WHERE x.storyline_id = ?1 AND a.lang = ?2 \
-         ORDER BY a.period_key DESC, a.published_at DESC, a.id DESC LIMIT ?3 OFFSET ?4"
-    ))?;
+    let mut stmt = conn.prepare_cached(&detail_sql())?;
     let limit = trendwatch_store::STORYLINE_PAGE_ARTICLES;
     let offset =
         i64::try_from(page.max(1).saturating_sub(1).saturating_mul(limit)).unwrap_or(i64::MAX);
