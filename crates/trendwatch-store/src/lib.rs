@@ -107,6 +107,17 @@ pub struct SitemapStoryline {
     pub last_published_at: time::PrimitiveDateTime,
 }
 
+/// A snapshot of a backend's connections (see [`Store::pool_status`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PoolStatus {
+    /// Connections the backend keeps open (readers and writers).
+    pub size: u32,
+    /// Of those, how many are running a statement now.
+    pub in_use: u32,
+    /// Callers waiting for a connection.
+    pub waiting: u32,
+}
+
 /// What an archive listing holds: the whole edition's, one topic's, one tag's, one
 /// author's or one storyline's commentaries.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -127,6 +138,11 @@ pub enum Listing {
 /// article is stored whole (with its authors, tags and links) or not at all.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
+    /// How many connections the backend keeps and how many are running a statement now,
+    /// for the `store_connections` metrics (read at scrape time, without touching the
+    /// database).
+    fn pool_status(&self) -> PoolStatus;
+
     /// Writes a batch of articles, each one atomically, matching existing ones by key so a
     /// re-import updates instead of duplicating. One item's failure does not affect the others;
     /// the outer error is only for a backend failure that stopped the whole batch.

@@ -73,6 +73,10 @@ pub async fn render(state: &AppState) -> Response {
     ) {
         metrics::gauge!("search_index_generation_lag").set((text - stamp as i64).max(0) as f64);
     }
+    let pool = state.store.pool_status();
+    metrics::gauge!("store_connections").set(f64::from(pool.size));
+    metrics::gauge!("store_connections_in_use").set(f64::from(pool.in_use));
+    metrics::gauge!("store_connections_waiting").set(f64::from(pool.waiting));
     let (hits, misses, pages) = state.cache.counts();
     metrics::gauge!("page_cache_pages").set(pages as f64);
     metrics::gauge!("page_cache_hits").set(hits as f64);
