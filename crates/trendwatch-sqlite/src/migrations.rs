@@ -320,6 +320,39 @@ mod tests {
         assert!(e.contains("0002_storylines") && e.contains("edited"), "{e}");
     }
 
+    /// Migration 0022 copies each tag's and author's article language and dates into their
+    /// rows, so an archive written before it lists its tags and authors as before.
+    #[test]
+    fn tags_and_authors_of_an_older_archive_get_their_articles_dates() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (mut conn, path) = open(dir.path());
+        apply_up_to(&mut conn, &path, 21).expect("version 21");
+        conn.execute_batch(
+            "INSERT INTO articles (id, key, lang, kind, topic, title, lead, body_html, body_text, \
+               published_at, period_key, status, alert, slug) VALUES \
+               (7, 'k', 'ru', 'weekly', 'society', 'T', '', '', '', '2026-03-04 10:00:00', 202610, \
+                'unchanged', 'none', 't');
+             INSERT INTO article_tags (article_id, tag) VALUES (7, 'budget');
+             INSERT INTO article_authors (article_id, position, name) VALUES (7, 0, 'A. Analyst');",
+        )
+        .expect("an article of version 21");
+        apply(&mut conn, &path).expect("upgrade");
+        for table in ["article_tags", "article_authors"] {
+            let copied: (String, i64, String) = conn
+                .query_row(
+                    &format!("SELECT lang, period_key, published_at FROM {table}"),
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .expect("row");
+            assert_eq!(
+                copied,
+                ("ru".to_string(), 202610, "2026-03-04 10:00:00".to_string()),
+                "{table}"
+            );
+        }
+    }
+
     #[test]
     fn h4_backup_before_migrating() {
         let dir = tempfile::tempdir().expect("temp dir");
