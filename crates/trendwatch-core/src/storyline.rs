@@ -90,28 +90,86 @@ fn day_number(t: PrimitiveDateTime) -> i64 {
 /// threader as they are, so its decisions build on them and never change them. Each language
 /// is threaded on its own; a translation joins the storyline of its original.
 pub fn plan(docs: &[ThreadDoc], config: &ThreadingConfig) -> Vec<NewAssignment> {
-    struct Lane {
-        threader: Threader,
-        by_target: HashMap<StorylineTarget, usize>,
-        targets: Vec<StorylineTarget>,
+    let mut planner = Planner::new(config.clone());
+    docs.iter().filter_map(|d| planner.feed(d)).collect()
+}
+
+/// One language's threader, with the storylines it knows under their stored ids or this
+/// batch's new numbers.
+#[derive(Debug)]
+struct Lane {
+    threader: Threader,
+    by_target: HashMap<StorylineTarget, usize>,
+    targets: Vec<StorylineTarget>,
+}
+
+impl Lane {
+    fn index_of(&mut self, target: StorylineTarget) -> usize {
+        if let Some(&i) = self.by_target.get(&target) {
+            return self.threader.resolve(i);
+        }
+        let i = self.threader.open_storyline();
+        self.by_target.insert(target, i);
+        self.targets.push(target);
+        i
     }
-    impl Lane {
-        fn index_of(&mut self, target: StorylineTarget) -> usize {
-            if let Some(&i) = self.by_target.get(&target) {
-                return self.threader.resolve(i);
-            }
-            let i = self.threader.open_storyline();
-            self.by_target.insert(target, i);
-            self.targets.push(target);
-            i
+}
+
+/// The threader as [`plan`] runs it, kept between publications: documents are fed in
+/// publication order, and once the assignments of a batch are stored ([`Planner::settle`])
+/// the planner goes on with the next articles without reading or threading the archive
+/// again. Fed the same documents in the same order, it plans what [`plan`] plans.
+#[derive(Debug)]
+pub struct Planner {
+    config: ThreadingConfig,
+    lanes: HashMap<Language, Lane>,
+    group_target: HashMap<String, StorylineTarget>,
+    /// New storylines of the batch not yet settled.
+    created: usize,
+    /// The last document fed, by (publication time, id): the order documents come in.
+    last: Option<(PrimitiveDateTime, i64)>,
+    /// Documents fed.
+    fed: usize,
+}
+
+impl Planner {
+    /// A planner that has seen nothing yet.
+    pub fn new(config: ThreadingConfig) -> Planner {
+        Planner {
+            config,
+            lanes: HashMap::new(),
+            group_target: HashMap::new(),
+            created: 0,
+            last: None,
+            fed: 0,
         }
     }
-    let mut lanes: HashMap<Language, Lane> = HashMap::new();
-    let mut group_target: HashMap<&str, StorylineTarget> = HashMap::new();
-    let mut created = 0usize;
-    let mut out = Vec::new();
-    for d in docs {
-        let lane = lanes.entry(d.lang).or_insert_with(|| Lane {
+
+    /// Documents fed so far.
+    pub fn len(&self) -> usize {
+        self.fed
+    }
+
+    /// Whether nothing was fed yet.
+    pub fn is_empty(&self) -> bool {
+        self.fed == 0
+    }
+
+    /// Whether `doc` comes after every document fed so far in publication order (time, then
+    /// id), so that feeding it continues the stream rather than rewriting its past.
+    pub fn follows(&self, doc: &ThreadDoc) -> bool {
+        self.last
+            .is_none_or(|last| (doc.published_at, doc.article_id) > last)
+    }
+
+    /// Feeds the next document in publication order. An article that has a storyline (or
+    /// whose translation has one) joins it; one without is threaded, and its assignment is
+    /// returned.
+    pub fn feed(&mut self, d: &ThreadDoc) -> Option<NewAssignment> {
+        self.fed += 1;
+        self.last = Some((d.published_at, d.article_id));
+        let config = &self.config;
+        let lane = self.lanes.entry(d.lang).or_insert_with(|| Lane {
             threader: Threader::new(config.clone()),
             by_target: HashMap::new(),
             targets: Vec::new(),
@@ -120,20 +178,18 @@ pub fn plan(docs: &[ThreadDoc], config: &ThreadingConfig) -> Vec<NewAssignment> 
         let known = d.storyline.map(StorylineTarget::Existing).or_else(|| {
             d.group
                 .as_deref()
-                .and_then(|g| group_target.get(g).copied())
+                .and_then(|g| self.group_target.get(g).copied())
         });
-        let target = match known {
+        let (target, assignment) = match known {
             Some(target) => {
                 let i = lane.index_of(target);
                 lane.threader.add_fixed(i, &d.title, &d.text, day);
-                if d.storyline.is_none() {
-                    out.push(NewAssignment {
-                        article_id: d.article_id,
-                        target,
-                        confidence: 1.0,
-                    });
-                }
-                target
+                let assignment = d.storyline.is_none().then_some(NewAssignment {
+                    article_id: d.article_id,
+                    target,
+                    confidence: 1.0,
+                });
+                (target, assignment)
             }
             None => {
                 let a = lane.threader.add(&d.title, &d.text, day);
@@ -150,25 +206,59 @@ pub fn plan(docs: &[ThreadDoc], config: &ThreadingConfig) -> Vec<NewAssignment> 
                     })
                     .flatten();
                 let target = known.unwrap_or_else(|| {
-                    let t = StorylineTarget::New(created);
-                    created += 1;
+                    let t = StorylineTarget::New(self.created);
+                    self.created += 1;
                     lane.by_target.insert(t, i);
                     lane.targets.push(t);
                     t
                 });
-                out.push(NewAssignment {
+                let assignment = NewAssignment {
                     article_id: d.article_id,
                     target,
                     confidence: a.confidence,
-                });
-                target
+                };
+                (target, Some(assignment))
             }
         };
         if let Some(g) = d.group.as_deref() {
-            group_target.entry(g).or_insert(target);
+            self.group_target.entry(g.to_string()).or_insert(target);
         }
+        assignment
     }
-    out
+
+    /// After a batch's assignments were stored: `created[k]` is the stored id of the batch's
+    /// storyline `New(k)`. Later batches then name those storylines by their ids, and number
+    /// their own new ones from 0 again, as the store expects. Fails, changing nothing, when
+    /// `created` does not cover every new storyline of the batch (the planner must then be
+    /// built again).
+    pub fn settle(&mut self, created: &[i64]) -> Result<(), String> {
+        if created.len() < self.created {
+            return Err(format!(
+                "the store created {} storylines for a batch that opened {}",
+                created.len(),
+                self.created
+            ));
+        }
+        let stored = |t: StorylineTarget| match t {
+            StorylineTarget::New(k) => StorylineTarget::Existing(created[k]),
+            existing => existing,
+        };
+        for lane in self.lanes.values_mut() {
+            lane.by_target = lane
+                .by_target
+                .drain()
+                .map(|(t, i)| (stored(t), i))
+                .collect();
+            for t in &mut lane.targets {
+                *t = stored(*t);
+            }
+        }
+        for t in self.group_target.values_mut() {
+            *t = stored(*t);
+        }
+        self.created = 0;
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -193,6 +283,96 @@ mod tests {
             published_at: datetime!(2026-10-01 10:00).replace_day(day).expect("day"),
             storyline,
         }
+    }
+
+    /// The kept threader of a running site: fed publication by publication, each batch
+    /// settled with the ids the store gave its new storylines, it groups the articles
+    /// exactly as one pass over all of them does.
+    #[test]
+    fn a_planner_fed_batch_by_batch_groups_as_one_pass_does() {
+        let stories = [
+            "army drills near the northern border with tanks and artillery",
+            "parliament passes the budget after a long night of amendments",
+            "gas prices rise again as the pipeline talks stall",
+            "the central bank raises its key rate to slow inflation",
+            "opposition leaders call a rally against the media law",
+        ];
+        let words = [
+            "monday",
+            "again",
+            "officials",
+            "sources",
+            "reported",
+            "week",
+        ];
+        let docs: Vec<ThreadDoc> = (0..60)
+            .map(|i| {
+                let story = stories[(i * 7 + i / 5) % stories.len()];
+                let text = format!("{story} {} {}", words[i % words.len()], i % 3);
+                let lang = if i % 4 == 3 {
+                    Language::Ru
+                } else {
+                    Language::En
+                };
+                let mut d = doc(i as i64 + 1, lang, None, &text, 1 + (i / 3) as u8, None);
+                // Every fifth article is the translation of the one before.
+                if i % 5 == 4 {
+                    d.group = Some(format!("g{}", i - 1));
+                } else if i % 5 == 3 {
+                    d.group = Some(format!("g{i}"));
+                }
+                d
+            })
+            .collect();
+        let config = ThreadingConfig::default();
+        // One pass: the new storylines numbered by the plan.
+        let one_pass: HashMap<i64, StorylineTarget> = plan(&docs, &config)
+            .into_iter()
+            .map(|a| (a.article_id, a.target))
+            .collect();
+        // Batch by batch, as publications come: the store numbers new storylines from 100.
+        let mut planner = Planner::new(config);
+        let mut stored: HashMap<i64, i64> = HashMap::new();
+        let mut next_id = 100;
+        for batch in docs.chunks(7) {
+            assert!(batch.iter().all(|d| planner.follows(d)));
+            let assignments: Vec<NewAssignment> =
+                batch.iter().filter_map(|d| planner.feed(d)).collect();
+            let opened = assignments
+                .iter()
+                .filter_map(|a| match a.target {
+                    StorylineTarget::New(k) => Some(k + 1),
+                    StorylineTarget::Existing(_) => None,
+                })
+                .max()
+                .unwrap_or(0);
+            let created: Vec<i64> = (0..opened).map(|k| next_id + k as i64).collect();
+            next_id += opened as i64;
+            for a in &assignments {
+                let id = match a.target {
+                    StorylineTarget::Existing(id) => id,
+                    StorylineTarget::New(k) => created[k],
+                };
+                stored.insert(a.article_id, id);
+            }
+            planner.settle(&created).expect("every new storyline named");
+        }
+        assert_eq!(planner.len(), docs.len());
+        assert!(!planner.follows(&docs[10]), "the past is not fed again");
+        // The same partition: two articles share a storyline in one iff in the other.
+        let ids: Vec<i64> = docs.iter().map(|d| d.article_id).collect();
+        let mut shared = 0;
+        for a in &ids {
+            for b in &ids {
+                let together = one_pass[a] == one_pass[b];
+                assert_eq!(together, stored[a] == stored[b], "articles {a} and {b}");
+                shared += usize::from(together && a < b);
+            }
+        }
+        assert!(
+            shared > 20,
+            "the stories formed storylines ({shared} pairs)"
+        );
     }
 
     #[test]

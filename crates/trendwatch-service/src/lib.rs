@@ -43,6 +43,8 @@ pub struct Publisher {
     /// Derived work runs one at a time: two threaders planning against the same corpus at
     /// once would each start a storyline for the same story.
     deriving: tokio::sync::Mutex<()>,
+    /// The threader, kept between publications.
+    threader: derive::KeptThreader,
 }
 
 impl Publisher {
@@ -57,7 +59,21 @@ impl Publisher {
             search,
             settings,
             deriving: tokio::sync::Mutex::new(()),
+            threader: derive::KeptThreader::default(),
         }
+    }
+
+    /// The threader it keeps between publications.
+    pub fn threader(&self) -> &derive::KeptThreader {
+        &self.threader
+    }
+
+    /// Builds the kept threader from the store (threading any article still without a
+    /// storyline), so that the first publication after a start does not pay for it.
+    pub async fn warm_threading(&self) -> anyhow::Result<()> {
+        let _one_at_a_time = self.deriving.lock().await;
+        self.threader.thread(&self.store, &self.settings).await?;
+        Ok(())
     }
 
     /// The search index it keeps in step, if any.
@@ -77,6 +93,7 @@ impl Publisher {
         articles: &[NewArticle],
     ) -> anyhow::Result<Vec<Result<WriteOutcome, WriteError>>> {
         let results = self.store.write_articles(articles).await?;
+        self.threader.wrote(&results);
         let written: Vec<i64> = results
             .iter()
             .filter_map(|r| r.as_ref().ok().map(|o| o.id()))
@@ -93,7 +110,9 @@ impl Publisher {
         &self,
         articles: &[NewArticle],
     ) -> anyhow::Result<Vec<Result<WriteOutcome, WriteError>>> {
-        Ok(self.store.write_articles(articles).await?)
+        let results = self.store.write_articles(articles).await?;
+        self.threader.wrote(&results);
+        Ok(results)
     }
 
     /// Brings the search index, storylines and similar lists in step with the articles
@@ -109,7 +128,14 @@ impl Publisher {
                 tracing::warn!(error = %e, "search index not updated");
             }
         }
-        derive::after_write(&self.store, self.search.as_ref(), &self.settings, written).await?;
+        derive::after_write(
+            &self.store,
+            self.search.as_ref(),
+            &self.settings,
+            written,
+            Some(&self.threader),
+        )
+        .await?;
         self.store.set_derived_generation(derived_upto).await?;
         Ok(())
     }

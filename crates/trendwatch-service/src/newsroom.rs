@@ -628,6 +628,11 @@ impl Newsroom {
         while running.join_next().await.is_some() {}
     }
 
+    /// The publisher it writes through.
+    pub fn publisher(&self) -> &Arc<Publisher> {
+        &self.publisher
+    }
+
     /// Publishes every scheduled article whose time has come (also those missed while the
     /// server was down). Returns how many were published.
     pub async fn publish_due(&self, now: OffsetDateTime) -> Result<usize, NewsroomError> {

@@ -607,7 +607,8 @@ impl Store for SqliteStore {
                     .collect();
                 storylines::refresh_stats_of_articles(&tx, &updated).map_err(store_err)?;
                 tx.execute(
-                    "UPDATE meta SET value = value + 1 WHERE name IN ('generation', 'text_generation')",
+                    "UPDATE meta SET value = value + 1 \
+                     WHERE name IN ('generation', 'text_generation', 'threading_generation')",
                     [],
                 )
                 .map_err(store_err)?;
@@ -1034,7 +1035,22 @@ impl Store for SqliteStore {
         self.read(storylines::threading_corpus).await
     }
 
-    async fn assign_storylines(&self, assignments: &[NewAssignment]) -> Result<(), StoreError> {
+    async fn unthreaded_articles(&self) -> Result<Vec<ThreadDoc>, StoreError> {
+        self.read(storylines::unthreaded).await
+    }
+
+    async fn threading_generation(&self) -> Result<i64, StoreError> {
+        self.read(|conn| {
+            conn.prepare_cached("SELECT value FROM meta WHERE name = 'threading_generation'")?
+                .query_row([], |r| r.get(0))
+        })
+        .await
+    }
+
+    async fn assign_storylines(
+        &self,
+        assignments: &[NewAssignment],
+    ) -> Result<Vec<i64>, StoreError> {
         let assignments = assignments.to_vec();
         self.write(move |conn| storylines::assign(conn, &assignments).map_err(store_err))
             .await

@@ -107,6 +107,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0022_tag_and_author_indexes",
         include_str!("../migrations/0022_tag_and_author_indexes.sql"),
     ),
+    (
+        "0023_threading_generation",
+        include_str!("../migrations/0023_threading_generation.sql"),
+    ),
 ];
 
 /// Applies every migration newer than the database's version and returns the names of those
@@ -378,7 +382,8 @@ mod tests {
                 "0019_newsletter",
                 "0020_password_resets",
                 "0021_legacy_paths",
-                "0022_tag_and_author_indexes"
+                "0022_tag_and_author_indexes",
+                "0023_threading_generation"
             ]
         );
         let copy = Connection::open(dir.path().join("t.sqlite3.v7-backup")).expect("backup");

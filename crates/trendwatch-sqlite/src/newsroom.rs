@@ -436,7 +436,8 @@ pub fn remove_article(conn: &mut Connection, key: &str) -> rusqlite::Result<Opti
         }
     }
     tx.execute(
-        "UPDATE meta SET value = value + 1 WHERE name IN ('generation', 'text_generation')",
+        "UPDATE meta SET value = value + 1 \
+         WHERE name IN ('generation', 'text_generation', 'threading_generation')",
         [],
     )?;
     tx.commit()?;

@@ -16,26 +16,40 @@ pub fn threading_corpus(conn: &Connection) -> rusqlite::Result<Vec<ThreadDoc>> {
          FROM articles a LEFT JOIN article_storylines x ON x.article_id = a.id \
          WHERE a.duplicate_of IS NULL ORDER BY a.published_at, a.id",
     )?;
-    let docs = stmt
-        .query_map([], |r| {
-            Ok(ThreadDoc {
-                article_id: r.get(0)?,
-                lang: rows::lang(r, 1)?,
-                group: r.get(2)?,
-                title: r.get(3)?,
-                text: r.get(4)?,
-                published_at: rows::datetime(r, 5)?,
-                storyline: r.get(6)?,
-            })
-        })?
-        .collect();
+    let docs = stmt.query_map([], thread_doc)?.collect();
     docs
 }
 
-pub fn assign(conn: &mut Connection, assignments: &[NewAssignment]) -> rusqlite::Result<()> {
+/// The articles that have no storyline yet, as [`threading_corpus`] lists them.
+pub fn unthreaded(conn: &Connection) -> rusqlite::Result<Vec<ThreadDoc>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT a.id, a.lang, a.translation_group, a.title, a.lead, a.published_at, NULL \
+         FROM articles a WHERE a.duplicate_of IS NULL \
+         AND NOT EXISTS (SELECT 1 FROM article_storylines x WHERE x.article_id = a.id) \
+         ORDER BY a.published_at, a.id",
+    )?;
+    let docs = stmt.query_map([], thread_doc)?.collect();
+    docs
+}
+
+fn thread_doc(r: &rusqlite::Row<'_>) -> rusqlite::Result<ThreadDoc> {
+    Ok(ThreadDoc {
+        article_id: r.get(0)?,
+        lang: rows::lang(r, 1)?,
+        group: r.get(2)?,
+        title: r.get(3)?,
+        text: r.get(4)?,
+        published_at: rows::datetime(r, 5)?,
+        storyline: r.get(6)?,
+    })
+}
+
+/// Assigns articles to storylines, creating the plan's new ones first; returns the ids of
+/// those, `New(k)` being the `k`-th.
+pub fn assign(conn: &mut Connection, assignments: &[NewAssignment]) -> rusqlite::Result<Vec<i64>> {
     let tx = conn.transaction()?;
+    let mut created: Vec<i64> = Vec::new();
     {
-        let mut created: Vec<i64> = Vec::new();
         let mut insert = tx.prepare_cached(
             "INSERT INTO article_storylines (article_id, storyline_id, confidence, manual) \
              VALUES (?1, ?2, ?3, 0) \
@@ -91,7 +105,8 @@ pub fn assign(conn: &mut Connection, assignments: &[NewAssignment]) -> rusqlite:
         "UPDATE meta SET value = value + 1 WHERE name = 'generation'",
         [],
     )?;
-    tx.commit()
+    tx.commit()?;
+    Ok(created)
 }
 
 /// Recomputes the statistics of every storyline.
@@ -408,9 +423,11 @@ fn exists(conn: &Connection, id: i64) -> Result<(), EditError> {
         .ok_or_else(|| EditError::NotFound(format!("storyline {id} does not exist")))
 }
 
+/// After an editor's decision: pages follow `generation`; a threader kept between
+/// publications starts again from the store (`threading_generation`).
 fn bump(conn: &Connection) -> Result<(), EditError> {
     conn.execute(
-        "UPDATE meta SET value = value + 1 WHERE name = 'generation'",
+        "UPDATE meta SET value = value + 1 WHERE name IN ('generation', 'threading_generation')",
         [],
     )
     .map_err(crate::store_err)?;

@@ -276,16 +276,26 @@ pub async fn repeated_headlines_get_dated_slugs(store: Arc<dyn Store>) {
 /// Each write advances the content generation (pages) and the text generation (search
 /// index); the derived mark is kept as set.
 pub async fn writes_advance_the_generations(store: Arc<dyn Store>) {
-    let (g0, t0) = (
+    let (g0, t0, h0) = (
         store.generation().await.expect("generation"),
         store.text_generation().await.expect("text generation"),
+        store
+            .threading_generation()
+            .await
+            .expect("threading generation"),
     );
     write_all(&store, &[article("a", "First", 19, "en", None)]).await;
-    let (g1, t1) = (
+    let (g1, t1, h1) = (
         store.generation().await.expect("generation"),
         store.text_generation().await.expect("text generation"),
+        store
+            .threading_generation()
+            .await
+            .expect("threading generation"),
     );
     assert!(g1 > g0 && t1 > t0, "{g0}->{g1}, {t0}->{t1}");
+    // Exactly one step per batch written: a kept threader counts its own writes by it.
+    assert_eq!(h1, h0 + 1);
     store.set_derived_generation(t1).await.expect("set derived");
     assert_eq!(store.derived_generation().await.expect("derived"), t1);
     // A batch that writes nothing changes nothing.
@@ -295,6 +305,13 @@ pub async fn writes_advance_the_generations(store: Arc<dyn Store>) {
         .expect("batch runs");
     assert!(refused[0].is_err());
     assert_eq!(store.text_generation().await.expect("text generation"), t1);
+    assert_eq!(
+        store
+            .threading_generation()
+            .await
+            .expect("threading generation"),
+        h1
+    );
 }
 
 /// Listings, weeks and their neighbours follow what is stored, newest first.
@@ -365,10 +382,37 @@ pub async fn storylines_are_assigned_edited_and_summarised(store: Arc<dyn Store>
         target: StorylineTarget::New(k),
         confidence: 0.9,
     };
-    store
+    // Before threading: every article waits, in publication order.
+    let waiting: Vec<i64> = store
+        .unthreaded_articles()
+        .await
+        .expect("unthreaded")
+        .iter()
+        .map(|d| d.article_id)
+        .collect();
+    assert_eq!(waiting, ids);
+    let threading = || {
+        let store = store.clone();
+        async move {
+            store
+                .threading_generation()
+                .await
+                .expect("threading generation")
+        }
+    };
+    let before = threading().await;
+    let created = store
         .assign_storylines(&[assign(ids[0], 0), assign(ids[1], 0), assign(ids[2], 1)])
         .await
         .expect("assign");
+    assert_eq!(created.len(), 2, "New(0) and New(1) were created");
+    // The threader's own assignments leave the threading generation where it was.
+    assert_eq!(threading().await, before);
+    assert!(store
+        .unthreaded_articles()
+        .await
+        .expect("unthreaded")
+        .is_empty());
     let of = |i: usize| {
         let store = store.clone();
         let id = ids[i];
@@ -383,6 +427,7 @@ pub async fn storylines_are_assigned_edited_and_summarised(store: Arc<dyn Store>
     let (s1, s2) = (of(0).await, of(2).await);
     assert_eq!(of(1).await, s1);
     assert_ne!(s1, s2);
+    assert_eq!(created, vec![s1, s2]);
     let corpus = store.threading_corpus().await.expect("corpus");
     assert_eq!(corpus.len(), 3);
     assert!(corpus.iter().all(|d| d.storyline.is_some()));
@@ -429,7 +474,10 @@ pub async fn storylines_are_assigned_edited_and_summarised(store: Arc<dyn Store>
         store.merge_storylines(s2, 999_999).await,
         Err(EditError::NotFound(_))
     ));
+    let before_merge = threading().await;
     store.merge_storylines(s2, s1).await.expect("merge");
+    // An editor's decision moves the threading generation: a kept threader starts again.
+    assert!(threading().await > before_merge);
     assert_eq!(of(2).await, s1);
     assert_eq!(
         store
@@ -1055,9 +1103,13 @@ pub async fn removed_articles_leave_the_archive(store: Arc<dyn Store>) {
         ],
     )
     .await;
-    let (g0, t0) = (
+    let (g0, t0, h0) = (
         store.generation().await.expect("generation"),
         store.text_generation().await.expect("text generation"),
+        store
+            .threading_generation()
+            .await
+            .expect("threading generation"),
     );
     assert_eq!(
         store.remove_article("a").await.expect("removed"),
@@ -1066,6 +1118,13 @@ pub async fn removed_articles_leave_the_archive(store: Arc<dyn Store>) {
     assert_eq!(store.remove_article("a").await.expect("again"), None);
     assert!(store.generation().await.expect("generation") > g0);
     assert!(store.text_generation().await.expect("text generation") > t0);
+    assert!(
+        store
+            .threading_generation()
+            .await
+            .expect("threading generation")
+            > h0
+    );
     let left = store
         .listing(Language::En, &Listing::All, 0, 10)
         .await

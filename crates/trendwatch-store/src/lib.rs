@@ -287,12 +287,27 @@ pub trait Store: Send + Sync + 'static {
     /// Replaces the engine's similar lists for the given articles.
     async fn replace_related(&self, lists: &[(i64, Vec<Scored>)]) -> Result<(), StoreError>;
 
-    /// Every article with its headline, lead and current storyline, in publication order.
+    /// Every article with its headline, lead and current storyline, in publication order
+    /// (time, then id), leaving out articles marked as duplicates of another.
     async fn threading_corpus(&self) -> Result<Vec<ThreadDoc>, StoreError>;
 
+    /// The articles of [`Store::threading_corpus`] that have no storyline yet, in the same
+    /// order.
+    async fn unthreaded_articles(&self) -> Result<Vec<ThreadDoc>, StoreError>;
+
+    /// A number that changes whenever what threading reads changes: an article written or
+    /// taken off the archive, an editor's storyline decision; not the threader's own
+    /// assignments. A threader kept between publications is still in step when the number
+    /// moved by its own process's writes alone.
+    async fn threading_generation(&self) -> Result<i64, StoreError>;
+
     /// Stores the threader's assignments (creating new storylines) in one transaction.
-    /// Articles already assigned by an editor are left alone.
-    async fn assign_storylines(&self, assignments: &[NewAssignment]) -> Result<(), StoreError>;
+    /// Articles already assigned by an editor are left alone. Returns the ids of the new
+    /// storylines: the `k`-th is the plan's `StorylineTarget::New(k)`.
+    async fn assign_storylines(
+        &self,
+        assignments: &[NewAssignment],
+    ) -> Result<Vec<i64>, StoreError>;
 
     /// The storyline an article belongs to.
     async fn storyline_of(&self, article_id: i64) -> Result<Option<i64>, StoreError>;

@@ -38,6 +38,7 @@ pub struct RunningApp {
     watcher: JoinHandle<()>,
     scheduler: JoinHandle<()>,
     digest: JoinHandle<()>,
+    warm: JoinHandle<()>,
     metrics: Option<JoinHandle<std::io::Result<()>>>,
     /// Where `/metrics` is served off the public listener (`[metrics] listen`).
     pub metrics_addr: Option<SocketAddr>,
@@ -58,6 +59,7 @@ impl RunningApp {
         self.watcher.abort();
         self.scheduler.abort();
         self.digest.abort();
+        self.warm.abort();
         if let Some(m) = &self.metrics {
             m.abort();
         }
@@ -154,6 +156,14 @@ pub async fn start(
             tracing::error!(error = %e, "digest: unfinished sends not resumed");
         }
     });
+    // The threader kept between publications is built now rather than by the first
+    // publication (seconds for a large archive).
+    let publisher = state.publisher.clone();
+    let warm = tokio::spawn(async move {
+        if let Err(e) = publisher.warm_threading().await {
+            tracing::error!(error = %e, "storyline threader not prepared");
+        }
+    });
     let (metrics, metrics_addr) = match config.file.metrics.listen {
         Some(at) => {
             let listener = TcpListener::bind(at)
@@ -192,6 +202,7 @@ pub async fn start(
         watcher,
         scheduler,
         digest,
+        warm,
         metrics,
         metrics_addr,
     })

@@ -389,6 +389,8 @@ pub async fn newsroom(
         .ok_or_else(|| anyhow::anyhow!("bench account not found"))?;
     let topics = config.file.site.topics.clone();
     let newsroom = config.newsroom(store, Some(index))?;
+    // As a site does at start: the threader kept between publications is built first.
+    newsroom.publisher().warm_threading().await?;
     let slugs: Vec<String> = topics.iter().map(|t| t.slug.clone()).collect();
     let (mut save, mut publish, mut derived) = (vec![], vec![], vec![]);
     // Weeks no archive has yet: one a round, from the year after the latest one (an earlier

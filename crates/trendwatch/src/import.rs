@@ -646,6 +646,7 @@ pub async fn import_paths(
             index.as_ref(),
             &settings,
             &report.written,
+            None,
         );
         let (indexed, similar) = tokio::join!(indexing, derived);
         similar?;
