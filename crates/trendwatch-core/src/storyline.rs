@@ -130,6 +130,8 @@ pub struct Planner {
     last: Option<(PrimitiveDateTime, i64)>,
     /// Documents fed.
     fed: usize,
+    /// The highest article id fed.
+    max_id: i64,
 }
 
 impl Planner {
@@ -142,12 +144,18 @@ impl Planner {
             created: 0,
             last: None,
             fed: 0,
+            max_id: 0,
         }
     }
 
     /// Documents fed so far.
     pub fn len(&self) -> usize {
         self.fed
+    }
+
+    /// The highest article id fed (0 before any).
+    pub fn max_id(&self) -> i64 {
+        self.max_id
     }
 
     /// Whether nothing was fed yet.
@@ -168,6 +176,7 @@ impl Planner {
     pub fn feed(&mut self, d: &ThreadDoc) -> Option<NewAssignment> {
         self.fed += 1;
         self.last = Some((d.published_at, d.article_id));
+        self.max_id = self.max_id.max(d.article_id);
         let config = &self.config;
         let lane = self.lanes.entry(d.lang).or_insert_with(|| Lane {
             threader: Threader::new(config.clone()),

@@ -122,7 +122,9 @@ impl KeptThreader {
         let in_step = kept.filter(|k| generation - k.generation == writes - k.writes);
         let mut resumed = None;
         if let Some(mut kept) = in_step {
-            let docs = store.unthreaded_articles().await?;
+            // In step, no article was taken off since: every article written meanwhile
+            // has a higher id than all it has seen.
+            let docs = store.unthreaded_articles(kept.planner.max_id()).await?;
             if docs.iter().all(|d| kept.planner.follows(d)) {
                 let plan: Vec<NewAssignment> =
                     docs.iter().filter_map(|d| kept.planner.feed(d)).collect();

@@ -205,5 +205,5 @@ async fn the_kept_threader_starts_again_when_the_store_moved_without_it() {
     publish(26).await;
     publish(27).await;
     assert_eq!(publisher.threader().rebuilds(), rebuilds);
-    assert!(store.unthreaded_articles().await.expect("read").is_empty());
+    assert!(store.unthreaded_articles(0).await.expect("read").is_empty());
 }

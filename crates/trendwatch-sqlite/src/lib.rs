@@ -1035,8 +1035,9 @@ impl Store for SqliteStore {
         self.read(storylines::threading_corpus).await
     }
 
-    async fn unthreaded_articles(&self) -> Result<Vec<ThreadDoc>, StoreError> {
-        self.read(storylines::unthreaded).await
+    async fn unthreaded_articles(&self, after_id: i64) -> Result<Vec<ThreadDoc>, StoreError> {
+        self.read(move |conn| storylines::unthreaded(conn, after_id))
+            .await
     }
 
     async fn threading_generation(&self) -> Result<i64, StoreError> {

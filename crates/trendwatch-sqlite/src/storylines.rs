@@ -20,15 +20,17 @@ pub fn threading_corpus(conn: &Connection) -> rusqlite::Result<Vec<ThreadDoc>> {
     docs
 }
 
-/// The articles that have no storyline yet, as [`threading_corpus`] lists them.
-pub fn unthreaded(conn: &Connection) -> rusqlite::Result<Vec<ThreadDoc>> {
+/// The articles with an id above `after_id` that have no storyline yet, as
+/// [`threading_corpus`] lists them. (A range of the table's own key: a scan of every
+/// article, to read whether it is a duplicate, cost 100 ms at 100,000 articles.)
+pub fn unthreaded(conn: &Connection, after_id: i64) -> rusqlite::Result<Vec<ThreadDoc>> {
     let mut stmt = conn.prepare_cached(
         "SELECT a.id, a.lang, a.translation_group, a.title, a.lead, a.published_at, NULL \
-         FROM articles a WHERE a.duplicate_of IS NULL \
+         FROM articles a WHERE a.id > ?1 AND a.duplicate_of IS NULL \
          AND NOT EXISTS (SELECT 1 FROM article_storylines x WHERE x.article_id = a.id) \
          ORDER BY a.published_at, a.id",
     )?;
-    let docs = stmt.query_map([], thread_doc)?.collect();
+    let docs = stmt.query_map([after_id], thread_doc)?.collect();
     docs
 }
 

@@ -384,13 +384,22 @@ pub async fn storylines_are_assigned_edited_and_summarised(store: Arc<dyn Store>
     };
     // Before threading: every article waits, in publication order.
     let waiting: Vec<i64> = store
-        .unthreaded_articles()
+        .unthreaded_articles(0)
         .await
         .expect("unthreaded")
         .iter()
         .map(|d| d.article_id)
         .collect();
     assert_eq!(waiting, ids);
+    // Past an id: only the articles written after it.
+    let later: Vec<i64> = store
+        .unthreaded_articles(ids[1])
+        .await
+        .expect("unthreaded")
+        .iter()
+        .map(|d| d.article_id)
+        .collect();
+    assert_eq!(later, vec![ids[2]]);
     let threading = || {
         let store = store.clone();
         async move {
@@ -409,7 +418,7 @@ pub async fn storylines_are_assigned_edited_and_summarised(store: Arc<dyn Store>
     // The threader's own assignments leave the threading generation where it was.
     assert_eq!(threading().await, before);
     assert!(store
-        .unthreaded_articles()
+        .unthreaded_articles(0)
         .await
         .expect("unthreaded")
         .is_empty());

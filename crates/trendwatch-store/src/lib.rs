@@ -291,9 +291,11 @@ pub trait Store: Send + Sync + 'static {
     /// (time, then id), leaving out articles marked as duplicates of another.
     async fn threading_corpus(&self) -> Result<Vec<ThreadDoc>, StoreError>;
 
-    /// The articles of [`Store::threading_corpus`] that have no storyline yet, in the same
-    /// order.
-    async fn unthreaded_articles(&self) -> Result<Vec<ThreadDoc>, StoreError>;
+    /// The articles of [`Store::threading_corpus`] with an id above `after_id` that have no
+    /// storyline yet, in the same order. (Ids only grow: an article written later has a
+    /// higher id than every article stored then. A kept threader asks only past the ids it
+    /// has seen, so that its question costs the new articles, not the archive.)
+    async fn unthreaded_articles(&self, after_id: i64) -> Result<Vec<ThreadDoc>, StoreError>;
 
     /// A number that changes whenever what threading reads changes: an article written or
     /// taken off the archive, an editor's storyline decision; not the threader's own
