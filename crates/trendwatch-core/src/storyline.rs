@@ -50,6 +50,19 @@ pub struct NewAssignment {
     pub confidence: f64,
 }
 
+/// How many storylines `assignments` open: `New(0)` to `New(n - 1)`, which the store
+/// creates in that order.
+pub fn storylines_opened(assignments: &[NewAssignment]) -> usize {
+    assignments
+        .iter()
+        .filter_map(|a| match a.target {
+            StorylineTarget::New(k) => Some(k + 1),
+            StorylineTarget::Existing(_) => None,
+        })
+        .max()
+        .unwrap_or(0)
+}
+
 /// A storyline as lists and pages show it, in one language.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StorylineSummary {
@@ -347,14 +360,7 @@ mod tests {
             assert!(batch.iter().all(|d| planner.follows(d)));
             let assignments: Vec<NewAssignment> =
                 batch.iter().filter_map(|d| planner.feed(d)).collect();
-            let opened = assignments
-                .iter()
-                .filter_map(|a| match a.target {
-                    StorylineTarget::New(k) => Some(k + 1),
-                    StorylineTarget::Existing(_) => None,
-                })
-                .max()
-                .unwrap_or(0);
+            let opened = storylines_opened(&assignments);
             let created: Vec<i64> = (0..opened).map(|k| next_id + k as i64).collect();
             next_id += opened as i64;
             for a in &assignments {

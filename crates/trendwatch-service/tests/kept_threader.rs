@@ -61,16 +61,27 @@ fn same_partition(a: &[i64], b: &[i64]) -> bool {
         .all(|(x, y)| *map.entry(*x).or_insert(*y) == *y && *back.entry(*y).or_insert(*x) == *x)
 }
 
-#[tokio::test]
-async fn publications_are_threaded_from_the_kept_threader_as_from_the_store() {
+/// A site's store holding the first 12 sample commentaries, threaded, and its publisher with
+/// the kept threader built, as at a start.
+async fn site() -> (
+    tempfile::TempDir,
+    Arc<dyn Store>,
+    Publisher,
+    Vec<NewArticle>,
+) {
     let dir = tempfile::tempdir().expect("temp dir");
     let store: Arc<dyn Store> =
         Arc::new(trendwatch_sqlite::SqliteStore::open(dir.path()).expect("open"));
     let publisher = Publisher::new(store.clone(), None, Settings::default());
-    // An archive to start from, threaded by the import's path.
     let archive: Vec<NewArticle> = (0..12).map(commentary).collect();
     publisher.publish(&archive).await.expect("archive");
     publisher.warm_threading().await.expect("warm");
+    (dir, store, publisher, archive)
+}
+
+#[tokio::test]
+async fn publications_are_threaded_from_the_kept_threader_as_from_the_store() {
+    let (_dir, store, publisher, archive) = site().await;
     assert_eq!(publisher.threader().rebuilds(), 1);
 
     // Publications one at a time: each threaded from the kept threader.
@@ -133,13 +144,7 @@ async fn publications_are_threaded_from_the_kept_threader_as_from_the_store() {
 
 #[tokio::test]
 async fn the_kept_threader_starts_again_when_the_store_moved_without_it() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let store: Arc<dyn Store> =
-        Arc::new(trendwatch_sqlite::SqliteStore::open(dir.path()).expect("open"));
-    let publisher = Publisher::new(store.clone(), None, Settings::default());
-    let archive: Vec<NewArticle> = (0..12).map(commentary).collect();
-    publisher.publish(&archive).await.expect("archive");
-    publisher.warm_threading().await.expect("warm");
+    let (_dir, store, publisher, _) = site().await;
     let publish = |n: i64| {
         let publisher = &publisher;
         async move {

@@ -4,8 +4,8 @@ use crate::rows::{self, SUMMARY_COLUMNS};
 use rusqlite::{params, Connection, OptionalExtension};
 use trendwatch_core::article::ArticleSummary;
 use trendwatch_core::storyline::{
-    representative_headline, NewAssignment, StorylineDetail, StorylineSummary, StorylineTarget,
-    ThreadDoc,
+    representative_headline, storylines_opened, NewAssignment, StorylineDetail, StorylineSummary,
+    StorylineTarget, ThreadDoc,
 };
 use trendwatch_core::{Language, Period};
 use trendwatch_store::EditError;
@@ -61,14 +61,7 @@ pub fn assign(conn: &mut Connection, assignments: &[NewAssignment]) -> rusqlite:
         // New storylines are created in the plan's order (their ids follow it); the
         // assignments are then written in article order, so that the foreign-key checks visit
         // the articles' pages in table order instead of at random.
-        let new_storylines = assignments
-            .iter()
-            .filter_map(|a| match a.target {
-                StorylineTarget::New(k) => Some(k + 1),
-                StorylineTarget::Existing(_) => None,
-            })
-            .max()
-            .unwrap_or(0);
+        let new_storylines = storylines_opened(assignments);
         {
             // Prepared once: a first import creates thousands of storylines.
             let mut create = tx.prepare_cached("INSERT INTO storylines (title) VALUES (NULL)")?;
