@@ -495,6 +495,14 @@ fn listing_filter(listing: &Listing) -> (&'static str, Value) {
     }
 }
 
+/// The weekly commentaries of one week in one language (`?1`, `?2`), by topic.
+fn week_sql() -> String {
+    format!(
+        "SELECT {SUMMARY_COLUMNS} FROM articles a WHERE a.lang = ?1 AND a.period_key = ?2 \
+         AND a.kind = 'weekly' ORDER BY +a.topic"
+    )
+}
+
 /// Where a listing's articles are found in publication order: a relation aliased `o` with
 /// `period_key` and `published_at`, filtered by `?1` (the language) and `?2` (the listing's
 /// value), and the expression of the article's id in it. Tags and authors keep copies of
@@ -753,10 +761,10 @@ impl Store for SqliteStore {
         self.read(move |conn| {
             summaries(
                 conn,
-                &format!(
-                    "SELECT {SUMMARY_COLUMNS} FROM articles a WHERE a.lang = ?1 AND a.period_key = ?2 \
-                     AND a.kind = 'weekly' ORDER BY a.topic"
-                ),
+                // `+a.topic`: ordering by the topic index made SQLite walk every article of
+                // the language to skip sorting a week's handful (7 ms at 100,000 articles, on
+                // every publication's checks and every week page).
+                &week_sql(),
                 params![lang.code(), period.key()],
             )
         })
@@ -1810,6 +1818,12 @@ mod tests {
                 );
             }
         }
+        // A week: the week's own rows, whatever the order asked for.
+        let week = plan(&conn, &week_sql());
+        assert!(
+            week.contains("articles_by_lang_period (lang=? AND period_key=?)"),
+            "week: {week}"
+        );
         let page = plan(&conn, &listing_sql(&Listing::Storyline(1)));
         assert!(
             !page.contains("articles_by_lang_period"),
