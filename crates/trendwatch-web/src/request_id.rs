@@ -14,6 +14,9 @@ use tracing::Instrument;
 
 /// The next id: a per-process random value mixed with a counter, so ids never repeat within
 /// a process and are not guessable across restarts. (No crate needed for 16 hex digits.)
+/// The header's name, checked at compile time rather than parsed on every request.
+const X_REQUEST_ID: axum::http::HeaderName = axum::http::HeaderName::from_static("x-request-id");
+
 fn next_id() -> HeaderValue {
     static NEXT: AtomicU64 = AtomicU64::new(0);
     static SEED: OnceLock<RandomState> = OnceLock::new();
@@ -32,10 +35,10 @@ fn next_id() -> HeaderValue {
 /// third of the cached article page's throughput).
 pub async fn layer(mut req: Request, next: Next) -> Response {
     let id = next_id();
-    req.headers_mut().insert("x-request-id", id.clone());
+    req.headers_mut().insert(X_REQUEST_ID, id.clone());
     let mut resp = next.run(req).await;
     crate::security_headers::add(&mut resp);
-    resp.headers_mut().insert("x-request-id", id);
+    resp.headers_mut().insert(X_REQUEST_ID, id);
     resp
 }
 

@@ -24,15 +24,33 @@ pub const HEADERS: &[(&str, &str)] = &[
     ("x-frame-options", "DENY"),
 ];
 
+/// [`HEADERS`] as header names and values, checked once at compile time rather than on
+/// every response (a cached page costs about 15 µs of CPU; parsing these was a few % of it).
+const PARSED: [(HeaderName, HeaderValue); 4] = [
+    (
+        HeaderName::from_static(HEADERS[0].0),
+        HeaderValue::from_static(HEADERS[0].1),
+    ),
+    (
+        HeaderName::from_static(HEADERS[1].0),
+        HeaderValue::from_static(HEADERS[1].1),
+    ),
+    (
+        HeaderName::from_static(HEADERS[2].0),
+        HeaderValue::from_static(HEADERS[2].1),
+    ),
+    (
+        HeaderName::from_static(HEADERS[3].0),
+        HeaderValue::from_static(HEADERS[3].1),
+    ),
+];
+
 /// Adds [`HEADERS`] to a response (called by the outermost layer,
 /// [`crate::request_id::layer`], for every response).
 pub fn add(resp: &mut Response) {
     let h = resp.headers_mut();
-    for (name, value) in HEADERS {
-        h.insert(
-            HeaderName::from_static(name),
-            HeaderValue::from_static(value),
-        );
+    for (name, value) in PARSED {
+        h.insert(name, value);
     }
     // Some browsers sniff a missing type even with nosniff; every body says what it is.
     let has_body = axum::body::HttpBody::size_hint(resp.body()).exact() != Some(0);
