@@ -128,6 +128,7 @@ impl KeptThreader {
             if docs.iter().all(|d| kept.planner.follows(d)) {
                 let plan: Vec<NewAssignment> =
                     docs.iter().filter_map(|d| kept.planner.feed(d)).collect();
+                record_threading(started, plan.len());
                 resumed = Some((kept.planner, plan));
             }
         }
@@ -136,15 +137,8 @@ impl KeptThreader {
             Some(p) => p,
             None => {
                 self.rebuilds.fetch_add(1, SeqCst);
-                let docs = store.threading_corpus().await?;
-                let config = settings.storylines.clone();
-                tokio::task::spawn_blocking(move || {
-                    let mut planner = Planner::new(config);
-                    let plan: Vec<NewAssignment> =
-                        docs.iter().filter_map(|d| planner.feed(d)).collect();
-                    (planner, plan)
-                })
-                .await?
+                let (_, planner, plan) = plan_storylines(store, settings).await?;
+                (planner, plan)
             }
         };
         let created = if plan.is_empty() {
@@ -168,9 +162,6 @@ impl KeptThreader {
             elapsed_us = started.elapsed().as_micros() as u64,
             "storylines threaded"
         );
-        metrics::counter!("threading_runs_total").increment(1);
-        metrics::histogram!("threading_seconds").record(started.elapsed().as_secs_f64());
-        metrics::counter!("threading_assignments_total").increment(plan.len() as u64);
         Ok(plan.len())
     }
 }
@@ -257,7 +248,7 @@ pub async fn thread_and_rebuild_similar(
     let corpus = store.similarity_corpus().await?;
     let similar = settings.similar.clone();
     let model = tokio::task::spawn_blocking(move || RelatedModel::build(&corpus, &similar));
-    let (docs, plan) = plan_storylines(store, settings).await?;
+    let (docs, _, plan) = plan_storylines(store, settings).await?;
     tracing::debug!(elapsed_ms = ms(), "storylines planned");
     // The model only asks whether two articles share a storyline, so the plan's own
     // numbering of the storylines it creates (negative, unlike stored ids) serves as well as
@@ -338,7 +329,7 @@ pub async fn thread_storylines(
     store: &Arc<dyn Store>,
     settings: &Settings,
 ) -> anyhow::Result<usize> {
-    let (_, plan) = plan_storylines(store, settings).await?;
+    let (_, _, plan) = plan_storylines(store, settings).await?;
     if !plan.is_empty() {
         store.assign_storylines(&plan).await?;
     }
@@ -350,22 +341,30 @@ pub async fn thread_storylines(
 async fn plan_storylines(
     store: &Arc<dyn Store>,
     settings: &Settings,
-) -> anyhow::Result<(Arc<Vec<ThreadDoc>>, Vec<NewAssignment>)> {
+) -> anyhow::Result<(Arc<Vec<ThreadDoc>>, Planner, Vec<NewAssignment>)> {
     let started = std::time::Instant::now();
     let docs = Arc::new(store.threading_corpus().await?);
-    let settings = settings.storylines.clone();
+    let config = settings.storylines.clone();
     let read_ms = started.elapsed().as_millis() as u64;
     let corpus = docs.clone();
-    let plan =
-        tokio::task::spawn_blocking(move || trendwatch_core::storyline::plan(&corpus, &settings))
-            .await?;
+    let (planner, plan) = tokio::task::spawn_blocking(move || {
+        let mut planner = Planner::new(config);
+        let plan: Vec<NewAssignment> = corpus.iter().filter_map(|d| planner.feed(d)).collect();
+        (planner, plan)
+    })
+    .await?;
     tracing::debug!(
         read_ms,
         plan_ms = started.elapsed().as_millis() as u64,
         "threading planned"
     );
+    record_threading(started, plan.len());
+    Ok((docs, planner, plan))
+}
+
+/// The threading metrics of one run that assigned `assigned` articles.
+fn record_threading(started: std::time::Instant, assigned: usize) {
     metrics::counter!("threading_runs_total").increment(1);
     metrics::histogram!("threading_seconds").record(started.elapsed().as_secs_f64());
-    metrics::counter!("threading_assignments_total").increment(plan.len() as u64);
-    Ok((docs, plan))
+    metrics::counter!("threading_assignments_total").increment(assigned as u64);
 }
