@@ -8,6 +8,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+use trendwatch_postgres::{PgOptions, PgStore};
 use trendwatch_sqlite::SqliteStore;
 use trendwatch_store::Store;
 use trendwatch_web::AppState;
@@ -20,8 +21,25 @@ pub const GENERATION_POLL: Duration = Duration::from_secs(1);
 /// time: a schedule made by another process (a second web node) is seen this late at most.
 pub const SCHEDULE_CHECK: Duration = Duration::from_secs(30);
 
-/// Opens the embedded SQLite archive of a data directory.
-pub fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
+/// Opens the archive the configuration names: the PostgreSQL database of `[database] url`
+/// (or `TRENDWATCH_DATABASE_URL`), else the embedded SQLite file of the data directory.
+/// Pending migrations are applied either way.
+pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
+    match config.database_url() {
+        Some(url) => {
+            let options = PgOptions {
+                url,
+                max_connections: config.file.database.max_connections,
+                acquire_timeout: Duration::from_secs(config.file.database.acquire_timeout_secs),
+            };
+            Ok(Arc::new(PgStore::connect(&options).await?))
+        }
+        None => open_embedded_store(config),
+    }
+}
+
+/// Opens the embedded SQLite archive of a data directory, whatever `[database]` says.
+pub fn open_embedded_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
     Ok(Arc::new(SqliteStore::open(&config.data_dir)?))
 }
 

@@ -29,7 +29,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 drafts_to,
             } => {
                 let config = Config::load(&cli.data)?;
-                let store = app::open_store(&config)?;
+                let store = app::open_store(&config).await?;
                 let options = import::ImportOptions {
                     show_progress: !no_progress && std::io::stderr().is_terminal(),
                     keep_duplicates,
@@ -83,27 +83,27 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Command::Storylines { action } => {
                 let config = Config::load(&cli.data)?;
-                let store = app::open_store(&config)?;
+                let store = app::open_store(&config).await?;
                 storylines(&store, &config, action).await
             }
             Command::Users { action } => {
                 let config = Config::load(&cli.data)?;
-                let store = app::open_store(&config)?;
+                let store = app::open_store(&config).await?;
                 users(store, action).await
             }
             Command::Digest { action } => {
                 let config = Config::load(&cli.data)?;
-                let store = app::open_store(&config)?;
+                let store = app::open_store(&config).await?;
                 crate::digest::run(&config, store, action).await
             }
             Command::Forecasts { action } => {
                 let config = Config::load(&cli.data)?;
-                let store = app::open_store(&config)?;
+                let store = app::open_store(&config).await?;
                 forecasts(&store, action).await
             }
             Command::Bench { what } => {
                 let config = Config::load(&cli.data)?;
-                let store = app::open_store(&config)?;
+                let store = app::open_store(&config).await?;
                 let json = match what {
                     BenchCommand::Search { queries, rounds } => serde_json::to_string(
                         &bench::search(&store, &config, queries, rounds).await?,
@@ -123,7 +123,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Command::Backup { out } => {
                 let config = Config::load(&cli.data)?;
-                let store = app::open_store(&config)?;
+                let store = app::open_store(&config).await?;
                 let manifest = crate::backup::backup(&store, &config, &out).await?;
                 println!(
                     "backup written to {}: {}",
@@ -134,7 +134,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Command::Export { out, base_url } => {
                 let config = Config::load(&cli.data)?;
-                let store = app::open_store(&config)?;
+                let store = app::open_store(&config).await?;
                 let started = std::time::Instant::now();
                 let report =
                     crate::export::export(store, &config, &out, base_url.as_deref()).await?;
@@ -170,7 +170,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 // Opening applies any newer migrations; the search index is rebuilt at the
                 // first start.
                 let config = Config::load(&cli.data)?;
-                app::open_store(&config)?;
+                app::open_store(&config).await?;
                 println!(
                     "restored the backup of {} into {}",
                     manifest.created,
@@ -180,7 +180,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Command::Reindex => {
                 let config = Config::load(&cli.data)?;
-                let store = app::open_store(&config)?;
+                let store = app::open_store(&config).await?;
                 let dir = search_index::index_dir(&config.data_dir);
                 let index = std::sync::Arc::new(trendwatch_search::SearchIndex::open(&dir)?);
                 let n = search_index::reindex(&store, &index).await?;
@@ -189,12 +189,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Command::Similar { action } => {
                 let config = Config::load(&cli.data)?;
-                let store = app::open_store(&config)?;
+                let store = app::open_store(&config).await?;
                 similar(&store, action).await
             }
             Command::RebuildSimilar => {
                 let config = Config::load(&cli.data)?;
-                let store = app::open_store(&config)?;
+                let store = app::open_store(&config).await?;
                 let started = std::time::Instant::now();
                 derive::rebuild_similar(&store, &config.derivation()).await?;
                 println!(
@@ -220,7 +220,7 @@ async fn bind(addr: SocketAddr, fallback: bool) -> anyhow::Result<TcpListener> {
 
 async fn serve(data: &std::path::Path, addr: SocketAddr, demo: bool) -> anyhow::Result<ExitCode> {
     let mut config = Config::load(data)?;
-    let store = app::open_store(&config)?;
+    let store = app::open_store(&config).await?;
     if demo {
         if config.file.site.notice_en.is_empty() {
             config.file.site.notice_en = sample::NOTICE_EN.into();

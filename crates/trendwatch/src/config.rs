@@ -30,6 +30,53 @@ pub struct FileConfig {
     pub import: ImportConfig,
     /// Prometheus metrics (`[metrics]`).
     pub metrics: MetricsConfig,
+    /// Where the archive is kept (`[database]`): the embedded SQLite file unless a
+    /// PostgreSQL URL is given.
+    pub database: DatabaseConfig,
+}
+
+/// The environment variable that names a PostgreSQL database, overriding `[database] url`
+/// (keeps the password out of the file).
+pub const DATABASE_URL_ENV: &str = "TRENDWATCH_DATABASE_URL";
+
+/// The `[database]` section. Without `url` (and without `TRENDWATCH_DATABASE_URL`) the
+/// archive is the SQLite file in the data directory, and the other keys do not apply.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// `postgres://user:password@host:port/database`: several web nodes can share it.
+    pub url: Option<String>,
+    /// Most connections one process opens to PostgreSQL.
+    pub max_connections: u32,
+    /// Seconds a request waits for a free connection before it fails (and the site answers
+    /// 503).
+    pub acquire_timeout_secs: u64,
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> DatabaseConfig {
+        DatabaseConfig {
+            url: None,
+            max_connections: 16,
+            acquire_timeout_secs: 5,
+        }
+    }
+}
+
+impl std::fmt::Debug for DatabaseConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The URL may hold a password: never print it.
+        f.debug_struct("DatabaseConfig")
+            .field("url", &self.url.as_ref().map(|_| "<set>"))
+            .field("max_connections", &self.max_connections)
+            .field("acquire_timeout_secs", &self.acquire_timeout_secs)
+            .finish()
+    }
+}
+
+/// Whether `url` names a PostgreSQL database.
+fn is_postgres_url(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
 }
 
 /// The `[metrics]` section: where `/metrics` is served. Without either key it is not.
@@ -90,6 +137,15 @@ pub struct Config {
 }
 
 impl Config {
+    /// The PostgreSQL database the archive lives in, if any: `TRENDWATCH_DATABASE_URL`, else
+    /// `[database] url`.
+    pub fn database_url(&self) -> Option<String> {
+        std::env::var(DATABASE_URL_ENV)
+            .ok()
+            .filter(|u| !u.trim().is_empty())
+            .or_else(|| self.file.database.url.clone())
+    }
+
     /// The newsroom of this configuration's topics and office time zone, writing through a
     /// publisher on `store` (and `index`, when given), for commands that work outside the
     /// running site (imports of drafts, benchmarks).
@@ -165,6 +221,25 @@ impl Config {
             file.mail
                 .check()
                 .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        }
+        if let Some(url) = &file.database.url {
+            anyhow::ensure!(
+                is_postgres_url(url),
+                "{}: [database] url: expected postgres://user:password@host:port/database \
+                 (leave it out for the embedded SQLite archive)",
+                path.display()
+            );
+            anyhow::ensure!(
+                file.database.max_connections >= 1,
+                "{}: [database] max_connections: expected at least 1",
+                path.display()
+            );
+        }
+        if let Ok(url) = std::env::var(DATABASE_URL_ENV) {
+            anyhow::ensure!(
+                url.trim().is_empty() || is_postgres_url(&url),
+                "{DATABASE_URL_ENV}: expected postgres://user:password@host:port/database"
+            );
         }
         file.site
             .desk_deadline

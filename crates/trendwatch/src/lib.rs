@@ -16,5 +16,5 @@ pub mod generate;
 pub mod import;
 pub mod sample;
 
-pub use app::{open_store, start, RunningApp};
+pub use app::{open_embedded_store, open_store, start, RunningApp};
 pub use config::Config;

@@ -697,7 +697,7 @@ async fn h4_server_refuses_an_altered_schema() {
     conn.execute_batch("DROP INDEX one_weekly_per_topic_week_lang")
         .expect("drop");
     drop(conn);
-    let e = match trendwatch::open_store(&archive.config) {
+    let e = match trendwatch::open_embedded_store(&archive.config) {
         Ok(_) => panic!("started on an altered schema"),
         Err(e) => e.to_string(),
     };

@@ -36,7 +36,7 @@ impl TestArchive {
     pub fn new() -> TestArchive {
         let dir = tempfile::tempdir().expect("temp dir");
         let config = Config::load(dir.path()).expect("default config");
-        let store = trendwatch::open_store(&config).expect("open store");
+        let store = trendwatch::open_embedded_store(&config).expect("open store");
         TestArchive { dir, config, store }
     }
 
@@ -45,14 +45,14 @@ impl TestArchive {
         let dir = tempfile::tempdir().expect("temp dir");
         std::fs::write(dir.path().join(trendwatch::config::CONFIG_FILE), toml).expect("config");
         let config = Config::load(dir.path()).expect("valid config");
-        let store = trendwatch::open_store(&config).expect("open store");
+        let store = trendwatch::open_embedded_store(&config).expect("open store");
         TestArchive { dir, config, store }
     }
 
     /// The archive already in `dir` (e.g. restored from a backup).
     pub fn open(dir: TempDir) -> TestArchive {
         let config = Config::load(dir.path()).expect("valid config");
-        let store = trendwatch::open_store(&config).expect("open store");
+        let store = trendwatch::open_embedded_store(&config).expect("open store");
         TestArchive { dir, config, store }
     }
 

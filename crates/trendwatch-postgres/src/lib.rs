@@ -1,0 +1,1774 @@
+//! The PostgreSQL backend of [`trendwatch_store::Store`], for offices that outgrow one
+//! machine: several web nodes share one database.
+//!
+//! The same rules as the SQLite backend hold here, and the same test suite
+//! (`trendwatch-store-suite`) proves them. What differs is concurrency: SQLite has one
+//! writer by construction, while here several nodes write at once. Every transaction that
+//! reads before it writes (an article's rule checks, a desk save's revision check, the
+//! threader's assignments, the digest queue) first takes one transaction-scoped advisory
+//! lock, [`WRITE_LOCK`], so those transactions run one at a time across all nodes, as they do
+//! on SQLite. Single-statement writes (a session touched, an audit line) do not take it.
+//!
+//! sqlx drives the connections: an async pool with per-connection statement caches, so the
+//! web layer never blocks a runtime thread on the network.
+
+mod accounts;
+mod forecasts;
+mod migrations;
+mod newsletter;
+mod newsroom;
+mod related;
+mod rows;
+mod storylines;
+pub mod testing;
+
+use async_trait::async_trait;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
+use sqlx::AssertSqlSafe;
+use sqlx::{Connection, PgConnection, PgPool, Row};
+use std::str::FromStr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use time::OffsetDateTime;
+use trendwatch_core::accounts::{
+    ApiTokenInfo, AuditEntry, Invitation, NewUser, Session, StoredUser, TotpState, User,
+};
+use trendwatch_core::article::{Article, ArticleSummary, ArticleText, NewArticle, RelatedOverride};
+use trendwatch_core::forecast::{ForecastEntry, Outcome};
+use trendwatch_core::newsletter::{
+    Delivery, DigestSend, SubscribeOutcome, Subscriber, SubscriptionRequest,
+};
+use trendwatch_core::newsroom::{
+    DeskArticle, DeskComment, DeskContent, DeskFilter, DeskLock, DeskRevision, DeskState,
+    DeskSummary, PublishedMark,
+};
+use trendwatch_core::similarity::{Scored, SimilarityDoc};
+use trendwatch_core::storyline::{NewAssignment, StorylineDetail, StorylineSummary, ThreadDoc};
+use trendwatch_core::{archive_rules, Language, Period};
+use trendwatch_store::{
+    EditError, Listing, Page, PoolStatus, SitemapArticle, SitemapStoryline, Store, StoreError,
+    WriteError, WriteOutcome,
+};
+
+use rows::{R, SUMMARY_COLUMNS};
+
+/// The advisory lock that serialises read-then-write transactions across every node.
+pub const WRITE_LOCK: i64 = 0x7472_656e_6477_0002;
+
+/// How to reach the database and how many connections to keep.
+#[derive(Debug, Clone)]
+pub struct PgOptions {
+    /// A `postgres://` URL (user, password, host or socket directory, database).
+    pub url: String,
+    /// Most connections this process opens.
+    pub max_connections: u32,
+    /// How long a request waits for a free connection (or for the database to answer a new
+    /// one) before it fails with a clear error.
+    pub acquire_timeout: Duration,
+}
+
+impl PgOptions {
+    /// Defaults for `url`: 16 connections, 5 s to get one.
+    pub fn new(url: impl Into<String>) -> PgOptions {
+        PgOptions {
+            url: url.into(),
+            max_connections: 16,
+            acquire_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// A Trendwatch archive in a PostgreSQL database. Cheap to clone.
+#[derive(Clone)]
+pub struct PgStore {
+    pool: PgPool,
+    /// The URL, for `pg_dump` (backups); never logged, it may hold a password.
+    url: Arc<str>,
+    /// Callers waiting for a connection (sqlx does not count them).
+    waiting: Arc<AtomicUsize>,
+}
+
+/// Failures of the database as the trait's error types.
+trait Db<T> {
+    fn db(self) -> Result<T, StoreError>;
+    fn edit(self) -> Result<T, EditError>;
+}
+
+impl<T> Db<T> for Result<T, sqlx::Error> {
+    fn db(self) -> Result<T, StoreError> {
+        self.map_err(|e| StoreError(format!("postgres: {e}")))
+    }
+    fn edit(self) -> Result<T, EditError> {
+        self.db().map_err(EditError::Backend)
+    }
+}
+
+/// Takes [`WRITE_LOCK`] until the end of the current transaction.
+pub(crate) async fn write_lock(c: &mut PgConnection) -> R<()> {
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(WRITE_LOCK)
+        .execute(c)
+        .await
+        .map(|_| ())
+}
+
+/// Advances the named counters of `meta` by one.
+pub(crate) async fn bump(c: &mut PgConnection, names: &[&str]) -> R<()> {
+    let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+    sqlx::query("UPDATE meta SET value = value + 1 WHERE name = ANY($1)")
+        .bind(names)
+        .execute(c)
+        .await
+        .map(|_| ())
+}
+
+async fn meta(c: &mut PgConnection, name: &str) -> R<i64> {
+    sqlx::query_scalar("SELECT value FROM meta WHERE name = $1")
+        .bind(name)
+        .fetch_one(c)
+        .await
+}
+
+impl PgStore {
+    /// Connects, applying pending migrations (once, under a lock, however many nodes start
+    /// together).
+    pub async fn connect(options: &PgOptions) -> Result<PgStore, StoreError> {
+        let connect = PgConnectOptions::from_str(&options.url).map_err(|e| {
+            StoreError(format!(
+                "database url: {e} (expected postgres://user:password@host:port/database)"
+            ))
+        })?;
+        let pool = PgPoolOptions::new()
+            .max_connections(options.max_connections.max(1))
+            .acquire_timeout(options.acquire_timeout)
+            .connect_with(connect)
+            .await
+            .map_err(|e| StoreError(format!("cannot connect to PostgreSQL: {e}")))?;
+        let mut conn = pool.acquire().await.db()?;
+        let applied = migrations::apply(&mut conn)
+            .await
+            .map_err(|e| StoreError(format!("PostgreSQL migrations: {e}")))?;
+        if !applied.is_empty() {
+            tracing::info!(migrations = ?applied, "PostgreSQL schema migrated");
+        }
+        drop(conn);
+        Ok(PgStore {
+            pool,
+            url: options.url.as_str().into(),
+            waiting: Arc::new(AtomicUsize::new(0)),
+        })
+    }
+
+    /// A connection from the pool, counted as waiting while there is none.
+    async fn conn(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Postgres>, StoreError> {
+        self.waiting.fetch_add(1, Ordering::Relaxed);
+        let c = self.pool.acquire().await;
+        self.waiting.fetch_sub(1, Ordering::Relaxed);
+        c.db()
+    }
+
+    /// A transaction, counted as [`PgStore::conn`] is.
+    async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, StoreError> {
+        self.waiting.fetch_add(1, Ordering::Relaxed);
+        let tx = self.pool.begin().await;
+        self.waiting.fetch_sub(1, Ordering::Relaxed);
+        tx.db()
+    }
+
+    /// A transaction holding [`WRITE_LOCK`].
+    async fn begin_locked(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, StoreError> {
+        let mut tx = self.begin().await?;
+        write_lock(&mut tx).await.db()?;
+        Ok(tx)
+    }
+
+    /// The pool itself, for tools that copy archives between backends.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+}
+
+/// Checks the rules one article must satisfy against what is stored, then writes it with its
+/// authors, tags and listed-similar titles. The caller rolls back on any error.
+#[allow(clippy::result_large_err)]
+async fn write_one(c: &mut PgConnection, a: &NewArticle) -> Result<WriteOutcome, WriteError> {
+    let backend = |e: sqlx::Error| WriteError::Backend(format!("database: {e}"));
+    let lang = a.lang.code();
+    let dated = format!("{}-{}", a.slug, a.published_at.date());
+    // What the rules (`trendwatch_core::archive_rules`) ask, in one statement: round trips
+    // dominate an import.
+    let row = sqlx::query(
+        "SELECT (SELECT id FROM articles WHERE key = $1), \
+                w.key, w.title, \
+                (SELECT key FROM articles WHERE $6::text IS NOT NULL AND translation_group = $6 \
+                   AND lang = $5 AND key <> $1 LIMIT 1), \
+                EXISTS (SELECT 1 FROM articles WHERE lang = $5 AND slug = $7 AND key <> $1), \
+                EXISTS (SELECT 1 FROM articles WHERE lang = $5 AND slug = $8 AND key <> $1) \
+         FROM (SELECT 1) one LEFT JOIN (SELECT key, title FROM articles WHERE $2 \
+                AND kind = 'weekly' AND topic = $3 AND period_key = $4 AND lang = $5 \
+                AND key <> $1 LIMIT 1) w ON TRUE",
+    )
+    .bind(&a.key)
+    .bind(archive_rules::claimed_week(a).is_some())
+    .bind(&a.topic)
+    .bind(a.period.key())
+    .bind(lang)
+    .bind(&a.translation_group)
+    .bind(&a.slug)
+    .bind(&dated)
+    .fetch_one(&mut *c)
+    .await
+    .map_err(backend)?;
+    let existing: Option<i64> = row.try_get(0).map_err(backend)?;
+    let week_key: Option<String> = row.try_get(1).map_err(backend)?;
+    let week_title: Option<String> = row.try_get(2).map_err(backend)?;
+    let neighbours = archive_rules::Neighbours {
+        week_holder: week_key.zip(week_title),
+        translation_holder: row.try_get(3).map_err(backend)?,
+    };
+    let (slug_taken, dated_taken): (bool, bool) = (
+        row.try_get(4).map_err(backend)?,
+        row.try_get(5).map_err(backend)?,
+    );
+    archive_rules::check(a, neighbours)?;
+    let slug = archive_rules::slug(a, |candidate| {
+        Ok::<bool, WriteError>(if candidate == a.slug {
+            slug_taken
+        } else if candidate == dated {
+            dated_taken
+        } else {
+            true
+        })
+    })??;
+    const COLUMNS: &str = "key = $1, lang = $2, kind = $3, topic = $4, title = $5, \
+         lead = $6, body_html = $7, body_text = $8, published_at = $9, period_key = $10, \
+         status = $11, rationale = $12, alert = $13, image_url = $14, image_credit = $15, \
+         source_url = $16, slug = $17, translation_group = $18, \
+         duplicate_of = (SELECT id FROM articles WHERE key = $19), image_alt = $20, \
+         updated_at = $21, correction = $22";
+    let sql = match existing {
+        Some(_) => format!("UPDATE articles SET {COLUMNS} WHERE id = $23 RETURNING id"),
+        None => "INSERT INTO articles (key, lang, kind, topic, title, lead, body_html, body_text, \
+                 published_at, period_key, status, rationale, alert, image_url, image_credit, \
+                 source_url, slug, translation_group, duplicate_of, image_alt, updated_at, \
+                 correction) VALUES \
+                 ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, \
+                 (SELECT id FROM articles WHERE key = $19), $20, $21, $22) RETURNING id"
+            .to_string(),
+    };
+    let id: i64 = sqlx::query_scalar(AssertSqlSafe(sql))
+        .bind(&a.key)
+        .bind(lang)
+        .bind(a.kind.code())
+        .bind(&a.topic)
+        .bind(&a.title)
+        .bind(&a.lead)
+        .bind(&a.body_html)
+        .bind(&a.body_text)
+        .bind(a.published_at)
+        .bind(a.period.key())
+        .bind(a.status.code())
+        .bind(&a.rationale)
+        .bind(a.alert.code())
+        .bind(&a.image_url)
+        .bind(&a.image_credit)
+        .bind(&a.source_url)
+        .bind(&slug)
+        .bind(&a.translation_group)
+        .bind(&a.duplicate_of)
+        .bind(&a.image_alt)
+        .bind(a.updated_at)
+        .bind(&a.correction)
+        .bind(existing.unwrap_or(0))
+        .fetch_one(&mut *c)
+        .await
+        .map_err(backend)?;
+    let outcome = match existing {
+        Some(_) => {
+            sqlx::query(
+                "WITH a AS (DELETE FROM article_authors WHERE article_id = $1), \
+                      t AS (DELETE FROM article_tags WHERE article_id = $1) \
+                 DELETE FROM article_listed_similar WHERE article_id = $1",
+            )
+            .bind(id)
+            .execute(&mut *c)
+            .await
+            .map_err(backend)?;
+            WriteOutcome::Updated(id)
+        }
+        None => WriteOutcome::Created(id),
+    };
+    // Each list in one statement, whatever its length.
+    if !a.authors.is_empty() {
+        sqlx::query(
+            "INSERT INTO article_authors (article_id, position, name, lang, period_key, published_at) \
+             SELECT $1, n.ord - 1, n.name, $3, $4, $5 FROM unnest($2::text[]) WITH ORDINALITY AS n(name, ord)",
+        )
+        .bind(id)
+        .bind(&a.authors)
+        .bind(lang)
+        .bind(a.period.key())
+        .bind(a.published_at)
+        .execute(&mut *c)
+        .await
+        .map_err(backend)?;
+    }
+    if !a.tags.is_empty() {
+        sqlx::query(
+            "INSERT INTO article_tags (article_id, tag, lang, period_key, published_at) \
+             SELECT $1, t, $3, $4, $5 FROM unnest($2::text[]) AS t ON CONFLICT DO NOTHING",
+        )
+        .bind(id)
+        .bind(&a.tags)
+        .bind(lang)
+        .bind(a.period.key())
+        .bind(a.published_at)
+        .execute(&mut *c)
+        .await
+        .map_err(backend)?;
+    }
+    if !a.similar_titles.is_empty() {
+        sqlx::query(
+            "INSERT INTO article_listed_similar (article_id, position, title) \
+             SELECT $1, s.ord - 1, s.title FROM unnest($2::text[]) WITH ORDINALITY AS s(title, ord)",
+        )
+        .bind(id)
+        .bind(&a.similar_titles)
+        .execute(&mut *c)
+        .await
+        .map_err(backend)?;
+    }
+    if !a.legacy_paths.is_empty() {
+        sqlx::query(
+            "INSERT INTO legacy_paths (path, article_id) SELECT p, $1 FROM unnest($2::text[]) AS p \
+             ON CONFLICT (path) DO UPDATE SET article_id = excluded.article_id",
+        )
+        .bind(id)
+        .bind(&a.legacy_paths)
+        .execute(&mut *c)
+        .await
+        .map_err(backend)?;
+    }
+    // A new article without forecasts has none to write or clean up.
+    if !a.forecasts.is_empty() || matches!(outcome, WriteOutcome::Updated(_)) {
+        forecasts::write(c, id, &a.forecasts)
+            .await
+            .map_err(backend)?;
+    }
+    Ok(outcome)
+}
+
+/// The columns [`article_row`] reads, with the original of a linked copy as `o` and the
+/// article's lists as arrays (one round trip for a whole article).
+const ARTICLE_SELECT: &str = "SELECT a.id, a.key, a.lang, a.kind, a.topic, a.title, a.lead, \
+     a.body_html, a.body_text, a.published_at, a.period_key, a.status, a.rationale, a.alert, \
+     a.image_url, a.image_credit, a.source_url, a.slug, a.translation_group, o.key, o.slug, \
+     o.title, a.image_alt, a.updated_at, a.correction, \
+     ARRAY(SELECT w.name FROM article_authors w WHERE w.article_id = a.id ORDER BY w.position), \
+     ARRAY(SELECT g.tag FROM article_tags g WHERE g.article_id = a.id ORDER BY g.tag), \
+     ARRAY(SELECT s.title FROM article_listed_similar s WHERE s.article_id = a.id ORDER BY s.position) \
+     FROM articles a LEFT JOIN articles o ON o.id = a.duplicate_of";
+
+/// An article from a row of [`ARTICLE_SELECT`], without its forecasts.
+fn article_row(r: &PgRow) -> R<Article> {
+    Ok(Article {
+        id: r.try_get(0)?,
+        content: NewArticle {
+            key: r.try_get(1)?,
+            lang: rows::lang(r, 2)?,
+            kind: rows::parsed(r, 3)?,
+            topic: r.try_get(4)?,
+            title: r.try_get(5)?,
+            lead: r.try_get(6)?,
+            body_html: r.try_get(7)?,
+            body_text: r.try_get(8)?,
+            published_at: r.try_get(9)?,
+            period: rows::period(r, 10)?,
+            status: rows::parsed(r, 11)?,
+            rationale: r.try_get(12)?,
+            alert: rows::parsed(r, 13)?,
+            image_url: r.try_get(14)?,
+            image_credit: r.try_get(15)?,
+            image_alt: r.try_get(22)?,
+            source_url: r.try_get(16)?,
+            slug: r.try_get(17)?,
+            translation_group: r.try_get(18)?,
+            authors: r.try_get(25)?,
+            tags: r.try_get(26)?,
+            similar_titles: r.try_get(27)?,
+            duplicate_of: r.try_get(19)?,
+            forecasts: Vec::new(),
+            updated_at: r.try_get(23)?,
+            correction: r.try_get(24)?,
+            legacy_paths: Vec::new(),
+        },
+        copy_of: match (r.try_get(20)?, r.try_get(21)?) {
+            (Some(slug), Some(title)) => Some(trendwatch_core::article::CopyOf { slug, title }),
+            _ => None,
+        },
+    })
+}
+
+/// What a listing's `$2` is bound to.
+enum ListingValue {
+    None,
+    Text(String),
+    Id(i64),
+}
+
+fn listing_value(listing: &Listing) -> ListingValue {
+    match listing {
+        Listing::All => ListingValue::None,
+        Listing::Topic(t) | Listing::Tag(t) | Listing::Author(t) => ListingValue::Text(t.clone()),
+        Listing::Storyline(id) => ListingValue::Id(*id),
+    }
+}
+
+/// Binds a listing's value as the query's next parameter (`$2`): its text, its id, or a
+/// NULL text for the whole edition.
+macro_rules! bind_value {
+    ($q:expr, $v:expr) => {
+        match $v {
+            ListingValue::None => $q.bind(None::<String>),
+            ListingValue::Text(t) => $q.bind(t.clone()),
+            ListingValue::Id(id) => $q.bind(*id),
+        }
+    };
+}
+
+/// Runs a query of [`SUMMARY_COLUMNS`] on connection `$c`: a future of the summaries.
+macro_rules! summaries {
+    ($c:expr, $q:expr $(,)?) => {
+        async {
+            let found: Vec<PgRow> = match $q.fetch_all(&mut *$c).await {
+                Ok(found) => found,
+                Err(e) => return Err(e),
+            };
+            rows::all(found, rows::summary)
+        }
+    };
+}
+
+/// The condition on `articles a` of a listing in a language (`$1`) with its value (`$2`).
+fn listing_filter(listing: &Listing) -> &'static str {
+    match listing {
+        Listing::All => "a.lang = $1 AND $2::text IS NULL",
+        Listing::Topic(_) => "a.lang = $1 AND a.topic = $2",
+        Listing::Tag(_) => {
+            "a.lang = $1 AND a.id IN (SELECT g.article_id FROM article_tags g WHERE g.tag = $2)"
+        }
+        Listing::Author(_) => {
+            "a.lang = $1 AND a.id IN (SELECT w.article_id FROM article_authors w WHERE w.name = $2)"
+        }
+        Listing::Storyline(_) => {
+            "a.lang = $1 AND a.id IN \
+             (SELECT x.article_id FROM article_storylines x WHERE x.storyline_id = $2)"
+        }
+    }
+}
+
+/// Where a listing's articles are found in publication order (a relation aliased `o`,
+/// filtered by `$1` and `$2`), and the expression of the article's id in it. Tags and
+/// authors keep their article's language and dates, so they read one index range.
+fn listing_rows(listing: &Listing) -> (&'static str, &'static str) {
+    match listing {
+        Listing::Tag(_) => (
+            "article_tags o WHERE o.lang = $1 AND o.tag = $2",
+            "o.article_id",
+        ),
+        Listing::Author(_) => (
+            "article_authors o WHERE o.lang = $1 AND o.name = $2",
+            "o.article_id",
+        ),
+        Listing::All => ("articles o WHERE o.lang = $1 AND $2::text IS NULL", "o.id"),
+        Listing::Topic(_) => ("articles o WHERE o.lang = $1 AND o.topic = $2", "o.id"),
+        Listing::Storyline(_) => (
+            "articles o WHERE o.lang = $1 AND o.id IN \
+             (SELECT x.article_id FROM article_storylines x WHERE x.storyline_id = $2)",
+            "o.id",
+        ),
+    }
+}
+
+/// One page of a listing, newest first: `$3` and `$4` the limit and offset.
+fn listing_sql(listing: &Listing) -> String {
+    let (rows, id) = listing_rows(listing);
+    format!(
+        "SELECT {SUMMARY_COLUMNS} FROM articles a WHERE a.id IN (\
+           SELECT {id} FROM {rows} ORDER BY o.period_key DESC, o.published_at DESC, {id} DESC \
+           LIMIT $3 OFFSET $4) \
+         ORDER BY a.period_key DESC, a.published_at DESC, a.id DESC"
+    )
+}
+
+/// The newest (`MAX`) or oldest (`MIN`) week with a commentary in `lang`.
+async fn period_bound(
+    c: &mut PgConnection,
+    bound: &'static str,
+    lang: Language,
+) -> R<Option<Period>> {
+    let key: Option<i32> = sqlx::query_scalar(AssertSqlSafe(format!(
+        "SELECT {bound}(period_key) FROM articles WHERE lang = $1 AND kind = 'weekly'"
+    )))
+    .bind(lang.code())
+    .fetch_one(c)
+    .await?;
+    Ok(key.and_then(|k| Period::from_key(k).ok()))
+}
+
+#[async_trait]
+impl Store for PgStore {
+    fn pool_status(&self) -> PoolStatus {
+        let size = self.pool.size();
+        let idle = u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX);
+        PoolStatus {
+            size,
+            in_use: size.saturating_sub(idle),
+            waiting: u32::try_from(self.waiting.load(Ordering::Relaxed)).unwrap_or(u32::MAX),
+        }
+    }
+
+    async fn write_articles(
+        &self,
+        articles: &[NewArticle],
+    ) -> Result<Vec<Result<WriteOutcome, WriteError>>, StoreError> {
+        // One transaction per batch, each article whole or not at all. Most batches are
+        // written whole, so they are first tried without a savepoint per article; a batch
+        // where some article fails is rolled back and written again, one savepoint each.
+        let mut tx = self.begin_locked().await?;
+        let mut results = Vec::with_capacity(articles.len());
+        for a in articles {
+            match write_one(&mut tx, a).await {
+                Ok(outcome) => results.push(Ok(outcome)),
+                Err(_) => break,
+            }
+        }
+        if results.len() < articles.len() {
+            tx.rollback().await.db()?;
+            tx = self.begin_locked().await?;
+            results.clear();
+            for a in articles {
+                let mut sp = Connection::begin(&mut *tx).await.db()?;
+                let result = write_one(&mut sp, a).await;
+                match result {
+                    Ok(_) => sp.commit().await.db()?,
+                    Err(_) => sp.rollback().await.db()?,
+                }
+                results.push(result);
+            }
+        }
+        if results.iter().any(Result::is_ok) {
+            // A rewritten article may change its storyline's title, status or weeks.
+            let updated: Vec<i64> = results
+                .iter()
+                .filter_map(|r| match r {
+                    Ok(WriteOutcome::Updated(id)) => Some(*id),
+                    _ => None,
+                })
+                .collect();
+            storylines::refresh_stats_of_articles(&mut tx, &updated)
+                .await
+                .db()?;
+            bump(
+                &mut tx,
+                &["generation", "text_generation", "threading_generation"],
+            )
+            .await
+            .db()?;
+        }
+        tx.commit().await.db()?;
+        Ok(results)
+    }
+
+    async fn article(&self, lang: Language, slug: &str) -> Result<Option<Article>, StoreError> {
+        let mut c = self.conn().await?;
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "{ARTICLE_SELECT} WHERE a.lang = $1 AND a.slug = $2"
+        )))
+        .bind(lang.code())
+        .bind(slug)
+        .fetch_optional(&mut *c)
+        .await
+        .db()?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let mut article = article_row(&row).db()?;
+        article.content.forecasts = forecasts::of_article(&mut c, article.id, lang).await.db()?;
+        Ok(Some(article))
+    }
+
+    async fn feed_articles(
+        &self,
+        lang: Language,
+        listing: &Listing,
+        limit: u64,
+    ) -> Result<Vec<Article>, StoreError> {
+        let mut c = self.conn().await?;
+        let sql = format!(
+            "{ARTICLE_SELECT} WHERE {} AND a.duplicate_of IS NULL \
+             ORDER BY a.published_at DESC, a.id DESC LIMIT $3",
+            listing_filter(listing)
+        );
+        let q = bind_value!(
+            sqlx::query(AssertSqlSafe(sql.clone())).bind(lang.code()),
+            &listing_value(listing)
+        )
+        .bind(limit as i64);
+        let found = q.fetch_all(&mut *c).await.db()?;
+        let mut articles = rows::all(found, article_row).db()?;
+        for a in &mut articles {
+            a.content.forecasts = forecasts::of_article(&mut c, a.id, lang).await.db()?;
+        }
+        Ok(articles)
+    }
+
+    async fn snapshot(&self, dest: &std::path::Path) -> Result<(), StoreError> {
+        // pg_dump reads one snapshot of the whole database while the site keeps serving and
+        // writing: the consistent copy a backup needs, in PostgreSQL's own restorable format.
+        let out = tokio::process::Command::new("pg_dump")
+            .arg("--format=custom")
+            .arg("--no-owner")
+            .arg("--file")
+            .arg(dest)
+            .arg("--dbname")
+            .arg(&*self.url)
+            .output()
+            .await
+            .map_err(|e| {
+                StoreError(format!(
+                    "a backup of a PostgreSQL archive runs pg_dump, which could not be started \
+                     ({e}); install PostgreSQL's client programs"
+                ))
+            })?;
+        if !out.status.success() {
+            return Err(StoreError(format!(
+                "pg_dump failed: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            )));
+        }
+        Ok(())
+    }
+
+    fn snapshot_file_name(&self) -> &'static str {
+        "trendwatch.pgdump"
+    }
+
+    async fn sitemap_articles(&self) -> Result<Vec<SitemapArticle>, StoreError> {
+        let found = sqlx::query(
+            "SELECT lang, slug, published_at, translation_group, period_key FROM articles \
+             WHERE duplicate_of IS NULL ORDER BY published_at, id",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .db()?;
+        rows::all(found, |r| {
+            Ok(SitemapArticle {
+                lang: rows::lang(r, 0)?,
+                slug: r.try_get(1)?,
+                published_at: r.try_get(2)?,
+                group: r.try_get(3)?,
+                period: rows::period(r, 4)?,
+            })
+        })
+        .db()
+    }
+
+    async fn sitemap_storylines(&self) -> Result<Vec<SitemapStoryline>, StoreError> {
+        let found = sqlx::query(
+            "SELECT storyline_id, lang, last_published_at FROM storyline_stats \
+             ORDER BY storyline_id, lang",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .db()?;
+        rows::all(found, |r| {
+            Ok(SitemapStoryline {
+                id: r.try_get(0)?,
+                lang: rows::lang(r, 1)?,
+                last_published_at: r.try_get(2)?,
+            })
+        })
+        .db()
+    }
+
+    async fn translations(
+        &self,
+        group: &str,
+        except_id: i64,
+    ) -> Result<Vec<ArticleSummary>, StoreError> {
+        let mut c = self.conn().await?;
+        let sql = format!(
+            "SELECT {SUMMARY_COLUMNS} FROM articles a \
+             WHERE a.translation_group = $1 AND a.id <> $2 ORDER BY a.lang"
+        );
+        summaries!(
+            c,
+            sqlx::query(AssertSqlSafe(sql.clone()))
+                .bind(group)
+                .bind(except_id)
+        )
+        .await
+        .db()
+    }
+
+    async fn latest_period(&self, lang: Language) -> Result<Option<Period>, StoreError> {
+        let mut c = self.conn().await?;
+        period_bound(&mut c, "MAX", lang).await.db()
+    }
+
+    async fn first_period(&self, lang: Language) -> Result<Option<Period>, StoreError> {
+        let mut c = self.conn().await?;
+        period_bound(&mut c, "MIN", lang).await.db()
+    }
+
+    async fn week(
+        &self,
+        lang: Language,
+        period: Period,
+    ) -> Result<Vec<ArticleSummary>, StoreError> {
+        let mut c = self.conn().await?;
+        let sql = format!(
+            "SELECT {SUMMARY_COLUMNS} FROM articles a WHERE a.lang = $1 AND a.period_key = $2 \
+             AND a.kind = 'weekly' ORDER BY a.topic"
+        );
+        summaries!(
+            c,
+            sqlx::query(AssertSqlSafe(sql.clone()))
+                .bind(lang.code())
+                .bind(period.key()),
+        )
+        .await
+        .db()
+    }
+
+    async fn weekly_between(
+        &self,
+        lang: Language,
+        from: Period,
+        to: Period,
+    ) -> Result<Vec<ArticleSummary>, StoreError> {
+        let mut c = self.conn().await?;
+        let sql = format!(
+            "SELECT {SUMMARY_COLUMNS} FROM articles a WHERE a.lang = $1 AND a.kind = 'weekly' \
+             AND a.period_key BETWEEN $2 AND $3 ORDER BY a.period_key, a.topic"
+        );
+        summaries!(
+            c,
+            sqlx::query(AssertSqlSafe(sql.clone()))
+                .bind(lang.code())
+                .bind(from.key())
+                .bind(to.key()),
+        )
+        .await
+        .db()
+    }
+
+    async fn adjacent_periods(
+        &self,
+        lang: Language,
+        period: Period,
+    ) -> Result<(Option<Period>, Option<Period>), StoreError> {
+        let row = sqlx::query(
+            "SELECT (SELECT MAX(period_key) FROM articles WHERE lang = $1 AND kind = 'weekly' AND period_key < $2), \
+                    (SELECT MIN(period_key) FROM articles WHERE lang = $1 AND kind = 'weekly' AND period_key > $2)",
+        )
+        .bind(lang.code())
+        .bind(period.key())
+        .fetch_one(&self.pool)
+        .await
+        .db()?;
+        let (prev, next): (Option<i32>, Option<i32>) = (row.try_get(0).db()?, row.try_get(1).db()?);
+        Ok((
+            prev.and_then(|k| Period::from_key(k).ok()),
+            next.and_then(|k| Period::from_key(k).ok()),
+        ))
+    }
+
+    async fn listing(
+        &self,
+        lang: Language,
+        listing: &Listing,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Page<ArticleSummary>, StoreError> {
+        let value = listing_value(listing);
+        let (rows, _) = listing_rows(listing);
+        let mut c = self.conn().await?;
+        let count = format!("SELECT COUNT(*) FROM {rows}");
+        let total: i64 = bind_value!(sqlx::query(AssertSqlSafe(count)).bind(lang.code()), &value)
+            .fetch_one(&mut *c)
+            .await
+            .and_then(|r| r.try_get(0))
+            .db()?;
+        let page = listing_sql(listing);
+        let q = bind_value!(sqlx::query(AssertSqlSafe(page)).bind(lang.code()), &value)
+            .bind(limit as i64)
+            .bind(offset as i64);
+        let items = summaries!(c, q).await.db()?;
+        Ok(Page {
+            items,
+            total: total as u64,
+        })
+    }
+
+    async fn listing_years(
+        &self,
+        lang: Language,
+        listing: &Listing,
+    ) -> Result<Vec<(i32, u64)>, StoreError> {
+        let (rows, _) = listing_rows(listing);
+        let sql = format!(
+            "SELECT o.period_key / 100 AS y, COUNT(*) FROM {rows} GROUP BY y ORDER BY y DESC"
+        );
+        let found = bind_value!(
+            sqlx::query(AssertSqlSafe(sql.clone())).bind(lang.code()),
+            &listing_value(listing)
+        )
+        .fetch_all(&self.pool)
+        .await
+        .db()?;
+        let counts = rows::all(found, |r| {
+            Ok((r.try_get::<i32, _>(0)?, r.try_get::<i64, _>(1)?))
+        })
+        .db()?;
+        let mut before = 0u64;
+        Ok(counts
+            .into_iter()
+            .map(|(year, n)| {
+                let at = (year, before);
+                before += n as u64;
+                at
+            })
+            .collect())
+    }
+
+    async fn similar(
+        &self,
+        article: &Article,
+        limit: u64,
+    ) -> Result<Vec<ArticleSummary>, StoreError> {
+        let (id, lang, group) = (
+            article.id,
+            article.content.lang.code(),
+            article.content.translation_group.clone(),
+        );
+        let mut c = self.conn().await?;
+        // Editors' decisions come first and always hold: pins lead the list in the order
+        // they were made, exclusions never appear.
+        let overrides = related::overrides(&mut c, id).await.db()?;
+        let excluded: Vec<i64> = overrides
+            .iter()
+            .filter(|(_, k)| *k == RelatedOverride::Exclude)
+            .map(|(r, _)| *r)
+            .collect();
+        let pins = format!(
+            "SELECT {SUMMARY_COLUMNS} FROM related_overrides o JOIN articles a ON a.id = o.related_id \
+             WHERE o.article_id = $1 AND o.kind = 'pin' AND a.lang = $2 ORDER BY o.created"
+        );
+        let mut pinned = summaries!(c, sqlx::query(AssertSqlSafe(pins)).bind(id).bind(lang))
+            .await
+            .db()?;
+        let listed = format!(
+            "SELECT {SUMMARY_COLUMNS} FROM article_listed_similar s \
+             JOIN articles a ON a.title = s.title AND a.lang = $2 \
+             WHERE s.article_id = $1 AND a.id <> $1 \
+             AND ($3::text IS NULL OR a.translation_group IS NULL OR a.translation_group <> $3) \
+             ORDER BY s.position"
+        );
+        let listed = summaries!(
+            c,
+            sqlx::query(AssertSqlSafe(listed))
+                .bind(id)
+                .bind(lang)
+                .bind(&group),
+        )
+        .await
+        .db()?;
+        let computed = format!(
+            "SELECT {SUMMARY_COLUMNS} FROM related r \
+             CROSS JOIN LATERAL unnest(r.ids) WITH ORDINALITY AS j(id, ord) \
+             JOIN articles a ON a.id = j.id \
+             WHERE r.article_id = $1 AND a.lang = $2 AND a.id <> $1 \
+             AND ($3::text IS NULL OR a.translation_group IS NULL OR a.translation_group <> $3) \
+             ORDER BY j.ord"
+        );
+        let computed = summaries!(
+            c,
+            sqlx::query(AssertSqlSafe(computed))
+                .bind(id)
+                .bind(lang)
+                .bind(&group),
+        )
+        .await
+        .db()?;
+        for s in listed.into_iter().chain(computed) {
+            if !excluded.contains(&s.id) && !pinned.iter().any(|l| l.id == s.id) {
+                pinned.push(s);
+            }
+        }
+        pinned.truncate(limit as usize);
+        Ok(pinned)
+    }
+
+    async fn similarity_corpus(&self) -> Result<Vec<SimilarityDoc>, StoreError> {
+        let mut c = self.conn().await?;
+        related::similarity_docs(&mut c, None).await.db()
+    }
+
+    async fn similarity_docs(&self, ids: Vec<i64>) -> Result<Vec<SimilarityDoc>, StoreError> {
+        let mut c = self.conn().await?;
+        related::similarity_docs(&mut c, Some(&ids)).await.db()
+    }
+
+    async fn related_lists(&self, ids: Vec<i64>) -> Result<Vec<(i64, Vec<Scored>)>, StoreError> {
+        let mut c = self.conn().await?;
+        related::lists(&mut c, &ids).await.db()
+    }
+
+    async fn set_related_override(
+        &self,
+        article: i64,
+        related_id: i64,
+        kind: Option<RelatedOverride>,
+    ) -> Result<(), EditError> {
+        let mut tx = self.begin().await?;
+        related::set_override(&mut tx, article, related_id, kind).await?;
+        tx.commit().await.edit()
+    }
+
+    async fn related_overrides(
+        &self,
+        article: i64,
+    ) -> Result<Vec<(i64, RelatedOverride)>, StoreError> {
+        let mut c = self.conn().await?;
+        related::overrides(&mut c, article).await.db()
+    }
+
+    async fn article_texts(&self, ids: Option<Vec<i64>>) -> Result<Vec<ArticleText>, StoreError> {
+        let mut c = self.conn().await?;
+        related::article_texts(&mut c, ids.as_deref()).await.db()
+    }
+
+    async fn text_generation(&self) -> Result<i64, StoreError> {
+        let mut c = self.conn().await?;
+        meta(&mut c, "text_generation").await.db()
+    }
+
+    async fn derived_generation(&self) -> Result<i64, StoreError> {
+        let mut c = self.conn().await?;
+        meta(&mut c, "derived_generation").await.db()
+    }
+
+    async fn set_derived_generation(&self, g: i64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE meta SET value = $1 WHERE name = 'derived_generation'")
+            .bind(g)
+            .execute(&self.pool)
+            .await
+            .db()
+            .map(|_| ())
+    }
+
+    async fn article_id_by_key(&self, key: &str) -> Result<Option<i64>, StoreError> {
+        sqlx::query_scalar("SELECT id FROM articles WHERE key = $1")
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await
+            .db()
+    }
+
+    async fn article_id(&self, lang: Language, slug: &str) -> Result<Option<i64>, StoreError> {
+        sqlx::query_scalar("SELECT id FROM articles WHERE lang = $1 AND slug = $2")
+            .bind(lang.code())
+            .bind(slug)
+            .fetch_optional(&self.pool)
+            .await
+            .db()
+    }
+
+    async fn replace_related(&self, lists: &[(i64, Vec<Scored>)]) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        related::replace(&mut tx, lists).await.db()?;
+        bump(&mut tx, &["generation"]).await.db()?;
+        tx.commit().await.db()
+    }
+
+    async fn threading_corpus(&self) -> Result<Vec<ThreadDoc>, StoreError> {
+        let mut c = self.conn().await?;
+        storylines::threading_corpus(&mut c).await.db()
+    }
+
+    async fn unthreaded_articles(&self, after_id: i64) -> Result<Vec<ThreadDoc>, StoreError> {
+        let mut c = self.conn().await?;
+        storylines::unthreaded(&mut c, after_id).await.db()
+    }
+
+    async fn threading_generation(&self) -> Result<i64, StoreError> {
+        let mut c = self.conn().await?;
+        meta(&mut c, "threading_generation").await.db()
+    }
+
+    async fn assign_storylines(
+        &self,
+        assignments: &[NewAssignment],
+    ) -> Result<Vec<i64>, StoreError> {
+        let mut tx = self.begin_locked().await?;
+        let created = storylines::assign(&mut tx, assignments).await.db()?;
+        tx.commit().await.db()?;
+        Ok(created)
+    }
+
+    async fn storyline_of(&self, article_id: i64) -> Result<Option<i64>, StoreError> {
+        let mut c = self.conn().await?;
+        storylines::storyline_of(&mut c, article_id).await.db()
+    }
+
+    async fn storyline_summary(
+        &self,
+        id: i64,
+        lang: Language,
+    ) -> Result<Option<StorylineSummary>, StoreError> {
+        let mut c = self.conn().await?;
+        storylines::summary(&mut c, id, lang).await.db()
+    }
+
+    async fn storyline_page(
+        &self,
+        id: i64,
+        lang: Language,
+        page: u64,
+    ) -> Result<Option<StorylineDetail>, StoreError> {
+        let mut c = self.conn().await?;
+        storylines::detail(&mut c, id, lang, page).await.db()
+    }
+
+    async fn recent_storylines(
+        &self,
+        lang: Language,
+        limit: u64,
+    ) -> Result<Vec<StorylineSummary>, StoreError> {
+        let mut c = self.conn().await?;
+        storylines::recent(&mut c, lang, limit).await.db()
+    }
+
+    async fn related_storylines(
+        &self,
+        id: i64,
+        lang: Language,
+        limit: u64,
+    ) -> Result<Vec<StorylineSummary>, StoreError> {
+        let mut c = self.conn().await?;
+        storylines::related(&mut c, id, lang, limit).await.db()
+    }
+
+    async fn rename_storyline(&self, id: i64, title: Option<String>) -> Result<(), EditError> {
+        let title = trendwatch_core::storyline::check_title(title).map_err(EditError::Invalid)?;
+        let mut tx = self.begin_locked().await?;
+        storylines::rename(&mut tx, id, title).await?;
+        tx.commit().await.edit()
+    }
+
+    async fn merge_storylines(&self, from: i64, into: i64) -> Result<(), EditError> {
+        if from == into {
+            return Err(EditError::Invalid(format!(
+                "cannot merge storyline {from} into itself"
+            )));
+        }
+        let mut tx = self.begin_locked().await?;
+        storylines::merge(&mut tx, from, into).await?;
+        tx.commit().await.edit()
+    }
+
+    async fn move_article(&self, article_id: i64, to: Option<i64>) -> Result<i64, EditError> {
+        let mut tx = self.begin_locked().await?;
+        let target = storylines::move_article(&mut tx, article_id, to).await?;
+        tx.commit().await.edit()?;
+        Ok(target)
+    }
+
+    async fn split_storyline(&self, id: i64, from_article: i64) -> Result<i64, EditError> {
+        let mut tx = self.begin_locked().await?;
+        let new = storylines::split(&mut tx, id, from_article).await?;
+        tx.commit().await.edit()?;
+        Ok(new)
+    }
+
+    async fn forecasts(
+        &self,
+        lang: Language,
+        topic: Option<&str>,
+        author: Option<&str>,
+    ) -> Result<Vec<ForecastEntry>, StoreError> {
+        let mut c = self.conn().await?;
+        forecasts::list(&mut c, lang, topic, author).await.db()
+    }
+
+    async fn overdue_forecasts(&self, today: time::Date) -> Result<Vec<ForecastEntry>, StoreError> {
+        let mut c = self.conn().await?;
+        forecasts::overdue(&mut c, today).await.db()
+    }
+
+    async fn resolve_forecast(&self, id: i64, outcome: Outcome) -> Result<(), EditError> {
+        let mut tx = self.begin().await?;
+        forecasts::resolve(&mut tx, id, outcome).await?;
+        tx.commit().await.edit()
+    }
+
+    async fn generation(&self) -> Result<i64, StoreError> {
+        let mut c = self.conn().await?;
+        meta(&mut c, "generation").await.db()
+    }
+
+    async fn count_articles(&self) -> Result<Vec<(Language, u64)>, StoreError> {
+        let found = sqlx::query("SELECT lang, COUNT(*) FROM articles GROUP BY lang ORDER BY lang")
+            .fetch_all(&self.pool)
+            .await
+            .db()?;
+        rows::all(found, |r| {
+            Ok((rows::lang(r, 0)?, r.try_get::<i64, _>(1)? as u64))
+        })
+        .db()
+    }
+
+    async fn create_user(&self, user: &NewUser) -> Result<i64, EditError> {
+        let mut c = self.conn().await?;
+        accounts::create_user(&mut c, user)
+            .await
+            .edit()?
+            .ok_or_else(|| EditError::Invalid(format!("{} already has an account", user.email)))
+    }
+
+    async fn user_by_email(&self, email: &str) -> Result<Option<StoredUser>, StoreError> {
+        let mut c = self.conn().await?;
+        accounts::user_by_email(&mut c, email).await.db()
+    }
+
+    async fn users(&self) -> Result<Vec<User>, StoreError> {
+        let mut c = self.conn().await?;
+        accounts::users(&mut c).await.db()
+    }
+
+    async fn set_user_disabled(&self, id: i64, disabled: bool) -> Result<(), EditError> {
+        let mut tx = self.begin().await?;
+        if !accounts::set_disabled(&mut tx, id, disabled).await.edit()? {
+            return Err(EditError::NotFound(format!("no account {id}")));
+        }
+        tx.commit().await.edit()
+    }
+
+    async fn set_password_hash(&self, id: i64, password_hash: &str) -> Result<(), EditError> {
+        let mut tx = self.begin().await?;
+        if !accounts::set_password_hash(&mut tx, id, password_hash)
+            .await
+            .edit()?
+        {
+            return Err(EditError::NotFound(format!("no account {id}")));
+        }
+        tx.commit().await.edit()
+    }
+
+    async fn create_session(
+        &self,
+        token_hash: &[u8],
+        user_id: i64,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at) VALUES ($1, $2, $3, $3)",
+        )
+        .bind(token_hash)
+        .bind(user_id)
+        .bind(at)
+        .execute(&self.pool)
+        .await
+        .db()
+        .map(|_| ())
+    }
+
+    async fn session(&self, token_hash: &[u8]) -> Result<Option<Session>, StoreError> {
+        let mut c = self.conn().await?;
+        accounts::session(&mut c, token_hash).await.db()
+    }
+
+    async fn touch_session(&self, token_hash: &[u8], at: OffsetDateTime) -> Result<(), StoreError> {
+        sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
+            .bind(at)
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await
+            .db()
+            .map(|_| ())
+    }
+
+    async fn end_session(&self, token_hash: &[u8]) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await
+            .db()
+            .map(|_| ())
+    }
+
+    async fn end_sessions_of(&self, user_id: i64) -> Result<u64, StoreError> {
+        let mut c = self.conn().await?;
+        accounts::end_sessions_of(&mut c, user_id).await.db()
+    }
+
+    async fn create_password_reset(
+        &self,
+        token_hash: &[u8],
+        user_id: i64,
+        at: OffsetDateTime,
+        expires_at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(token_hash)
+        .bind(user_id)
+        .bind(at)
+        .bind(expires_at)
+        .execute(&self.pool)
+        .await
+        .db()
+        .map(|_| ())
+    }
+
+    async fn password_reset_user(
+        &self,
+        token_hash: &[u8],
+        now: OffsetDateTime,
+    ) -> Result<Option<i64>, StoreError> {
+        let mut c = self.conn().await?;
+        accounts::password_reset_user(&mut c, token_hash, now)
+            .await
+            .db()
+    }
+
+    async fn use_password_reset(
+        &self,
+        token_hash: &[u8],
+        password_hash: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<i64>, StoreError> {
+        let mut tx = self.begin().await?;
+        let user = accounts::use_password_reset(&mut tx, token_hash, password_hash, now)
+            .await
+            .db()?;
+        if user.is_some() {
+            tx.commit().await.db()?;
+        }
+        Ok(user)
+    }
+
+    async fn create_invitation(
+        &self,
+        token_hash: &[u8],
+        invitation: &Invitation,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO invitations (token_hash, email, role, invited_by, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(token_hash)
+        .bind(&invitation.email)
+        .bind(invitation.role.code())
+        .bind(invitation.invited_by)
+        .bind(at)
+        .bind(invitation.expires_at)
+        .execute(&self.pool)
+        .await
+        .db()
+        .map(|_| ())
+    }
+
+    async fn invitation(&self, token_hash: &[u8]) -> Result<Option<Invitation>, StoreError> {
+        let mut c = self.conn().await?;
+        accounts::invitation(&mut c, token_hash).await.db()
+    }
+
+    async fn accept_invitation(&self, token_hash: &[u8], user: &NewUser) -> Result<i64, EditError> {
+        let mut tx = self.begin().await?;
+        let id = accounts::accept_invitation(&mut tx, token_hash, user)
+            .await
+            .edit()?
+            .ok_or_else(|| {
+                EditError::Invalid(
+                    "this invitation was already used, or the address has an account".into(),
+                )
+            })?;
+        tx.commit().await.edit()?;
+        Ok(id)
+    }
+
+    async fn record_audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO audit_log (at, actor_id, action, subject) VALUES ($1, $2, $3, $4)")
+            .bind(entry.at)
+            .bind(entry.actor)
+            .bind(&entry.action)
+            .bind(&entry.subject)
+            .execute(&self.pool)
+            .await
+            .db()
+            .map(|_| ())
+    }
+
+    async fn audit_log(&self, limit: u64) -> Result<Vec<AuditEntry>, StoreError> {
+        let mut c = self.conn().await?;
+        accounts::audit_log(&mut c, limit).await.db()
+    }
+
+    async fn totp_state(&self, user_id: i64) -> Result<TotpState, StoreError> {
+        let mut c = self.conn().await?;
+        accounts::totp_state(&mut c, user_id).await.db()
+    }
+
+    async fn set_totp_pending(
+        &self,
+        user_id: i64,
+        secret: Option<Vec<u8>>,
+    ) -> Result<(), StoreError> {
+        sqlx::query("UPDATE users SET totp_pending = $2 WHERE id = $1")
+            .bind(user_id)
+            .bind(secret)
+            .execute(&self.pool)
+            .await
+            .db()
+            .map(|_| ())
+    }
+
+    async fn enable_totp(
+        &self,
+        user_id: i64,
+        secret: Vec<u8>,
+        recovery_hashes: Vec<[u8; 32]>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        accounts::enable_totp(&mut tx, user_id, &secret, &recovery_hashes)
+            .await
+            .db()?;
+        tx.commit().await.db()
+    }
+
+    async fn disable_totp(&self, user_id: i64) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        accounts::disable_totp(&mut tx, user_id).await.db()?;
+        tx.commit().await.db()
+    }
+
+    async fn use_totp_step(&self, user_id: i64, step: i64) -> Result<bool, StoreError> {
+        sqlx::query("UPDATE users SET totp_last_step = $2 WHERE id = $1 AND totp_last_step < $2")
+            .bind(user_id)
+            .bind(step)
+            .execute(&self.pool)
+            .await
+            .db()
+            .map(|r| r.rows_affected() == 1)
+    }
+
+    async fn use_recovery_code(
+        &self,
+        user_id: i64,
+        code_hash: [u8; 32],
+        at: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        sqlx::query(
+            "UPDATE recovery_codes SET used_at = $3 \
+             WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL",
+        )
+        .bind(user_id)
+        .bind(&code_hash[..])
+        .bind(at)
+        .execute(&self.pool)
+        .await
+        .db()
+        .map(|r| r.rows_affected() == 1)
+    }
+
+    async fn recovery_codes_left(&self, user_id: i64) -> Result<u64, StoreError> {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT count(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL",
+        )
+        .bind(user_id)
+        .fetch_one(&self.pool)
+        .await
+        .db()
+        .map(|n| n as u64)
+    }
+
+    async fn create_pending_login(
+        &self,
+        token_hash: [u8; 32],
+        user_id: i64,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO pending_logins (token_hash, user_id, created_at) VALUES ($1, $2, $3)",
+        )
+        .bind(&token_hash[..])
+        .bind(user_id)
+        .bind(at)
+        .execute(&self.pool)
+        .await
+        .db()
+        .map(|_| ())
+    }
+
+    async fn pending_login(
+        &self,
+        token_hash: [u8; 32],
+    ) -> Result<Option<(i64, OffsetDateTime)>, StoreError> {
+        let row =
+            sqlx::query("SELECT user_id, created_at FROM pending_logins WHERE token_hash = $1")
+                .bind(&token_hash[..])
+                .fetch_optional(&self.pool)
+                .await
+                .db()?;
+        row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .transpose()
+            .db()
+    }
+
+    async fn end_pending_login(&self, token_hash: [u8; 32]) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM pending_logins WHERE token_hash = $1")
+            .bind(&token_hash[..])
+            .execute(&self.pool)
+            .await
+            .db()
+            .map(|_| ())
+    }
+
+    async fn create_api_token(
+        &self,
+        user_id: i64,
+        name: &str,
+        token_hash: &[u8],
+        at: OffsetDateTime,
+    ) -> Result<i64, EditError> {
+        sqlx::query_scalar(
+            "INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4) \
+             RETURNING id",
+        )
+        .bind(user_id)
+        .bind(name)
+        .bind(token_hash)
+        .bind(at)
+        .fetch_one(&self.pool)
+        .await
+        .edit()
+    }
+
+    async fn api_token_user(
+        &self,
+        token_hash: &[u8],
+        at: OffsetDateTime,
+    ) -> Result<Option<User>, StoreError> {
+        let mut c = self.conn().await?;
+        accounts::api_token_user(&mut c, token_hash, at).await.db()
+    }
+
+    async fn api_tokens_of(&self, user_id: i64) -> Result<Vec<ApiTokenInfo>, StoreError> {
+        let mut c = self.conn().await?;
+        accounts::api_tokens_of(&mut c, user_id).await.db()
+    }
+
+    async fn revoke_api_token(
+        &self,
+        user_id: i64,
+        id: i64,
+        at: OffsetDateTime,
+    ) -> Result<(), EditError> {
+        let changed = sqlx::query(
+            "UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, $3) \
+             WHERE id = $1 AND user_id = $2",
+        )
+        .bind(id)
+        .bind(user_id)
+        .bind(at)
+        .execute(&self.pool)
+        .await
+        .edit()?
+        .rows_affected();
+        if changed != 1 {
+            return Err(EditError::NotFound(format!("no token {id}")));
+        }
+        Ok(())
+    }
+
+    async fn create_desk_article(
+        &self,
+        content: &DeskContent,
+        author_id: i64,
+        translation_of: Option<i64>,
+        at: OffsetDateTime,
+    ) -> Result<i64, EditError> {
+        let mut tx = self.begin().await?;
+        let id = newsroom::create(&mut tx, content, author_id, translation_of, at).await?;
+        tx.commit().await.edit()?;
+        Ok(id)
+    }
+
+    async fn desk_article(&self, id: i64) -> Result<Option<DeskArticle>, StoreError> {
+        let mut c = self.conn().await?;
+        newsroom::article(&mut c, id).await.db()
+    }
+
+    async fn desk_articles(&self, filter: &DeskFilter) -> Result<Vec<DeskSummary>, StoreError> {
+        let mut c = self.conn().await?;
+        newsroom::list(&mut c, filter).await.db()
+    }
+
+    async fn desk_translations(&self, id: i64) -> Result<Vec<DeskSummary>, StoreError> {
+        let mut c = self.conn().await?;
+        newsroom::translations(&mut c, id).await.db()
+    }
+
+    async fn save_desk_content(
+        &self,
+        id: i64,
+        base: i64,
+        content: &DeskContent,
+        by: i64,
+        note: &str,
+        at: OffsetDateTime,
+    ) -> Result<i64, EditError> {
+        let mut tx = self.begin().await?;
+        let revision = newsroom::save(&mut tx, id, base, content, by, note, at).await?;
+        tx.commit().await.edit()?;
+        Ok(revision)
+    }
+
+    async fn desk_revisions(&self, id: i64) -> Result<Vec<DeskRevision>, StoreError> {
+        let mut c = self.conn().await?;
+        newsroom::revisions(&mut c, id).await.db()
+    }
+
+    async fn set_desk_state(
+        &self,
+        id: i64,
+        from: DeskState,
+        to: DeskState,
+        scheduled_at: Option<OffsetDateTime>,
+        published: Option<PublishedMark>,
+        by: i64,
+        at: OffsetDateTime,
+    ) -> Result<(), EditError> {
+        let mut c = self.conn().await?;
+        newsroom::set_state(&mut c, id, from, to, scheduled_at, published, by, at).await
+    }
+
+    async fn due_desk_articles(&self, now: OffsetDateTime) -> Result<Vec<i64>, StoreError> {
+        sqlx::query_scalar(
+            "SELECT id FROM desk_articles WHERE state = 'scheduled' AND scheduled_at <= $1 \
+             ORDER BY scheduled_at, id",
+        )
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await
+        .db()
+    }
+
+    async fn next_scheduled(&self) -> Result<Option<OffsetDateTime>, StoreError> {
+        sqlx::query_scalar(
+            "SELECT scheduled_at FROM desk_articles WHERE state = 'scheduled' \
+             ORDER BY scheduled_at LIMIT 1",
+        )
+        .fetch_optional(&self.pool)
+        .await
+        .db()
+        .map(Option::flatten)
+    }
+
+    async fn add_desk_comment(
+        &self,
+        id: i64,
+        by: i64,
+        text: &str,
+        at: OffsetDateTime,
+    ) -> Result<(), EditError> {
+        let inserted = sqlx::query(
+            "INSERT INTO desk_comments (desk_id, author_id, at, text) \
+             SELECT id, $2, $3, $4 FROM desk_articles WHERE id = $1",
+        )
+        .bind(id)
+        .bind(by)
+        .bind(at)
+        .bind(text)
+        .execute(&self.pool)
+        .await
+        .edit()?
+        .rows_affected();
+        if inserted == 0 {
+            return Err(EditError::NotFound(format!("no desk article {id}")));
+        }
+        Ok(())
+    }
+
+    async fn desk_comments(&self, id: i64) -> Result<Vec<DeskComment>, StoreError> {
+        let mut c = self.conn().await?;
+        newsroom::comments(&mut c, id).await.db()
+    }
+
+    async fn lock_desk_article(
+        &self,
+        id: i64,
+        user: i64,
+        at: OffsetDateTime,
+    ) -> Result<Option<DeskLock>, StoreError> {
+        let mut tx = self.begin().await?;
+        let held = newsroom::lock(&mut tx, id, user, at).await.db()?;
+        tx.commit().await.db()?;
+        Ok(held)
+    }
+
+    async fn remove_article(&self, key: &str) -> Result<Option<i64>, StoreError> {
+        let mut tx = self.begin_locked().await?;
+        let removed = newsroom::remove_article(&mut tx, key).await.db()?;
+        tx.commit().await.db()?;
+        Ok(removed)
+    }
+
+    async fn legacy_target(&self, path: &str) -> Result<Option<(Language, String)>, StoreError> {
+        let row = sqlx::query(
+            "SELECT a.lang, a.slug FROM legacy_paths l JOIN articles a ON a.id = l.article_id \
+             WHERE l.path = $1",
+        )
+        .bind(path)
+        .fetch_optional(&self.pool)
+        .await
+        .db()?;
+        row.map(|r| Ok((rows::lang(&r, 0)?, r.try_get(1)?)))
+            .transpose()
+            .db()
+    }
+
+    async fn site_secret(&self, name: &str, fresh: [u8; 32]) -> Result<[u8; 32], StoreError> {
+        let mut c = self.conn().await?;
+        newsletter::site_secret(&mut c, name, fresh).await.db()
+    }
+
+    async fn subscribe(
+        &self,
+        request: &SubscriptionRequest,
+        at: OffsetDateTime,
+    ) -> Result<SubscribeOutcome, StoreError> {
+        let mut tx = self.begin_locked().await?;
+        let outcome = newsletter::subscribe(&mut tx, request, at).await.db()?;
+        tx.commit().await.db()?;
+        Ok(outcome)
+    }
+
+    async fn subscriber(&self, id: i64) -> Result<Option<Subscriber>, StoreError> {
+        let mut c = self.conn().await?;
+        newsletter::subscriber(&mut c, id).await.db()
+    }
+
+    async fn confirm_subscriber(&self, id: i64, at: OffsetDateTime) -> Result<bool, StoreError> {
+        sqlx::query(
+            "UPDATE subscribers SET state = 'confirmed', confirmed_at = $2 \
+             WHERE id = $1 AND state = 'pending'",
+        )
+        .bind(id)
+        .bind(at)
+        .execute(&self.pool)
+        .await
+        .db()
+        .map(|r| r.rows_affected() == 1)
+    }
+
+    async fn set_subscriber_preferences(
+        &self,
+        id: i64,
+        language: Language,
+        topics: &[String],
+    ) -> Result<bool, StoreError> {
+        sqlx::query("UPDATE subscribers SET lang = $2, topics = $3 WHERE id = $1")
+            .bind(id)
+            .bind(language.code())
+            .bind(topics.join(","))
+            .execute(&self.pool)
+            .await
+            .db()
+            .map(|r| r.rows_affected() == 1)
+    }
+
+    async fn unsubscribe(&self, id: i64) -> Result<bool, StoreError> {
+        let mut tx = self.begin().await?;
+        let changed = newsletter::unsubscribe(&mut tx, id).await.db()?;
+        tx.commit().await.db()?;
+        Ok(changed)
+    }
+
+    async fn subscriber_counts(
+        &self,
+        language: Language,
+    ) -> Result<(u64, u64, u64, u64), StoreError> {
+        let mut c = self.conn().await?;
+        newsletter::counts(&mut c, language).await.db()
+    }
+
+    async fn start_digest_send(
+        &self,
+        period: Period,
+        language: Language,
+        by: Option<i64>,
+        at: OffsetDateTime,
+    ) -> Result<DigestSend, StoreError> {
+        let mut tx = self.begin_locked().await?;
+        let send = newsletter::start(&mut tx, period, language, by, at)
+            .await
+            .db()?;
+        tx.commit().await.db()?;
+        Ok(send)
+    }
+
+    async fn digest_sends(&self, limit: u64) -> Result<Vec<DigestSend>, StoreError> {
+        let mut c = self.conn().await?;
+        newsletter::sends(&mut c, limit).await.db()
+    }
+
+    async fn digest_send(&self, id: i64) -> Result<Option<DigestSend>, StoreError> {
+        let mut c = self.conn().await?;
+        newsletter::send(&mut c, id).await.db()
+    }
+
+    async fn interrupt_digest_deliveries(&self, id: i64) -> Result<u64, StoreError> {
+        sqlx::query(
+            "UPDATE digest_recipients SET state = 'interrupted' \
+             WHERE send_id = $1 AND state = 'sending'",
+        )
+        .bind(id)
+        .execute(&self.pool)
+        .await
+        .db()
+        .map(|r| r.rows_affected())
+    }
+
+    async fn claim_digest_recipient(
+        &self,
+        id: i64,
+        at: OffsetDateTime,
+    ) -> Result<Option<Subscriber>, StoreError> {
+        let mut tx = self.begin().await?;
+        let next = newsletter::claim(&mut tx, id, at).await.db()?;
+        tx.commit().await.db()?;
+        Ok(next)
+    }
+
+    async fn finish_digest_delivery(
+        &self,
+        id: i64,
+        subscriber: i64,
+        delivery: &Delivery,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        newsletter::finish(&mut tx, id, subscriber, delivery, at)
+            .await
+            .db()?;
+        tx.commit().await.db()
+    }
+}
