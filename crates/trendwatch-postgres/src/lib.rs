@@ -123,6 +123,33 @@ pub(crate) async fn bump(c: &mut PgConnection, names: &[&str]) -> R<()> {
         .map(|_| ())
 }
 
+/// Records that `ids` changed in the current text generation (see [`Store::text_changes`]),
+/// pruning what is older than [`trendwatch_store::TEXT_CHANGES_KEPT`] generations.
+pub(crate) async fn log_text_changes(c: &mut PgConnection, ids: &[i64]) -> R<()> {
+    sqlx::query(
+        "INSERT INTO text_changes (generation, article_id) \
+         SELECT (SELECT value FROM meta WHERE name = 'text_generation'), id \
+         FROM unnest($1::bigint[]) AS id ON CONFLICT DO NOTHING",
+    )
+    .bind(ids)
+    .execute(&mut *c)
+    .await?;
+    let keep_after = meta(c, "text_generation").await? - trendwatch_store::TEXT_CHANGES_KEPT;
+    let pruned =
+        sqlx::query("UPDATE meta SET value = $1 WHERE name = 'text_log_from' AND value < $1")
+            .bind(keep_after)
+            .execute(&mut *c)
+            .await?
+            .rows_affected();
+    if pruned > 0 {
+        sqlx::query("DELETE FROM text_changes WHERE generation <= $1")
+            .bind(keep_after)
+            .execute(c)
+            .await?;
+    }
+    Ok(())
+}
+
 async fn meta(c: &mut PgConnection, name: &str) -> R<i64> {
     sqlx::query_scalar("SELECT value FROM meta WHERE name = $1")
         .bind(name)
@@ -576,6 +603,11 @@ impl Store for PgStore {
             )
             .await
             .db()?;
+            let written: Vec<i64> = results
+                .iter()
+                .filter_map(|r| r.as_ref().ok().map(|o| o.id()))
+                .collect();
+            log_text_changes(&mut tx, &written).await.db()?;
         }
         tx.commit().await.db()?;
         Ok(results)
@@ -954,6 +986,21 @@ impl Store for PgStore {
     async fn text_generation(&self) -> Result<i64, StoreError> {
         let mut c = self.conn().await?;
         meta(&mut c, "text_generation").await.db()
+    }
+
+    async fn text_changes(&self, after: i64) -> Result<Option<Vec<i64>>, StoreError> {
+        let mut c = self.conn().await?;
+        if after < meta(&mut c, "text_log_from").await.db()? {
+            return Ok(None);
+        }
+        sqlx::query_scalar(
+            "SELECT DISTINCT article_id FROM text_changes WHERE generation > $1 ORDER BY article_id",
+        )
+        .bind(after)
+        .fetch_all(&mut *c)
+        .await
+        .db()
+        .map(Some)
     }
 
     async fn derived_generation(&self) -> Result<i64, StoreError> {

@@ -12,8 +12,13 @@ use sha2::{Digest, Sha256};
 use sqlx::{Connection, PgConnection, Row};
 
 /// The migrations in order; version `i + 1` is `MIGRATIONS[i]`.
-pub const MIGRATIONS: &[(&str, &str)] =
-    &[("0001_schema", include_str!("../migrations/0001_schema.sql"))];
+pub const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_schema", include_str!("../migrations/0001_schema.sql")),
+    (
+        "0002_text_changes",
+        include_str!("../migrations/0002_text_changes.sql"),
+    ),
+];
 
 /// The advisory lock key under which migrations run (any constant shared by all nodes).
 const MIGRATION_LOCK: i64 = 0x7472_656e_6477_0001;

@@ -405,5 +405,6 @@ pub async fn remove_article(c: &mut PgConnection, key: &str) -> R<Option<i64>> {
         &["generation", "text_generation", "threading_generation"],
     )
     .await?;
+    crate::log_text_changes(c, &[id]).await?;
     Ok(Some(id))
 }

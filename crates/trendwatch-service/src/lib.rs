@@ -140,6 +140,20 @@ impl Publisher {
         Ok(())
     }
 
+    /// Brings the search index up to what the store holds, when another process (another web
+    /// node, an import run beside the site) wrote since it was last stamped; returns how many
+    /// articles it re-indexed. A derivation in progress here is not waited for: it stamps the
+    /// index itself, and the next call sees whatever is left.
+    pub async fn catch_up_search(&self) -> anyhow::Result<usize> {
+        let Some(index) = &self.search else {
+            return Ok(0);
+        };
+        let Ok(_one_at_a_time) = self.deriving.try_lock() else {
+            return Ok(0);
+        };
+        search_index::catch_up(&self.store, index).await
+    }
+
     /// Drops articles taken off the archive (already removed from the store) from the search
     /// index. One derivation at a time: the index has a single writer.
     pub async fn forget(&self, removed: &[i64]) -> anyhow::Result<()> {

@@ -60,3 +60,37 @@ pub async fn update(
     tokio::task::spawn_blocking(move || index.upsert(&docs, &[], generation as u64)).await??;
     Ok(())
 }
+
+/// Brings an index that is behind the store up to date: the articles the store's text log
+/// names since the index's stamp are re-indexed (or removed, when they are gone), or, when
+/// the log does not reach back that far or the index is new, everything is rebuilt. Returns
+/// how many articles it touched; 0 when the index was current.
+///
+/// This is how a web node sees what another node (or an import run beside it) wrote: it runs
+/// on every check of the store's generations.
+pub async fn catch_up(store: &Arc<dyn Store>, index: &Arc<SearchIndex>) -> anyhow::Result<usize> {
+    let generation = store.text_generation().await?;
+    let stamp = index.stamp();
+    if stamp == Some(generation as u64) {
+        return Ok(0);
+    }
+    let changed = match stamp {
+        Some(s) => store.text_changes(s as i64).await?,
+        None => None,
+    };
+    let Some(ids) = changed else {
+        return reindex(store, index).await;
+    };
+    let docs: Vec<SearchDoc> = store.article_texts(Some(ids.clone())).await?;
+    // Named by the log but no longer readable: taken off (or a linked copy, which search
+    // never shows).
+    let deleted: Vec<i64> = ids
+        .iter()
+        .copied()
+        .filter(|id| !docs.iter().any(|d| d.id == *id))
+        .collect();
+    let index = index.clone();
+    let n = ids.len();
+    tokio::task::spawn_blocking(move || index.upsert(&docs, &deleted, generation as u64)).await??;
+    Ok(n)
+}

@@ -386,6 +386,34 @@ fn write_one(tx: &Connection, a: &NewArticle) -> Result<WriteOutcome, WriteError
     Ok(outcome)
 }
 
+/// Records that `ids` changed in the current text generation (see [`Store::text_changes`]),
+/// pruning what is older than [`trendwatch_store::TEXT_CHANGES_KEPT`] generations.
+pub(crate) fn log_text_changes(tx: &Connection, ids: &[i64]) -> rusqlite::Result<()> {
+    let mut log = tx.prepare_cached(
+        "INSERT OR IGNORE INTO text_changes (generation, article_id) \
+         VALUES ((SELECT value FROM meta WHERE name = 'text_generation'), ?1)",
+    )?;
+    for id in ids {
+        log.execute([id])?;
+    }
+    let keep_after: i64 = tx.query_row(
+        "SELECT value - ?1 FROM meta WHERE name = 'text_generation'",
+        [trendwatch_store::TEXT_CHANGES_KEPT],
+        |r| r.get(0),
+    )?;
+    let pruned = tx.execute(
+        "UPDATE meta SET value = ?1 WHERE name = 'text_log_from' AND value < ?1",
+        [keep_after],
+    )?;
+    if pruned > 0 {
+        tx.execute(
+            "DELETE FROM text_changes WHERE generation <= ?1",
+            [keep_after],
+        )?;
+    }
+    Ok(())
+}
+
 /// The newest (`MAX`) or oldest (`MIN`) week with a commentary in `lang`.
 fn period_bound(
     conn: &Connection,
@@ -620,6 +648,11 @@ impl Store for SqliteStore {
                     [],
                 )
                 .map_err(store_err)?;
+                let written: Vec<i64> = results
+                    .iter()
+                    .filter_map(|r| r.as_ref().ok().map(|o| o.id()))
+                    .collect();
+                log_text_changes(&tx, &written).map_err(store_err)?;
             }
             tx.set_drop_behavior(rusqlite::DropBehavior::Commit);
             tx.commit().map_err(store_err)?;
@@ -994,6 +1027,26 @@ impl Store for SqliteStore {
         self.read(|conn| {
             conn.prepare_cached("SELECT value FROM meta WHERE name = 'text_generation'")?
                 .query_row([], |r| r.get(0))
+        })
+        .await
+    }
+
+    async fn text_changes(&self, after: i64) -> Result<Option<Vec<i64>>, StoreError> {
+        self.read(move |conn| {
+            let from: i64 = conn
+                .prepare_cached("SELECT value FROM meta WHERE name = 'text_log_from'")?
+                .query_row([], |r| r.get(0))?;
+            if after < from {
+                return Ok(None);
+            }
+            let ids = conn
+                .prepare_cached(
+                    "SELECT DISTINCT article_id FROM text_changes WHERE generation > ?1 \
+                     ORDER BY article_id",
+                )?
+                .query_map([after], |r| r.get(0))?
+                .collect::<rusqlite::Result<Vec<i64>>>()?;
+            Ok(Some(ids))
         })
         .await
     }

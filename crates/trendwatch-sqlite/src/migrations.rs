@@ -111,6 +111,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0023_threading_generation",
         include_str!("../migrations/0023_threading_generation.sql"),
     ),
+    (
+        "0024_text_changes",
+        include_str!("../migrations/0024_text_changes.sql"),
+    ),
 ];
 
 /// Applies every migration newer than the database's version and returns the names of those
@@ -383,7 +387,8 @@ mod tests {
                 "0020_password_resets",
                 "0021_legacy_paths",
                 "0022_tag_and_author_indexes",
-                "0023_threading_generation"
+                "0023_threading_generation",
+                "0024_text_changes"
             ]
         );
         let copy = Connection::open(dir.path().join("t.sqlite3.v7-backup")).expect("backup");

@@ -440,6 +440,7 @@ pub fn remove_article(conn: &mut Connection, key: &str) -> rusqlite::Result<Opti
          WHERE name IN ('generation', 'text_generation', 'threading_generation')",
         [],
     )?;
+    crate::log_text_changes(&tx, &[id])?;
     tx.commit()?;
     Ok(Some(id))
 }

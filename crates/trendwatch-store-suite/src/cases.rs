@@ -1150,6 +1150,50 @@ pub async fn removed_articles_leave_the_archive(store: Arc<dyn Store>) {
     assert!(store.article_texts(None).await.expect("texts").len() == 1);
 }
 
+/// The text log names the articles each text generation changed, a rewrite and a removal
+/// included: an index stamped with an older generation catches up on those alone. A
+/// generation before the log began answers `None` (rebuild everything).
+pub async fn text_changes_name_what_each_generation_changed(store: Arc<dyn Store>) {
+    let t0 = store.text_generation().await.expect("text generation");
+    assert_eq!(store.text_changes(t0).await.expect("log"), Some(vec![]));
+    assert_eq!(store.text_changes(t0 - 1).await.expect("log"), None);
+    let ids = write_all(
+        &store,
+        &[
+            article("a", "Drills begin", 19, "en", None),
+            article("b", "Drills go on", 26, "en", None),
+        ],
+    )
+    .await;
+    let t1 = store.text_generation().await.expect("text generation");
+    assert_eq!(
+        store.text_changes(t0).await.expect("log"),
+        Some(ids.clone())
+    );
+    assert_eq!(store.text_changes(t1).await.expect("log"), Some(vec![]));
+    // A rejected batch logs nothing.
+    let refused = store
+        .write_articles(&[article("c", "Drills begin", 19, "en", None)])
+        .await
+        .expect("batch runs");
+    assert!(refused[0].is_err());
+    assert_eq!(store.text_changes(t1).await.expect("log"), Some(vec![]));
+    let mut rewritten = article("b", "Drills go on and on", 26, "en", None);
+    rewritten.body_text = "Rewritten.".into();
+    write_all(&store, &[rewritten]).await;
+    assert_eq!(
+        store.text_changes(t1).await.expect("log"),
+        Some(vec![ids[1]])
+    );
+    let t2 = store.text_generation().await.expect("text generation");
+    store.remove_article("a").await.expect("removed");
+    assert_eq!(
+        store.text_changes(t2).await.expect("log"),
+        Some(vec![ids[0]])
+    );
+    assert_eq!(store.text_changes(t0).await.expect("log"), Some(ids));
+}
+
 pub async fn subscriptions_and_the_digest_queue(store: Arc<dyn Store>) {
     use trendwatch_core::newsletter::{Delivery, SubscribeOutcome, SubscriptionRequest};
     write_all(&store, &[article("a", "Drills begin", 19, "en", None)]).await;

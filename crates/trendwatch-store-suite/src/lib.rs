@@ -64,6 +64,7 @@ macro_rules! store_suite {
             desk_saves_make_revisions_and_stale_saves_are_refused,
             desk_states_schedules_and_locks,
             removed_articles_leave_the_archive,
+            text_changes_name_what_each_generation_changed,
             subscriptions_and_the_digest_queue
         );
     };

@@ -45,6 +45,10 @@ impl WriteOutcome {
     }
 }
 
+/// How many text generations of changes a store keeps in its log
+/// ([`Store::text_changes`]); an index further behind is rebuilt.
+pub const TEXT_CHANGES_KEPT: i64 = 10_000;
+
 /// Most articles a storyline page lists (the latest ones); a storyline followed for years can
 /// hold hundreds.
 pub const STORYLINE_PAGE_ARTICLES: u64 = 104;
@@ -265,6 +269,12 @@ pub trait Store: Send + Sync + 'static {
     /// What full-text search indexes of every article, or of the given ones. Articles kept as
     /// duplicates of another are left out.
     async fn article_texts(&self, ids: Option<Vec<i64>>) -> Result<Vec<ArticleText>, StoreError>;
+
+    /// The articles whose text changed (written, rewritten or taken off) in the text
+    /// generations after `after`, ascending; `None` when the store no longer keeps the log
+    /// that far back (the caller rebuilds whatever follows the text instead). A search index
+    /// stamped `after` catches up on these alone.
+    async fn text_changes(&self, after: i64) -> Result<Option<Vec<i64>>, StoreError>;
 
     /// A number that changes whenever an article's text is written (not on other edits): the
     /// search index records the value it reflects, and is stale when the two differ.

@@ -54,6 +54,7 @@ pub struct RunningApp {
     shutdown: Option<oneshot::Sender<()>>,
     server: JoinHandle<std::io::Result<()>>,
     watcher: JoinHandle<()>,
+    follower: JoinHandle<()>,
     scheduler: JoinHandle<()>,
     digest: JoinHandle<()>,
     warm: JoinHandle<()>,
@@ -75,6 +76,7 @@ impl RunningApp {
             let _ = tx.send(());
         }
         self.watcher.abort();
+        self.follower.abort();
         self.scheduler.abort();
         self.digest.abort();
         self.warm.abort();
@@ -155,6 +157,27 @@ pub async fn start(
         state.clone(),
         GENERATION_POLL,
     ));
+    // What another web node (or an import run beside the site) writes reaches this node's
+    // search index within a check: the index catches up on the articles the store's text log
+    // names. (Pages follow the generation the watcher reads; similar lists and storylines are
+    // read from the store.)
+    let following = state.clone();
+    let follower = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(GENERATION_POLL);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            match following.publisher.catch_up_search().await {
+                Ok(0) => {}
+                Ok(n) => {
+                    // Search pages rendered from the index before it caught up are stale.
+                    following.cache.clear();
+                    tracing::info!(articles = n, "search index caught up with the store");
+                }
+                Err(e) => tracing::warn!(error = %e, "search index not caught up"),
+            }
+        }
+    });
     // Scheduled articles whose time passed while the server was down go out now; the
     // scheduler then publishes each at its time.
     match state
@@ -218,6 +241,7 @@ pub async fn start(
         shutdown: Some(tx),
         server,
         watcher,
+        follower,
         scheduler,
         digest,
         warm,

@@ -30,6 +30,8 @@ pub struct TestArchive {
     pub dir: TempDir,
     pub config: Config,
     pub store: Arc<dyn Store>,
+    /// The throwaway PostgreSQL database of an archive made by [`TestArchive::on_postgres`].
+    pub database: Option<Arc<trendwatch_postgres::testing::ThrowawayDatabase>>,
 }
 
 impl TestArchive {
@@ -37,7 +39,12 @@ impl TestArchive {
         let dir = tempfile::tempdir().expect("temp dir");
         let config = Config::load(dir.path()).expect("default config");
         let store = trendwatch::open_embedded_store(&config).expect("open store");
-        TestArchive { dir, config, store }
+        TestArchive {
+            dir,
+            config,
+            store,
+            database: None,
+        }
     }
 
     /// An archive whose data directory holds `trendwatch.toml` with `toml`.
@@ -46,14 +53,51 @@ impl TestArchive {
         std::fs::write(dir.path().join(trendwatch::config::CONFIG_FILE), toml).expect("config");
         let config = Config::load(dir.path()).expect("valid config");
         let store = trendwatch::open_embedded_store(&config).expect("open store");
-        TestArchive { dir, config, store }
+        TestArchive {
+            dir,
+            config,
+            store,
+            database: None,
+        }
+    }
+
+    /// An empty archive in a throwaway PostgreSQL database (with its own data directory for
+    /// the search index and uploads), or `None` when no test cluster is configured: the
+    /// caller is then skipped, and the reason is printed.
+    pub async fn on_postgres(test: &str) -> Option<TestArchive> {
+        let db = trendwatch_postgres::testing::ThrowawayDatabase::create(test).await?;
+        Some(Self::on_database(Arc::new(db)).await)
+    }
+
+    /// An archive (a data directory of its own) on the PostgreSQL database `db`, which other
+    /// archives may share: another web node of the same site.
+    pub async fn on_database(
+        db: Arc<trendwatch_postgres::testing::ThrowawayDatabase>,
+    ) -> TestArchive {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut config = Config::load(dir.path()).expect("default config");
+        config.file.database.url = Some(db.url.clone());
+        let store = trendwatch::open_store(&config)
+            .await
+            .expect("open the PostgreSQL store");
+        TestArchive {
+            dir,
+            config,
+            store,
+            database: Some(db),
+        }
     }
 
     /// The archive already in `dir` (e.g. restored from a backup).
     pub fn open(dir: TempDir) -> TestArchive {
         let config = Config::load(dir.path()).expect("valid config");
         let store = trendwatch::open_embedded_store(&config).expect("open store");
-        TestArchive { dir, config, store }
+        TestArchive {
+            dir,
+            config,
+            store,
+            database: None,
+        }
     }
 
     pub async fn import(&self, paths: &[PathBuf]) -> Report {

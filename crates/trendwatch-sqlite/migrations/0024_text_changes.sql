@@ -1,0 +1,11 @@
+-- Which articles each text generation changed (written, rewritten or taken off), so that a
+-- search index that is behind the store (another web node's, or a running site's after an
+-- import by another process) catches up on those articles alone instead of rebuilding.
+-- `text_log_from`: the log is complete for every generation after it (older entries are
+-- pruned; before this migration nothing was logged).
+CREATE TABLE text_changes (
+    generation INTEGER NOT NULL,
+    article_id INTEGER NOT NULL,
+    PRIMARY KEY (generation, article_id)
+) WITHOUT ROWID;
+INSERT INTO meta (name, value) SELECT 'text_log_from', value FROM meta WHERE name = 'text_generation';
