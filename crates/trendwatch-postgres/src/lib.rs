@@ -14,6 +14,7 @@
 
 mod accounts;
 mod forecasts;
+pub mod load;
 mod migrations;
 mod newsletter;
 mod newsroom;

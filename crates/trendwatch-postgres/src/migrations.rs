@@ -31,14 +31,20 @@ pub async fn apply(conn: &mut PgConnection) -> Result<Vec<&'static str>, String>
         .execute(&mut *tx)
         .await
         .map_err(|e| e.to_string())?;
-    sqlx::raw_sql(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (\
-           version BIGINT PRIMARY KEY, name TEXT NOT NULL, checksum BYTEA NOT NULL, \
-           applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
-    )
-    .execute(&mut *tx)
-    .await
-    .map_err(|e| e.to_string())?;
+    let exists: bool = sqlx::query_scalar("SELECT to_regclass('schema_migrations') IS NOT NULL")
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| e.to_string())?;
+    if !exists {
+        sqlx::raw_sql(
+            "CREATE TABLE schema_migrations (\
+               version BIGINT PRIMARY KEY, name TEXT NOT NULL, checksum BYTEA NOT NULL, \
+               applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
+        )
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| e.to_string())?;
+    }
     let applied =
         sqlx::query("SELECT version, name, checksum FROM schema_migrations ORDER BY version")
             .fetch_all(&mut *tx)

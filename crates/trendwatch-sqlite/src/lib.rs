@@ -216,6 +216,64 @@ impl SqliteStore {
 }
 
 impl SqliteStore {
+    /// The archive's tables (SQLite's own and the migrations' bookkeeping left out), for
+    /// copying the archive elsewhere.
+    pub async fn table_names(&self) -> Result<Vec<String>, StoreError> {
+        self.read(|conn| {
+            let names = conn
+                .prepare(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' \
+                     AND name NOT LIKE 'sqlite_%' AND name <> 'schema_migrations' ORDER BY name",
+                )?
+                .query_map([], |r| r.get(0))?
+                .collect();
+            names
+        })
+        .await
+    }
+
+    /// Every row of table `name` (one of [`SqliteStore::table_names`]), read in one
+    /// transaction, in rowid or key order.
+    pub async fn dump_table(
+        &self,
+        name: &str,
+    ) -> Result<trendwatch_store::dump::Table, StoreError> {
+        use trendwatch_store::dump::{Cell, Table};
+        let known = self.table_names().await?;
+        let Some(name) = known.into_iter().find(|t| t == name) else {
+            return Err(StoreError(format!("no table {name} in the SQLite archive")));
+        };
+        self.read(move |conn| {
+            // `name` is one of the table names read above, never outside input.
+            let mut stmt = conn.prepare(&format!("SELECT * FROM \"{name}\""))?;
+            let columns: Vec<String> = stmt.column_names().iter().map(|c| c.to_string()).collect();
+            let n = columns.len();
+            let rows = stmt
+                .query_map([], |r| {
+                    (0..n)
+                        .map(|i| {
+                            Ok(match r.get::<_, Value>(i)? {
+                                Value::Null => Cell::Null,
+                                Value::Integer(v) => Cell::Integer(v),
+                                Value::Real(v) => Cell::Real(v),
+                                Value::Text(v) => Cell::Text(v),
+                                Value::Blob(v) => Cell::Blob(v),
+                            })
+                        })
+                        .collect::<rusqlite::Result<Vec<Cell>>>()
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(Table {
+                name,
+                columns,
+                rows,
+            })
+        })
+        .await
+    }
+}
+
+impl SqliteStore {
     async fn edit<T, F>(&self, f: F) -> Result<T, EditError>
     where
         T: Send + 'static,

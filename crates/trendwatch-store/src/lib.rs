@@ -2,6 +2,8 @@
 //! [`Store`]; each backend (SQLite today, PostgreSQL later) lives in its own crate with its
 //! own migrations and implements this trait, so adding a backend touches nothing above it.
 
+pub mod dump;
+
 use async_trait::async_trait;
 use trendwatch_core::accounts::{
     ApiTokenInfo, AuditEntry, Invitation, NewUser, Session, StoredUser, TotpState, User,

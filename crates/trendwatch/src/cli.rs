@@ -91,6 +91,21 @@ pub enum Command {
         #[arg(long)]
         base_url: Option<String>,
     },
+    /// Copy the whole SQLite archive of a data directory (articles, storylines, accounts,
+    /// drafts, subscribers, everything) into a PostgreSQL database, in one transaction, and
+    /// check the copy. Safe to run again: an interrupted copy leaves nothing behind, and a
+    /// database that already holds an archive is refused unless --replace.
+    MigrateStore {
+        /// The data directory of the SQLite archive.
+        #[arg(long)]
+        from: PathBuf,
+        /// The PostgreSQL database: postgres://user:password@host:port/database.
+        #[arg(long)]
+        to: String,
+        /// Empty the PostgreSQL database first (everything in it is lost).
+        #[arg(long)]
+        replace: bool,
+    },
     /// Restore a backup into --data, which must not hold an archive yet.
     Restore {
         /// The backup file.

@@ -165,6 +165,26 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 );
                 Ok(ExitCode::FAILURE)
             }
+            Command::MigrateStore { from, to, replace } => {
+                let config = Config::load(&cli.data)?;
+                let started = std::time::Instant::now();
+                let report = crate::migrate_store::migrate(
+                    &from,
+                    &to,
+                    replace,
+                    config.file.database.max_connections,
+                )
+                .await?;
+                for (table, rows) in &report.tables {
+                    println!("{table:>24}  {rows} rows");
+                }
+                println!("{report} ({:.1} s)", started.elapsed().as_secs_f64());
+                println!(
+                    "to serve it, set [database] url in {} (or TRENDWATCH_DATABASE_URL)",
+                    cli.data.join(crate::config::CONFIG_FILE).display()
+                );
+                Ok(ExitCode::SUCCESS)
+            }
             Command::Restore { file } => {
                 let manifest = crate::backup::restore(&file, &cli.data)?;
                 // Opening applies any newer migrations; the search index is rebuilt at the

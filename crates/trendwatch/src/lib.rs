@@ -14,6 +14,7 @@ pub mod eval_related;
 pub mod export;
 pub mod generate;
 pub mod import;
+pub mod migrate_store;
 pub mod sample;
 
 pub use app::{open_embedded_store, open_store, start, RunningApp};
