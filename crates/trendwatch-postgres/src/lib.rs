@@ -96,9 +96,32 @@ trait Db<T> {
     fn edit(self) -> Result<T, EditError>;
 }
 
+/// Whether `e` means the server cannot be reached now (rather than a wrong query or data):
+/// connections refused or cut, no free connection in time, the server shutting down or
+/// starting (SQLSTATE class 08 and 57P01–57P03).
+fn unreachable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(d) => d
+            .code()
+            .is_some_and(|c| c.starts_with("08") || matches!(&*c, "57P01" | "57P02" | "57P03")),
+        _ => false,
+    }
+}
+
 impl<T> Db<T> for Result<T, sqlx::Error> {
     fn db(self) -> Result<T, StoreError> {
-        self.map_err(|e| StoreError(format!("postgres: {e}")))
+        self.map_err(|e| {
+            if unreachable(&e) {
+                StoreError::unavailable(format!("postgres: {e}"))
+            } else {
+                StoreError(format!("postgres: {e}"))
+            }
+        })
     }
     fn edit(self) -> Result<T, EditError> {
         self.db().map_err(EditError::Backend)

@@ -47,6 +47,12 @@ impl ThrowawayDatabase {
                 return None;
             }
         };
+        Some(Self::create_on(&admin_url).await)
+    }
+
+    /// A new empty database on the cluster of `admin_url` (a cluster a test started itself).
+    pub async fn create_on(admin_url: &str) -> ThrowawayDatabase {
+        let admin_url = admin_url.to_string();
         let name = format!(
             "trendwatch_test_{}_{}",
             std::process::id(),
@@ -60,11 +66,11 @@ impl ThrowawayDatabase {
             .await
             .unwrap_or_else(|e| panic!("cannot create the test database {name}: {e}"));
         let url = with_database(&admin_url, &name);
-        Some(ThrowawayDatabase {
+        ThrowawayDatabase {
             admin_url,
             name,
             url,
-        })
+        }
     }
 }
 

@@ -27,6 +27,22 @@ use trendwatch_core::{Language, Period};
 #[error("storage error: {0}")]
 pub struct StoreError(pub String);
 
+/// How every message of an unavailable database begins (see [`StoreError::unavailable`]).
+const UNAVAILABLE: &str = "the database is unavailable";
+
+impl StoreError {
+    /// The database cannot be reached now (stopped, restarting, out of connections): the
+    /// failure passes by itself, and the site answers 503 rather than 500 meanwhile.
+    pub fn unavailable(detail: impl std::fmt::Display) -> StoreError {
+        StoreError(format!("{UNAVAILABLE}: {detail}"))
+    }
+
+    /// Whether this failure is [`StoreError::unavailable`].
+    pub fn is_unavailable(&self) -> bool {
+        self.0.starts_with(UNAVAILABLE)
+    }
+}
+
 pub use trendwatch_core::archive_rules::WriteError;
 
 /// What writing one article did.

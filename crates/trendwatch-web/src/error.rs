@@ -20,12 +20,19 @@ pub enum WebError {
     BadRequest(Language, Arc<SiteConfig>, String),
     /// A failure on our side; the cause is logged, never shown.
     Internal(Language, Arc<SiteConfig>, String),
+    /// The database cannot be reached now (stopped or restarting): 503 with a page saying
+    /// the site recovers by itself, and `Retry-After`. The cause is logged, never shown.
+    Unavailable(Language, Arc<SiteConfig>, String),
 }
 
 impl WebError {
     /// Wraps a storage failure.
     pub fn store(lang: Language, site: &Arc<SiteConfig>, e: StoreError) -> WebError {
-        WebError::Internal(lang, site.clone(), e.to_string())
+        if e.is_unavailable() {
+            WebError::Unavailable(lang, site.clone(), e.to_string())
+        } else {
+            WebError::Internal(lang, site.clone(), e.to_string())
+        }
     }
 }
 
@@ -73,6 +80,17 @@ impl IntoResponse for WebError {
                     t.error_body.to_string(),
                 )
             }
+            WebError::Unavailable(lang, site, cause) => {
+                tracing::warn!(%cause, "the database is unavailable");
+                let t = crate::i18n::strings(lang);
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    lang,
+                    site,
+                    t.unavailable_title,
+                    t.unavailable_body.to_string(),
+                )
+            }
         };
         let request_id = status
             .is_server_error()
@@ -92,7 +110,7 @@ impl IntoResponse for WebError {
             message,
         };
         let body = page.render().unwrap_or_else(|_| heading.to_string());
-        (
+        let mut response = (
             status,
             [
                 (header::CONTENT_TYPE, "text/html; charset=utf-8"),
@@ -100,6 +118,13 @@ impl IntoResponse for WebError {
             ],
             body,
         )
-            .into_response()
+            .into_response();
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static("10"),
+            );
+        }
+        response
     }
 }

@@ -689,5 +689,12 @@ pub async fn dynamics(
         Err(WebError::BadRequest(_, _, message)) => Err(bad_request(message)),
         Err(WebError::NotFound(..)) => Err(bad_request("topic: no such topic")),
         Err(WebError::Internal(_, _, cause)) => Err(internal(cause)),
+        Err(WebError::Unavailable(_, _, cause)) => {
+            tracing::warn!(%cause, "public API: the database is unavailable");
+            Err(ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the database is briefly unavailable; try again in a few seconds",
+            ))
+        }
     }
 }

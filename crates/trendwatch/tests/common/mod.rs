@@ -74,8 +74,18 @@ impl TestArchive {
     pub async fn on_database(
         db: Arc<trendwatch_postgres::testing::ThrowawayDatabase>,
     ) -> TestArchive {
+        Self::on_database_with_config(db, "").await
+    }
+
+    /// [`TestArchive::on_database`] with `trendwatch.toml` holding `toml` (its
+    /// `[database] url` is set to `db`'s).
+    pub async fn on_database_with_config(
+        db: Arc<trendwatch_postgres::testing::ThrowawayDatabase>,
+        toml: &str,
+    ) -> TestArchive {
         let dir = tempfile::tempdir().expect("temp dir");
-        let mut config = Config::load(dir.path()).expect("default config");
+        std::fs::write(dir.path().join(trendwatch::config::CONFIG_FILE), toml).expect("config");
+        let mut config = Config::load(dir.path()).expect("valid config");
         config.file.database.url = Some(db.url.clone());
         let store = trendwatch::open_store(&config)
             .await
