@@ -54,6 +54,10 @@ use trendwatch_store::{
 
 use rows::{R, SUMMARY_COLUMNS};
 
+/// The name of the database inside a backup (`pg_dump --format=custom`, restored with
+/// `pg_restore`).
+pub const DUMP_FILE: &str = "trendwatch.pgdump";
+
 /// The advisory lock that serialises read-then-write transactions across every node.
 pub const WRITE_LOCK: i64 = 0x7472_656e_6477_0002;
 
@@ -708,7 +712,7 @@ impl Store for PgStore {
     }
 
     fn snapshot_file_name(&self) -> &'static str {
-        "trendwatch.pgdump"
+        DUMP_FILE
     }
 
     async fn sitemap_articles(&self) -> Result<Vec<SitemapArticle>, StoreError> {

@@ -30,10 +30,10 @@ pub async fn open_and_repair(
         tracing::info!(
             index_generation = ?stamp,
             store_generation = generation,
-            "search index missing or stale; rebuilding it from the database"
+            "search index missing or stale; bringing it up to the database"
         );
-        let n = reindex(store, &index).await?;
-        tracing::info!(articles = n, "search index rebuilt");
+        let n = catch_up(store, &index).await?;
+        tracing::info!(articles = n, "search index repaired");
     }
     Ok(index)
 }
@@ -75,6 +75,8 @@ pub async fn catch_up(store: &Arc<dyn Store>, index: &Arc<SearchIndex>) -> anyho
         return Ok(0);
     }
     let changed = match stamp {
+        // Stamped ahead of the store (a database restored from an older backup): rebuilt.
+        Some(s) if s as i64 > generation => None,
         Some(s) => store.text_changes(s as i64).await?,
         None => None,
     };

@@ -17,6 +17,8 @@ use trendwatch_store::Store;
 pub const BACKUP_FORMAT: u32 = 1;
 /// The manifest's name inside a backup.
 const MANIFEST: &str = "MANIFEST.json";
+/// The database inside a backup of a PostgreSQL archive (`pg_dump --format=custom`).
+const PG_DUMP: &str = trendwatch_postgres::DUMP_FILE;
 
 /// What a backup says about itself.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -135,6 +137,13 @@ pub fn restore(file: &Path, data_dir: &Path) -> anyhow::Result<Manifest> {
             })?);
         } else if name == trendwatch_sqlite::DB_FILE || name == CONFIG_FILE {
             names.push(name);
+        } else if name == PG_DUMP {
+            bail!(
+                "{}: a backup of a PostgreSQL archive: unpack it (tar -xf) and restore its \
+                 {PG_DUMP} into an empty database with `pg_restore --no-owner --dbname URL \
+                 {PG_DUMP}`; its {CONFIG_FILE} goes into the data directory (docs/deployment.md)",
+                file.display()
+            );
         } else {
             bail!(
                 "{}: unexpected entry {name:?}: a backup holds {MANIFEST}, {} and {CONFIG_FILE}",

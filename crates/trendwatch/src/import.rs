@@ -463,6 +463,15 @@ async fn settle(
     origin: &mut HashMap<String, Location>,
 ) -> anyhow::Result<()> {
     let results = write.await??;
+    // What this batch committed, for an operator following a long import in the log, and
+    // for the crash tests, which check that everything reported is there after a kill -9.
+    let committed: Vec<&str> = keys
+        .iter()
+        .zip(&results)
+        .filter(|(_, r)| r.is_ok())
+        .map(|(k, _)| k.as_str())
+        .collect();
+    tracing::debug!(keys = ?committed, "batch committed");
     for ((at, key), result) in locations.into_iter().zip(keys).zip(results) {
         match result {
             Ok(WriteOutcome::Created(id)) => {

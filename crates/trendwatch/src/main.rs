@@ -14,7 +14,9 @@ fn main() -> ExitCode {
         .unwrap_or_else(|_| "info,hyper=warn,tantivy=warn".into());
     let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(std::io::stderr)
+        // Colours only for a person at a terminal: a log file or journald gets plain text.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
     // One JSON object a line, the request's id among its fields, for log collectors.
     if std::env::var("TRENDWATCH_LOG_FORMAT").is_ok_and(|f| f == "json") {
         logs.json()

@@ -141,3 +141,58 @@ async fn a_write_through_one_node_shows_on_another_within_two_seconds() {
         "the week's overview lists it"
     );
 }
+
+/// `trendwatch backup` of an archive on PostgreSQL packs a `pg_dump` of it, which
+/// `pg_restore` brings back into an empty database that then serves the same articles;
+/// `trendwatch restore` says how instead of half-restoring it.
+#[tokio::test]
+async fn a_backup_on_postgresql_is_a_pg_dump_that_restores() {
+    let Some(archive) = TestArchive::on_postgres("backup on PostgreSQL").await else {
+        return;
+    };
+    let report = archive.import(&[fixtures().join("markdown")]).await;
+    assert!(report.rejected.is_empty(), "{report}");
+    let out = tempfile::tempdir().expect("temp dir");
+    let file = out.path().join("site.tar");
+    let manifest = trendwatch::backup::backup(&archive.store, &archive.config, &file)
+        .await
+        .expect("backup (needs pg_dump)");
+    assert!(
+        manifest.files.iter().any(|f| f == "trendwatch.pgdump"),
+        "{manifest:?}"
+    );
+    let unpacked = out.path().join("unpacked");
+    std::fs::create_dir(&unpacked).expect("dir");
+    tar_extract(&file, &unpacked);
+    let restored = ThrowawayDatabase::create("restore target")
+        .await
+        .expect("second database");
+    let status = std::process::Command::new("pg_restore")
+        .args(["--no-owner", "--dbname", &restored.url])
+        .arg(unpacked.join("trendwatch.pgdump"))
+        .status()
+        .expect("pg_restore runs");
+    assert!(status.success());
+    let copy = PgStore::connect(&PgOptions::new(restored.url.clone()))
+        .await
+        .expect("open the restored database");
+    use trendwatch_store::Store;
+    assert_eq!(
+        copy.sitemap_articles().await.expect("articles"),
+        archive.store.sitemap_articles().await.expect("articles")
+    );
+    let e = trendwatch::backup::restore(&file, &out.path().join("data"))
+        .expect_err("restore explains instead");
+    assert!(format!("{e:#}").contains("pg_restore"), "{e:#}");
+}
+
+fn tar_extract(file: &Path, into: &Path) {
+    let status = std::process::Command::new("tar")
+        .arg("-xf")
+        .arg(file)
+        .arg("-C")
+        .arg(into)
+        .status()
+        .expect("tar runs");
+    assert!(status.success());
+}
