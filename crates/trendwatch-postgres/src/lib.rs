@@ -28,7 +28,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::AssertSqlSafe;
 use sqlx::{Connection, PgConnection, PgPool, Row};
 use std::str::FromStr;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -92,6 +92,10 @@ pub struct PgStore {
     url: Arc<str>,
     /// Callers waiting for a connection (sqlx does not count them).
     waiting: Arc<AtomicUsize>,
+    /// Articles when this process last refreshed the planner's statistics, and written
+    /// since (see [`PgStore::analyze_after_writing`]).
+    articles_at_analyze: Arc<AtomicI64>,
+    written_since_analyze: Arc<AtomicI64>,
 }
 
 /// Failures of the database as the trait's error types.
@@ -207,11 +211,17 @@ impl PgStore {
         if !applied.is_empty() {
             tracing::info!(migrations = ?applied, "PostgreSQL schema migrated");
         }
+        let articles: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM articles")
+            .fetch_one(&mut *conn)
+            .await
+            .db()?;
         drop(conn);
         Ok(PgStore {
             pool,
             url: options.url.as_str().into(),
             waiting: Arc::new(AtomicUsize::new(0)),
+            articles_at_analyze: Arc::new(AtomicI64::new(articles)),
+            written_since_analyze: Arc::new(AtomicI64::new(0)),
         })
     }
 
@@ -236,6 +246,36 @@ impl PgStore {
         let mut tx = self.begin().await?;
         write_lock(&mut tx).await.db()?;
         Ok(tx)
+    }
+
+    /// Refreshes the planner's statistics of the article tables once the articles written
+    /// by this process since the last refresh are as many as were there then (and at least
+    /// 200). An article's write runs statements prepared once per connection, and the plan
+    /// PostgreSQL keeps for them was made from the statistics of the moment: made while an
+    /// import's first batch saw nearly empty tables, it looked slugs up through the wrong
+    /// index and read every article of the language (5 ms an article at 10,000). New
+    /// statistics make it plan them again. (Autovacuum refreshes them too, but only after a
+    /// minute, when an import is over.)
+    async fn analyze_after_writing(&self, written: usize) {
+        let since = self
+            .written_since_analyze
+            .fetch_add(written as i64, Ordering::Relaxed)
+            + written as i64;
+        let at = self.articles_at_analyze.load(Ordering::Relaxed);
+        if since < at.max(200) {
+            return;
+        }
+        self.written_since_analyze
+            .fetch_sub(since, Ordering::Relaxed);
+        self.articles_at_analyze.fetch_add(since, Ordering::Relaxed);
+        let analyzed = sqlx::query(
+            "ANALYZE articles, article_authors, article_tags, article_storylines, text_changes",
+        )
+        .execute(&self.pool)
+        .await;
+        if let Err(e) = analyzed {
+            tracing::warn!(error = %e, "statistics of the article tables not refreshed");
+        }
     }
 
     /// The pool itself, for tools that copy archives between backends.
@@ -302,17 +342,37 @@ async fn write_one(c: &mut PgConnection, a: &NewArticle) -> Result<WriteOutcome,
          source_url = $16, slug = $17, translation_group = $18, \
          duplicate_of = (SELECT id FROM articles WHERE key = $19), image_alt = $20, \
          updated_at = $21, correction = $22";
+    // A new article arrives with its lists in one statement (data-modifying CTEs): round
+    // trips dominate an import. A rewritten one replaces its lists after its row.
     let sql = match existing {
         Some(_) => format!("UPDATE articles SET {COLUMNS} WHERE id = $23 RETURNING id"),
-        None => "INSERT INTO articles (key, lang, kind, topic, title, lead, body_html, body_text, \
-                 published_at, period_key, status, rationale, alert, image_url, image_credit, \
-                 source_url, slug, translation_group, duplicate_of, image_alt, updated_at, \
-                 correction) VALUES \
+        None => "WITH a AS (INSERT INTO articles (key, lang, kind, topic, title, lead, body_html, \
+                 body_text, published_at, period_key, status, rationale, alert, image_url, \
+                 image_credit, source_url, slug, translation_group, duplicate_of, image_alt, \
+                 updated_at, correction) VALUES \
                  ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, \
-                 (SELECT id FROM articles WHERE key = $19), $20, $21, $22) RETURNING id"
+                 (SELECT id FROM articles WHERE key = $19), $20, $21, $22) RETURNING id), \
+                 au AS (INSERT INTO article_authors (article_id, position, name, lang, period_key, \
+                   published_at) SELECT a.id, n.ord - 1, n.name, $2, $10, $9 \
+                   FROM a, unnest($23::text[]) WITH ORDINALITY AS n(name, ord)), \
+                 tg AS (INSERT INTO article_tags (article_id, tag, lang, period_key, published_at) \
+                   SELECT a.id, t, $2, $10, $9 FROM a, unnest($24::text[]) AS t \
+                   ON CONFLICT DO NOTHING), \
+                 ls AS (INSERT INTO article_listed_similar (article_id, position, title) \
+                   SELECT a.id, s.ord - 1, s.title \
+                   FROM a, unnest($25::text[]) WITH ORDINALITY AS s(title, ord)), \
+                 lp AS (INSERT INTO legacy_paths (path, article_id) \
+                   SELECT p, a.id FROM a, unnest($26::text[]) AS p \
+                   ON CONFLICT (path) DO UPDATE SET article_id = excluded.article_id), \
+                 fc AS (INSERT INTO forecasts (article_id, position, statement, probability, \
+                   resolve_by, outcome) SELECT a.id, f.ord - 1, f.s, f.p, f.d, f.o \
+                   FROM a, unnest($27::text[], $28::float8[], $29::date[], $30::text[]) \
+                     WITH ORDINALITY AS f(s, p, d, o, ord) \
+                   ON CONFLICT (article_id, statement) DO NOTHING) \
+                 SELECT id FROM a"
             .to_string(),
     };
-    let id: i64 = sqlx::query_scalar(AssertSqlSafe(sql))
+    let q = sqlx::query_scalar(AssertSqlSafe(sql))
         .bind(&a.key)
         .bind(lang)
         .bind(a.kind.code())
@@ -334,26 +394,48 @@ async fn write_one(c: &mut PgConnection, a: &NewArticle) -> Result<WriteOutcome,
         .bind(&a.duplicate_of)
         .bind(&a.image_alt)
         .bind(a.updated_at)
-        .bind(&a.correction)
-        .bind(existing.unwrap_or(0))
-        .fetch_one(&mut *c)
-        .await
-        .map_err(backend)?;
-    let outcome = match existing {
-        Some(_) => {
-            sqlx::query(
-                "WITH a AS (DELETE FROM article_authors WHERE article_id = $1), \
-                      t AS (DELETE FROM article_tags WHERE article_id = $1) \
-                 DELETE FROM article_listed_similar WHERE article_id = $1",
+        .bind(&a.correction);
+    let q = match existing {
+        Some(id) => q.bind(id),
+        None => q
+            .bind(&a.authors)
+            .bind(&a.tags)
+            .bind(&a.similar_titles)
+            .bind(&a.legacy_paths)
+            .bind(
+                a.forecasts
+                    .iter()
+                    .map(|f| f.statement.clone())
+                    .collect::<Vec<_>>(),
             )
-            .bind(id)
-            .execute(&mut *c)
-            .await
-            .map_err(backend)?;
-            WriteOutcome::Updated(id)
-        }
-        None => WriteOutcome::Created(id),
+            .bind(
+                a.forecasts
+                    .iter()
+                    .map(|f| f.probability)
+                    .collect::<Vec<f64>>(),
+            )
+            .bind(a.forecasts.iter().map(|f| f.resolve_by).collect::<Vec<_>>())
+            .bind(
+                a.forecasts
+                    .iter()
+                    .map(|f| f.outcome.map(|o| o.code().to_string()))
+                    .collect::<Vec<Option<String>>>(),
+            ),
     };
+    let id: i64 = q.fetch_one(&mut *c).await.map_err(backend)?;
+    let Some(_) = existing else {
+        return Ok(WriteOutcome::Created(id));
+    };
+    sqlx::query(
+        "WITH a AS (DELETE FROM article_authors WHERE article_id = $1), \
+              t AS (DELETE FROM article_tags WHERE article_id = $1) \
+         DELETE FROM article_listed_similar WHERE article_id = $1",
+    )
+    .bind(id)
+    .execute(&mut *c)
+    .await
+    .map_err(backend)?;
+    let outcome = WriteOutcome::Updated(id);
     // Each list in one statement, whatever its length.
     if !a.authors.is_empty() {
         sqlx::query(
@@ -405,12 +487,9 @@ async fn write_one(c: &mut PgConnection, a: &NewArticle) -> Result<WriteOutcome,
         .await
         .map_err(backend)?;
     }
-    // A new article without forecasts has none to write or clean up.
-    if !a.forecasts.is_empty() || matches!(outcome, WriteOutcome::Updated(_)) {
-        forecasts::write(c, id, &a.forecasts)
-            .await
-            .map_err(backend)?;
-    }
+    forecasts::write(c, id, &a.forecasts)
+        .await
+        .map_err(backend)?;
     Ok(outcome)
 }
 
@@ -638,6 +717,8 @@ impl Store for PgStore {
             log_text_changes(&mut tx, &written).await.db()?;
         }
         tx.commit().await.db()?;
+        self.analyze_after_writing(results.iter().filter(|r| r.is_ok()).count())
+            .await;
         Ok(results)
     }
 
