@@ -201,6 +201,10 @@ impl PgStore {
         let pool = PgPoolOptions::new()
             .max_connections(options.max_connections.max(1))
             .acquire_timeout(options.acquire_timeout)
+            // No ping before every use: an article page takes a connection several times, and
+            // each ping was a round trip. A connection the server dropped fails its next
+            // statement instead; the pool discards it, and that request answers 503.
+            .test_before_acquire(false)
             .connect_with(connect)
             .await
             .map_err(|e| StoreError(format!("cannot connect to PostgreSQL: {e}")))?;
@@ -675,6 +679,10 @@ impl Store for PgStore {
         for a in articles {
             match write_one(&mut tx, a).await {
                 Ok(outcome) => results.push(Ok(outcome)),
+                // The database itself failed: the whole batch stops with that cause.
+                Err(WriteError::Backend(cause)) => {
+                    return Err(StoreError(format!("{}: {cause}", a.key)));
+                }
                 Err(_) => break,
             }
         }
@@ -685,6 +693,9 @@ impl Store for PgStore {
             for a in articles {
                 let mut sp = Connection::begin(&mut *tx).await.db()?;
                 let result = write_one(&mut sp, a).await;
+                if let Err(WriteError::Backend(cause)) = &result {
+                    return Err(StoreError(format!("{}: {cause}", a.key)));
+                }
                 match result {
                     Ok(_) => sp.commit().await.db()?,
                     Err(_) => sp.rollback().await.db()?,
@@ -1004,47 +1015,42 @@ impl Store for PgStore {
             .filter(|(_, k)| *k == RelatedOverride::Exclude)
             .map(|(r, _)| *r)
             .collect();
-        let pins = format!(
-            "SELECT {SUMMARY_COLUMNS} FROM related_overrides o JOIN articles a ON a.id = o.related_id \
-             WHERE o.article_id = $1 AND o.kind = 'pin' AND a.lang = $2 ORDER BY o.created"
+        // Pins (in the order made), the source's own list, then the engine's: one query.
+        let lists = format!(
+            "SELECT {SUMMARY_COLUMNS}, 0 AS src, o.created AS ord FROM related_overrides o \
+               JOIN articles a ON a.id = o.related_id \
+               WHERE o.article_id = $1 AND o.kind = 'pin' AND a.lang = $2 \
+             UNION ALL \
+             SELECT {SUMMARY_COLUMNS}, 1, s.position FROM article_listed_similar s \
+               JOIN articles a ON a.title = s.title AND a.lang = $2 \
+               WHERE s.article_id = $1 AND a.id <> $1 \
+               AND ($3::text IS NULL OR a.translation_group IS NULL OR a.translation_group <> $3) \
+             UNION ALL \
+             SELECT {SUMMARY_COLUMNS}, 2, j.ord FROM related r \
+               CROSS JOIN LATERAL unnest(r.ids) WITH ORDINALITY AS j(id, ord) \
+               JOIN articles a ON a.id = j.id \
+               WHERE r.article_id = $1 AND a.lang = $2 AND a.id <> $1 \
+               AND ($3::text IS NULL OR a.translation_group IS NULL OR a.translation_group <> $3) \
+             ORDER BY src, ord"
         );
-        let mut pinned = summaries!(c, sqlx::query(AssertSqlSafe(pins)).bind(id).bind(lang))
+        let found = sqlx::query(AssertSqlSafe(lists))
+            .bind(id)
+            .bind(lang)
+            .bind(&group)
+            .fetch_all(&mut *c)
             .await
             .db()?;
-        let listed = format!(
-            "SELECT {SUMMARY_COLUMNS} FROM article_listed_similar s \
-             JOIN articles a ON a.title = s.title AND a.lang = $2 \
-             WHERE s.article_id = $1 AND a.id <> $1 \
-             AND ($3::text IS NULL OR a.translation_group IS NULL OR a.translation_group <> $3) \
-             ORDER BY s.position"
-        );
-        let listed = summaries!(
-            c,
-            sqlx::query(AssertSqlSafe(listed))
-                .bind(id)
-                .bind(lang)
-                .bind(&group),
-        )
-        .await
-        .db()?;
-        let computed = format!(
-            "SELECT {SUMMARY_COLUMNS} FROM related r \
-             CROSS JOIN LATERAL unnest(r.ids) WITH ORDINALITY AS j(id, ord) \
-             JOIN articles a ON a.id = j.id \
-             WHERE r.article_id = $1 AND a.lang = $2 AND a.id <> $1 \
-             AND ($3::text IS NULL OR a.translation_group IS NULL OR a.translation_group <> $3) \
-             ORDER BY j.ord"
-        );
-        let computed = summaries!(
-            c,
-            sqlx::query(AssertSqlSafe(computed))
-                .bind(id)
-                .bind(lang)
-                .bind(&group),
-        )
-        .await
-        .db()?;
-        for s in listed.into_iter().chain(computed) {
+        let mut pinned: Vec<ArticleSummary> = Vec::new();
+        let mut rest: Vec<ArticleSummary> = Vec::new();
+        for row in &found {
+            let summary = rows::summary(row).db()?;
+            if row.try_get::<i32, _>(13).db()? == 0 {
+                pinned.push(summary);
+            } else {
+                rest.push(summary);
+            }
+        }
+        for s in rest {
             if !excluded.contains(&s.id) && !pinned.iter().any(|l| l.id == s.id) {
                 pinned.push(s);
             }

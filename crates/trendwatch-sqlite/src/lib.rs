@@ -673,6 +673,13 @@ impl Store for SqliteStore {
             for a in &articles {
                 match write_one(&tx, a) {
                     Ok(outcome) => results.push(Ok(outcome)),
+                    // The database itself failed (a full disk, I/O): the whole batch stops
+                    // with that cause. (SQLite may have rolled the transaction back already,
+                    // so rolling back again would only report "no transaction is active".)
+                    Err(WriteError::Backend(cause)) => {
+                        drop(tx);
+                        return Err(StoreError(format!("{}: {cause}", a.key)));
+                    }
                     Err(_) => break,
                 }
             }
@@ -683,6 +690,9 @@ impl Store for SqliteStore {
                 for a in &articles {
                     let sp = tx.savepoint().map_err(store_err)?;
                     let result = write_one(&sp, a);
+                    if let Err(WriteError::Backend(cause)) = &result {
+                        return Err(StoreError(format!("{}: {cause}", a.key)));
+                    }
                     match result {
                         Ok(_) => sp.commit().map_err(store_err)?,
                         Err(_) => sp.finish().map_err(store_err)?,
