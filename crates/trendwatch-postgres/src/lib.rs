@@ -272,11 +272,9 @@ impl PgStore {
         self.written_since_analyze
             .fetch_sub(since, Ordering::Relaxed);
         self.articles_at_analyze.fetch_add(since, Ordering::Relaxed);
-        let analyzed = sqlx::query(
-            "ANALYZE articles, article_authors, article_tags, article_storylines, text_changes",
-        )
-        .execute(&self.pool)
-        .await;
+        // The statements of a write look rows up in `articles` alone (the lists are only
+        // inserted into); the other tables are left to autovacuum.
+        let analyzed = sqlx::query("ANALYZE articles").execute(&self.pool).await;
         if let Err(e) = analyzed {
             tracing::warn!(error = %e, "statistics of the article tables not refreshed");
         }

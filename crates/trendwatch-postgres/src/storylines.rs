@@ -281,17 +281,23 @@ async fn summaries_of(
     ids: &[i64],
     lang: Language,
 ) -> R<Vec<StorylineSummary>> {
+    // `= ANY` and the order restored here: a join against `unnest(...) WITH ORDINALITY` was
+    // planned anew for every page (0.35 ms, most of an uncached article page's database time).
     let found = sqlx::query(
         "SELECT t.storyline_id, s.title, COALESCE(t.title, t.latest_title), t.articles, \
                 t.first_period, t.last_period, t.latest_status, t.topics \
-         FROM unnest($1::bigint[]) WITH ORDINALITY AS q(id, ord) \
-         JOIN storyline_stats t ON t.storyline_id = q.id AND t.lang = $2 \
-         JOIN storylines s ON s.id = t.storyline_id ORDER BY q.ord",
+         FROM storyline_stats t JOIN storylines s ON s.id = t.storyline_id \
+         WHERE t.storyline_id = ANY($1) AND t.lang = $2",
     )
     .bind(ids)
     .bind(lang.code())
     .fetch_all(c)
     .await?;
+    let mut found = found;
+    found.sort_by_key(|r| {
+        let id: i64 = r.try_get(0).unwrap_or_default();
+        ids.iter().position(|i| *i == id).unwrap_or(usize::MAX)
+    });
     rows::all(found, |r| {
         let title: Option<String> = r.try_get(1)?;
         let topics: String = r.try_get(7)?;
