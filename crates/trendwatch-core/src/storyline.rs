@@ -283,10 +283,36 @@ impl Planner {
     }
 }
 
+/// A storyline's topic slugs, most frequent first (ties by name), comma-separated: the form
+/// every backend keeps in its storyline statistics (one function, so no two backends list a
+/// storyline's topics differently).
+pub fn topics_by_frequency<'a>(topics: impl Iterator<Item = &'a str>) -> String {
+    let mut counts: Vec<(&str, usize)> = Vec::new();
+    for t in topics {
+        match counts.iter_mut().find(|(s, _)| *s == t) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((t, 1)),
+        }
+    }
+    counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    counts.iter().map(|(t, _)| *t).collect::<Vec<_>>().join(",")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use time::macros::datetime;
+
+    #[test]
+    fn topics_are_listed_most_frequent_first_ties_by_name() {
+        let topics = ["east", "security", "east", "society", "security", "east"];
+        assert_eq!(
+            topics_by_frequency(topics.into_iter()),
+            "east,security,society"
+        );
+        assert_eq!(topics_by_frequency(["b", "a"].into_iter()), "a,b");
+        assert_eq!(topics_by_frequency(std::iter::empty()), "");
+    }
 
     fn doc(
         id: i64,

@@ -677,10 +677,6 @@ impl Store for PgStore {
         for a in articles {
             match write_one(&mut tx, a).await {
                 Ok(outcome) => results.push(Ok(outcome)),
-                // The database itself failed: the whole batch stops with that cause.
-                Err(WriteError::Backend(cause)) => {
-                    return Err(StoreError(format!("{}: {cause}", a.key)));
-                }
                 Err(_) => break,
             }
         }
@@ -690,10 +686,9 @@ impl Store for PgStore {
             results.clear();
             for a in articles {
                 let mut sp = Connection::begin(&mut *tx).await.db()?;
+                // A refused constraint rolls back to the savepoint: that article alone is
+                // rejected. A lost connection fails the rollback, and the batch with it.
                 let result = write_one(&mut sp, a).await;
-                if let Err(WriteError::Backend(cause)) = &result {
-                    return Err(StoreError(format!("{}: {cause}", a.key)));
-                }
                 match result {
                     Ok(_) => sp.commit().await.db()?,
                     Err(_) => sp.rollback().await.db()?,

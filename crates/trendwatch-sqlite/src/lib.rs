@@ -673,10 +673,12 @@ impl Store for SqliteStore {
             for a in &articles {
                 match write_one(&tx, a) {
                     Ok(outcome) => results.push(Ok(outcome)),
-                    // The database itself failed (a full disk, I/O): the whole batch stops
-                    // with that cause. (SQLite may have rolled the transaction back already,
-                    // so rolling back again would only report "no transaction is active".)
-                    Err(WriteError::Backend(cause)) => {
+                    // The database itself failed (a full disk, I/O) when SQLite rolled the
+                    // whole transaction back on its own: the batch stops with that cause.
+                    // (Rolling back again would only report "no transaction is active".) A
+                    // refused constraint leaves the transaction open: that article alone is
+                    // rejected, below.
+                    Err(WriteError::Backend(cause)) if tx.is_autocommit() => {
                         drop(tx);
                         return Err(StoreError(format!("{}: {cause}", a.key)));
                     }
@@ -691,7 +693,9 @@ impl Store for SqliteStore {
                     let sp = tx.savepoint().map_err(store_err)?;
                     let result = write_one(&sp, a);
                     if let Err(WriteError::Backend(cause)) = &result {
-                        return Err(StoreError(format!("{}: {cause}", a.key)));
+                        if sp.is_autocommit() {
+                            return Err(StoreError(format!("{}: {cause}", a.key)));
+                        }
                     }
                     match result {
                         Ok(_) => sp.commit().map_err(store_err)?,

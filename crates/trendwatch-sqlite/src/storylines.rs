@@ -4,8 +4,8 @@ use crate::rows::{self, SUMMARY_COLUMNS};
 use rusqlite::{params, Connection, OptionalExtension};
 use trendwatch_core::article::ArticleSummary;
 use trendwatch_core::storyline::{
-    representative_headline, storylines_opened, NewAssignment, StorylineDetail, StorylineSummary,
-    StorylineTarget, ThreadDoc,
+    representative_headline, storylines_opened, topics_by_frequency, NewAssignment,
+    StorylineDetail, StorylineSummary, StorylineTarget, ThreadDoc,
 };
 use trendwatch_core::{Language, Period};
 use trendwatch_store::EditError;
@@ -220,20 +220,6 @@ fn write_stats(conn: &Connection, id: Option<i64>) -> rusqlite::Result<()> {
         ])?;
     }
     Ok(())
-}
-
-/// Topic slugs, most frequent first (ties by name), comma-separated: the form
-/// `storyline_stats.topics` keeps.
-fn topics_by_frequency<'a>(topics: impl Iterator<Item = &'a str>) -> String {
-    let mut counts: Vec<(&str, usize)> = Vec::new();
-    for t in topics {
-        match counts.iter_mut().find(|(s, _)| *s == t) {
-            Some((_, n)) => *n += 1,
-            None => counts.push((t, 1)),
-        }
-    }
-    counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-    counts.iter().map(|(t, _)| *t).collect::<Vec<_>>().join(",")
 }
 
 /// Recomputes the statistics of the storylines the given articles belong to.
