@@ -91,8 +91,16 @@ pub async fn catch_up(store: &Arc<dyn Store>, index: &Arc<SearchIndex>) -> anyho
         .copied()
         .filter(|id| !docs.iter().any(|d| d.id == *id))
         .collect();
-    let index = index.clone();
+    let writing = index.clone();
     let n = ids.len();
-    tokio::task::spawn_blocking(move || index.upsert(&docs, &deleted, generation as u64)).await??;
+    let updated =
+        tokio::task::spawn_blocking(move || writing.upsert(&docs, &deleted, generation as u64))
+            .await?;
+    if let Err(e) = updated {
+        // A process killed while committing can leave files behind that the next commit
+        // collides with (tantivy: "FileAlreadyExists … .del"); a rebuild starts clean.
+        tracing::warn!(error = %e, "search index not updated in place; rebuilding it");
+        return reindex(store, index).await;
+    }
     Ok(n)
 }
