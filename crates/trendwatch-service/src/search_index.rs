@@ -86,10 +86,11 @@ pub async fn catch_up(store: &Arc<dyn Store>, index: &Arc<SearchIndex>) -> anyho
     let docs: Vec<SearchDoc> = store.article_texts(Some(ids.clone())).await?;
     // Named by the log but no longer readable: taken off (or a linked copy, which search
     // never shows).
+    let readable: std::collections::HashSet<i64> = docs.iter().map(|d| d.id).collect();
     let deleted: Vec<i64> = ids
         .iter()
         .copied()
-        .filter(|id| !docs.iter().any(|d| d.id == *id))
+        .filter(|id| !readable.contains(id))
         .collect();
     let writing = index.clone();
     let n = ids.len();
