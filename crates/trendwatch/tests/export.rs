@@ -104,14 +104,6 @@ async fn copy_page(client: &reqwest::Client, url: &str) -> scraper::Html {
     scraper::Html::parse_document(&body)
 }
 
-/// A port nobody listens on right now.
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port()
-}
-
 /// Every address an XML document names: element text that is a URL and `href` attributes.
 fn xml_links(body: &str) -> Vec<String> {
     let mut reader = quick_xml::Reader::from_str(body);
@@ -162,7 +154,7 @@ async fn export_served_by_nginx_has_every_page_and_no_broken_link() {
     assert!(report.rejected.is_empty(), "{:?}", report.rejected);
     let live = archive.serve().await;
 
-    let port = free_port();
+    let port = unused_port();
     let base = format!("http://127.0.0.1:{port}");
     let out_dir = tempfile::tempdir().expect("temp dir");
     let out = out_dir.path().join("site");

@@ -15,13 +15,6 @@ use trendwatch_postgres::testing::ThrowawayDatabase;
 
 const TOKEN: &str = "test-token-for-two-nodes-0123456789abcdef";
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
 fn tool(candidates: &[&str]) -> Option<PathBuf> {
     candidates.iter().map(PathBuf::from).find(|p| p.is_file())
 }
@@ -167,7 +160,7 @@ async fn two_nodes_behind_nginx_act_as_one_site_and_survive_a_kill() {
         .expect("import");
     assert!(status.success());
     let client = reqwest::Client::new();
-    let (a_port, b_port, front) = (free_port(), free_port(), free_port());
+    let (a_port, b_port, front) = (unused_port(), unused_port(), unused_port());
     let a = Node::start(&work.path().join("a"), a_port, &db.url);
     let mut b = Node::start(&work.path().join("b"), b_port, &db.url);
     a.ready(&client).await;

@@ -279,6 +279,36 @@ pub fn run_python(python: &Path, script: &str, args: &[String]) -> serde_json::V
     serde_json::from_slice(&out.stdout).expect("python prints JSON")
 }
 
+/// A TCP port on 127.0.0.1 that nobody listens on now, for a server a test starts as another
+/// process (nginx, a `trendwatch serve` node) and so cannot hand a bound listener to.
+///
+/// Why not "bind port 0 and let go": that port comes from the kernel's ephemeral range, the
+/// same range every outgoing connection's local port is drawn from, so with tests running in
+/// parallel some client's connection can take it before the server binds (CI saw nginx fail
+/// with "Address already in use"). This draws from below that range instead, where only
+/// listeners live, and probes each candidate.
+#[allow(dead_code)]
+pub fn unused_port() -> u16 {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static DRAWN: AtomicU32 = AtomicU32::new(0);
+    let (low, high) = (20_000u32, 32_000u32);
+    let seed = std::process::id()
+        ^ std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+    for _ in 0..1000 {
+        let n = DRAWN.fetch_add(1, Ordering::Relaxed);
+        // A multiplicative step spreads consecutive draws across the range.
+        let port = low + (seed.wrapping_add(n.wrapping_mul(7919)) % (high - low));
+        let port = port as u16;
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no unused port between {low} and {high}")
+}
+
 pub fn sel(s: &str) -> Selector {
     Selector::parse(s).expect("valid selector")
 }
