@@ -64,32 +64,28 @@ fn made_in(r: &PgRow, i: usize, shown_in: Language) -> R<Option<Language>> {
 /// The forecasts of one article, in source order; for an article that makes none, those of
 /// the translation that does, with [`Forecast::made_in`] saying so.
 pub async fn of_article(c: &mut PgConnection, article_id: i64, lang: Language) -> R<Vec<Forecast>> {
+    // Its own and its translations' in one statement (every article page asks): own first.
     let found = sqlx::query(
-        "SELECT id, statement, probability, resolve_by, outcome FROM forecasts \
-         WHERE article_id = $1 ORDER BY position",
-    )
-    .bind(article_id)
-    .fetch_all(&mut *c)
-    .await?;
-    let own = rows::all(found, |r| forecast_from(r, 0))?;
-    if !own.is_empty() {
-        return Ok(own);
-    }
-    let found = sqlx::query(
-        "SELECT f.id, f.statement, f.probability, f.resolve_by, f.outcome, o.lang, o.id \
+        "SELECT id, statement, probability, resolve_by, outcome, NULL::text, article_id, \
+                0 AS src, position FROM forecasts WHERE article_id = $1 \
+         UNION ALL \
+         SELECT f.id, f.statement, f.probability, f.resolve_by, f.outcome, o.lang, o.id, 1, f.position \
          FROM articles a JOIN articles o ON o.translation_group = a.translation_group AND o.id <> a.id \
          JOIN forecasts f ON f.article_id = o.id \
-         WHERE a.id = $1 AND a.translation_group IS NOT NULL ORDER BY o.lang, o.id, f.position",
+         WHERE a.id = $1 AND a.translation_group IS NOT NULL \
+         ORDER BY 8, 6, 7, 9",
     )
     .bind(article_id)
     .fetch_all(c)
     .await?;
     let rows: Vec<(Forecast, i64)> = rows::all(found, |r| {
         let mut f = forecast_from(r, 0)?;
-        f.made_in = made_in(r, 5, lang)?;
+        if r.try_get::<Option<String>, _>(5)?.is_some() {
+            f.made_in = made_in(r, 5, lang)?;
+        }
         Ok((f, r.try_get(6)?))
     })?;
-    // One translation's forecasts: should two make them, the first.
+    // Its own if it makes any; else one translation's: should two make them, the first.
     let first = rows.first().map(|(_, o)| *o);
     Ok(rows
         .into_iter()

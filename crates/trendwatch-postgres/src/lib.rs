@@ -48,11 +48,12 @@ use trendwatch_core::similarity::{Scored, SimilarityDoc};
 use trendwatch_core::storyline::{NewAssignment, StorylineDetail, StorylineSummary, ThreadDoc};
 use trendwatch_core::{archive_rules, Language, Period};
 use trendwatch_store::{
-    EditError, Listing, Page, PoolStatus, SitemapArticle, SitemapStoryline, Store, StoreError,
-    WriteError, WriteOutcome,
+    ArticlePage, EditError, Listing, Page, PoolStatus, SitemapArticle, SitemapStoryline, Store,
+    StoreError, WriteError, WriteOutcome,
 };
 
 use rows::{R, SUMMARY_COLUMNS};
+use storylines::{STORYLINE_COLUMNS, SUMMARY_OF_ARTICLE_JOIN};
 
 /// The name of the database inside a backup (`pg_dump --format=custom`, restored with
 /// `pg_restore`).
@@ -193,11 +194,18 @@ impl PgStore {
     /// Connects, applying pending migrations (once, under a lock, however many nodes start
     /// together).
     pub async fn connect(options: &PgOptions) -> Result<PgStore, StoreError> {
-        let connect = PgConnectOptions::from_str(&options.url).map_err(|e| {
-            StoreError(format!(
-                "database url: {e} (expected postgres://user:password@host:port/database)"
-            ))
-        })?;
+        let connect = PgConnectOptions::from_str(&options.url)
+            .map_err(|e| {
+                StoreError(format!(
+                    "database url: {e} (expected postgres://user:password@host:port/database)"
+                ))
+            })?
+            // Plan each prepared statement once per connection, not on every execution. Left
+            // to itself, PostgreSQL re-planned the article page's statements each time (a fifth
+            // of the server's CPU under load); its own objection to generic plans, skewed
+            // values, does not apply to key lookups like these. A plan made on a table without
+            // statistics is not kept: `ANALYZE` invalidates it (see `analyze_after_writing`).
+            .options([("plan_cache_mode", "force_generic_plan")]);
         let pool = PgPoolOptions::new()
             .max_connections(options.max_connections.max(1))
             .acquire_timeout(options.acquire_timeout)
@@ -500,16 +508,30 @@ async fn write_one(c: &mut PgConnection, a: &NewArticle) -> Result<WriteOutcome,
 
 /// The columns [`article_row`] reads, with the original of a linked copy as `o` and the
 /// article's lists as arrays (one round trip for a whole article).
-const ARTICLE_SELECT: &str = "SELECT a.id, a.key, a.lang, a.kind, a.topic, a.title, a.lead, \
+const ARTICLE_COLUMNS: &str = "a.id, a.key, a.lang, a.kind, a.topic, a.title, a.lead, \
      a.body_html, a.body_text, a.published_at, a.period_key, a.status, a.rationale, a.alert, \
      a.image_url, a.image_credit, a.source_url, a.slug, a.translation_group, o.key, o.slug, \
      o.title, a.image_alt, a.updated_at, a.correction, \
      ARRAY(SELECT w.name FROM article_authors w WHERE w.article_id = a.id ORDER BY w.position), \
      ARRAY(SELECT g.tag FROM article_tags g WHERE g.article_id = a.id ORDER BY g.tag), \
-     ARRAY(SELECT s.title FROM article_listed_similar s WHERE s.article_id = a.id ORDER BY s.position) \
-     FROM articles a LEFT JOIN articles o ON o.id = a.duplicate_of";
+     ARRAY(SELECT ls.title FROM article_listed_similar ls WHERE ls.article_id = a.id ORDER BY ls.position), \
+     (EXISTS (SELECT 1 FROM forecasts f WHERE f.article_id = a.id) \
+      OR (a.translation_group IS NOT NULL AND EXISTS (SELECT 1 FROM articles tr \
+          JOIN forecasts f ON f.article_id = tr.id WHERE tr.translation_group = a.translation_group)))";
 
-/// An article from a row of [`ARTICLE_SELECT`], without its forecasts.
+/// The number of [`ARTICLE_COLUMNS`].
+const ARTICLE_COLUMN_COUNT: usize = 29;
+
+/// The tables [`ARTICLE_COLUMNS`] come from.
+const ARTICLE_FROM: &str = "FROM articles a LEFT JOIN articles o ON o.id = a.duplicate_of";
+
+/// Whether the article of a row of [`ARTICLE_COLUMNS`] shows forecasts (its own or a
+/// translation's): most make none, and asking only then saves a statement a page.
+fn shows_forecasts(r: &PgRow) -> R<bool> {
+    r.try_get(ARTICLE_COLUMN_COUNT - 1)
+}
+
+/// An article from a row of [`ARTICLE_COLUMNS`], without its forecasts.
 fn article_row(r: &PgRow) -> R<Article> {
     Ok(Article {
         id: r.try_get(0)?,
@@ -547,6 +569,91 @@ fn article_row(r: &PgRow) -> R<Article> {
             _ => None,
         },
     })
+}
+
+/// An article's similar articles (up to `limit`, as [`Store::similar`] lists them) and, when
+/// `with_translations`, its translations (as [`Store::translations`] does): one statement,
+/// as every article page asks for them.
+async fn article_lists(
+    c: &mut PgConnection,
+    article: &Article,
+    limit: u64,
+    with_translations: bool,
+) -> R<(Vec<ArticleSummary>, Vec<ArticleSummary>)> {
+    // Editors' decisions come first and always hold: pins lead the list in the order they
+    // were made, exclusions never appear. Ordering and exclusion happen here rather than in
+    // SQL, because a sort and an anti-join per branch made this the costliest statement of
+    // the page.
+    const PIN: i32 = 0;
+    const EXCLUDED: i32 = 3;
+    const TRANSLATION: i32 = 4;
+    let group = &article.content.translation_group;
+    let not_own_translation = "a.id <> $1 AND ($3::text IS NULL OR a.translation_group IS NULL \
+         OR a.translation_group <> $3)";
+    let own_list = if article.content.similar_titles.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "UNION ALL \
+             SELECT {SUMMARY_COLUMNS}, 1, s.position FROM article_listed_similar s \
+               JOIN articles a ON a.title = s.title AND a.lang = $2 \
+               WHERE s.article_id = $1 AND {not_own_translation} "
+        )
+    };
+    let translations = if with_translations && group.is_some() {
+        format!(
+            "UNION ALL \
+             SELECT {SUMMARY_COLUMNS}, {TRANSLATION}, 0 FROM articles a \
+               WHERE a.translation_group = $3 AND a.id <> $1 "
+        )
+    } else {
+        String::new()
+    };
+    let sql = format!(
+        "SELECT {SUMMARY_COLUMNS}, CASE o.kind WHEN 'pin' THEN {PIN} ELSE {EXCLUDED} END, \
+                o.created FROM related_overrides o \
+           JOIN articles a ON a.id = o.related_id \
+           WHERE o.article_id = $1 AND a.lang = $2 \
+         {own_list}{translations}\
+         UNION ALL \
+         SELECT {SUMMARY_COLUMNS}, 2, j.ord FROM related r \
+           CROSS JOIN LATERAL unnest(r.ids) WITH ORDINALITY AS j(id, ord) \
+           JOIN articles a ON a.id = j.id \
+           WHERE r.article_id = $1 AND a.lang = $2 AND {not_own_translation}"
+    );
+    let found = sqlx::query(AssertSqlSafe(sql))
+        .bind(article.id)
+        .bind(article.content.lang.code())
+        .bind(group)
+        .fetch_all(c)
+        .await?;
+    let mut ranked: Vec<(i32, i64, ArticleSummary)> = Vec::with_capacity(found.len());
+    for row in &found {
+        ranked.push((row.try_get(13)?, row.try_get(14)?, rows::summary(row)?));
+    }
+    ranked.sort_by(|(src, ord, a), (other_src, other_ord, b)| {
+        (src, ord, a.lang.code()).cmp(&(other_src, other_ord, b.lang.code()))
+    });
+    let excluded: Vec<i64> = ranked
+        .iter()
+        .filter(|(src, _, _)| *src == EXCLUDED)
+        .map(|(_, _, s)| s.id)
+        .collect();
+    let (mut similar, mut translations) = (Vec::new(), Vec::new());
+    for (src, _, s) in ranked {
+        if src == TRANSLATION {
+            translations.push(s);
+            continue;
+        }
+        let shown = src == PIN
+            || (src != EXCLUDED
+                && !excluded.contains(&s.id)
+                && !similar.iter().any(|l: &ArticleSummary| l.id == s.id));
+        if shown && similar.len() < limit as usize {
+            similar.push(s);
+        }
+    }
+    Ok((similar, translations))
 }
 
 /// What a listing's `$2` is bound to.
@@ -732,7 +839,7 @@ impl Store for PgStore {
     async fn article(&self, lang: Language, slug: &str) -> Result<Option<Article>, StoreError> {
         let mut c = self.conn().await?;
         let row = sqlx::query(AssertSqlSafe(format!(
-            "{ARTICLE_SELECT} WHERE a.lang = $1 AND a.slug = $2"
+            "SELECT {ARTICLE_COLUMNS} {ARTICLE_FROM} WHERE a.lang = $1 AND a.slug = $2"
         )))
         .bind(lang.code())
         .bind(slug)
@@ -743,7 +850,10 @@ impl Store for PgStore {
             return Ok(None);
         };
         let mut article = article_row(&row).db()?;
-        article.content.forecasts = forecasts::of_article(&mut c, article.id, lang).await.db()?;
+        if shows_forecasts(&row).db()? {
+            article.content.forecasts =
+                forecasts::of_article(&mut c, article.id, lang).await.db()?;
+        }
         Ok(Some(article))
     }
 
@@ -755,7 +865,7 @@ impl Store for PgStore {
     ) -> Result<Vec<Article>, StoreError> {
         let mut c = self.conn().await?;
         let sql = format!(
-            "{ARTICLE_SELECT} WHERE {} AND a.duplicate_of IS NULL \
+            "SELECT {ARTICLE_COLUMNS} {ARTICLE_FROM} WHERE {} AND a.duplicate_of IS NULL \
              ORDER BY a.published_at DESC, a.id DESC LIMIT $3",
             listing_filter(listing)
         );
@@ -765,9 +875,13 @@ impl Store for PgStore {
         )
         .bind(limit as i64);
         let found = q.fetch_all(&mut *c).await.db()?;
-        let mut articles = rows::all(found, article_row).db()?;
-        for a in &mut articles {
-            a.content.forecasts = forecasts::of_article(&mut c, a.id, lang).await.db()?;
+        let mut articles = Vec::with_capacity(found.len());
+        for row in &found {
+            let mut a = article_row(row).db()?;
+            if shows_forecasts(row).db()? {
+                a.content.forecasts = forecasts::of_article(&mut c, a.id, lang).await.db()?;
+            }
+            articles.push(a);
         }
         Ok(articles)
     }
@@ -997,62 +1111,9 @@ impl Store for PgStore {
         article: &Article,
         limit: u64,
     ) -> Result<Vec<ArticleSummary>, StoreError> {
-        let (id, lang, group) = (
-            article.id,
-            article.content.lang.code(),
-            article.content.translation_group.clone(),
-        );
         let mut c = self.conn().await?;
-        // Editors' decisions come first and always hold: pins lead the list in the order
-        // they were made, exclusions never appear.
-        let overrides = related::overrides(&mut c, id).await.db()?;
-        let excluded: Vec<i64> = overrides
-            .iter()
-            .filter(|(_, k)| *k == RelatedOverride::Exclude)
-            .map(|(r, _)| *r)
-            .collect();
-        // Pins (in the order made), the source's own list, then the engine's: one query.
-        let lists = format!(
-            "SELECT {SUMMARY_COLUMNS}, 0 AS src, o.created AS ord FROM related_overrides o \
-               JOIN articles a ON a.id = o.related_id \
-               WHERE o.article_id = $1 AND o.kind = 'pin' AND a.lang = $2 \
-             UNION ALL \
-             SELECT {SUMMARY_COLUMNS}, 1, s.position FROM article_listed_similar s \
-               JOIN articles a ON a.title = s.title AND a.lang = $2 \
-               WHERE s.article_id = $1 AND a.id <> $1 \
-               AND ($3::text IS NULL OR a.translation_group IS NULL OR a.translation_group <> $3) \
-             UNION ALL \
-             SELECT {SUMMARY_COLUMNS}, 2, j.ord FROM related r \
-               CROSS JOIN LATERAL unnest(r.ids) WITH ORDINALITY AS j(id, ord) \
-               JOIN articles a ON a.id = j.id \
-               WHERE r.article_id = $1 AND a.lang = $2 AND a.id <> $1 \
-               AND ($3::text IS NULL OR a.translation_group IS NULL OR a.translation_group <> $3) \
-             ORDER BY src, ord"
-        );
-        let found = sqlx::query(AssertSqlSafe(lists))
-            .bind(id)
-            .bind(lang)
-            .bind(&group)
-            .fetch_all(&mut *c)
-            .await
-            .db()?;
-        let mut pinned: Vec<ArticleSummary> = Vec::new();
-        let mut rest: Vec<ArticleSummary> = Vec::new();
-        for row in &found {
-            let summary = rows::summary(row).db()?;
-            if row.try_get::<i32, _>(13).db()? == 0 {
-                pinned.push(summary);
-            } else {
-                rest.push(summary);
-            }
-        }
-        for s in rest {
-            if !excluded.contains(&s.id) && !pinned.iter().any(|l| l.id == s.id) {
-                pinned.push(s);
-            }
-        }
-        pinned.truncate(limit as usize);
-        Ok(pinned)
+        let (similar, _) = article_lists(&mut c, article, limit, false).await.db()?;
+        Ok(similar)
     }
 
     async fn similarity_corpus(&self) -> Result<Vec<SimilarityDoc>, StoreError> {
@@ -1189,6 +1250,43 @@ impl Store for PgStore {
     ) -> Result<Option<StorylineSummary>, StoreError> {
         let mut c = self.conn().await?;
         storylines::summary(&mut c, id, lang).await.db()
+    }
+
+    async fn article_page(
+        &self,
+        lang: Language,
+        slug: &str,
+        similar: u64,
+    ) -> Result<Option<ArticlePage>, StoreError> {
+        // Two statements where the parts would take five: the article with its storyline's
+        // summary, then its similar articles with its translations (and its forecasts only
+        // when it shows any). Each statement costs PostgreSQL more to start than to run.
+        let mut c = self.conn().await?;
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {ARTICLE_COLUMNS}, {STORYLINE_COLUMNS} {ARTICLE_FROM} {SUMMARY_OF_ARTICLE_JOIN} \
+             WHERE a.lang = $1 AND a.slug = $2"
+        )))
+        .bind(lang.code())
+        .bind(slug)
+        .fetch_optional(&mut *c)
+        .await
+        .db()?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let mut article = article_row(&row).db()?;
+        if shows_forecasts(&row).db()? {
+            article.content.forecasts =
+                forecasts::of_article(&mut c, article.id, lang).await.db()?;
+        }
+        let storyline = storylines::summary_at(&row, ARTICLE_COLUMN_COUNT).db()?;
+        let (similar, translations) = article_lists(&mut c, &article, similar, true).await.db()?;
+        Ok(Some(ArticlePage {
+            article,
+            translations,
+            similar,
+            storyline,
+        }))
     }
 
     async fn storyline_page(

@@ -261,6 +261,50 @@ pub async fn storyline_of(c: &mut PgConnection, article_id: i64) -> R<Option<i64
         .await
 }
 
+/// The columns of a storyline's summary, from `storyline_stats t` and `storylines s`.
+pub const STORYLINE_COLUMNS: &str = "t.storyline_id, s.title, COALESCE(t.title, t.latest_title), \
+     t.articles, t.first_period, t.last_period, t.latest_status, t.topics";
+
+/// The tables [`STORYLINE_COLUMNS`] come from, for summaries by storyline.
+const STORYLINE_FROM: &str = "FROM storyline_stats t JOIN storylines s ON s.id = t.storyline_id";
+
+/// Joins [`STORYLINE_COLUMNS`] of the storyline of `articles a` in its own language, or NULLs.
+pub const SUMMARY_OF_ARTICLE_JOIN: &str = "LEFT JOIN article_storylines x ON x.article_id = a.id \
+     LEFT JOIN storyline_stats t ON t.storyline_id = x.storyline_id AND t.lang = a.lang \
+     LEFT JOIN storylines s ON s.id = t.storyline_id";
+
+/// A storyline's summary from a row of [`STORYLINE_COLUMNS`].
+fn summary_row(r: &PgRow) -> R<StorylineSummary> {
+    summary_at(r, 0)?.ok_or_else(|| rows::bad(0, "a storyline without an id"))
+}
+
+/// A storyline's summary from [`STORYLINE_COLUMNS`] starting at column `at`; `None` where a
+/// left join found none.
+pub fn summary_at(r: &PgRow, at: usize) -> R<Option<StorylineSummary>> {
+    let Some(id) = r.try_get::<Option<i64>, _>(at)? else {
+        return Ok(None);
+    };
+    let title: Option<String> = r.try_get(at + 1)?;
+    let topics: String = r.try_get(at + 7)?;
+    Ok(Some(StorylineSummary {
+        id,
+        titled_by_editor: title.is_some(),
+        title: match title {
+            Some(t) => t,
+            None => r.try_get(at + 2)?,
+        },
+        articles: r.try_get::<i64, _>(at + 3)? as u64,
+        first: Period::from_key(r.try_get(at + 4)?).map_err(|e| rows::bad(at + 4, e))?,
+        last: Period::from_key(r.try_get(at + 5)?).map_err(|e| rows::bad(at + 5, e))?,
+        latest_status: rows::parsed(r, at + 6)?,
+        topics: topics
+            .split(',')
+            .filter(|t| !t.is_empty())
+            .map(str::to_string)
+            .collect(),
+    }))
+}
+
 /// The summaries of storylines `ids` in `lang`, in that order, leaving out those without an
 /// article in that language.
 async fn summaries_of(
@@ -270,42 +314,18 @@ async fn summaries_of(
 ) -> R<Vec<StorylineSummary>> {
     // `= ANY` and the order restored here: a join against `unnest(...) WITH ORDINALITY` was
     // planned anew for every page (0.35 ms, most of an uncached article page's database time).
-    let found = sqlx::query(
-        "SELECT t.storyline_id, s.title, COALESCE(t.title, t.latest_title), t.articles, \
-                t.first_period, t.last_period, t.latest_status, t.topics \
-         FROM storyline_stats t JOIN storylines s ON s.id = t.storyline_id \
-         WHERE t.storyline_id = ANY($1) AND t.lang = $2",
-    )
+    let mut found = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {STORYLINE_COLUMNS} {STORYLINE_FROM} WHERE t.storyline_id = ANY($1) AND t.lang = $2"
+    )))
     .bind(ids)
     .bind(lang.code())
     .fetch_all(c)
     .await?;
-    let mut found = found;
     found.sort_by_key(|r| {
         let id: i64 = r.try_get(0).unwrap_or_default();
         ids.iter().position(|i| *i == id).unwrap_or(usize::MAX)
     });
-    rows::all(found, |r| {
-        let title: Option<String> = r.try_get(1)?;
-        let topics: String = r.try_get(7)?;
-        Ok(StorylineSummary {
-            id: r.try_get(0)?,
-            titled_by_editor: title.is_some(),
-            title: match title {
-                Some(t) => t,
-                None => r.try_get(2)?,
-            },
-            articles: r.try_get::<i64, _>(3)? as u64,
-            first: Period::from_key(r.try_get(4)?).map_err(|e| rows::bad(4, e))?,
-            last: Period::from_key(r.try_get(5)?).map_err(|e| rows::bad(5, e))?,
-            latest_status: rows::parsed(r, 6)?,
-            topics: topics
-                .split(',')
-                .filter(|t| !t.is_empty())
-                .map(str::to_string)
-                .collect(),
-        })
-    })
+    rows::all(found, summary_row)
 }
 
 /// The summary of storyline `id` in `lang`, or `None` if it has no article in that language.
@@ -344,15 +364,16 @@ pub async fn detail(
 }
 
 pub async fn recent(c: &mut PgConnection, lang: Language, limit: u64) -> R<Vec<StorylineSummary>> {
-    let ids: Vec<i64> = sqlx::query_scalar(
-        "SELECT storyline_id FROM storyline_stats WHERE lang = $1 \
-         ORDER BY last_published_at DESC, storyline_id DESC LIMIT $2",
-    )
+    // One statement: "Recent trends" is on every article page.
+    let found = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {STORYLINE_COLUMNS} {STORYLINE_FROM} WHERE t.lang = $1 \
+         ORDER BY t.last_published_at DESC, t.storyline_id DESC LIMIT $2"
+    )))
     .bind(lang.code())
     .bind(limit as i64)
-    .fetch_all(&mut *c)
+    .fetch_all(c)
     .await?;
-    summaries_of(c, &ids, lang).await
+    rows::all(found, summary_row)
 }
 
 /// Other storylines that share a topic with `id`, most recently active in `lang` first.

@@ -462,7 +462,6 @@ pub async fn storylines_are_assigned_edited_and_summarised(store: Arc<dyn Store>
         None,
         "no Russian commentary, no Russian page"
     );
-
     store
         .rename_storyline(s1, Some("The autumn drills".into()))
         .await
@@ -474,6 +473,21 @@ pub async fn storylines_are_assigned_edited_and_summarised(store: Arc<dyn Store>
         .expect("summary");
     assert_eq!(renamed.title, "The autumn drills");
     assert!(renamed.titled_by_editor);
+    // "Recent trends": the storyline with the latest article first, as many as asked.
+    let recent = |lang, limit| {
+        let store = store.clone();
+        async move {
+            store
+                .recent_storylines(lang, limit)
+                .await
+                .expect("recent storylines")
+        }
+    };
+    let newest_first: Vec<i64> = recent(Language::En, 5).await.iter().map(|s| s.id).collect();
+    assert_eq!(newest_first, vec![s2, s1]);
+    assert_eq!(recent(Language::En, 5).await[1], renamed);
+    assert_eq!(recent(Language::En, 1).await.len(), 1);
+    assert!(recent(Language::Ru, 5).await.is_empty());
 
     assert!(matches!(
         store.merge_storylines(s1, s1).await,
@@ -590,6 +604,126 @@ pub async fn similar_lists_and_overrides_round_trip(store: Arc<dyn Store>) {
         .set_related_override(ids[0], ids[0], Some(RelatedOverride::Pin))
         .await
         .is_err());
+}
+
+/// An article's page reads in one call what the separate methods read: the article with a
+/// translation's forecasts, its translations, similar articles with an editor's pin and
+/// exclusion and the source's own list, and its storyline.
+pub async fn an_article_page_reads_what_its_parts_read(store: Arc<dyn Store>) {
+    let mut a = draft("a", "Drills begin", 19, "en", Some("g1"));
+    a.similar_titles = vec!["Drills end".into()];
+    let mut a_ru = draft("a-ru", "Учения начались", 19, "ru", Some("g1"));
+    a_ru.forecasts = vec![ForecastDraft {
+        statement: "Учения закончатся в течение месяца".into(),
+        probability: "0.6".into(),
+        resolve_by: "2026-11-19".into(),
+        outcome: None,
+    }];
+    let ids = write_all(
+        &store,
+        &[
+            prepare(a),
+            prepare(a_ru),
+            article("b", "Drills end", 26, "en", None),
+            article("c", "Drills resume", 33, "en", None),
+            article("d", "Drills reviewed", 41, "en", None),
+        ],
+    )
+    .await;
+    let (a, b, c, d) = (ids[0], ids[2], ids[3], ids[4]);
+    let scored = |id| Scored { id, score: 0.5 };
+    store
+        .replace_related(&[(a, vec![scored(c), scored(d), scored(b)])])
+        .await
+        .expect("related");
+    store
+        .set_related_override(a, d, Some(RelatedOverride::Pin))
+        .await
+        .expect("pin");
+    store
+        .set_related_override(a, c, Some(RelatedOverride::Exclude))
+        .await
+        .expect("exclude");
+    store
+        .assign_storylines(&[
+            NewAssignment {
+                article_id: a,
+                target: StorylineTarget::New(0),
+                confidence: 0.9,
+            },
+            NewAssignment {
+                article_id: b,
+                target: StorylineTarget::New(0),
+                confidence: 0.9,
+            },
+        ])
+        .await
+        .expect("assign");
+
+    let page = store
+        .article_page(Language::En, "drills-begin", 5)
+        .await
+        .expect("article page")
+        .expect("the article exists");
+    // What the separate methods read.
+    let article = store
+        .article(Language::En, "drills-begin")
+        .await
+        .expect("article")
+        .expect("article");
+    let storyline = store.storyline_of(a).await.expect("storyline of");
+    let storyline = store
+        .storyline_summary(storyline.expect("assigned"), Language::En)
+        .await
+        .expect("summary");
+    assert_eq!(page.article, article);
+    assert_eq!(
+        page.translations,
+        store.translations("g1", a).await.expect("translations")
+    );
+    assert_eq!(
+        page.similar,
+        store.similar(&article, 5).await.expect("similar")
+    );
+    assert_eq!(page.storyline, storyline);
+    // And what that is: the pin first, then the source's own list, then the engine's, the
+    // excluded and the translation left out.
+    let similar: Vec<i64> = page.similar.iter().map(|s| s.id).collect();
+    assert_eq!(similar, [d, b]);
+    let translations: Vec<i64> = page.translations.iter().map(|s| s.id).collect();
+    assert_eq!(translations, [ids[1]]);
+    assert_eq!(page.article.content.forecasts.len(), 1);
+    assert_eq!(
+        page.article.content.forecasts[0].made_in,
+        Some(Language::Ru),
+        "the Russian commentary's forecast, said to be made there"
+    );
+    assert_eq!(page.storyline.as_ref().map(|s| s.articles), Some(2));
+    let shorter = store
+        .article_page(Language::En, "drills-begin", 1)
+        .await
+        .expect("article page")
+        .expect("article");
+    assert_eq!(shorter.similar.len(), 1);
+
+    // An article with none of these.
+    let alone = store
+        .article_page(Language::En, "drills-reviewed", 5)
+        .await
+        .expect("article page")
+        .expect("the article exists");
+    assert!(alone.translations.is_empty());
+    assert!(alone.similar.is_empty());
+    assert_eq!(alone.storyline, None);
+    assert!(alone.article.content.forecasts.is_empty());
+    assert_eq!(
+        store
+            .article_page(Language::Ru, "drills-begin", 5)
+            .await
+            .expect("article page"),
+        None,
+        "no such page in the other edition"
+    );
 }
 
 /// A forecast past its date is overdue until resolved; resolving records the outcome.

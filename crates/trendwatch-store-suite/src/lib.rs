@@ -57,6 +57,7 @@ macro_rules! store_suite {
             listings_and_weeks_follow_the_archive,
             storylines_are_assigned_edited_and_summarised,
             similar_lists_and_overrides_round_trip,
+            an_article_page_reads_what_its_parts_read,
             forecasts_are_listed_and_resolved,
             accounts_and_sessions_round_trip,
             invitations_are_accepted_once,

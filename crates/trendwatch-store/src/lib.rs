@@ -129,6 +129,19 @@ pub struct SitemapStoryline {
     pub last_published_at: time::PrimitiveDateTime,
 }
 
+/// What an article's public page shows, read together (see [`Store::article_page`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArticlePage {
+    /// The article, with its forecasts.
+    pub article: Article,
+    /// Its other-language versions, as [`Store::translations`] lists them.
+    pub translations: Vec<ArticleSummary>,
+    /// Similar articles, as [`Store::similar`] lists them.
+    pub similar: Vec<ArticleSummary>,
+    /// The summary of its storyline in the article's language.
+    pub storyline: Option<StorylineSummary>,
+}
+
 /// A snapshot of a backend's connections (see [`Store::pool_status`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct PoolStatus {
@@ -348,6 +361,36 @@ pub trait Store: Send + Sync + 'static {
         id: i64,
         lang: Language,
     ) -> Result<Option<StorylineSummary>, StoreError>;
+
+    /// The article at `lang`/`slug` with what its page shows around it: translations, up to
+    /// `similar` similar articles and its storyline. The default reads each part with its
+    /// own method; a backend for which every statement is a network round trip overrides it
+    /// to read the same in fewer.
+    async fn article_page(
+        &self,
+        lang: Language,
+        slug: &str,
+        similar: u64,
+    ) -> Result<Option<ArticlePage>, StoreError> {
+        let Some(article) = self.article(lang, slug).await? else {
+            return Ok(None);
+        };
+        let translations = match &article.content.translation_group {
+            Some(group) => self.translations(group, article.id).await?,
+            None => Vec::new(),
+        };
+        let similar = self.similar(&article, similar).await?;
+        let storyline = match self.storyline_of(article.id).await? {
+            Some(id) => self.storyline_summary(id, lang).await?,
+            None => None,
+        };
+        Ok(Some(ArticlePage {
+            article,
+            translations,
+            similar,
+            storyline,
+        }))
+    }
 
     /// A storyline with its latest [`STORYLINE_PAGE_ARTICLES`] articles in `lang` (oldest
     /// first); `None` if it has none in that language.

@@ -28,6 +28,9 @@ use std::io::Write;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
+use trendwatch_core::storyline::StorylineSummary;
+use trendwatch_core::Language;
+use trendwatch_store::{Store, StoreError};
 
 /// What may happen to a route's responses in caches: this one and any on the way.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -267,7 +270,14 @@ pub struct PageCache {
     /// Requests answered from the cache, and shareable requests that were not, since start.
     hits: AtomicU64,
     misses: AtomicU64,
+    /// "Recent trends" by edition and length, kept exactly as long as the pages are: every
+    /// article and storyline page shows them, and a page rendered afresh (the first request
+    /// after an import, a crawler walking the archive) would otherwise ask the store again.
+    recent_storylines: RwLock<HashMap<(Language, u64), RecentStorylines>>,
 }
+
+/// The most recently active storylines of one edition, shared by the pages that show them.
+type RecentStorylines = Arc<Vec<StorylineSummary>>;
 
 impl PageCache {
     /// Drops every page, e.g. after content was written in this process.
@@ -277,6 +287,39 @@ impl PageCache {
             pages.clear();
             self.bytes.store(0, Ordering::SeqCst);
         }
+        if let Ok(mut recent) = self.recent_storylines.write() {
+            recent.clear();
+        }
+    }
+
+    /// The `limit` most recently active storylines of edition `lang`: from memory when this
+    /// generation asked before, else from the store (and then kept, unless the cache was
+    /// cleared while the store answered).
+    pub async fn recent_storylines(
+        &self,
+        store: &dyn Store,
+        lang: Language,
+        limit: u64,
+    ) -> Result<RecentStorylines, StoreError> {
+        let key = (lang, limit);
+        if let Some(kept) = self
+            .recent_storylines
+            .read()
+            .ok()
+            .and_then(|r| r.get(&key).cloned())
+        {
+            return Ok(kept);
+        }
+        let epoch = self.epoch.load(Ordering::SeqCst);
+        let fresh = Arc::new(store.recent_storylines(lang, limit).await?);
+        if let Ok(mut recent) = self.recent_storylines.write() {
+            // Checked under the lock `clear` also takes: a clear either came before this
+            // (and the epoch shows it) or comes after and drops this entry.
+            if self.epoch.load(Ordering::SeqCst) == epoch {
+                recent.insert(key, fresh.clone());
+            }
+        }
+        Ok(fresh)
     }
 
     /// Records the store's generation, clearing the cache if it moved on.

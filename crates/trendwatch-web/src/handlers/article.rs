@@ -146,34 +146,30 @@ pub async fn page(
 ) -> Result<Response, WebError> {
     let lang = lang_of(&state, &lang)?;
     let err = |e| WebError::store(lang, &state.site, e);
-    let article = state
+    let trendwatch_store::ArticlePage {
+        article,
+        translations,
+        similar,
+        storyline,
+    } = state
         .store
-        .article(lang, &slug)
+        .article_page(lang, &slug, 5)
         .await
         .map_err(err)?
         .ok_or_else(|| WebError::NotFound(lang, state.site.clone()))?;
-    let a = &article.content;
-    let translations: Vec<Alternate> = match &a.translation_group {
-        Some(g) => state
-            .store
-            .translations(g, article.id)
-            .await
-            .map_err(err)?
-            .into_iter()
-            .map(|t| Alternate {
-                code: t.lang.code(),
-                name: t.lang.native_name(),
-                url: article_url(t.lang, &t.slug),
-            })
-            .collect(),
-        None => Vec::new(),
-    };
-    let similar = state.store.similar(&article, 5).await.map_err(err)?;
-    let recent = state.store.recent_storylines(lang, 5).await.map_err(err)?;
-    let storyline = match state.store.storyline_of(article.id).await.map_err(err)? {
-        Some(id) => state.store.storyline_summary(id, lang).await.map_err(err)?,
-        None => None,
-    };
+    let translations: Vec<Alternate> = translations
+        .into_iter()
+        .map(|t| Alternate {
+            code: t.lang.code(),
+            name: t.lang.native_name(),
+            url: article_url(t.lang, &t.slug),
+        })
+        .collect();
+    let recent = state
+        .cache
+        .recent_storylines(&*state.store, lang, 5)
+        .await
+        .map_err(err)?;
     render(
         &state,
         &article,
@@ -195,8 +191,8 @@ pub(crate) struct Parts {
     pub similar: Vec<trendwatch_core::article::ArticleSummary>,
     /// Its storyline.
     pub storyline: Option<trendwatch_core::storyline::StorylineSummary>,
-    /// "Recent trends".
-    pub recent: Vec<trendwatch_core::storyline::StorylineSummary>,
+    /// "Recent trends", shared by every page of a generation (see the page cache).
+    pub recent: std::sync::Arc<Vec<trendwatch_core::storyline::StorylineSummary>>,
 }
 
 /// Renders `article` with the public article template: the reader's page, and the desk's

@@ -965,8 +965,8 @@ pub async fn preview(
         }
     };
     let recent = state
-        .store
-        .recent_storylines(new.lang, 5)
+        .cache
+        .recent_storylines(&*state.store, new.lang, 5)
         .await
         .unwrap_or_default();
     let article = trendwatch_core::article::Article {

@@ -130,8 +130,8 @@ pub async fn page(
         None => (String::new(), String::new(), Vec::new(), Vec::new()),
     };
     let recent = state
-        .store
-        .recent_storylines(lang, 8)
+        .cache
+        .recent_storylines(&*state.store, lang, 8)
         .await
         .map_err(err)?
         .iter()

@@ -95,7 +95,11 @@ async fn render(
         .related_storylines(id, lang, 5)
         .await
         .map_err(err)?;
-    let recent = state.store.recent_storylines(lang, 5).await.map_err(err)?;
+    let recent = state
+        .cache
+        .recent_storylines(&*state.store, lang, 5)
+        .await
+        .map_err(err)?;
     // Other languages have this storyline only if it has articles in them.
     let mut alternates = Vec::new();
     for other in Language::ALL.into_iter().filter(|l| *l != lang) {
