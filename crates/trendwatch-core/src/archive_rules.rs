@@ -121,6 +121,30 @@ pub fn slug<E>(
     }))
 }
 
+/// Whether what the archive holds for `later` ([`Neighbours`], the slugs [`slug`] asks
+/// about) may differ once `earlier` is written before it in the same batch. A backend that
+/// looks up a whole batch's neighbours in one read must look again for such an article.
+///
+/// Conservative: it compares every field the lookups use, so "no" is certain and "yes" only
+/// possible. A rewrite (`earlier_is_rewrite`) may also give up the week, group or slug its
+/// older version held, so it counts for every later article of its language.
+pub fn may_depend_on(later: &NewArticle, earlier: &NewArticle, earlier_is_rewrite: bool) -> bool {
+    if later.key == earlier.key {
+        return true;
+    }
+    if later.lang != earlier.lang {
+        return false;
+    }
+    let later_dated = format!("{}-{}", later.slug, later.published_at.date());
+    let earlier_dated = format!("{}-{}", earlier.slug, earlier.published_at.date());
+    earlier_is_rewrite
+        || (later.topic == earlier.topic && later.period == earlier.period)
+        || (later.translation_group.is_some()
+            && later.translation_group == earlier.translation_group)
+        || [&earlier.slug, &earlier_dated].contains(&&later.slug)
+        || [&earlier.slug, &earlier_dated].contains(&&later_dated)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,6 +166,43 @@ mod tests {
         .expect("valid draft");
         a.kind = kind;
         a
+    }
+
+    #[test]
+    fn a_batch_neighbour_matters_only_where_the_lookups_could_see_it() {
+        let first = article(crate::ArticleKind::Weekly);
+        let mut other = article(crate::ArticleKind::Weekly);
+        other.key = "other".into();
+        other.translation_group = None;
+        other.slug = "another-headline".into();
+        other.topic = "economy".into();
+        assert!(!may_depend_on(&other, &first, false), "nothing shared");
+        assert!(
+            may_depend_on(&other, &first, true),
+            "a rewrite may free what it held"
+        );
+        let mut other_lang = first.clone();
+        other_lang.key = "ru".into();
+        other_lang.lang = Language::Ru;
+        assert!(!may_depend_on(&other_lang, &first, true), "another edition");
+        let same_key = first.clone();
+        assert!(may_depend_on(&same_key, &first, false));
+        let mut same_week = other.clone();
+        same_week.topic = first.topic.clone();
+        assert!(may_depend_on(&same_week, &first, false));
+        let mut same_group = other.clone();
+        same_group.translation_group = first.translation_group.clone();
+        assert!(may_depend_on(&same_group, &first, false));
+        let mut same_slug = other.clone();
+        same_slug.slug = first.slug.clone();
+        assert!(may_depend_on(&same_slug, &first, false));
+        // The earlier article took the dated slug the later one would fall back to.
+        let mut dated = other.clone();
+        dated.published_at = first.published_at;
+        dated.slug = first.slug.clone();
+        let mut earlier = first.clone();
+        earlier.slug = format!("{}-{}", first.slug, first.published_at.date());
+        assert!(may_depend_on(&dated, &earlier, false));
     }
 
     #[test]

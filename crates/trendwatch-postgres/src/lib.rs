@@ -15,7 +15,7 @@
 mod accounts;
 mod forecasts;
 pub mod load;
-mod migrations;
+pub mod migrations;
 mod newsletter;
 mod newsroom;
 mod related;
@@ -300,45 +300,94 @@ impl PgStore {
 /// Checks the rules one article must satisfy against what is stored, then writes it with its
 /// authors, tags and listed-similar titles. The caller rolls back on any error.
 #[allow(clippy::result_large_err)]
+/// What the archive rules ask of the database about one article about to be written.
+struct Checked {
+    /// The id of its earlier version (same key), if any.
+    existing: Option<i64>,
+    neighbours: archive_rules::Neighbours,
+    /// Whether its slug, and the slug dated with its publication day, are taken by others.
+    slug_taken: bool,
+    dated_taken: bool,
+}
+
+/// What the archive rules (`trendwatch_core::archive_rules`) ask about each of `articles`,
+/// in one statement however many there are: round trips dominate an import. Each answer
+/// reflects the database as it is, not the articles before it in the list.
+async fn check_articles(c: &mut PgConnection, articles: &[&NewArticle]) -> R<Vec<Checked>> {
+    let column = |f: fn(&NewArticle) -> Option<String>| -> Vec<Option<String>> {
+        articles.iter().map(|a| f(a)).collect()
+    };
+    let found = sqlx::query(
+        "SELECT (SELECT id FROM articles WHERE key = n.key), \
+                w.key, w.title, \
+                (SELECT key FROM articles WHERE n.grp IS NOT NULL AND translation_group = n.grp \
+                   AND lang = n.lang AND key <> n.key LIMIT 1), \
+                EXISTS (SELECT 1 FROM articles WHERE lang = n.lang AND slug = n.slug AND key <> n.key), \
+                EXISTS (SELECT 1 FROM articles WHERE lang = n.lang AND slug = n.dated AND key <> n.key) \
+         FROM unnest($1::text[], $2::bool[], $3::text[], $4::int[], $5::text[], $6::text[], \
+                     $7::text[], $8::text[]) WITH ORDINALITY \
+              AS n(key, claims, topic, period, lang, grp, slug, dated, ord) \
+         LEFT JOIN LATERAL (SELECT key, title FROM articles WHERE n.claims \
+                AND kind = 'weekly' AND topic = n.topic AND period_key = n.period \
+                AND lang = n.lang AND key <> n.key LIMIT 1) w ON TRUE \
+         ORDER BY n.ord",
+    )
+    .bind(column(|a| Some(a.key.clone())))
+    .bind(
+        articles
+            .iter()
+            .map(|a| archive_rules::claimed_week(a).is_some())
+            .collect::<Vec<bool>>(),
+    )
+    .bind(column(|a| Some(a.topic.clone())))
+    .bind(articles.iter().map(|a| a.period.key()).collect::<Vec<i32>>())
+    .bind(column(|a| Some(a.lang.code().to_string())))
+    .bind(column(|a| a.translation_group.clone()))
+    .bind(column(|a| Some(a.slug.clone())))
+    .bind(column(|a| Some(format!("{}-{}", a.slug, a.published_at.date()))))
+    .fetch_all(c)
+    .await?;
+    rows::all(found, |row| {
+        let week_key: Option<String> = row.try_get(1)?;
+        let week_title: Option<String> = row.try_get(2)?;
+        Ok(Checked {
+            existing: row.try_get(0)?,
+            neighbours: archive_rules::Neighbours {
+                week_holder: week_key.zip(week_title),
+                translation_holder: row.try_get(3)?,
+            },
+            slug_taken: row.try_get(4)?,
+            dated_taken: row.try_get(5)?,
+        })
+    })
+}
+
+/// Writes one article whole, after checking it against the database alone.
 async fn write_one(c: &mut PgConnection, a: &NewArticle) -> Result<WriteOutcome, WriteError> {
+    let backend = |e: sqlx::Error| WriteError::Backend(format!("database: {e}"));
+    let checked = check_articles(&mut *c, &[a])
+        .await
+        .map_err(backend)?
+        .pop()
+        .ok_or_else(|| WriteError::Backend("database: no answer to the check".into()))?;
+    write_checked(c, a, checked).await
+}
+
+/// Writes one article whole, `checked` being what the database holds around it now.
+async fn write_checked(
+    c: &mut PgConnection,
+    a: &NewArticle,
+    checked: Checked,
+) -> Result<WriteOutcome, WriteError> {
     let backend = |e: sqlx::Error| WriteError::Backend(format!("database: {e}"));
     let lang = a.lang.code();
     let dated = format!("{}-{}", a.slug, a.published_at.date());
-    // What the rules (`trendwatch_core::archive_rules`) ask, in one statement: round trips
-    // dominate an import.
-    let row = sqlx::query(
-        "SELECT (SELECT id FROM articles WHERE key = $1), \
-                w.key, w.title, \
-                (SELECT key FROM articles WHERE $6::text IS NOT NULL AND translation_group = $6 \
-                   AND lang = $5 AND key <> $1 LIMIT 1), \
-                EXISTS (SELECT 1 FROM articles WHERE lang = $5 AND slug = $7 AND key <> $1), \
-                EXISTS (SELECT 1 FROM articles WHERE lang = $5 AND slug = $8 AND key <> $1) \
-         FROM (SELECT 1) one LEFT JOIN (SELECT key, title FROM articles WHERE $2 \
-                AND kind = 'weekly' AND topic = $3 AND period_key = $4 AND lang = $5 \
-                AND key <> $1 LIMIT 1) w ON TRUE",
-    )
-    .bind(&a.key)
-    .bind(archive_rules::claimed_week(a).is_some())
-    .bind(&a.topic)
-    .bind(a.period.key())
-    .bind(lang)
-    .bind(&a.translation_group)
-    .bind(&a.slug)
-    .bind(&dated)
-    .fetch_one(&mut *c)
-    .await
-    .map_err(backend)?;
-    let existing: Option<i64> = row.try_get(0).map_err(backend)?;
-    let week_key: Option<String> = row.try_get(1).map_err(backend)?;
-    let week_title: Option<String> = row.try_get(2).map_err(backend)?;
-    let neighbours = archive_rules::Neighbours {
-        week_holder: week_key.zip(week_title),
-        translation_holder: row.try_get(3).map_err(backend)?,
-    };
-    let (slug_taken, dated_taken): (bool, bool) = (
-        row.try_get(4).map_err(backend)?,
-        row.try_get(5).map_err(backend)?,
-    );
+    let Checked {
+        existing,
+        neighbours,
+        slug_taken,
+        dated_taken,
+    } = checked;
     archive_rules::check(a, neighbours)?;
     let slug = archive_rules::slug(a, |candidate| {
         Ok::<bool, WriteError>(if candidate == a.slug {
@@ -784,8 +833,20 @@ impl Store for PgStore {
         // where some article fails is rolled back and written again, one savepoint each.
         let mut tx = self.begin_locked().await?;
         let mut results = Vec::with_capacity(articles.len());
-        for a in articles {
-            match write_one(&mut tx, a).await {
+        // The whole batch checked in one statement; an article that an earlier one of the
+        // batch may affect is checked again just before it is written.
+        let all: Vec<&NewArticle> = articles.iter().collect();
+        let checks = check_articles(&mut tx, &all).await.db()?;
+        for (i, (a, checked)) in articles.iter().zip(checks).enumerate() {
+            let affected = articles[..i].iter().zip(&results).any(|(earlier, r)| {
+                archive_rules::may_depend_on(a, earlier, matches!(r, Ok(WriteOutcome::Updated(_))))
+            });
+            let written = if affected {
+                write_one(&mut tx, a).await
+            } else {
+                write_checked(&mut tx, a, checked).await
+            };
+            match written {
                 Ok(outcome) => results.push(Ok(outcome)),
                 Err(_) => break,
             }

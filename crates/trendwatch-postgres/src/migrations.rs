@@ -18,6 +18,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0002_text_changes",
         include_str!("../migrations/0002_text_changes.sql"),
     ),
+    (
+        "0003_lz4_bodies",
+        include_str!("../migrations/0003_lz4_bodies.sql"),
+    ),
 ];
 
 /// The advisory lock key under which migrations run (any constant shared by all nodes).

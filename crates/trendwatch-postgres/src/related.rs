@@ -3,19 +3,30 @@
 
 use crate::rows::{self, R};
 use crate::{bump, Db};
-use sqlx::{PgConnection, Row};
+use sqlx::{AssertSqlSafe, PgConnection, Row};
 use trendwatch_core::article::{ArticleText, RelatedOverride};
 use trendwatch_core::similarity::{Scored, SimilarityDoc};
 use trendwatch_store::EditError;
 
+/// The filter to `ids` (bound as `$1`) of a query that reads all rows or some: two
+/// statements rather than one with `$1 IS NULL OR column = ANY($1)`, whose generic plan
+/// (see `plan_cache_mode` in the crate root) can never use the index and scans the table.
+pub fn only_ids(column: &str, ids: Option<&[i64]>) -> String {
+    match ids {
+        Some(_) => format!("AND {column} = ANY($1)"),
+        None => "AND $1::bigint[] IS NULL".to_string(),
+    }
+}
+
 /// The similarity engine's documents: all (`None`) or those with the given ids.
 pub async fn similarity_docs(c: &mut PgConnection, ids: Option<&[i64]>) -> R<Vec<SimilarityDoc>> {
-    let found = sqlx::query(
+    let found = sqlx::query(AssertSqlSafe(format!(
         "SELECT a.id, a.lang, a.translation_group, a.topic, a.title, a.body_text, s.storyline_id, \
                 (a.published_at::date - DATE '1970-01-01') \
          FROM articles a LEFT JOIN article_storylines s ON s.article_id = a.id \
-         WHERE a.duplicate_of IS NULL AND ($1::bigint[] IS NULL OR a.id = ANY($1)) ORDER BY a.id",
-    )
+         WHERE a.duplicate_of IS NULL {} ORDER BY a.id",
+        only_ids("a.id", ids)
+    )))
     .bind(ids)
     .fetch_all(c)
     .await?;
@@ -169,12 +180,12 @@ pub async fn overrides(c: &mut PgConnection, article: i64) -> R<Vec<(i64, Relate
 
 /// What the search index keeps of articles: all (`None`) or the given ones.
 pub async fn article_texts(c: &mut PgConnection, ids: Option<&[i64]>) -> R<Vec<ArticleText>> {
-    let found = sqlx::query(
+    let found = sqlx::query(AssertSqlSafe(format!(
         "SELECT id, lang, topic, status, (published_at::date - DATE '1970-01-01')::bigint, slug, \
                 title, lead, body_text, key \
-         FROM articles WHERE duplicate_of IS NULL AND ($1::bigint[] IS NULL OR id = ANY($1)) \
-         ORDER BY id",
-    )
+         FROM articles WHERE duplicate_of IS NULL {} ORDER BY id",
+        only_ids("id", ids)
+    )))
     .bind(ids)
     .fetch_all(c)
     .await?;

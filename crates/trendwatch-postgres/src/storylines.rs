@@ -144,12 +144,13 @@ struct Member {
 /// the representative headline needs every headline and lead anyway (the same code as the
 /// SQLite backend's, in `trendwatch_core::storyline`).
 async fn write_stats(c: &mut PgConnection, ids: Option<&[i64]>) -> R<()> {
-    let found = sqlx::query(
+    let found = sqlx::query(AssertSqlSafe(format!(
         "SELECT x.storyline_id, a.lang, a.id, a.period_key, a.published_at, a.title, a.lead, \
                 a.status, a.topic \
          FROM article_storylines x JOIN articles a ON a.id = x.article_id \
-         WHERE $1::bigint[] IS NULL OR x.storyline_id = ANY($1)",
-    )
+         WHERE TRUE {}",
+        crate::related::only_ids("x.storyline_id", ids)
+    )))
     .bind(ids)
     .fetch_all(&mut *c)
     .await?;

@@ -273,6 +273,52 @@ pub async fn repeated_headlines_get_dated_slugs(store: Arc<dyn Store>) {
     }
 }
 
+/// Within one batch, each article is checked against the archive as the articles before it
+/// left it: a rewrite that moves to another week frees the week it held, and a later article
+/// of the batch may take it; one that claims a week taken earlier in the batch is refused.
+pub async fn a_batch_sees_its_own_earlier_articles(store: Arc<dyn Store>) {
+    write_all(&store, &[article("a", "Drills begin", 19, "en", None)]).await;
+    let batch = vec![
+        // "a" moves from the week of the 19th to the next one...
+        article("a", "Drills begin", 26, "en", None),
+        // ...so this one may have the week of the 19th; its headline is a's, so it is dated.
+        article("b", "Drills begin", 20, "en", None),
+        article("c", "Drills resume", 33, "en", Some("g")),
+        // The week of the 33rd is c's now.
+        article("d", "Drills again", 33, "en", None),
+        // And so is the English version of group "g".
+        article("e", "Drills resume once more", 41, "en", Some("g")),
+    ];
+    let results = store.write_articles(&batch).await.expect("batch runs");
+    assert!(
+        matches!(results[0], Ok(WriteOutcome::Updated(_))),
+        "{results:?}"
+    );
+    assert!(
+        matches!(results[1], Ok(WriteOutcome::Created(_))),
+        "{results:?}"
+    );
+    assert!(results[2].is_ok(), "{results:?}");
+    assert!(
+        matches!(&results[3], Err(WriteError::DuplicateWeek { existing_key, .. }) if existing_key == "c"),
+        "{:?}",
+        results[3]
+    );
+    assert!(
+        matches!(&results[4], Err(WriteError::DuplicateTranslation { existing_key, .. }) if existing_key == "c"),
+        "{:?}",
+        results[4]
+    );
+    for (slug, key) in [
+        ("drills-begin", "a"),
+        ("drills-begin-2026-10-20", "b"),
+        ("drills-resume", "c"),
+    ] {
+        let read = store.article(Language::En, slug).await.expect("read");
+        assert_eq!(read.map(|a| a.content.key), Some(key.to_string()), "{slug}");
+    }
+}
+
 /// Each write advances the content generation (pages) and the text generation (search
 /// index); the derived mark is kept as set.
 pub async fn writes_advance_the_generations(store: Arc<dyn Store>) {

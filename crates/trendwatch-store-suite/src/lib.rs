@@ -53,6 +53,7 @@ macro_rules! store_suite {
             one_weekly_commentary_per_topic_week_and_language,
             rewriting_by_key_replaces_the_article_and_its_lists,
             repeated_headlines_get_dated_slugs,
+            a_batch_sees_its_own_earlier_articles,
             writes_advance_the_generations,
             listings_and_weeks_follow_the_archive,
             storylines_are_assigned_edited_and_summarised,
