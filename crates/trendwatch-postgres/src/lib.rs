@@ -297,9 +297,6 @@ impl PgStore {
     }
 }
 
-/// Checks the rules one article must satisfy against what is stored, then writes it with its
-/// authors, tags and listed-similar titles. The caller rolls back on any error.
-#[allow(clippy::result_large_err)]
 /// What the archive rules ask of the database about one article about to be written.
 struct Checked {
     /// The id of its earlier version (same key), if any.
@@ -362,7 +359,9 @@ async fn check_articles(c: &mut PgConnection, articles: &[&NewArticle]) -> R<Vec
     })
 }
 
-/// Writes one article whole, after checking it against the database alone.
+/// Checks the rules one article must satisfy against what is stored, then writes it with its
+/// authors, tags and listed-similar titles. The caller rolls back on any error.
+#[allow(clippy::result_large_err)]
 async fn write_one(c: &mut PgConnection, a: &NewArticle) -> Result<WriteOutcome, WriteError> {
     let backend = |e: sqlx::Error| WriteError::Backend(format!("database: {e}"));
     let checked = check_articles(&mut *c, &[a])
@@ -374,6 +373,8 @@ async fn write_one(c: &mut PgConnection, a: &NewArticle) -> Result<WriteOutcome,
 }
 
 /// Writes one article whole, `checked` being what the database holds around it now.
+// The slug closure's error is the rules' own (large) error type, as for `write_one`.
+#[allow(clippy::result_large_err)]
 async fn write_checked(
     c: &mut PgConnection,
     a: &NewArticle,
