@@ -22,6 +22,7 @@ mod related;
 mod rows;
 mod storylines;
 pub mod testing;
+mod throttles;
 
 use async_trait::async_trait;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
@@ -1620,6 +1621,49 @@ impl Store for PgStore {
             })?;
         tx.commit().await.edit()?;
         Ok(id)
+    }
+
+    async fn throttle_failure(
+        &self,
+        scope: &str,
+        key: &str,
+        at: time::OffsetDateTime,
+        forgive_after: Option<std::time::Duration>,
+    ) -> Result<u32, StoreError> {
+        // Its own transaction: the count and the pruning together.
+        let mut tx = self.begin().await?;
+        let failures = throttles::failure(&mut tx, scope, key, at, forgive_after)
+            .await
+            .db()?;
+        tx.commit().await.db()?;
+        Ok(failures)
+    }
+
+    async fn throttle_success(
+        &self,
+        scope: &str,
+        key: &str,
+        at: time::OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let mut c = self.conn().await?;
+        throttles::success(&mut c, scope, key, at).await.db()
+    }
+
+    async fn throttle_row(
+        &self,
+        scope: &str,
+        key: &str,
+    ) -> Result<Option<trendwatch_store::ThrottleRow>, StoreError> {
+        let mut c = self.conn().await?;
+        throttles::row(&mut c, scope, key).await.db()
+    }
+
+    async fn throttle_changes(
+        &self,
+        since: time::OffsetDateTime,
+    ) -> Result<Vec<trendwatch_store::ThrottleRow>, StoreError> {
+        let mut c = self.conn().await?;
+        throttles::changes(&mut c, since).await.db()
     }
 
     async fn record_audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {

@@ -37,6 +37,7 @@ pub const LOAD_ORDER: &[&str] = &[
     "digest_sends",
     "digest_recipients",
     "text_changes",
+    "throttles",
 ];
 
 /// A copy in progress: one transaction, committed by [`ArchiveLoad::finish`] (dropping it

@@ -22,6 +22,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0003_lz4_bodies",
         include_str!("../migrations/0003_lz4_bodies.sql"),
     ),
+    (
+        "0004_throttles",
+        include_str!("../migrations/0004_throttles.sql"),
+    ),
 ];
 
 /// The advisory lock key under which migrations run (any constant shared by all nodes).

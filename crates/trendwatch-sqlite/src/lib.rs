@@ -14,6 +14,7 @@ mod newsroom;
 mod related;
 mod rows;
 mod storylines;
+mod throttles;
 
 use async_trait::async_trait;
 use rusqlite::types::Value;
@@ -1445,6 +1446,48 @@ impl Store for SqliteStore {
                 })
         })
         .await
+    }
+
+    async fn throttle_failure(
+        &self,
+        scope: &str,
+        key: &str,
+        at: time::OffsetDateTime,
+        forgive_after: Option<std::time::Duration>,
+    ) -> Result<u32, StoreError> {
+        let (scope, key) = (scope.to_string(), key.to_string());
+        self.write(move |conn| {
+            throttles::failure(conn, &scope, &key, at, forgive_after).map_err(store_err)
+        })
+        .await
+    }
+
+    async fn throttle_success(
+        &self,
+        scope: &str,
+        key: &str,
+        at: time::OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let (scope, key) = (scope.to_string(), key.to_string());
+        self.write(move |conn| throttles::success(conn, &scope, &key, at).map_err(store_err))
+            .await
+    }
+
+    async fn throttle_row(
+        &self,
+        scope: &str,
+        key: &str,
+    ) -> Result<Option<trendwatch_store::ThrottleRow>, StoreError> {
+        let (scope, key) = (scope.to_string(), key.to_string());
+        self.read(move |conn| throttles::row(conn, &scope, &key))
+            .await
+    }
+
+    async fn throttle_changes(
+        &self,
+        since: time::OffsetDateTime,
+    ) -> Result<Vec<trendwatch_store::ThrottleRow>, StoreError> {
+        self.read(move |conn| throttles::changes(conn, since)).await
     }
 
     async fn record_audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {

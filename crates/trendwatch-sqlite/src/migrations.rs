@@ -115,6 +115,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0024_text_changes",
         include_str!("../migrations/0024_text_changes.sql"),
     ),
+    (
+        "0025_throttles",
+        include_str!("../migrations/0025_throttles.sql"),
+    ),
 ];
 
 /// Applies every migration newer than the database's version and returns the names of those
@@ -388,7 +392,8 @@ mod tests {
                 "0021_legacy_paths",
                 "0022_tag_and_author_indexes",
                 "0023_threading_generation",
-                "0024_text_changes"
+                "0024_text_changes",
+                "0025_throttles"
             ]
         );
         let copy = Connection::open(dir.path().join("t.sqlite3.v7-backup")).expect("backup");

@@ -772,6 +772,100 @@ pub async fn an_article_page_reads_what_its_parts_read(store: Arc<dyn Store>) {
     );
 }
 
+/// A shared throttle counts failures by scope and key, starts again after a success (which
+/// other nodes see as a count of 0) or, when forgiving, after a quiet time, and keeps rows
+/// no longer than a day.
+pub async fn throttles_count_forgive_and_are_followed(store: Arc<dyn Store>) {
+    let t0 = datetime!(2026-11-30 09:00 UTC);
+    let minutes = |m: i64| t0 + time::Duration::minutes(m);
+    let mut counts = Vec::new();
+    for m in 0..3 {
+        counts.push(
+            store
+                .throttle_failure("login", "192.0.2.1", minutes(m), None)
+                .await
+                .expect("count"),
+        );
+    }
+    assert_eq!(counts, [1, 2, 3]);
+    // Another scope, the same key: counted apart.
+    assert_eq!(
+        store
+            .throttle_failure("api", "192.0.2.1", minutes(3), None)
+            .await
+            .expect("count"),
+        1
+    );
+    let changed = store.throttle_changes(minutes(2)).await.expect("changes");
+    let seen: Vec<(&str, &str, u32)> = changed
+        .iter()
+        .map(|r| (r.scope.as_str(), r.key.as_str(), r.failures))
+        .collect();
+    assert_eq!(seen, [("login", "192.0.2.1", 3), ("api", "192.0.2.1", 1)]);
+    assert_eq!(changed[0].last, minutes(2));
+    assert_eq!(
+        store
+            .throttle_row("login", "192.0.2.1")
+            .await
+            .expect("row")
+            .as_ref(),
+        Some(&changed[0])
+    );
+    assert_eq!(
+        store.throttle_row("login", "192.0.2.2").await.expect("row"),
+        None
+    );
+    assert!(store
+        .throttle_changes(minutes(4))
+        .await
+        .expect("changes")
+        .is_empty());
+
+    store
+        .throttle_success("login", "192.0.2.1", minutes(5))
+        .await
+        .expect("success");
+    let after = store.throttle_changes(minutes(5)).await.expect("changes");
+    assert_eq!(after.len(), 1);
+    assert_eq!(after[0].failures, 0, "other nodes learn of the success");
+    assert_eq!(
+        store
+            .throttle_failure("login", "192.0.2.1", minutes(6), None)
+            .await
+            .expect("count"),
+        1
+    );
+
+    // A forgiving throttle (of requests) starts again after a quiet hour.
+    let quiet = Some(std::time::Duration::from_secs(3600));
+    let mail = |m| {
+        let store = store.clone();
+        async move {
+            store
+                .throttle_failure("mail", "reader@example.org", minutes(m), quiet)
+                .await
+                .expect("count")
+        }
+    };
+    assert_eq!(mail(0).await, 1);
+    assert_eq!(mail(30).await, 2);
+    assert_eq!(mail(200).await, 1, "after a quiet hour");
+
+    // Two days on, a new count clears the rows nobody touched for a day.
+    store
+        .throttle_failure("login", "198.51.100.7", minutes(2 * 24 * 60), None)
+        .await
+        .expect("count");
+    let kept: Vec<String> = store
+        .throttle_changes(t0 - time::Duration::days(1))
+        .await
+        .expect("changes")
+        .into_iter()
+        .map(|r| r.key)
+        .collect();
+    assert_eq!(kept, ["198.51.100.7"]);
+}
+
 /// A forecast past its date is overdue until resolved; resolving records the outcome.
 pub async fn forecasts_are_listed_and_resolved(store: Arc<dyn Store>) {
     let mut d = draft("a", "Drills begin", 19, "en", None);

@@ -63,6 +63,7 @@ macro_rules! store_suite {
             accounts_and_sessions_round_trip,
             invitations_are_accepted_once,
             the_audit_log_reads_back_newest_first,
+            throttles_count_forgive_and_are_followed,
             desk_saves_make_revisions_and_stale_saves_are_refused,
             desk_states_schedules_and_locks,
             removed_articles_leave_the_archive,

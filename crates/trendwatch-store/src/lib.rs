@@ -142,6 +142,23 @@ pub struct ArticlePage {
     pub storyline: Option<StorylineSummary>,
 }
 
+/// One key's count in a throttle shared by the web nodes (see [`Store::throttle_failure`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ThrottleRow {
+    /// Which throttle: sign-ins by address, by account, API authentications, e-mails.
+    pub scope: String,
+    /// A client address or an account, as text.
+    pub key: String,
+    /// Failures (or requests, for a forgiving throttle) in a row; 0 after a success.
+    pub failures: u32,
+    /// When the count last changed.
+    pub last: time::OffsetDateTime,
+}
+
+/// How long a throttle's row is kept after its last change: longer than any wait or quiet
+/// time a throttle uses.
+pub const THROTTLE_ROWS_KEPT: time::Duration = time::Duration::days(1);
+
 /// A snapshot of a backend's connections (see [`Store::pool_status`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct PoolStatus {
@@ -361,6 +378,37 @@ pub trait Store: Send + Sync + 'static {
         id: i64,
         lang: Language,
     ) -> Result<Option<StorylineSummary>, StoreError>;
+
+    /// Counts one more failure of `key` in throttle `scope` at `at` and returns the count.
+    /// With `forgive_after`, the count starts again after that long without one (a throttle
+    /// of requests rather than failures). Rows older than [`THROTTLE_ROWS_KEPT`] go.
+    async fn throttle_failure(
+        &self,
+        scope: &str,
+        key: &str,
+        at: time::OffsetDateTime,
+        forgive_after: Option<std::time::Duration>,
+    ) -> Result<u32, StoreError>;
+
+    /// Sets `key`'s count in `scope` to 0 after a success; the row stays a while, so that
+    /// other nodes following [`Store::throttle_changes`] forget the failures too.
+    async fn throttle_success(
+        &self,
+        scope: &str,
+        key: &str,
+        at: time::OffsetDateTime,
+    ) -> Result<(), StoreError>;
+
+    /// The row of `key` in throttle `scope`, if any: what a node reads before letting a
+    /// client try a password, so that no node lags behind another there.
+    async fn throttle_row(&self, scope: &str, key: &str)
+        -> Result<Option<ThrottleRow>, StoreError>;
+
+    /// Every throttle row changed at or after `since`.
+    async fn throttle_changes(
+        &self,
+        since: time::OffsetDateTime,
+    ) -> Result<Vec<ThrottleRow>, StoreError>;
 
     /// The article at `lang`/`slug` with what its page shows around it: translations, up to
     /// `similar` similar articles and its storyline. The default reads each part with its

@@ -202,26 +202,56 @@ impl AppState {
             letters,
             mailer: None,
             mail_pace,
-            mail_by_client: Arc::new(throttle::Throttle::forgiving(MAIL_REQUESTS_QUIET)),
-            mail_by_address: Arc::new(throttle::Throttle::forgiving(MAIL_REQUESTS_QUIET)),
+            mail_by_client: Arc::new(
+                throttle::Throttle::forgiving(MAIL_REQUESTS_QUIET)
+                    .shared_through("mail-by-client", store.clone()),
+            ),
+            mail_by_address: Arc::new(
+                throttle::Throttle::forgiving(MAIL_REQUESTS_QUIET)
+                    .shared_through("mail-by-address", store.clone()),
+            ),
             metrics_token: None,
             record_requests: false,
             public,
             publisher,
-            store,
+            store: store.clone(),
             site,
             cache: Arc::new(cache::PageCache::default()),
             cache_control,
             api_token: handlers::api::ApiToken::default(),
             search: None,
             request_timeout: server::ServerLimits::default().request_timeout(),
-            api_failures: Arc::new(throttle::Throttle::default()),
+            api_failures: Arc::new(
+                throttle::Throttle::default().shared_through("api-failures", store.clone()),
+            ),
             accounts,
-            login_by_address: Arc::new(throttle::Throttle::default()),
-            login_by_account: Arc::new(throttle::Throttle::default()),
+            login_by_address: Arc::new(
+                throttle::Throttle::default().shared_through("login-by-address", store.clone()),
+            ),
+            login_by_account: Arc::new(
+                throttle::Throttle::default().shared_through("login-by-account", store.clone()),
+            ),
             static_copy: false,
             uploads_dir: None,
         }))
+    }
+
+    /// Brings every throttle up to the counts the store holds, changed at or after `since`
+    /// (other nodes' failures and successes); returns the `since` of the next call. The
+    /// window reaches back a few seconds, as a row is written a moment after its time.
+    pub async fn follow_throttles(
+        &self,
+        since: time::OffsetDateTime,
+    ) -> Result<time::OffsetDateTime, trendwatch_store::StoreError> {
+        let wall = time::OffsetDateTime::now_utc();
+        let now = std::time::Instant::now();
+        let rows = self.store.throttle_changes(since).await?;
+        self.api_failures.follow(&rows, now, wall);
+        self.login_by_address.follow(&rows, now, wall);
+        self.login_by_account.follow(&rows, now, wall);
+        self.mail_by_client.follow(&rows, now, wall);
+        self.mail_by_address.follow(&rows, now, wall);
+        Ok(wall - time::Duration::seconds(5))
     }
 
     /// Serves search from `index`.

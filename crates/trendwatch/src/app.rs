@@ -165,8 +165,14 @@ pub async fn start(
     let follower = tokio::spawn(async move {
         let mut tick = tokio::time::interval(GENERATION_POLL);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        // Throttles follow the other nodes' counts from the last few minutes at start.
+        let mut throttles_since = time::OffsetDateTime::now_utc() - time::Duration::minutes(15);
         loop {
             tick.tick().await;
+            match following.follow_throttles(throttles_since).await {
+                Ok(next) => throttles_since = next,
+                Err(e) => tracing::warn!(error = %e, "throttles not brought up to the other nodes"),
+            }
             match following.publisher.catch_up_search().await {
                 Ok(0) => {}
                 Ok(n) => {

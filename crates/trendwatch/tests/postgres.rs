@@ -7,6 +7,7 @@
 mod common;
 
 use common::*;
+use reqwest::StatusCode;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -194,4 +195,82 @@ fn tar_extract(file: &Path, into: &Path) {
         .status()
         .expect("tar runs");
     assert!(status.success());
+}
+
+/// Rate limits hold across nodes: a client that failed to sign in on one node five times must
+/// wait on the other too (within the two seconds a node takes to follow), and cannot spread
+/// its guesses over the nodes to guess faster.
+#[tokio::test]
+async fn failed_sign_ins_on_one_node_make_the_client_wait_on_another() {
+    let Some(first) = TestArchive::on_postgres("throttles across nodes").await else {
+        return;
+    };
+    let db = first.database.clone().expect("on PostgreSQL");
+    let second = TestArchive::on_database(db).await;
+    let password = "correct horse battery staple";
+    trendwatch_service::accounts::Accounts::new(
+        first.store.clone(),
+        trendwatch_service::accounts::SessionLimits::default(),
+    )
+    .add_user(
+        "ana@example.org",
+        "",
+        trendwatch_core::accounts::Role::Editor,
+        password,
+        time::OffsetDateTime::now_utc(),
+    )
+    .await
+    .expect("account");
+    let (a, b) = (first.serve().await, second.serve().await);
+    // One client, from an address of its own.
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .local_address(std::net::IpAddr::from([127, 0, 0, 9]))
+        .build()
+        .expect("client");
+    let login = |node: &TestApp, password: &'static str| {
+        let (client, url) = (client.clone(), node.app.url());
+        async move {
+            client
+                .post(format!("{url}/desk/login"))
+                .header("origin", &url)
+                .form(&[("email", "ana@example.org"), ("password", password)])
+                .send()
+                .await
+                .expect("post")
+                .status()
+        }
+    };
+    for _ in 0..5 {
+        assert_eq!(
+            login(&a, "wrong horse battery").await,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(
+        login(&a, "correct horse battery staple").await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // The other node makes the client wait at once: even the right password waits there.
+    assert_eq!(
+        login(&b, "correct horse battery staple").await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // Node B, started before any of this, also learns it by following the store (as for
+    // the mail throttles, which do not read the store on every request): within 2 s.
+    let started = Instant::now();
+    let client_address: std::net::IpAddr = [127, 0, 0, 9].into();
+    while b
+        .app
+        .state
+        .login_by_address
+        .check(&client_address, std::time::Instant::now())
+        .is_ok()
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "node B did not follow the store's count within 2 s"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }

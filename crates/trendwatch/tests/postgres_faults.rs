@@ -84,6 +84,21 @@ async fn the_site_answers_503_while_postgresql_is_away_and_recovers_by_itself() 
     assert!(report.rejected.is_empty(), "{report}");
     let app = archive.serve().await;
     assert_eq!(app.get("/en/").await.status, StatusCode::OK);
+    // An article the public API will be asked for while the database is away (the list
+    // comes from the search index, which is local; the article itself from the database).
+    let list: serde_json::Value = app
+        .client
+        .get(format!("{}/api/v1/articles?lang=en", app.app.url()))
+        .send()
+        .await
+        .expect("article list")
+        .json()
+        .await
+        .expect("JSON");
+    let slug = list["items"][0]["slug"]
+        .as_str()
+        .unwrap_or_else(|| panic!("an article in {list}"))
+        .to_string();
 
     let outage = Instant::now();
     cluster.run("--halt");
@@ -110,6 +125,27 @@ async fn the_site_answers_503_while_postgresql_is_away_and_recovers_by_itself() 
             vec!["The archive is briefly unavailable"]
         );
     }
+    // The public API says the same in JSON: 503, try again, not 500.
+    let api = app
+        .client
+        .get(format!("{}/api/v1/articles/en/{slug}", app.app.url()))
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(api.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(
+        api.headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok()),
+        Some("10")
+    );
+    let body: serde_json::Value = api.json().await.expect("a JSON error");
+    assert!(
+        body["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("briefly unavailable")),
+        "{body}"
+    );
     // A page already rendered is still served from the cache.
     assert_eq!(app.get("/en/").await.status, StatusCode::OK);
     assert_eq!(
@@ -139,4 +175,11 @@ async fn the_site_answers_503_while_postgresql_is_away_and_recovers_by_itself() 
         started.elapsed().as_secs_f64()
     );
     assert_eq!(app.get("/readyz").await.status, StatusCode::OK);
+    let back = app
+        .client
+        .get(format!("{}/api/v1/articles/en/{slug}", app.app.url()))
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(back.status(), StatusCode::OK, "the API recovered too");
 }

@@ -27,7 +27,7 @@ use serde_json::json;
 use std::net::{IpAddr, SocketAddr};
 use trendwatch_core::forecast::{ForecastEntry, Outcome};
 use trendwatch_core::Language;
-use trendwatch_store::EditError;
+use trendwatch_store::{EditError, StoreError};
 
 /// A secret that never appears in logs or debug output.
 #[derive(Clone, Default)]
@@ -93,14 +93,44 @@ impl ApiError {
     }
 }
 
+impl ApiError {
+    /// A storage failure: 503 with `Retry-After` while the database cannot be reached (a
+    /// client may simply try again; the site recovers by itself), 500 otherwise. The cause
+    /// is logged, never sent.
+    pub fn store(e: StoreError) -> ApiError {
+        if e.is_unavailable() {
+            tracing::warn!(cause = %e, "API: the database is unavailable");
+            ApiError(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the database is briefly unavailable; try again in a few seconds".into(),
+            )
+        } else {
+            internal(e)
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> ApiError {
+        ApiError::store(e)
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (
+        let retry = self.0 == StatusCode::SERVICE_UNAVAILABLE;
+        let mut response = (
             self.0,
             [(header::CACHE_CONTROL, "no-store")],
             Json(json!({ "error": self.1 })),
         )
-            .into_response()
+            .into_response();
+        if retry {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("10"));
+        }
+        response
     }
 }
 
@@ -110,7 +140,7 @@ impl From<EditError> for ApiError {
             EditError::NotFound(m) => ApiError(StatusCode::NOT_FOUND, m),
             EditError::Invalid(m) => ApiError(StatusCode::UNPROCESSABLE_ENTITY, m),
             e @ EditError::Stale { .. } => ApiError(StatusCode::CONFLICT, e.to_string()),
-            EditError::Backend(b) => internal(b),
+            EditError::Backend(b) => ApiError::store(b),
         }
     }
 }
@@ -165,7 +195,7 @@ pub struct ApiCaller(pub Option<trendwatch_core::accounts::User>);
 pub async fn authorise(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let client = client_ip(&req);
     let now = std::time::Instant::now();
-    if let Err(wait) = state.api_failures.check(&client, now) {
+    if let Err(wait) = state.api_failures.check_shared(&client, now).await {
         let secs = wait.as_secs().max(1);
         let mut resp = ApiError(
             StatusCode::TOO_MANY_REQUESTS,
@@ -192,14 +222,14 @@ pub async fn authorise(State(state): State<AppState>, mut req: Request, next: Ne
             .await
         {
             Ok(user) => user,
-            Err(e) => return internal(e).into_response(),
+            Err(e) => return ApiError::store(e).into_response(),
         }
     } else {
         None
     };
     let caller = match personal {
         Some(user) if !user.role.includes(trendwatch_core::accounts::Role::Editor) => {
-            state.api_failures.succeed(&client);
+            state.api_failures.succeed_shared(&client).await;
             tracing::warn!(user = user.id, path = %req.uri().path(), "editors' API: role refused");
             return ApiError(
                 StatusCode::FORBIDDEN,
@@ -213,12 +243,12 @@ pub async fn authorise(State(state): State<AppState>, mut req: Request, next: Ne
     };
     match caller {
         Some(caller) => {
-            state.api_failures.succeed(&client);
+            state.api_failures.succeed_shared(&client).await;
             req.extensions_mut().insert(caller);
             next.run(req).await
         }
         None => {
-            let failures = state.api_failures.fail(&client, now);
+            let failures = state.api_failures.fail_shared(&client, now).await;
             // A security event: who and where, never what was sent.
             tracing::warn!(
                 %client,
@@ -369,7 +399,7 @@ async fn article_id(state: &AppState, name: &str) -> Result<i64, ApiError> {
         .store
         .article(lang, slug)
         .await
-        .map_err(internal)?
+        .map_err(ApiError::store)?
         .map(|a| a.id)
         .ok_or_else(|| {
             ApiError(
@@ -450,7 +480,7 @@ pub async fn list(
         .store
         .recent_storylines(lang, 10_000)
         .await
-        .map_err(internal)?
+        .map_err(ApiError::store)?
         .into_iter()
         .map(|s| StorylineOut {
             id: s.id,
@@ -531,7 +561,7 @@ pub async fn overdue(
         .store
         .overdue_forecasts(today)
         .await
-        .map_err(internal)?;
+        .map_err(ApiError::store)?;
     Ok(ok(
         json!({ "today": today.to_string(), "forecasts": list.iter().map(forecast_json).collect::<Vec<_>>() }),
     ))
@@ -582,10 +612,14 @@ pub async fn similar_list(
         .store
         .article(l, &slug)
         .await
-        .map_err(internal)?
+        .map_err(ApiError::store)?
         .ok_or_else(|| ApiError(StatusCode::NOT_FOUND, "no such article".into()))?;
-    let list = state.store.similar(&a, 5).await.map_err(internal)?;
-    let decisions = state.store.related_overrides(id).await.map_err(internal)?;
+    let list = state.store.similar(&a, 5).await.map_err(ApiError::store)?;
+    let decisions = state
+        .store
+        .related_overrides(id)
+        .await
+        .map_err(ApiError::store)?;
     Ok(ok(json!({
         "similar": list.iter().map(|s| format!("{}/{}", s.lang.code(), s.slug)).collect::<Vec<_>>(),
         "decisions": decisions.iter().map(|(r, k)| json!({"article_id": r, "decision": k})).collect::<Vec<_>>(),

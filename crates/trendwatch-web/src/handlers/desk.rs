@@ -695,7 +695,7 @@ pub async fn change_password(
     let csrf = sent.session().csrf_token();
     let (user, form) = (sent.user, sent.form);
     let now = Instant::now();
-    if let Err(wait) = state.login_by_account.check(&user.email, now) {
+    if let Err(wait) = state.login_by_account.check_shared(&user.email, now).await {
         let secs = wait.as_secs().max(1);
         let message = format!("Too many failed attempts. Try again in {secs} seconds.");
         return account_page(
@@ -712,9 +712,9 @@ pub async fn change_password(
         .check_current_password(&user, &form.current)
         .await
     {
-        Ok(true) => state.login_by_account.succeed(&user.email),
+        Ok(true) => state.login_by_account.succeed_shared(&user.email).await,
         Ok(false) => {
-            state.login_by_account.fail(&user.email, now);
+            state.login_by_account.fail_shared(&user.email, now).await;
             let message = "The current password is wrong.".to_string();
             return account_page(
                 &state,
@@ -903,8 +903,8 @@ pub async fn login(
     let account = form.email.trim().to_lowercase();
     let now = Instant::now();
     let wait = [
-        state.login_by_address.check(&client, now),
-        state.login_by_account.check(&account, now),
+        state.login_by_address.check_shared(&client, now).await,
+        state.login_by_account.check_shared(&account, now).await,
     ]
     .into_iter()
     .filter_map(Result::err)
@@ -929,8 +929,8 @@ pub async fn login(
         .await
     {
         Ok(SignIn::Session(token, user)) => {
-            state.login_by_address.succeed(&client);
-            state.login_by_account.succeed(&account);
+            state.login_by_address.succeed_shared(&client).await;
+            state.login_by_account.succeed_shared(&account).await;
             tracing::info!(user = user.id, %client, "desk: signed in");
             let mut resp = Redirect::to("/desk/").into_response();
             resp.headers_mut().insert(
@@ -951,8 +951,8 @@ pub async fn login(
             resp
         }
         Err(LoginError::Refused) => {
-            let by_address = state.login_by_address.fail(&client, now);
-            let by_account = state.login_by_account.fail(&account, now);
+            let by_address = state.login_by_address.fail_shared(&client, now).await;
+            let by_account = state.login_by_account.fail_shared(&account, now).await;
             // A security event: where from and how often, never the password.
             tracing::warn!(%client, by_address, by_account, "desk: sign-in refused");
             login_page(&state, StatusCode::UNAUTHORIZED, Some(REFUSED.into()))
@@ -1427,8 +1427,8 @@ pub async fn code(
     let account = user.email.to_lowercase();
     let now = Instant::now();
     let wait = [
-        state.login_by_address.check(&client, now),
-        state.login_by_account.check(&account, now),
+        state.login_by_address.check_shared(&client, now).await,
+        state.login_by_account.check_shared(&account, now).await,
     ]
     .into_iter()
     .filter_map(Result::err)
@@ -1444,8 +1444,8 @@ pub async fn code(
         .await
     {
         Ok((token, user)) => {
-            state.login_by_address.succeed(&client);
-            state.login_by_account.succeed(&account);
+            state.login_by_address.succeed_shared(&client).await;
+            state.login_by_account.succeed_shared(&account).await;
             tracing::info!(user = user.id, %client, "desk: signed in with a code");
             let mut resp = Redirect::to("/desk/").into_response();
             let headers = resp.headers_mut();
@@ -1457,8 +1457,8 @@ pub async fn code(
             resp
         }
         Err(LoginError::Refused) => {
-            state.login_by_address.fail(&client, now);
-            state.login_by_account.fail(&account, now);
+            state.login_by_address.fail_shared(&client, now).await;
+            state.login_by_account.fail_shared(&account, now).await;
             tracing::warn!(%client, user = user.id, "desk: sign-in code refused");
             code_page(
                 &state,
@@ -1577,7 +1577,7 @@ pub async fn two_step_disable(
     let csrf = sent.session().csrf_token();
     let user = &sent.user;
     let now = Instant::now();
-    if let Err(wait) = state.login_by_account.check(&user.email, now) {
+    if let Err(wait) = state.login_by_account.check_shared(&user.email, now).await {
         let secs = wait.as_secs().max(1);
         return two_step_page(
             &state,
@@ -1597,7 +1597,7 @@ pub async fn two_step_disable(
         .await
     {
         Ok(true) => {
-            state.login_by_account.succeed(&user.email);
+            state.login_by_account.succeed_shared(&user.email).await;
             match state
                 .accounts
                 .disable_two_step(user, OffsetDateTime::now_utc())
@@ -1611,7 +1611,7 @@ pub async fn two_step_disable(
             }
         }
         Ok(false) => {
-            state.login_by_account.fail(&user.email, now);
+            state.login_by_account.fail_shared(&user.email, now).await;
             two_step_page(
                 &state,
                 user,

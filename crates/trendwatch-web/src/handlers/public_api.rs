@@ -405,18 +405,22 @@ pub async fn article(
         .store
         .article(lang, &slug)
         .await
-        .map_err(internal)?
+        .map_err(ApiError::store)?
         .ok_or_else(|| not_found(format!("no {} article \"{slug}\"", lang.code())))?;
     let translations = match &a.content.translation_group {
         Some(group) => state
             .store
             .translations(group, a.id)
             .await
-            .map_err(internal)?,
+            .map_err(ApiError::store)?,
         None => Vec::new(),
     };
-    let similar = state.store.similar(&a, 5).await.map_err(internal)?;
-    let storyline = state.store.storyline_of(a.id).await.map_err(internal)?;
+    let similar = state.store.similar(&a, 5).await.map_err(ApiError::store)?;
+    let storyline = state
+        .store
+        .storyline_of(a.id)
+        .await
+        .map_err(ApiError::store)?;
     let c = &a.content;
     let out = ArticleOut {
         lang: c.lang.code().to_string(),
@@ -551,12 +555,16 @@ pub async fn week(
             "week \"{period}\": expected an ISO week such as 2026-W47"
         ))
     })?;
-    let articles = state.store.week(lang, period).await.map_err(internal)?;
+    let articles = state
+        .store
+        .week(lang, period)
+        .await
+        .map_err(ApiError::store)?;
     let (previous, next) = state
         .store
         .adjacent_periods(lang, period)
         .await
-        .map_err(internal)?;
+        .map_err(ApiError::store)?;
     // As on the site: an empty week inside the archive exists, one outside it does not.
     if articles.is_empty() && (previous.is_none() || next.is_none()) {
         return Err(not_found(format!(
@@ -626,7 +634,7 @@ pub async fn storyline(
         .store
         .storyline(number, lang)
         .await
-        .map_err(internal)?
+        .map_err(ApiError::store)?
         .ok_or_else(missing)?;
     let s = &detail.summary;
     let out = StorylineOut {
@@ -690,11 +698,7 @@ pub async fn dynamics(
         Err(WebError::NotFound(..)) => Err(bad_request("topic: no such topic")),
         Err(WebError::Internal(_, _, cause)) => Err(internal(cause)),
         Err(WebError::Unavailable(_, _, cause)) => {
-            tracing::warn!(%cause, "public API: the database is unavailable");
-            Err(ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "the database is briefly unavailable; try again in a few seconds",
-            ))
+            Err(ApiError::store(trendwatch_store::StoreError(cause)))
         }
     }
 }
