@@ -373,6 +373,194 @@ async fn write_one(c: &mut PgConnection, a: &NewArticle) -> Result<WriteOutcome,
     write_checked(c, a, checked).await
 }
 
+/// What the archive rules (`trendwatch_core::archive_rules`) decide for `a`, given what the
+/// database holds around it: refused, or written under the slug returned.
+#[allow(clippy::result_large_err)]
+fn decide(a: &NewArticle, checked: Checked) -> Result<String, WriteError> {
+    let dated = format!("{}-{}", a.slug, a.published_at.date());
+    archive_rules::check(a, checked.neighbours)?;
+    archive_rules::slug(a, |candidate| {
+        Ok::<bool, WriteError>(if candidate == a.slug {
+            checked.slug_taken
+        } else if candidate == dated {
+            checked.dated_taken
+        } else {
+            true
+        })
+    })?
+}
+
+/// Inserts new articles, each under the slug chosen for it, with all their lists, in one
+/// statement; returns their ids in order. Their keys are distinct and none is the
+/// `duplicate_of` of another (such articles are written one by one). A refused constraint
+/// fails the whole statement: the caller then writes the batch article by article.
+async fn insert_new(c: &mut PgConnection, new: &[(&NewArticle, String)]) -> R<Vec<i64>> {
+    let text = |f: &dyn Fn(&NewArticle) -> Option<String>| -> Vec<Option<String>> {
+        new.iter().map(|(a, _)| f(a)).collect()
+    };
+    // The lists, flattened: the owner's key, then the item (positions from 0).
+    let (mut au_key, mut au_pos, mut au_name) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut tg_key, mut tg_tag) = (Vec::new(), Vec::new());
+    let (mut ls_key, mut ls_pos, mut ls_title) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut lp_key, mut lp_path) = (Vec::new(), Vec::new());
+    let (mut fc_key, mut fc_pos, mut fc_statement, mut fc_probability, mut fc_date, mut fc_outcome) = (
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+    );
+    for (a, _) in new {
+        for (i, name) in a.authors.iter().enumerate() {
+            au_key.push(a.key.as_str());
+            au_pos.push(i as i64);
+            au_name.push(name.as_str());
+        }
+        for tag in &a.tags {
+            tg_key.push(a.key.as_str());
+            tg_tag.push(tag.as_str());
+        }
+        for (i, title) in a.similar_titles.iter().enumerate() {
+            ls_key.push(a.key.as_str());
+            ls_pos.push(i as i64);
+            ls_title.push(title.as_str());
+        }
+        for path in &a.legacy_paths {
+            lp_key.push(a.key.as_str());
+            lp_path.push(path.as_str());
+        }
+        for (i, f) in a.forecasts.iter().enumerate() {
+            fc_key.push(a.key.as_str());
+            fc_pos.push(i as i64);
+            fc_statement.push(f.statement.as_str());
+            fc_probability.push(f.probability);
+            fc_date.push(f.resolve_by);
+            fc_outcome.push(f.outcome.map(|o| o.code().to_string()));
+        }
+    }
+    let found = sqlx::query(
+        "WITH n AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], \
+                 $5::text[], $6::text[], $7::text[], $8::text[], $9::timestamp[], $10::int[], \
+                 $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], \
+                 $17::text[], $18::text[], $19::text[], $20::text[], $21::timestamp[], $22::text[]) \
+               WITH ORDINALITY AS n(key, lang, kind, topic, title, lead, body_html, body_text, \
+                 published_at, period_key, status, rationale, alert, image_url, image_credit, \
+                 source_url, slug, translation_group, duplicate_key, image_alt, updated_at, \
+                 correction, ord)), \
+         a AS (INSERT INTO articles (key, lang, kind, topic, title, lead, body_html, body_text, \
+                 published_at, period_key, status, rationale, alert, image_url, image_credit, \
+                 source_url, slug, translation_group, duplicate_of, image_alt, updated_at, \
+                 correction) \
+               SELECT key, lang, kind, topic, title, lead, body_html, body_text, published_at, \
+                 period_key, status, rationale, alert, image_url, image_credit, source_url, slug, \
+                 translation_group, (SELECT d.id FROM articles d WHERE d.key = n.duplicate_key), \
+                 image_alt, updated_at, correction FROM n ORDER BY n.ord \
+               RETURNING id, key, lang, period_key, published_at), \
+         au AS (INSERT INTO article_authors (article_id, position, name, lang, period_key, \
+                 published_at) \
+               SELECT a.id, x.pos, x.name, a.lang, a.period_key, a.published_at \
+               FROM unnest($23::text[], $24::bigint[], $25::text[]) AS x(key, pos, name) \
+               JOIN a ON a.key = x.key), \
+         tg AS (INSERT INTO article_tags (article_id, tag, lang, period_key, published_at) \
+               SELECT a.id, x.tag, a.lang, a.period_key, a.published_at \
+               FROM unnest($26::text[], $27::text[]) AS x(key, tag) JOIN a ON a.key = x.key \
+               ON CONFLICT DO NOTHING), \
+         ls AS (INSERT INTO article_listed_similar (article_id, position, title) \
+               SELECT a.id, x.pos, x.title \
+               FROM unnest($28::text[], $29::bigint[], $30::text[]) AS x(key, pos, title) \
+               JOIN a ON a.key = x.key), \
+         lp AS (INSERT INTO legacy_paths (path, article_id) \
+               SELECT x.path, a.id FROM unnest($31::text[], $32::text[]) AS x(key, path) \
+               JOIN a ON a.key = x.key \
+               ON CONFLICT (path) DO UPDATE SET article_id = excluded.article_id), \
+         fc AS (INSERT INTO forecasts (article_id, position, statement, probability, \
+                 resolve_by, outcome) \
+               SELECT a.id, x.pos, x.s, x.p, x.d, x.o \
+               FROM unnest($33::text[], $34::bigint[], $35::text[], $36::float8[], $37::date[], \
+                 $38::text[]) AS x(key, pos, s, p, d, o) JOIN a ON a.key = x.key \
+               ON CONFLICT (article_id, statement) DO NOTHING) \
+         SELECT id, key FROM a",
+    )
+    .bind(text(&|a| Some(a.key.clone())))
+    .bind(text(&|a| Some(a.lang.code().to_string())))
+    .bind(text(&|a| Some(a.kind.code().to_string())))
+    .bind(text(&|a| Some(a.topic.clone())))
+    .bind(text(&|a| Some(a.title.clone())))
+    .bind(text(&|a| Some(a.lead.clone())))
+    .bind(text(&|a| Some(a.body_html.clone())))
+    .bind(text(&|a| Some(a.body_text.clone())))
+    .bind(new.iter().map(|(a, _)| a.published_at).collect::<Vec<_>>())
+    .bind(new.iter().map(|(a, _)| a.period.key()).collect::<Vec<i32>>())
+    .bind(text(&|a| Some(a.status.code().to_string())))
+    .bind(text(&|a| Some(a.rationale.clone())))
+    .bind(text(&|a| Some(a.alert.code().to_string())))
+    .bind(text(&|a| a.image_url.clone()))
+    .bind(text(&|a| a.image_credit.clone()))
+    .bind(text(&|a| a.source_url.clone()))
+    .bind(new.iter().map(|(_, slug)| slug.as_str()).collect::<Vec<&str>>())
+    .bind(text(&|a| a.translation_group.clone()))
+    .bind(text(&|a| a.duplicate_of.clone()))
+    .bind(text(&|a| a.image_alt.clone()))
+    .bind(new.iter().map(|(a, _)| a.updated_at).collect::<Vec<_>>())
+    .bind(text(&|a| a.correction.clone()))
+    .bind(au_key)
+    .bind(au_pos)
+    .bind(au_name)
+    .bind(tg_key)
+    .bind(tg_tag)
+    .bind(ls_key)
+    .bind(ls_pos)
+    .bind(ls_title)
+    .bind(lp_key)
+    .bind(lp_path)
+    .bind(fc_key)
+    .bind(fc_pos)
+    .bind(fc_statement)
+    .bind(fc_probability)
+    .bind(fc_date)
+    .bind(fc_outcome)
+    .fetch_all(&mut *c)
+    .await?;
+    let ids: std::collections::HashMap<String, i64> = rows::all(found, |r| {
+        Ok((r.try_get::<String, _>(1)?, r.try_get::<i64, _>(0)?))
+    })?
+    .into_iter()
+    .collect();
+    new.iter()
+        .map(|(a, _)| {
+            ids.get(&a.key)
+                .copied()
+                .ok_or_else(|| rows::bad(0, format!("no id returned for {}", a.key)))
+        })
+        .collect()
+}
+
+/// Inserts the `pending` new articles (see [`insert_new`]) and records them as created;
+/// `false` when the statement failed (the transaction is then aborted).
+async fn flush_new(
+    c: &mut PgConnection,
+    pending: &mut Vec<(&NewArticle, String)>,
+    results: &mut Vec<Result<WriteOutcome, WriteError>>,
+) -> bool {
+    if pending.is_empty() {
+        return true;
+    }
+    match insert_new(c, pending).await {
+        Ok(ids) => {
+            for id in ids {
+                results.push(Ok(WriteOutcome::Created(id)));
+            }
+            pending.clear();
+            true
+        }
+        Err(e) => {
+            tracing::debug!(error = %e, "a batch's new articles were refused together; writing them one by one");
+            false
+        }
+    }
+}
+
 /// Writes one article whole, `checked` being what the database holds around it now.
 // The slug closure's error is the rules' own (large) error type, as for `write_one`.
 #[allow(clippy::result_large_err)]
@@ -383,23 +571,8 @@ async fn write_checked(
 ) -> Result<WriteOutcome, WriteError> {
     let backend = |e: sqlx::Error| WriteError::Backend(format!("database: {e}"));
     let lang = a.lang.code();
-    let dated = format!("{}-{}", a.slug, a.published_at.date());
-    let Checked {
-        existing,
-        neighbours,
-        slug_taken,
-        dated_taken,
-    } = checked;
-    archive_rules::check(a, neighbours)?;
-    let slug = archive_rules::slug(a, |candidate| {
-        Ok::<bool, WriteError>(if candidate == a.slug {
-            slug_taken
-        } else if candidate == dated {
-            dated_taken
-        } else {
-            true
-        })
-    })??;
+    let existing = checked.existing;
+    let slug = decide(a, checked)?;
     const COLUMNS: &str = "key = $1, lang = $2, kind = $3, topic = $4, title = $5, \
          lead = $6, body_html = $7, body_text = $8, published_at = $9, period_key = $10, \
          status = $11, rationale = $12, alert = $13, image_url = $14, image_credit = $15, \
@@ -835,14 +1008,38 @@ impl Store for PgStore {
         // where some article fails is rolled back and written again, one savepoint each.
         let mut tx = self.begin_locked().await?;
         let mut results = Vec::with_capacity(articles.len());
-        // The whole batch checked in one statement; an article that an earlier one of the
-        // batch may affect is checked again just before it is written.
+        // The whole batch checked in one statement, and its new articles inserted together
+        // in one more: round trips and statements dominate an import. An article that an
+        // earlier one of the batch may affect, and a rewrite, are written alone, after the
+        // ones before them, and the former checked again first.
         let all: Vec<&NewArticle> = articles.iter().collect();
         let checks = check_articles(&mut tx, &all).await.db()?;
+        let rewrites: Vec<bool> = checks.iter().map(|c| c.existing.is_some()).collect();
+        let mut pending: Vec<(&NewArticle, String)> = Vec::new();
+        let mut refused = false;
         for (i, (a, checked)) in articles.iter().zip(checks).enumerate() {
-            let affected = articles[..i].iter().zip(&results).any(|(earlier, r)| {
-                archive_rules::may_depend_on(a, earlier, matches!(r, Ok(WriteOutcome::Updated(_))))
-            });
+            let affected = articles[..i]
+                .iter()
+                .zip(&rewrites)
+                .any(|(earlier, rewrite)| archive_rules::may_depend_on(a, earlier, *rewrite));
+            let copies_pending = a
+                .duplicate_of
+                .as_ref()
+                .is_some_and(|k| pending.iter().any(|(p, _)| &p.key == k));
+            if !affected && !copies_pending && checked.existing.is_none() {
+                match decide(a, checked) {
+                    Ok(slug) => pending.push((a, slug)),
+                    Err(_) => {
+                        refused = true;
+                        break;
+                    }
+                }
+                continue;
+            }
+            if !flush_new(&mut tx, &mut pending, &mut results).await {
+                refused = true;
+                break;
+            }
             let written = if affected {
                 write_one(&mut tx, a).await
             } else {
@@ -850,8 +1047,14 @@ impl Store for PgStore {
             };
             match written {
                 Ok(outcome) => results.push(Ok(outcome)),
-                Err(_) => break,
+                Err(_) => {
+                    refused = true;
+                    break;
+                }
             }
+        }
+        if !refused && !flush_new(&mut tx, &mut pending, &mut results).await {
+            results.clear();
         }
         if results.len() < articles.len() {
             tx.rollback().await.db()?;

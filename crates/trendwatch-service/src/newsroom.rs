@@ -639,6 +639,11 @@ impl Newsroom {
         let mut published = 0;
         for id in self.store.due_desk_articles(now).await? {
             let article = self.article(id).await?;
+            // Published (or unscheduled) since the list was read, by another node's
+            // scheduler or an editor: publishing from the state read now would publish twice.
+            if article.state != DeskState::Scheduled {
+                continue;
+            }
             match self.publish_now(&article, article.updated_by_id, now).await {
                 Ok(()) => {
                     published += 1;
@@ -652,6 +657,19 @@ impl Newsroom {
                     .await;
                 }
                 Err(e) => {
+                    // Another node's scheduler (or an editor) took it first: the state moved
+                    // on, and the publication is theirs. Nothing failed here.
+                    if self
+                        .article(id)
+                        .await
+                        .is_ok_and(|now| now.state != DeskState::Scheduled)
+                    {
+                        tracing::debug!(
+                            article = id,
+                            "scheduled article taken by another publisher"
+                        );
+                        continue;
+                    }
                     // Sent back to the desk rather than retried forever: an editor decides.
                     tracing::error!(article = id, error = %e, "scheduled publication failed");
                     self.store

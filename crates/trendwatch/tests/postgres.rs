@@ -274,3 +274,99 @@ async fn failed_sign_ins_on_one_node_make_the_client_wait_on_another() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// Scheduled jobs run once however many nodes run them: two nodes' schedulers that reach the
+/// same due article at the same moment publish it once, and the one that lost the race
+/// neither reports a failure nor sends the article back to the desk.
+#[tokio::test]
+async fn two_nodes_publish_a_scheduled_article_once() {
+    use trendwatch_core::newsroom::{DeskContent, DeskState, Transition};
+    use trendwatch_service::newsroom::ActionRequest;
+    let Some(first) = TestArchive::on_postgres("scheduled once").await else {
+        return;
+    };
+    let db = first.database.clone().expect("on PostgreSQL");
+    let second = TestArchive::on_database(db).await;
+    let (a, b) = (first.serve().await, second.serve().await);
+    let store = a.archive.store.clone();
+    let now = time::OffsetDateTime::now_utc();
+    let id = trendwatch_service::accounts::Accounts::new(
+        store.clone(),
+        trendwatch_service::accounts::SessionLimits::default(),
+    )
+    .add_user(
+        "ed@example.org",
+        "Ed Editor",
+        trendwatch_core::accounts::Role::Editor,
+        "correct horse battery staple",
+        now,
+    )
+    .await
+    .expect("editor");
+    let editor = store
+        .users()
+        .await
+        .expect("users")
+        .into_iter()
+        .find(|u| u.id == id)
+        .expect("the editor");
+    let mut content = DeskContent::empty(
+        trendwatch_core::Language::En,
+        "security",
+        "2026-W48".parse().expect("week"),
+        "Ed Editor",
+    );
+    content.title = "Harbour reopens in Arvenia".into();
+    content.body_markdown = "Ships are back in the harbour (sample data).".into();
+    let newsroom = &a.app.state.newsroom;
+    let desk_id = newsroom
+        .create(&editor, content, None, now)
+        .await
+        .expect("draft");
+    // Due in an hour by the office's clock: the nodes' own schedulers, on the real clock,
+    // leave it alone; the test asks both at once for "an hour and a minute from now".
+    let at = now + time::Duration::hours(1);
+    newsroom
+        .act(
+            &editor,
+            desk_id,
+            Transition::Schedule,
+            ActionRequest {
+                comment: None,
+                at: Some(at),
+            },
+            now,
+        )
+        .await
+        .expect("scheduled");
+    let due = at + time::Duration::minutes(1);
+    let (on_a, on_b) = tokio::join!(
+        a.app.state.newsroom.publish_due(due),
+        b.app.state.newsroom.publish_due(due)
+    );
+    let (on_a, on_b) = (on_a.expect("node A"), on_b.expect("node B"));
+    assert_eq!(on_a + on_b, 1, "published once (A {on_a}, B {on_b})");
+    let article = newsroom.article(desk_id).await.expect("desk article");
+    assert_eq!(article.state, DeskState::Published);
+    let publications = store
+        .audit_log(100)
+        .await
+        .expect("audit log")
+        .into_iter()
+        .filter(|e| e.action == "article published on schedule")
+        .count();
+    assert_eq!(publications, 1);
+    assert!(
+        store
+            .desk_comments(desk_id)
+            .await
+            .expect("comments")
+            .is_empty(),
+        "no node sent it back to the desk"
+    );
+    // And a third look finds nothing left to do.
+    assert_eq!(
+        b.app.state.newsroom.publish_due(due).await.expect("again"),
+        0
+    );
+}
