@@ -34,7 +34,7 @@ async fn home_to_archive_to_article_in_headless_chromium() {
         eprintln!("SKIPPED: browser test — Node.js or e2e/node_modules missing (cd e2e && npm ci)");
         return;
     }
-    let archive = TestArchive::new();
+    let archive = TestArchive::fresh().await;
     let sample = trendwatch::sample::extract(archive.dir.path()).expect("extract sample");
     let report = archive.import(&[sample]).await;
     assert!(report.rejected.is_empty(), "{:?}", report.rejected);

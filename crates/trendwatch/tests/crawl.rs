@@ -14,7 +14,7 @@ const MAX_PAGES: usize = 5000;
 
 #[tokio::test]
 async fn crawl_of_the_sample_site_finds_no_broken_link() {
-    let archive = TestArchive::new();
+    let archive = TestArchive::fresh().await;
     let sample = trendwatch::sample::extract(archive.dir.path()).expect("extract sample");
     let report = archive.import(&[sample]).await;
     assert!(report.rejected.is_empty(), "{:?}", report.rejected);

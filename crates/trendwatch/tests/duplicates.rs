@@ -68,7 +68,7 @@ fn archive_lines() -> Vec<String> {
 
 #[tokio::test]
 async fn import_leaves_out_exact_and_near_copies_and_names_both_locations() {
-    let archive = TestArchive::new();
+    let archive = TestArchive::fresh().await;
     let file = archive.dir.path().join("week.jsonl");
     std::fs::write(&file, archive_lines().join("\n")).expect("write");
     let report = archive.import(std::slice::from_ref(&file)).await;
@@ -113,7 +113,7 @@ async fn import_leaves_out_exact_and_near_copies_and_names_both_locations() {
 
 #[tokio::test]
 async fn kept_duplicates_stay_out_of_similar_lists_and_search() {
-    let archive = TestArchive::new();
+    let archive = TestArchive::fresh().await;
     let file = archive.dir.path().join("week.jsonl");
     std::fs::write(&file, archive_lines().join("\n")).expect("write");
     let options = ImportOptions {

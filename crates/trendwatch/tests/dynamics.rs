@@ -8,7 +8,7 @@ use common::*;
 use reqwest::StatusCode;
 
 async fn sample_site() -> TestApp {
-    let archive = TestArchive::new();
+    let archive = TestArchive::fresh().await;
     let sample = trendwatch::sample::extract(archive.dir.path()).expect("extract sample");
     let report = archive.import(&[sample]).await;
     assert!(report.rejected.is_empty(), "{:?}", report.rejected);

@@ -148,7 +148,7 @@ async fn export_served_by_nginx_has_every_page_and_no_broken_link() {
         );
         return;
     };
-    let archive = TestArchive::new();
+    let archive = TestArchive::fresh().await;
     let sample = trendwatch::sample::extract(archive.dir.path()).expect("extract sample");
     let report = archive.import(&[sample]).await;
     assert!(report.rejected.is_empty(), "{:?}", report.rejected);
@@ -335,7 +335,7 @@ async fn export_served_by_nginx_has_every_page_and_no_broken_link() {
 
 #[tokio::test]
 async fn export_refuses_a_folder_that_holds_files() {
-    let archive = TestArchive::new();
+    let archive = TestArchive::fresh().await;
     let out = tempfile::tempdir().expect("temp dir");
     std::fs::write(out.path().join("keep.txt"), "mine").expect("write");
     let err = trendwatch::export::export(archive.store.clone(), &archive.config, out.path(), None)

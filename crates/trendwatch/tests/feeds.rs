@@ -162,7 +162,7 @@ async fn every_feed_parses_cleanly_with_markers_full_content_and_stable_ids() {
 
 #[tokio::test]
 async fn item_ids_survive_reimports_and_edits_and_unknown_feeds_answer_404() {
-    let archive = TestArchive::with_config(CONFIG);
+    let archive = TestArchive::fresh_with_config(CONFIG).await;
     let dir = tempfile::tempdir().expect("tmp");
     // A source's own identifier (`id`) is the article's identity; without one, a file's is
     // its language, date and headline, so only an `id` survives a new headline.
@@ -483,7 +483,7 @@ async fn sitemap_lists_every_page_with_alternates_and_robots_names_it() {
 
 #[tokio::test]
 async fn without_a_base_url_links_use_the_address_the_server_listens_on() {
-    let archive = TestArchive::new();
+    let archive = TestArchive::fresh().await;
     archive.import(&[fixtures().join("markdown")]).await;
     let app = archive.serve().await;
     let doc = app.page("/en/").await;

@@ -8,7 +8,7 @@ use reqwest::StatusCode;
 use std::process::Command;
 
 async fn sample_app(token: Option<&str>) -> TestApp {
-    let mut archive = TestArchive::new();
+    let mut archive = TestArchive::fresh().await;
     let sample = trendwatch::sample::extract(archive.dir.path()).expect("extract sample");
     assert!(archive.import(&[sample]).await.rejected.is_empty());
     archive.config.file.api.token = token.map(str::to_string);

@@ -14,7 +14,7 @@ async fn the_real_seed_page_imports_with_every_element() {
         eprintln!("SKIPPED: ../shared is absent (as on a user's machine), so the seed-page test did not run");
         return;
     };
-    let archive = TestArchive::new();
+    let archive = TestArchive::fresh().await;
     let report = archive.import(&[shared.join("seed")]).await;
     assert_eq!(
         (report.created, report.rejected.len()),
@@ -66,7 +66,7 @@ async fn the_real_seed_page_imports_with_every_element() {
 
 #[tokio::test]
 async fn html_pages_in_two_markup_styles() {
-    let archive = TestArchive::new();
+    let archive = TestArchive::fresh().await;
     let report = archive.import(&[fixtures().join("html")]).await;
     assert_eq!(
         (report.created, report.rejected.len()),
@@ -118,7 +118,7 @@ async fn html_pages_in_two_markup_styles() {
 
 #[tokio::test]
 async fn markdown_folders_with_yaml_and_toml_front_matter() {
-    let archive = TestArchive::new();
+    let archive = TestArchive::fresh().await;
     let report = archive.import(&[fixtures().join("markdown")]).await;
     assert_eq!(
         (report.created, report.rejected.len()),
@@ -156,7 +156,7 @@ async fn markdown_folders_with_yaml_and_toml_front_matter() {
 
 #[tokio::test]
 async fn json_lines() {
-    let archive = TestArchive::new();
+    let archive = TestArchive::fresh().await;
     let report = archive.import(&[fixtures().join("jsonl")]).await;
     assert_eq!(
         (report.created, report.rejected.len()),
@@ -180,7 +180,7 @@ async fn json_lines() {
 
 #[tokio::test]
 async fn reimport_updates_instead_of_duplicating() {
-    let archive = TestArchive::new();
+    let archive = TestArchive::fresh().await;
     let dir = archive.dir.path().join("src");
     std::fs::create_dir_all(&dir).expect("mkdir");
     let line = |title: &str| {
@@ -217,7 +217,7 @@ async fn reimport_updates_instead_of_duplicating() {
 
 #[tokio::test]
 async fn malformed_items_are_reported_and_good_ones_kept() {
-    let archive = TestArchive::new();
+    let archive = TestArchive::fresh().await;
     let report = archive
         .import(&[fixtures().join("seed-format"), fixtures().join("malformed")])
         .await;

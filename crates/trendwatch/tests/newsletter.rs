@@ -171,7 +171,7 @@ async fn weekly_digest_double_opt_in_send_links_and_one_click_unsubscribe() {
     let Some(mut smtp) = SmtpSink::start() else {
         return;
     };
-    let archive = TestArchive::with_config(&smtp.config());
+    let archive = TestArchive::fresh_with_config(&smtp.config()).await;
     let sample = trendwatch::sample::extract(archive.dir.path()).expect("extract sample");
     assert!(archive.import(&[sample]).await.rejected.is_empty());
     let app = archive.serve().await;
@@ -368,7 +368,10 @@ async fn subscription_requests_are_throttled_per_client_without_telling_anything
     let Some(smtp) = SmtpSink::start() else {
         return;
     };
-    let app = TestArchive::with_config(&smtp.config()).serve().await;
+    let app = TestArchive::fresh_with_config(&smtp.config())
+        .await
+        .serve()
+        .await;
     let mut statuses = Vec::new();
     for i in 0..8 {
         let (status, heading) = subscribe(&app, &format!("r{i}@example.org"), &[]).await;
@@ -406,7 +409,7 @@ async fn a_digest_send_killed_half_way_resumes_without_sending_anyone_twice() {
         "{}\n[site]\nbase_url = \"http://monitor.example\"\n",
         smtp.config().replace("per_second = 200", "per_second = 40")
     );
-    let archive = TestArchive::with_config(&config);
+    let archive = TestArchive::fresh_with_config(&config).await;
     let sample = trendwatch::sample::extract(archive.dir.path()).expect("extract sample");
     assert!(archive.import(&[sample]).await.rejected.is_empty());
     let store = archive.store.clone();
@@ -515,7 +518,7 @@ async fn a_digest_send_killed_half_way_resumes_without_sending_anyone_twice() {
 
 /// A site with e-mail to `smtp`, the sample archive, and an editor signed in.
 async fn mail_site(smtp: &SmtpSink) -> (TestApp, DeskSession) {
-    let archive = TestArchive::with_config(&smtp.config());
+    let archive = TestArchive::fresh_with_config(&smtp.config()).await;
     let sample = trendwatch::sample::extract(archive.dir.path()).expect("extract sample");
     assert!(archive.import(&[sample]).await.rejected.is_empty());
     let app = archive.serve().await;

@@ -637,7 +637,10 @@ async fn a_scheduled_article_appears_on_time() {
     )
     .await;
     // The office's clock is UTC here (no time zone configured).
-    let at = time::OffsetDateTime::now_utc() + time::Duration::seconds(2);
+    // Whole seconds, as the form sends it: "not early" is measured against what was asked.
+    let at = (time::OffsetDateTime::now_utc() + time::Duration::seconds(2))
+        .replace_nanosecond(0)
+        .expect("a whole second");
     let fmt = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
     let when = at.format(&fmt).expect("format");
     let scheduled = save(&app, &ed, &id, &[("publish_at", when.as_str())], "schedule").await;

@@ -10,7 +10,7 @@ use trendwatch_service::{search_index, Publisher};
 
 #[tokio::test]
 async fn publishing_one_article_indexes_threads_and_relates_it() {
-    let archive = TestArchive::new();
+    let archive = TestArchive::fresh().await;
     let sample = trendwatch::sample::extract(archive.dir.path()).expect("extract sample");
     assert!(archive.import(&[sample]).await.rejected.is_empty());
     let index = search_index::open_and_repair(&archive.store, &archive.config.data_dir)

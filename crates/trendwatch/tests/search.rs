@@ -9,7 +9,7 @@ use reqwest::StatusCode;
 use std::process::Command;
 
 async fn archive() -> TestArchive {
-    let archive = TestArchive::new();
+    let archive = TestArchive::fresh().await;
     let report = archive
         .import(&[fixtures().join("search").join("articles.jsonl")])
         .await;
@@ -549,7 +549,7 @@ fn reindex_command_rebuilds_the_index() {
 #[tokio::test]
 async fn importing_one_article_updates_only_the_lists_it_affects() {
     // Lists of one (two stored), so that entering a list means beating its members.
-    let mut archive = TestArchive::new();
+    let mut archive = TestArchive::fresh().await;
     archive.config.file.similar.list_length = 1;
     let report = archive
         .import(&[fixtures().join("search").join("articles.jsonl")])
@@ -640,7 +640,7 @@ async fn the_site_starts_and_explains_when_the_index_cannot_be_opened() {
 
 #[tokio::test]
 async fn pagination_speaks_of_next_pages_in_relevance_order_and_of_older_ones_by_date() {
-    let archive = TestArchive::new();
+    let archive = TestArchive::fresh().await;
     let gen = archive.dir.path().join("generated");
     trendwatch::generate::generate(120, &gen).expect("generate");
     assert!(archive.import(&[gen]).await.rejected.is_empty());

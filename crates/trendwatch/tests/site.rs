@@ -10,7 +10,7 @@ const DRILLS: &str =
     "/en/articles/arvenia-hosts-iron-ridge-drills-with-a-larger-contingent-than-announced";
 
 async fn seed_format_site() -> TestApp {
-    let archive = TestArchive::new();
+    let archive = TestArchive::fresh().await;
     let report = archive.import(&[fixtures().join("seed-format")]).await;
     assert_eq!(
         (report.created, report.rejected.len()),
@@ -316,7 +316,7 @@ async fn home_shows_the_latest_week_across_topics() {
 
 #[tokio::test]
 async fn topic_archive_is_paginated_with_stable_urls() {
-    let archive = TestArchive::new();
+    let archive = TestArchive::fresh().await;
     let gen = archive.dir.path().join("generated");
     trendwatch::generate::generate(120, &gen).expect("generate");
     let report = archive.import(&[gen]).await;
@@ -527,7 +527,7 @@ async fn pages_are_compressed_once_and_reused() {
 
 #[tokio::test]
 async fn content_is_escaped_and_sanitised() {
-    let archive = TestArchive::new();
+    let archive = TestArchive::fresh().await;
     let file = archive.dir.path().join("hostile.jsonl");
     std::fs::write(
         &file,
@@ -558,7 +558,7 @@ async fn content_is_escaped_and_sanitised() {
 
 #[tokio::test]
 async fn about_page_uses_configured_text() {
-    let archive = TestArchive::new();
+    let archive = TestArchive::fresh().await;
     std::fs::write(
         archive.dir.path().join("trendwatch.toml"),
         "[site]\nname_en = \"Arvenia Monitor\"\nabout_en = \"We watch <Arvenia>.\\n\\nSecond paragraph.\"\n",

@@ -10,7 +10,7 @@ use std::process::Command;
 use trendwatch_core::Language;
 
 async fn sample_archive() -> TestArchive {
-    let archive = TestArchive::new();
+    let archive = TestArchive::fresh().await;
     let sample = trendwatch::sample::extract(archive.dir.path()).expect("extract sample");
     assert!(archive.import(&[sample]).await.rejected.is_empty());
     archive
@@ -275,7 +275,7 @@ async fn editors_merge_split_rename_and_move_and_the_threader_keeps_their_decisi
 
 #[tokio::test]
 async fn a_long_storyline_is_paginated_and_every_commentary_is_reachable() {
-    let archive = TestArchive::new();
+    let archive = TestArchive::fresh().await;
     let gen = archive.dir.path().join("generated");
     trendwatch::generate::generate(300, &gen).expect("generate");
     assert!(archive.import(&[gen]).await.rejected.is_empty());

@@ -33,7 +33,7 @@ fn text(bytes: &[u8]) -> String {
 
 #[tokio::test]
 async fn the_first_admin_is_created_from_the_cli_and_weak_passwords_are_refused() {
-    let archive = TestArchive::new();
+    let archive = TestArchive::fresh().await;
     let out = users(
         &archive,
         &[

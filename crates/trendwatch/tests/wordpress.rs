@@ -24,7 +24,7 @@ fn location(app: &TestApp, got: &Fetched) -> String {
 
 #[tokio::test]
 async fn a_wordpress_export_becomes_articles_with_redirects_from_the_old_addresses() {
-    let archive = TestArchive::new();
+    let archive = TestArchive::fresh().await;
     let report = archive.import(&[export()]).await;
     assert_eq!(report.created, 3, "{report}");
     let reasons: Vec<&str> = report.rejected.iter().map(|r| r.reason.as_str()).collect();

@@ -26,6 +26,9 @@ pub fn shared() -> Option<PathBuf> {
 }
 
 /// An archive in a temporary data directory, not yet serving.
+/// The variable that runs the site tests on PostgreSQL (`postgres`) instead of SQLite.
+pub const BACKEND_ENV: &str = "TRENDWATCH_TEST_BACKEND";
+
 pub struct TestArchive {
     pub dir: TempDir,
     pub config: Config,
@@ -61,6 +64,46 @@ impl TestArchive {
         }
     }
 
+    /// An empty archive on the backend the suite runs on: SQLite, or with
+    /// `TRENDWATCH_TEST_BACKEND=postgres` a throwaway PostgreSQL database
+    /// (`scripts/test` runs the tests of the sites a second time so).
+    pub async fn fresh() -> TestArchive {
+        Self::fresh_with_config("").await
+    }
+
+    /// [`TestArchive::fresh`] with `trendwatch.toml` holding `toml`.
+    pub async fn fresh_with_config(toml: &str) -> TestArchive {
+        if std::env::var(BACKEND_ENV).is_ok_and(|b| b == "postgres") {
+            let db = trendwatch_postgres::testing::ThrowawayDatabase::create("a test site")
+                .await
+                .unwrap_or_else(|| {
+                    panic!("{BACKEND_ENV}=postgres needs TRENDWATCH_TEST_DATABASE_URL")
+                });
+            Self::on_database_with_config(Arc::new(db), toml).await
+        } else {
+            Self::with_config(toml)
+        }
+    }
+
+    /// Everything the archive's database holds, as bytes, to search for what must not be
+    /// stored: SQLite's database file and its write-ahead log, or a `pg_dump` of the data.
+    pub fn stored_bytes(&self) -> Vec<u8> {
+        match &self.database {
+            Some(db) => {
+                let out = std::process::Command::new("pg_dump")
+                    .args(["--data-only", "--dbname", &db.url])
+                    .output()
+                    .expect("pg_dump runs");
+                assert!(out.status.success(), "pg_dump: {out:?}");
+                out.stdout
+            }
+            None => ["trendwatch.sqlite3", "trendwatch.sqlite3-wal"]
+                .iter()
+                .flat_map(|f| std::fs::read(self.dir.path().join(f)).unwrap_or_default())
+                .collect(),
+        }
+    }
+
     /// An empty archive in a throwaway PostgreSQL database (with its own data directory for
     /// the search index and uploads), or `None` when no test cluster is configured: the
     /// caller is then skipped, and the reason is printed.
@@ -84,9 +127,17 @@ impl TestArchive {
         toml: &str,
     ) -> TestArchive {
         let dir = tempfile::tempdir().expect("temp dir");
+        // The URL goes into the file, so that the CLI run on this data directory (as some
+        // tests do) opens the same database.
+        let url = format!("url = {:?}\n", db.url);
+        let toml = if toml.contains("[database]\n") {
+            toml.replacen("[database]\n", &format!("[database]\n{url}"), 1)
+        } else {
+            format!("{toml}\n[database]\n{url}")
+        };
         std::fs::write(dir.path().join(trendwatch::config::CONFIG_FILE), toml).expect("config");
-        let mut config = Config::load(dir.path()).expect("valid config");
-        config.file.database.url = Some(db.url.clone());
+        let config = Config::load(dir.path()).expect("valid config");
+        assert_eq!(config.file.database.url.as_deref(), Some(db.url.as_str()));
         let store = trendwatch::open_store(&config)
             .await
             .expect("open the PostgreSQL store");
@@ -138,10 +189,7 @@ impl TestArchive {
 /// JSON lines, the seed's text format) imported into an archive configured with `toml`
 /// (`None`: no configuration file), served.
 pub async fn fixture_site(toml: Option<&str>) -> TestApp {
-    let archive = match toml {
-        Some(t) => TestArchive::with_config(t),
-        None => TestArchive::new(),
-    };
+    let archive = TestArchive::fresh_with_config(toml.unwrap_or("")).await;
     let report = archive
         .import(&[
             fixtures().join("markdown"),
@@ -156,7 +204,7 @@ pub async fn fixture_site(toml: Option<&str>) -> TestApp {
 /// A running site over `n` generated commentaries (`trendwatch generate`): five topics a
 /// week, going back from 2026-W47.
 pub async fn generated_site(n: usize) -> TestApp {
-    let archive = TestArchive::new();
+    let archive = TestArchive::fresh().await;
     let dir = tempfile::tempdir().expect("temp dir");
     trendwatch::generate::generate(n, dir.path()).expect("generate");
     let report = archive.import(&[dir.path().to_path_buf()]).await;
@@ -414,7 +462,7 @@ pub async fn desk_account(
 
 /// The sample archive, imported and served.
 pub async fn sample_site() -> TestApp {
-    let archive = TestArchive::new();
+    let archive = TestArchive::fresh().await;
     let sample = trendwatch::sample::extract(archive.dir.path()).expect("extract sample");
     assert!(archive.import(&[sample]).await.rejected.is_empty());
     archive.serve().await
