@@ -285,6 +285,8 @@ try {
     // Scheduled a few seconds ahead, it appears on the public site on time.
     await ed.goto(`${base}${articlePath}`);
     const at = new Date(Date.now() + 4000);
+    // Whole seconds, as the form sends it: "on time" is measured against what was asked.
+    at.setUTCMilliseconds(0);
     const pad = (n) => String(n).padStart(2, "0");
     const local = `${at.getUTCFullYear()}-${pad(at.getUTCMonth() + 1)}-${pad(at.getUTCDate())}T${pad(at.getUTCHours())}:${pad(at.getUTCMinutes())}:${pad(at.getUTCSeconds())}`;
     await ed.fill("#publish_at", local);
