@@ -74,6 +74,27 @@ impl ThrowawayDatabase {
     }
 }
 
+/// Checks every B-tree index of the database at `url` against its table with PostgreSQL's
+/// `amcheck` (`bt_index_check` with the heap check), the consistency check the fault tests
+/// ask of an archive after a crash or a full disk. Returns how many indexes were checked;
+/// any inconsistency is an error.
+pub async fn amcheck(url: &str) -> Result<i64, sqlx::Error> {
+    let mut c = PgConnection::connect(url).await?;
+    sqlx::query("CREATE EXTENSION IF NOT EXISTS amcheck")
+        .execute(&mut c)
+        .await?;
+    let checked = sqlx::query_scalar(
+        "SELECT COUNT(bt_index_check(c.oid, true)) FROM pg_index i \
+         JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam \
+         JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE a.amname = 'btree' AND n.nspname = current_schema()",
+    )
+    .fetch_one(&mut c)
+    .await?;
+    c.close().await?;
+    Ok(checked)
+}
+
 impl Drop for ThrowawayDatabase {
     fn drop(&mut self) {
         // Drop runs outside async code; a thread of its own with a small runtime drops the

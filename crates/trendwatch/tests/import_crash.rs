@@ -107,23 +107,11 @@ async fn check_consistent(store: &Arc<dyn Store>, data: &Path, db: Option<&Throw
             assert_eq!(verdict, "ok");
         }
         Some(db) => {
-            let pool = sqlx::PgPool::connect(&db.url).await.expect("connect");
-            sqlx::query("CREATE EXTENSION IF NOT EXISTS amcheck")
-                .execute(&pool)
-                .await
-                .expect("amcheck");
             // Every B-tree index of the schema, with a check of its heap.
-            let checked: i64 = sqlx::query_scalar(
-                "SELECT COUNT(bt_index_check(c.oid, true)) FROM pg_index i \
-                 JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam \
-                 JOIN pg_namespace n ON n.oid = c.relnamespace \
-                 WHERE a.amname = 'btree' AND n.nspname = current_schema()",
-            )
-            .fetch_one(&pool)
-            .await
-            .expect("amcheck passes");
+            let checked = trendwatch_postgres::testing::amcheck(&db.url)
+                .await
+                .expect("amcheck passes");
             assert!(checked > 20, "{checked} indexes checked");
-            pool.close().await;
         }
     }
     // The archive's own invariants read back: one article per key.
