@@ -573,96 +573,50 @@ async fn write_checked(
     let lang = a.lang.code();
     let existing = checked.existing;
     let slug = decide(a, checked)?;
-    const COLUMNS: &str = "key = $1, lang = $2, kind = $3, topic = $4, title = $5, \
+    // A new article goes in as a batch's new articles do, with its lists.
+    let Some(id) = existing else {
+        let ids = insert_new(c, &[(a, slug)]).await.map_err(backend)?;
+        let id = ids
+            .first()
+            .copied()
+            .ok_or_else(|| WriteError::Backend("database: no id returned".into()))?;
+        return Ok(WriteOutcome::Created(id));
+    };
+    // A rewritten one replaces its row, then its lists.
+    sqlx::query(
+        "UPDATE articles SET key = $1, lang = $2, kind = $3, topic = $4, title = $5, \
          lead = $6, body_html = $7, body_text = $8, published_at = $9, period_key = $10, \
          status = $11, rationale = $12, alert = $13, image_url = $14, image_credit = $15, \
          source_url = $16, slug = $17, translation_group = $18, \
          duplicate_of = (SELECT id FROM articles WHERE key = $19), image_alt = $20, \
-         updated_at = $21, correction = $22";
-    // A new article arrives with its lists in one statement (data-modifying CTEs): round
-    // trips dominate an import. A rewritten one replaces its lists after its row.
-    let sql = match existing {
-        Some(_) => format!("UPDATE articles SET {COLUMNS} WHERE id = $23 RETURNING id"),
-        None => "WITH a AS (INSERT INTO articles (key, lang, kind, topic, title, lead, body_html, \
-                 body_text, published_at, period_key, status, rationale, alert, image_url, \
-                 image_credit, source_url, slug, translation_group, duplicate_of, image_alt, \
-                 updated_at, correction) VALUES \
-                 ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, \
-                 (SELECT id FROM articles WHERE key = $19), $20, $21, $22) RETURNING id), \
-                 au AS (INSERT INTO article_authors (article_id, position, name, lang, period_key, \
-                   published_at) SELECT a.id, n.ord - 1, n.name, $2, $10, $9 \
-                   FROM a, unnest($23::text[]) WITH ORDINALITY AS n(name, ord)), \
-                 tg AS (INSERT INTO article_tags (article_id, tag, lang, period_key, published_at) \
-                   SELECT a.id, t, $2, $10, $9 FROM a, unnest($24::text[]) AS t \
-                   ON CONFLICT DO NOTHING), \
-                 ls AS (INSERT INTO article_listed_similar (article_id, position, title) \
-                   SELECT a.id, s.ord - 1, s.title \
-                   FROM a, unnest($25::text[]) WITH ORDINALITY AS s(title, ord)), \
-                 lp AS (INSERT INTO legacy_paths (path, article_id) \
-                   SELECT p, a.id FROM a, unnest($26::text[]) AS p \
-                   ON CONFLICT (path) DO UPDATE SET article_id = excluded.article_id), \
-                 fc AS (INSERT INTO forecasts (article_id, position, statement, probability, \
-                   resolve_by, outcome) SELECT a.id, f.ord - 1, f.s, f.p, f.d, f.o \
-                   FROM a, unnest($27::text[], $28::float8[], $29::date[], $30::text[]) \
-                     WITH ORDINALITY AS f(s, p, d, o, ord) \
-                   ON CONFLICT (article_id, statement) DO NOTHING) \
-                 SELECT id FROM a"
-            .to_string(),
-    };
-    let q = sqlx::query_scalar(AssertSqlSafe(sql))
-        .bind(&a.key)
-        .bind(lang)
-        .bind(a.kind.code())
-        .bind(&a.topic)
-        .bind(&a.title)
-        .bind(&a.lead)
-        .bind(&a.body_html)
-        .bind(&a.body_text)
-        .bind(a.published_at)
-        .bind(a.period.key())
-        .bind(a.status.code())
-        .bind(&a.rationale)
-        .bind(a.alert.code())
-        .bind(&a.image_url)
-        .bind(&a.image_credit)
-        .bind(&a.source_url)
-        .bind(&slug)
-        .bind(&a.translation_group)
-        .bind(&a.duplicate_of)
-        .bind(&a.image_alt)
-        .bind(a.updated_at)
-        .bind(&a.correction);
-    let q = match existing {
-        Some(id) => q.bind(id),
-        None => q
-            .bind(&a.authors)
-            .bind(&a.tags)
-            .bind(&a.similar_titles)
-            .bind(&a.legacy_paths)
-            .bind(
-                a.forecasts
-                    .iter()
-                    .map(|f| f.statement.clone())
-                    .collect::<Vec<_>>(),
-            )
-            .bind(
-                a.forecasts
-                    .iter()
-                    .map(|f| f.probability)
-                    .collect::<Vec<f64>>(),
-            )
-            .bind(a.forecasts.iter().map(|f| f.resolve_by).collect::<Vec<_>>())
-            .bind(
-                a.forecasts
-                    .iter()
-                    .map(|f| f.outcome.map(|o| o.code().to_string()))
-                    .collect::<Vec<Option<String>>>(),
-            ),
-    };
-    let id: i64 = q.fetch_one(&mut *c).await.map_err(backend)?;
-    let Some(_) = existing else {
-        return Ok(WriteOutcome::Created(id));
-    };
+         updated_at = $21, correction = $22 WHERE id = $23",
+    )
+    .bind(&a.key)
+    .bind(lang)
+    .bind(a.kind.code())
+    .bind(&a.topic)
+    .bind(&a.title)
+    .bind(&a.lead)
+    .bind(&a.body_html)
+    .bind(&a.body_text)
+    .bind(a.published_at)
+    .bind(a.period.key())
+    .bind(a.status.code())
+    .bind(&a.rationale)
+    .bind(a.alert.code())
+    .bind(&a.image_url)
+    .bind(&a.image_credit)
+    .bind(&a.source_url)
+    .bind(&slug)
+    .bind(&a.translation_group)
+    .bind(&a.duplicate_of)
+    .bind(&a.image_alt)
+    .bind(a.updated_at)
+    .bind(&a.correction)
+    .bind(id)
+    .execute(&mut *c)
+    .await
+    .map_err(backend)?;
     sqlx::query(
         "WITH a AS (DELETE FROM article_authors WHERE article_id = $1), \
               t AS (DELETE FROM article_tags WHERE article_id = $1) \

@@ -19,7 +19,7 @@ use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use time::OffsetDateTime;
-use trendwatch_store::{Store, ThrottleRow};
+use trendwatch_store::{Store, StoreError, ThrottleRow};
 
 /// Failures allowed before waits start.
 pub const FREE_FAILURES: u32 = 5;
@@ -116,16 +116,45 @@ impl<K: Hash + Eq + Clone + ToString + FromStr> Throttle<K> {
     /// store's count follows off the request's path (see [`Throttle::fail_shared`]).
     pub fn fail(&self, client: &K, now: Instant) -> u32 {
         let failures = self.count_failure(client, now);
-        if let Some((scope, store)) = self.shared.clone() {
-            let (key, forgive) = (client.to_string(), self.forgive_after);
-            spawn_shared(async move {
-                store
-                    .throttle_failure(scope, &key, OffsetDateTime::now_utc(), forgive)
-                    .await
-                    .map(|_| ())
-            });
+        if let Some(write) = self.share_failure(client) {
+            spawn_shared(async move { write.await.map(|_| ()) });
         }
         failures
+    }
+
+    /// The store's count of one more failure of `client`, to await or to spawn; `None`
+    /// when the throttle is not shared.
+    fn share_failure(
+        &self,
+        client: &K,
+    ) -> Option<impl std::future::Future<Output = Result<u32, StoreError>> + Send + 'static> {
+        let (scope, store) = self.shared.clone()?;
+        let (key, forgive) = (client.to_string(), self.forgive_after);
+        Some(async move {
+            store
+                .throttle_failure(scope, &key, OffsetDateTime::now_utc(), forgive)
+                .await
+        })
+    }
+
+    /// Forgets `client`'s failures in memory; when it had any and the throttle is shared,
+    /// the store's reset to await or to spawn (a client without failures costs no write).
+    fn forget(
+        &self,
+        client: &K,
+    ) -> Option<impl std::future::Future<Output = Result<(), StoreError>> + Send + 'static> {
+        let had_failures = self
+            .entries
+            .lock()
+            .map(|mut entries| entries.remove(client).is_some())
+            .unwrap_or(true);
+        let (scope, store) = self.shared.clone().filter(|_| had_failures)?;
+        let key = client.to_string();
+        Some(async move {
+            store
+                .throttle_success(scope, &key, OffsetDateTime::now_utc())
+                .await
+        })
     }
 
     /// Counts a failure in memory; returns the failures so far from `client`.
@@ -161,16 +190,8 @@ impl<K: Hash + Eq + Clone + ToString + FromStr> Throttle<K> {
 
     /// Forgets `client`'s failures after a success.
     pub fn succeed(&self, client: &K) {
-        if let Ok(mut entries) = self.entries.lock() {
-            entries.remove(client);
-        }
-        if let Some((scope, store)) = self.shared.clone() {
-            let key = client.to_string();
-            spawn_shared(async move {
-                store
-                    .throttle_success(scope, &key, OffsetDateTime::now_utc())
-                    .await
-            });
+        if let Some(write) = self.forget(client) {
+            spawn_shared(write);
         }
     }
 
@@ -192,46 +213,27 @@ impl<K: Hash + Eq + Clone + ToString + FromStr> Throttle<K> {
     /// client's next attempt meets it on every node.
     pub async fn fail_shared(&self, client: &K, now: Instant) -> u32 {
         let failures = self.count_failure(client, now);
-        match &self.shared {
-            Some((scope, store)) => match store
-                .throttle_failure(
-                    scope,
-                    &client.to_string(),
-                    OffsetDateTime::now_utc(),
-                    self.forgive_after,
-                )
-                .await
-            {
-                // The count of all nodes, which may be more than this node's own.
-                Ok(shared) => {
-                    self.follow_count(client, shared, now);
-                    failures.max(shared)
-                }
-                Err(e) => {
-                    tracing::warn!(error = %e, "a throttle's count was not shared with the other nodes");
-                    failures
-                }
-            },
-            None => failures,
+        let Some(write) = self.share_failure(client) else {
+            return failures;
+        };
+        match write.await {
+            // The count of all nodes, which may be more than this node's own.
+            Ok(shared) => {
+                self.follow_count(client, shared, now);
+                failures.max(shared)
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "a throttle's count was not shared with the other nodes");
+                failures
+            }
         }
     }
 
     /// [`Throttle::succeed`], with the store's count reset before it returns. Only a
     /// client with failures on record costs a write: the first success after them.
     pub async fn succeed_shared(&self, client: &K) {
-        let had_failures = self
-            .entries
-            .lock()
-            .map(|mut entries| entries.remove(client).is_some())
-            .unwrap_or(true);
-        if !had_failures {
-            return;
-        }
-        if let Some((scope, store)) = &self.shared {
-            if let Err(e) = store
-                .throttle_success(scope, &client.to_string(), OffsetDateTime::now_utc())
-                .await
-            {
+        if let Some(write) = self.forget(client) {
+            if let Err(e) = write.await {
                 tracing::warn!(error = %e, "a throttle's success was not shared with the other nodes");
             }
         }
