@@ -14,6 +14,7 @@
 
 mod accounts;
 mod forecasts;
+mod job_locks;
 pub mod load;
 pub mod migrations;
 mod newsletter;
@@ -1821,6 +1822,13 @@ impl Store for PgStore {
     ) -> Result<Vec<trendwatch_store::ThrottleRow>, StoreError> {
         let mut c = self.conn().await?;
         throttles::changes(&mut c, since).await.db()
+    }
+
+    async fn try_lock_job(
+        &self,
+        name: &str,
+    ) -> Result<Option<trendwatch_store::JobLock>, StoreError> {
+        job_locks::try_lock(self.conn().await?, name).await
     }
 
     async fn record_audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {

@@ -19,13 +19,17 @@ use trendwatch_core::newsletter::{
     SubscriberState, SubscriptionRequest,
 };
 use trendwatch_core::{Language, Period, Topics};
-use trendwatch_store::{Store, StoreError};
+use trendwatch_store::{JobLock, Store, StoreError};
 
 /// How long a confirmation link works.
 pub const CONFIRM_DAYS: i64 = 7;
 
 /// Attempts at one message when the server fails for now (a permanent refusal is not retried).
 const ATTEMPTS: u32 = 3;
+
+/// How often a process waiting for a digest send that another process holds looks whether
+/// it may take it over: the gap a stopped sender leaves in the pace at most.
+const TAKE_OVER_CHECK: Duration = Duration::from_secs(1);
 
 /// Name of the site secret that signs readers' links.
 const LINK_SECRET: &str = "newsletter-links";
@@ -436,8 +440,56 @@ impl Newsletter {
     /// Sends what is left of digest send `id`, one message per pace, and returns its counts
     /// at the end. Recipients a stopped process left in flight are marked interrupted first,
     /// never sent again.
+    ///
+    /// One process sends a given send at a time, holding its job lock: every web node
+    /// resumes unfinished sends, and the CLI may run one too. While another process holds
+    /// it, this one waits, and takes the send over if that process stops before the end
+    /// (its lock ends with it, `kill -9` included); the pace is kept whoever sends.
     pub async fn run(&self, id: i64) -> Result<DigestSend, DigestError> {
         let mailer = self.mailer.clone().ok_or(DigestError::Off)?;
+        let lock_name = format!("digest-send-{id}");
+        let mut said_waiting = false;
+        let mut lock = loop {
+            if let Some(lock) = self.store.try_lock_job(&lock_name).await? {
+                break lock;
+            }
+            let send = self
+                .store
+                .digest_send(id)
+                .await?
+                .ok_or(DigestError::NoSuchSend(id))?;
+            if send.finished() {
+                if said_waiting {
+                    metrics::gauge!("digest_sends_standing_by").decrement(1.0);
+                }
+                return Ok(send);
+            }
+            if !said_waiting {
+                tracing::info!(
+                    send = id,
+                    "digest: another process is sending this digest; this one takes over if \
+                     that process stops"
+                );
+                metrics::gauge!("digest_sends_standing_by").increment(1.0);
+                said_waiting = true;
+            }
+            tokio::time::sleep(TAKE_OVER_CHECK).await;
+        };
+        if said_waiting {
+            metrics::gauge!("digest_sends_standing_by").decrement(1.0);
+        }
+        let done = self.run_holding(id, mailer, &mut lock).await;
+        lock.release().await;
+        done
+    }
+
+    /// [`Newsletter::run`] once this process holds the send's job lock `lock`.
+    async fn run_holding(
+        &self,
+        id: i64,
+        mailer: Arc<dyn Mailer>,
+        lock: &mut JobLock,
+    ) -> Result<DigestSend, DigestError> {
         let send = self
             .store
             .digest_send(id)
@@ -455,6 +507,12 @@ impl Newsletter {
         let mut pace = tokio::time::interval(self.pace.max(Duration::from_millis(1)));
         pace.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
+            // A lock whose connection broke may be another process's by now: stop rather
+            // than send beside it.
+            if let Err(e) = lock.confirm().await {
+                tracing::warn!(send = id, error = %e, "digest: the send's lock was lost; stopping");
+                return Err(e.into());
+            }
             let now = OffsetDateTime::now_utc();
             let Some(reader) = self.store.claim_digest_recipient(id, now).await? else {
                 break;
@@ -505,7 +563,8 @@ impl Newsletter {
         Ok(done)
     }
 
-    /// Resumes every digest send that still has recipients (after a crash or restart).
+    /// Resumes every digest send that still has recipients (after a crash or restart),
+    /// waiting for any that another process is sending (see [`Newsletter::run`]).
     pub async fn resume_unfinished(&self) -> Result<(), DigestError> {
         if self.mailer.is_none() {
             return Ok(());
@@ -516,6 +575,19 @@ impl Newsletter {
             }
         }
         Ok(())
+    }
+
+    /// Resumes unfinished digest sends now and then every `check`, for as long as the
+    /// server runs: after a restart, and when the process sending one stopped (a web node
+    /// or the CLI, killed or crashed). Sends that another process is sending are waited for,
+    /// so each runs in one place at a time.
+    pub async fn keep_resuming(self: Arc<Self>, check: Duration) {
+        loop {
+            if let Err(e) = self.resume_unfinished().await {
+                tracing::error!(error = %e, "digest: unfinished sends not resumed");
+            }
+            tokio::time::sleep(check).await;
+        }
     }
 
     /// Sends one message now (invitations, password resets), retrying failures for now.

@@ -8,6 +8,7 @@
 
 mod accounts;
 mod forecasts;
+mod job_locks;
 mod migrations;
 mod newsletter;
 mod newsroom;
@@ -57,6 +58,8 @@ struct Inner {
     /// Connections running a statement, and callers waiting for one (the pool metrics).
     in_use: AtomicUsize,
     waiting: AtomicUsize,
+    /// The data folder, where job locks keep their files (see [`job_locks`]).
+    data_dir: std::path::PathBuf,
 }
 
 impl Inner {
@@ -155,6 +158,7 @@ impl SqliteStore {
                 next_reader: AtomicUsize::new(0),
                 in_use: AtomicUsize::new(0),
                 waiting: AtomicUsize::new(0),
+                data_dir: data_dir.to_path_buf(),
             }),
         })
     }
@@ -1488,6 +1492,13 @@ impl Store for SqliteStore {
         since: time::OffsetDateTime,
     ) -> Result<Vec<trendwatch_store::ThrottleRow>, StoreError> {
         self.read(move |conn| throttles::changes(conn, since)).await
+    }
+
+    async fn try_lock_job(
+        &self,
+        name: &str,
+    ) -> Result<Option<trendwatch_store::JobLock>, StoreError> {
+        job_locks::try_lock(&self.inner.data_dir, name)
     }
 
     async fn record_audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {

@@ -772,6 +772,34 @@ pub async fn an_article_page_reads_what_its_parts_read(store: Arc<dyn Store>) {
     );
 }
 
+/// A job lock is held by one holder at a time: refused to a second taker (another
+/// connection, as another process would be) while held, for that job only, confirmed while
+/// held, and free again once the holder releases it.
+pub async fn a_job_lock_is_held_in_one_place_until_released(store: Arc<dyn Store>) {
+    let mut first = store
+        .try_lock_job("digest-send-1")
+        .await
+        .expect("lock")
+        .expect("a free lock is taken");
+    first.confirm().await.expect("held");
+    assert!(
+        store
+            .try_lock_job("digest-send-1")
+            .await
+            .expect("lock")
+            .is_none(),
+        "a held lock is refused"
+    );
+    let other = store.try_lock_job("digest-send-2").await.expect("lock");
+    assert!(other.is_some(), "another job's lock is free");
+    first.release().await;
+    let again = store.try_lock_job("digest-send-1").await.expect("lock");
+    assert!(again.is_some(), "a released lock is free again");
+    for lock in [other, again].into_iter().flatten() {
+        lock.release().await;
+    }
+}
+
 /// A shared throttle counts failures by scope and key, starts again after a success (which
 /// other nodes see as a count of 0) or, when forgiving, after a quiet time, and keeps rows
 /// no longer than a day.

@@ -64,6 +64,7 @@ macro_rules! store_suite {
             invitations_are_accepted_once,
             the_audit_log_reads_back_newest_first,
             throttles_count_forgive_and_are_followed,
+            a_job_lock_is_held_in_one_place_until_released,
             desk_saves_make_revisions_and_stale_saves_are_refused,
             desk_states_schedules_and_locks,
             removed_articles_leave_the_archive,

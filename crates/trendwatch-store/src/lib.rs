@@ -45,6 +45,45 @@ impl StoreError {
 
 pub use trendwatch_core::archive_rules::WriteError;
 
+/// A job lock this process holds (see [`Store::try_lock_job`]); released when dropped.
+pub struct JobLock(Box<dyn HeldJobLock>);
+
+impl JobLock {
+    /// Wraps a backend's held lock.
+    pub fn new(held: impl HeldJobLock + 'static) -> JobLock {
+        JobLock(Box::new(held))
+    }
+
+    /// Confirms that the lock is still held: an error once it may have been lost (the
+    /// database connection that held it broke), after which the job must stop, since
+    /// another process may take it over.
+    pub async fn confirm(&mut self) -> Result<(), StoreError> {
+        self.0.confirm().await
+    }
+
+    /// Releases the lock now, for the next taker to find it free at once. Dropping it
+    /// releases it too, but a database may only notice a moment later.
+    pub async fn release(self) {
+        self.0.release().await
+    }
+}
+
+impl std::fmt::Debug for JobLock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("JobLock")
+    }
+}
+
+/// What a backend keeps while a job lock is held: the thing whose end releases it.
+#[async_trait]
+pub trait HeldJobLock: Send + Sync {
+    /// Whether the lock is still held (see [`JobLock::confirm`]).
+    async fn confirm(&mut self) -> Result<(), StoreError>;
+
+    /// Releases the lock (see [`JobLock::release`]).
+    async fn release(self: Box<Self>);
+}
+
 /// What writing one article did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WriteOutcome {
@@ -403,6 +442,13 @@ pub trait Store: Send + Sync + 'static {
     /// client try a password, so that no node lags behind another there.
     async fn throttle_row(&self, scope: &str, key: &str)
         -> Result<Option<ThrottleRow>, StoreError>;
+
+    /// Takes the lock on job `name` for this process, or `None` while another process
+    /// holds it. A job that must run in one place at a time (a digest send, which every web
+    /// node and the CLI may resume) runs only while its lock is held. The lock ends when the
+    /// [`JobLock`] is dropped, and with the process that holds it, however that process
+    /// stops: a `kill -9`'d holder leaves nothing for the others to wait out.
+    async fn try_lock_job(&self, name: &str) -> Result<Option<JobLock>, StoreError>;
 
     /// Every throttle row changed at or after `since`.
     async fn throttle_changes(

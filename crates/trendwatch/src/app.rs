@@ -196,13 +196,9 @@ pub async fn start(
         Err(e) => tracing::error!(error = %e, "scheduled articles not published"),
     }
     let scheduler = tokio::spawn(state.newsroom.clone().run_scheduler(SCHEDULE_CHECK));
-    // A digest send that a crash or restart stopped half-way goes on (nobody gets it twice).
-    let newsletter = state.newsletter.clone();
-    let digest = tokio::spawn(async move {
-        if let Err(e) = newsletter.resume_unfinished().await {
-            tracing::error!(error = %e, "digest: unfinished sends not resumed");
-        }
-    });
+    // A digest send that a crash or restart stopped half-way goes on (nobody gets it twice),
+    // on one node at a time: the others stand by to take it over.
+    let digest = tokio::spawn(state.newsletter.clone().keep_resuming(SCHEDULE_CHECK));
     // The threader kept between publications is built now rather than by the first
     // publication (seconds for a large archive).
     let publisher = state.publisher.clone();

@@ -1,8 +1,9 @@
 //! The weekly digest by e-mail, against a real SMTP server started by the test (aiosmtpd from
 //! PyPI, `tests/fixtures/smtp_sink.py`): double opt-in, the same answer whatever the address's
 //! state, throttling, the digest's parts and headers, every link in it working against the
-//! running site, one-click unsubscribe (RFC 8058), permanent failures, and a send killed
-//! half-way that resumes without sending anyone the digest twice.
+//! running site, one-click unsubscribe (RFC 8058), permanent failures, a send killed
+//! half-way that resumes without sending anyone the digest twice, and a web node that
+//! stands by while another process sends and takes the send over when that one dies.
 
 mod common;
 
@@ -414,37 +415,11 @@ async fn a_digest_send_killed_half_way_resumes_without_sending_anyone_twice() {
     assert!(archive.import(&[sample]).await.rejected.is_empty());
     let store = archive.store.clone();
     const READERS: usize = 30;
-    let now = time::OffsetDateTime::now_utc();
-    for i in 0..READERS {
-        let request = SubscriptionRequest {
-            email: format!("reader{i:02}@example.org"),
-            language: Language::En,
-            topics: Vec::new(),
-        };
-        let id = match store.subscribe(&request, now).await.expect("subscribe") {
-            trendwatch_core::newsletter::SubscribeOutcome::NeedsConfirmation(id) => id,
-            other => panic!("a new address: {other:?}"),
-        };
-        assert!(store.confirm_subscriber(id, now).await.expect("confirm"));
-    }
-    let week = store
-        .latest_period(Language::En)
-        .await
-        .expect("store")
-        .expect("weeks")
-        .to_string();
+    let week = confirmed_readers(&store, "reader", READERS).await;
     // One reader's server refuses, repeating the address in its answer as Postfix does.
     smtp.refuse("reader29@example.org");
     let data = archive.dir.path().to_path_buf();
-    let command = move |week: &str| {
-        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_trendwatch"));
-        c.arg("--data")
-            .arg(&data)
-            .args(["digest", "send", "--week", week, "--lang", "en"])
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped());
-        c
-    };
+    let command = move |week: &str| digest_send_command(&data, week);
     // Killed (SIGKILL) once the server has accepted ten messages.
     let mut first = command(&week).spawn().expect("digest send starts");
     let mut received = Vec::new();
@@ -514,6 +489,162 @@ async fn a_digest_send_killed_half_way_resumes_without_sending_anyone_twice() {
     let output = String::from_utf8_lossy(&second.stdout).to_string()
         + &String::from_utf8_lossy(&second.stderr);
     assert!(!output.contains("@example.org"), "{output}");
+}
+
+/// Subscribes and confirms `count` English readers (`{prefix}NN@example.org`, every topic);
+/// returns the latest English week, the one a digest sends.
+async fn confirmed_readers(
+    store: &std::sync::Arc<dyn trendwatch_store::Store>,
+    prefix: &str,
+    count: usize,
+) -> String {
+    let now = time::OffsetDateTime::now_utc();
+    for i in 0..count {
+        let request = SubscriptionRequest {
+            email: format!("{prefix}{i:02}@example.org"),
+            language: Language::En,
+            topics: Vec::new(),
+        };
+        let id = match store.subscribe(&request, now).await.expect("subscribe") {
+            trendwatch_core::newsletter::SubscribeOutcome::NeedsConfirmation(id) => id,
+            other => panic!("a new address: {other:?}"),
+        };
+        assert!(store.confirm_subscriber(id, now).await.expect("confirm"));
+    }
+    store
+        .latest_period(Language::En)
+        .await
+        .expect("store")
+        .expect("weeks")
+        .to_string()
+}
+
+/// `trendwatch digest send` of `week` in English on the archive in `data`, its output piped.
+fn digest_send_command(data: &std::path::Path, week: &str) -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_trendwatch"));
+    c.arg("--data")
+        .arg(data)
+        .args(["digest", "send", "--week", week, "--lang", "en"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    c
+}
+
+/// A web node that starts while the CLI is sending a digest resumes that unfinished send, as
+/// every node does, but stands by: the CLI holds the send's lock, so the node sends nothing
+/// beside it (the pace stays the CLI's). When the CLI is killed (SIGKILL) half-way, its lock
+/// ends with it, and the node takes the send over and finishes it; nobody gets it twice.
+#[tokio::test]
+async fn a_node_stands_by_while_the_cli_sends_a_digest_and_takes_over_when_it_is_killed() {
+    let Some(mut smtp) = SmtpSink::start() else {
+        return;
+    };
+    // The CLI sends four messages a second.
+    let config = format!(
+        "{}\n[site]\nbase_url = \"http://monitor.example\"\n",
+        smtp.config().replace("per_second = 200", "per_second = 4")
+    );
+    let archive = TestArchive::fresh_with_config(&config).await;
+    let sample = trendwatch::sample::extract(archive.dir.path()).expect("extract sample");
+    assert!(archive.import(&[sample]).await.rejected.is_empty());
+    let store = archive.store.clone();
+    const READERS: usize = 12;
+    let week = confirmed_readers(&store, "standby", READERS).await;
+    let mut cli = digest_send_command(archive.dir.path(), &week)
+        .spawn()
+        .expect("digest send starts");
+    let mut received = vec![smtp.next().await];
+    // The node would send a thousand a second, were the send its to run.
+    const TOKEN: &str = "standby-metrics-token-0123456789abcdef";
+    let mut fast = archive.config.clone();
+    fast.file.mail.per_second = 1000.0;
+    fast.file.metrics.token = Some(TOKEN.into());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let node = trendwatch::start(listener, store.clone(), &fast)
+        .await
+        .expect("the node starts");
+    // The node found the send and stands by, as its metrics say.
+    let client = reqwest::Client::new();
+    let started = std::time::Instant::now();
+    loop {
+        let metrics = client
+            .get(format!("{}/metrics", node.url()))
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("metrics text");
+        if metrics.lines().any(|l| l == "digest_sends_standing_by 1") {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the node never stood by: {metrics}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Two more at the CLI's pace, a quarter of a second apart: a node sending beside the
+    // CLI at its own pace would have claimed every reader by now.
+    received.push(smtp.next().await);
+    received.push(smtp.next().await);
+    let midway = store.digest_sends(1).await.expect("sends").remove(0);
+    assert!(
+        midway.pending as usize + received.len() + 1 >= READERS,
+        "only the CLI sends while it runs: {midway:?} after {} messages",
+        received.len()
+    );
+    cli.kill().expect("kill -9");
+    cli.wait().expect("reaped");
+    let at_kill = received.len();
+    // The node takes the send over and finishes it.
+    let started = std::time::Instant::now();
+    let done = loop {
+        if let Ok(Some(m)) =
+            tokio::time::timeout(Duration::from_millis(100), smtp.messages.recv()).await
+        {
+            received.push(m);
+        }
+        let send = store.digest_sends(1).await.expect("sends").remove(0);
+        if send.finished() {
+            break send;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the node did not finish the send: {send:?}"
+        );
+    };
+    // Anything more the server accepted would be a second copy.
+    while let Ok(Some(m)) =
+        tokio::time::timeout(Duration::from_millis(500), smtp.messages.recv()).await
+    {
+        received.push(m);
+    }
+    assert_eq!(done.failed + done.skipped, 0, "{done:?}");
+    assert_eq!(done.sent + done.interrupted, READERS as u64, "{done:?}");
+    assert!(
+        done.interrupted <= 1,
+        "at most the CLI's message in flight: {done:?}"
+    );
+    assert!(
+        received.len() >= READERS - 1 && received.len() > at_kill + 1,
+        "the node sent the rest: {} messages, {at_kill} before the kill",
+        received.len()
+    );
+    let mut per_reader: BTreeMap<String, usize> = BTreeMap::new();
+    for m in &received {
+        *per_reader
+            .entry(m["rcpt"][0].as_str().expect("rcpt").to_string())
+            .or_default() += 1;
+    }
+    assert!(
+        per_reader.values().all(|n| *n == 1),
+        "nobody twice: {per_reader:?}"
+    );
+    drop(node);
 }
 
 /// A site with e-mail to `smtp`, the sample archive, and an editor signed in.
