@@ -63,6 +63,15 @@ pub fn storylines_opened(assignments: &[NewAssignment]) -> usize {
         .unwrap_or(0)
 }
 
+/// Commentaries a storyline needs in a language before readers are pointed to it there:
+/// linked from its articles, listed in "Recent trends" and among related storylines, in the
+/// sitemap, and so in a static export. One commentary is not yet a story that develops, and
+/// its page would only repeat the article (a thin page to search engines, and on a generated
+/// or freshly imported archive most storylines). The page and feeds of any storyline still
+/// answer at their addresses, so one that an editor's move leaves with a single commentary
+/// breaks no link or feed subscription.
+pub const SHOWN_FROM_ARTICLES: u64 = 2;
+
 /// A storyline as lists and pages show it, in one language.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StorylineSummary {
@@ -83,6 +92,13 @@ pub struct StorylineSummary {
     pub latest_status: Status,
     /// Number of articles in this language.
     pub articles: u64,
+}
+
+impl StorylineSummary {
+    /// Whether readers are pointed to this storyline (see [`SHOWN_FROM_ARTICLES`]).
+    pub fn is_shown(&self) -> bool {
+        self.articles >= SHOWN_FROM_ARTICLES
+    }
 }
 
 /// A storyline with its articles (oldest first), for its page.

@@ -1159,10 +1159,11 @@ impl Store for PgStore {
     }
 
     async fn sitemap_storylines(&self) -> Result<Vec<SitemapStoryline>, StoreError> {
-        let found = sqlx::query(
+        let found = sqlx::query(AssertSqlSafe(format!(
             "SELECT storyline_id, lang, last_published_at FROM storyline_stats \
-             ORDER BY storyline_id, lang",
-        )
+             WHERE {} ORDER BY storyline_id, lang",
+            storylines::SHOWN
+        )))
         .fetch_all(&self.pool)
         .await
         .db()?;
@@ -1285,15 +1286,28 @@ impl Store for PgStore {
             .await
             .and_then(|r| r.try_get(0))
             .db()?;
-        let page = listing_sql(listing);
-        let q = bind_value!(sqlx::query(AssertSqlSafe(page)).bind(lang.code()), &value)
-            .bind(limit as i64)
-            .bind(offset as i64);
-        let items = summaries!(c, q).await.db()?;
+        drop(c);
+        let items = self.listing_items(lang, listing, offset, limit).await?;
         Ok(Page {
             items,
             total: total as u64,
         })
+    }
+
+    async fn listing_items(
+        &self,
+        lang: Language,
+        listing: &Listing,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Vec<ArticleSummary>, StoreError> {
+        let value = listing_value(listing);
+        let mut c = self.conn().await?;
+        let page = listing_sql(listing);
+        let q = bind_value!(sqlx::query(AssertSqlSafe(page)).bind(lang.code()), &value)
+            .bind(limit as i64)
+            .bind(offset as i64);
+        summaries!(c, q).await.db()
     }
 
     async fn listing_years(
@@ -1526,7 +1540,16 @@ impl Store for PgStore {
         limit: u64,
     ) -> Result<Vec<StorylineSummary>, StoreError> {
         let mut c = self.conn().await?;
-        storylines::recent(&mut c, lang, limit).await.db()
+        storylines::recent(&mut c, lang, limit, false).await.db()
+    }
+
+    async fn shown_storylines(
+        &self,
+        lang: Language,
+        limit: u64,
+    ) -> Result<Vec<StorylineSummary>, StoreError> {
+        let mut c = self.conn().await?;
+        storylines::recent(&mut c, lang, limit, true).await.db()
     }
 
     async fn related_storylines(

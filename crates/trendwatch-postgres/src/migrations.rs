@@ -26,6 +26,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0004_throttles",
         include_str!("../migrations/0004_throttles.sql"),
     ),
+    (
+        "0005_shown_storylines",
+        include_str!("../migrations/0005_shown_storylines.sql"),
+    ),
 ];
 
 /// The advisory lock key under which migrations run (any constant shared by all nodes).

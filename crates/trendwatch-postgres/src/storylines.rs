@@ -267,6 +267,11 @@ pub const STORYLINE_COLUMNS: &str = "t.storyline_id, s.title, COALESCE(t.title, 
      t.articles, t.first_period, t.last_period, t.latest_status, t.topics";
 
 /// The tables [`STORYLINE_COLUMNS`] come from, for summaries by storyline.
+/// The condition on `storyline_stats` of storylines readers are pointed to
+/// ([`trendwatch_core::storyline::SHOWN_FROM_ARTICLES`]), as the partial index
+/// `storyline_stats_shown` has it.
+pub const SHOWN: &str = "articles >= 2";
+
 const STORYLINE_FROM: &str = "FROM storyline_stats t JOIN storylines s ON s.id = t.storyline_id";
 
 /// Joins [`STORYLINE_COLUMNS`] of the storyline of `articles a` in its own language, or NULLs.
@@ -364,10 +369,22 @@ pub async fn detail(
     Ok(Some(StorylineDetail { summary, articles }))
 }
 
-pub async fn recent(c: &mut PgConnection, lang: Language, limit: u64) -> R<Vec<StorylineSummary>> {
+/// The storylines of `lang`, the most recently active first; `shown_only`: only those
+/// readers are pointed to.
+pub async fn recent(
+    c: &mut PgConnection,
+    lang: Language,
+    limit: u64,
+    shown_only: bool,
+) -> R<Vec<StorylineSummary>> {
+    let shown = if shown_only {
+        format!("AND t.{SHOWN}")
+    } else {
+        String::new()
+    };
     // One statement: "Recent trends" is on every article page.
     let found = sqlx::query(AssertSqlSafe(format!(
-        "SELECT {STORYLINE_COLUMNS} {STORYLINE_FROM} WHERE t.lang = $1 \
+        "SELECT {STORYLINE_COLUMNS} {STORYLINE_FROM} WHERE t.lang = $1 {shown} \
          ORDER BY t.last_published_at DESC, t.storyline_id DESC LIMIT $2"
     )))
     .bind(lang.code())
@@ -399,11 +416,11 @@ pub async fn related(
         return Ok(Vec::new());
     }
     // `string_to_array(topics, ',') && $2`: shares a topic; newest first, stopping at `limit`.
-    let ids: Vec<i64> = sqlx::query_scalar(
+    let ids: Vec<i64> = sqlx::query_scalar(AssertSqlSafe(format!(
         "SELECT storyline_id FROM storyline_stats WHERE lang = $1 AND storyline_id <> $3 \
-         AND string_to_array(topics, ',') && $2::text[] \
-         ORDER BY last_published_at DESC, storyline_id DESC LIMIT $4",
-    )
+         AND {SHOWN} AND string_to_array(topics, ',') && $2::text[] \
+         ORDER BY last_published_at DESC, storyline_id DESC LIMIT $4"
+    )))
     .bind(lang.code())
     .bind(&own)
     .bind(id)

@@ -796,10 +796,11 @@ impl Store for SqliteStore {
     async fn sitemap_storylines(&self) -> Result<Vec<SitemapStoryline>, StoreError> {
         self.read(|conn| {
             let v = conn
-                .prepare_cached(
+                .prepare_cached(&format!(
                     "SELECT storyline_id, lang, last_published_at FROM storyline_stats \
-                     ORDER BY storyline_id, lang",
-                )?
+                     WHERE {} ORDER BY storyline_id, lang",
+                    storylines::SHOWN
+                ))?
                 .query_map([], |r| {
                     Ok(SitemapStoryline {
                         id: r.get(0)?,
@@ -929,20 +930,34 @@ impl Store for SqliteStore {
     ) -> Result<Page<ArticleSummary>, StoreError> {
         let (_, value) = listing_filter(listing);
         let (rows, _) = listing_rows(listing);
+        let total: i64 = self
+            .read(move |conn| {
+                conn.prepare_cached(&format!("SELECT COUNT(*) FROM {rows}"))?
+                    .query_row(params![lang.code(), value], |r| r.get(0))
+            })
+            .await?;
+        let items = self.listing_items(lang, listing, offset, limit).await?;
+        Ok(Page {
+            items,
+            total: total as u64,
+        })
+    }
+
+    async fn listing_items(
+        &self,
+        lang: Language,
+        listing: &Listing,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Vec<ArticleSummary>, StoreError> {
+        let (_, value) = listing_filter(listing);
         let page = listing_sql(listing);
         self.read(move |conn| {
-            let total: i64 = conn
-                .prepare_cached(&format!("SELECT COUNT(*) FROM {rows}"))?
-                .query_row(params![lang.code(), value], |r| r.get(0))?;
-            let items = summaries(
+            summaries(
                 conn,
                 &page,
                 params![lang.code(), value, limit as i64, offset as i64],
-            )?;
-            Ok(Page {
-                items,
-                total: total as u64,
-            })
+            )
         })
         .await
     }
@@ -1224,7 +1239,16 @@ impl Store for SqliteStore {
         lang: Language,
         limit: u64,
     ) -> Result<Vec<StorylineSummary>, StoreError> {
-        self.read(move |conn| storylines::recent(conn, lang, limit))
+        self.read(move |conn| storylines::recent(conn, lang, limit, false))
+            .await
+    }
+
+    async fn shown_storylines(
+        &self,
+        lang: Language,
+        limit: u64,
+    ) -> Result<Vec<StorylineSummary>, StoreError> {
+        self.read(move |conn| storylines::recent(conn, lang, limit, true))
             .await
     }
 

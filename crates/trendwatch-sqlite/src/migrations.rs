@@ -119,6 +119,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0025_throttles",
         include_str!("../migrations/0025_throttles.sql"),
     ),
+    (
+        "0026_shown_storylines",
+        include_str!("../migrations/0026_shown_storylines.sql"),
+    ),
 ];
 
 /// Applies every migration newer than the database's version and returns the names of those
@@ -393,7 +397,8 @@ mod tests {
                 "0022_tag_and_author_indexes",
                 "0023_threading_generation",
                 "0024_text_changes",
-                "0025_throttles"
+                "0025_throttles",
+                "0026_shown_storylines"
             ]
         );
         let copy = Connection::open(dir.path().join("t.sqlite3.v7-backup")).expect("backup");

@@ -339,16 +339,29 @@ fn summaries_of(
     Ok(out)
 }
 
+/// The condition on `storyline_stats` of storylines readers are pointed to
+/// ([`trendwatch_core::storyline::SHOWN_FROM_ARTICLES`]), written as the partial index
+/// `storyline_stats_shown` has it, so that the lists below read that index.
+pub const SHOWN: &str = "articles >= 2";
+
+/// The storylines of `lang`, the most recently active first; `shown_only`: only those
+/// readers are pointed to.
 pub fn recent(
     conn: &Connection,
     lang: Language,
     limit: u64,
+    shown_only: bool,
 ) -> rusqlite::Result<Vec<StorylineSummary>> {
+    let shown = if shown_only {
+        format!("AND {SHOWN}")
+    } else {
+        String::new()
+    };
     let ids = conn
-        .prepare_cached(
-            "SELECT storyline_id FROM storyline_stats WHERE lang = ?1 \
-             ORDER BY last_published_at DESC, storyline_id DESC LIMIT ?2",
-        )?
+        .prepare_cached(&format!(
+            "SELECT storyline_id FROM storyline_stats WHERE lang = ?1 {shown} \
+             ORDER BY last_published_at DESC, storyline_id DESC LIMIT ?2"
+        ))?
         .query_map(params![lang.code(), limit as i64], |r| r.get(0))?
         .collect::<rusqlite::Result<Vec<i64>>>()?;
     summaries_of(conn, ids, lang)
@@ -374,10 +387,10 @@ pub fn related(
         return Ok(Vec::new());
     }
     let mut ids = Vec::new();
-    let mut newest = conn.prepare_cached(
-        "SELECT storyline_id, topics FROM storyline_stats WHERE lang = ?1 \
-         ORDER BY last_published_at DESC, storyline_id DESC",
-    )?;
+    let mut newest = conn.prepare_cached(&format!(
+        "SELECT storyline_id, topics FROM storyline_stats WHERE lang = ?1 AND {SHOWN} \
+         ORDER BY last_published_at DESC, storyline_id DESC"
+    ))?;
     let mut rows = newest.query([lang.code()])?;
     while let Some(row) = rows.next()? {
         let other: i64 = row.get(0)?;

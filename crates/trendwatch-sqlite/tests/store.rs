@@ -47,7 +47,7 @@ async fn opens_with_wal_foreign_keys_and_full_sync_and_migrates_once() {
     drop(store);
     // Reopening applies nothing twice.
     let _again = SqliteStore::open(dir.path()).expect("reopen");
-    assert_eq!(count(dir.path(), "PRAGMA user_version"), 25);
+    assert_eq!(count(dir.path(), "PRAGMA user_version"), 26);
 }
 
 #[tokio::test]

@@ -534,6 +534,25 @@ pub async fn storylines_are_assigned_edited_and_summarised(store: Arc<dyn Store>
     assert_eq!(recent(Language::En, 5).await[1], renamed);
     assert_eq!(recent(Language::En, 1).await.len(), 1);
     assert!(recent(Language::Ru, 5).await.is_empty());
+    // Readers are pointed only to the storyline of two commentaries: in "Recent trends" and
+    // in the sitemap (s2 has one).
+    let shown: Vec<i64> = store
+        .shown_storylines(Language::En, 5)
+        .await
+        .expect("shown storylines")
+        .iter()
+        .map(|s| s.id)
+        .collect();
+    assert_eq!(shown, vec![s1]);
+    let in_sitemap: Vec<i64> = store
+        .sitemap_storylines()
+        .await
+        .expect("sitemap storylines")
+        .iter()
+        .map(|s| s.id)
+        .collect();
+    assert_eq!(in_sitemap, vec![s1]);
+    assert!(renamed.is_shown());
 
     assert!(matches!(
         store.merge_storylines(s1, s1).await,

@@ -211,7 +211,7 @@ pub struct PoolStatus {
 
 /// What an archive listing holds: the whole edition's, one topic's, one tag's, one
 /// author's or one storyline's commentaries.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Listing {
     /// Every article of the language.
     All,
@@ -310,6 +310,17 @@ pub trait Store: Send + Sync + 'static {
         offset: u64,
         limit: u64,
     ) -> Result<Page<ArticleSummary>, StoreError>;
+
+    /// The commentaries of one page of a listing, as [`Store::listing`] has them, without
+    /// counting the whole listing: for pages that know its size already (see the web
+    /// layer's page cache).
+    async fn listing_items(
+        &self,
+        lang: Language,
+        listing: &Listing,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Vec<ArticleSummary>, StoreError>;
 
     /// The years of a listing (by the ISO year of the week covered), newest first, each
     /// with how many of the listing's commentaries come before it in listing order: what a
@@ -506,8 +517,18 @@ pub trait Store: Send + Sync + 'static {
         page: u64,
     ) -> Result<Option<StorylineDetail>, StoreError>;
 
-    /// The storylines with the most recent commentaries in `lang` ("Recent trends").
+    /// Every storyline with commentaries in `lang`, one-commentary ones included, the most
+    /// recently active first: what editors pick from.
     async fn recent_storylines(
+        &self,
+        lang: Language,
+        limit: u64,
+    ) -> Result<Vec<StorylineSummary>, StoreError>;
+
+    /// The storylines readers are pointed to in `lang` (those with at least
+    /// [`trendwatch_core::storyline::SHOWN_FROM_ARTICLES`] commentaries there), the most
+    /// recently active first ("Recent trends").
+    async fn shown_storylines(
         &self,
         lang: Language,
         limit: u64,

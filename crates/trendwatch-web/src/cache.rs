@@ -30,7 +30,7 @@ use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
 use trendwatch_core::storyline::StorylineSummary;
 use trendwatch_core::Language;
-use trendwatch_store::{Store, StoreError};
+use trendwatch_store::{Listing, Store, StoreError};
 
 /// What may happen to a route's responses in caches: this one and any on the way.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -273,11 +273,32 @@ pub struct PageCache {
     /// "Recent trends" by edition and length, kept exactly as long as the pages are: every
     /// article and storyline page shows them, and a page rendered afresh (the first request
     /// after an import, a crawler walking the archive) would otherwise ask the store again.
-    recent_storylines: RwLock<HashMap<(Language, u64), RecentStorylines>>,
+    recent_storylines: Memo<(Language, u64), Vec<StorylineSummary>>,
+    /// The size and years of each listing (a topic's, tag's or author's archive), kept as
+    /// long as the pages are: each of a listing's pages shows them, and counting them costs
+    /// a pass over the whole listing, so a crawler walking a tag's 450 pages (an export) read
+    /// the tag 900 times over.
+    listing_facts: Memo<(Language, Listing), ListingFacts>,
 }
 
 /// The most recently active storylines of one edition, shared by the pages that show them.
 type RecentStorylines = Arc<Vec<StorylineSummary>>;
+
+/// What every page of one listing shows about the whole of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListingFacts {
+    /// Its commentaries.
+    pub total: u64,
+    /// Each year, newest first, with the number of commentaries listed before it.
+    pub years: Vec<(i32, u64)>,
+}
+
+/// Values read from the store and kept for one content generation (see [`PageCache::clear`]).
+type Memo<K, V> = RwLock<HashMap<K, Arc<V>>>;
+
+/// Entries a [`Memo`] keeps at most: requests for listings that do not exist (a client making
+/// up tag names) are answered as usual but fill no memory past this.
+const MEMO_ENTRIES: usize = 50_000;
 
 impl PageCache {
     /// Drops every page, e.g. after content was written in this process.
@@ -290,9 +311,57 @@ impl PageCache {
         if let Ok(mut recent) = self.recent_storylines.write() {
             recent.clear();
         }
+        if let Ok(mut facts) = self.listing_facts.write() {
+            facts.clear();
+        }
     }
 
-    /// The `limit` most recently active storylines of edition `lang`: from memory when this
+    /// `key`'s value in `memo`: from memory when this generation read it before, else from
+    /// `read` (and then kept, unless the cache was cleared while the store answered).
+    async fn remembered<K, V, F>(
+        &self,
+        memo: &Memo<K, V>,
+        key: K,
+        read: F,
+    ) -> Result<Arc<V>, StoreError>
+    where
+        K: std::hash::Hash + Eq,
+        F: std::future::Future<Output = Result<V, StoreError>>,
+    {
+        if let Some(kept) = memo.read().ok().and_then(|m| m.get(&key).cloned()) {
+            return Ok(kept);
+        }
+        let epoch = self.epoch.load(Ordering::SeqCst);
+        let fresh = Arc::new(read.await?);
+        if let Ok(mut kept) = memo.write() {
+            // Checked under the lock `clear` also takes: a clear either came before this
+            // (and the epoch shows it) or comes after and drops this entry.
+            if self.epoch.load(Ordering::SeqCst) == epoch && kept.len() < MEMO_ENTRIES {
+                kept.insert(key, fresh.clone());
+            }
+        }
+        Ok(fresh)
+    }
+
+    /// The size and years of `listing` in edition `lang` (see [`ListingFacts`]), kept for
+    /// this generation.
+    pub async fn listing_facts(
+        &self,
+        store: &dyn Store,
+        lang: Language,
+        listing: &Listing,
+    ) -> Result<Arc<ListingFacts>, StoreError> {
+        self.remembered(&self.listing_facts, (lang, listing.clone()), async {
+            Ok(ListingFacts {
+                total: store.listing(lang, listing, 0, 0).await?.total,
+                years: store.listing_years(lang, listing).await?,
+            })
+        })
+        .await
+    }
+
+    /// The `limit` most recently active storylines readers are pointed to in edition `lang`
+    /// ([`Store::shown_storylines`]): from memory when this
     /// generation asked before, else from the store (and then kept, unless the cache was
     /// cleared while the store answered).
     pub async fn recent_storylines(
@@ -301,25 +370,12 @@ impl PageCache {
         lang: Language,
         limit: u64,
     ) -> Result<RecentStorylines, StoreError> {
-        let key = (lang, limit);
-        if let Some(kept) = self
-            .recent_storylines
-            .read()
-            .ok()
-            .and_then(|r| r.get(&key).cloned())
-        {
-            return Ok(kept);
-        }
-        let epoch = self.epoch.load(Ordering::SeqCst);
-        let fresh = Arc::new(store.recent_storylines(lang, limit).await?);
-        if let Ok(mut recent) = self.recent_storylines.write() {
-            // Checked under the lock `clear` also takes: a clear either came before this
-            // (and the epoch shows it) or comes after and drops this entry.
-            if self.epoch.load(Ordering::SeqCst) == epoch {
-                recent.insert(key, fresh.clone());
-            }
-        }
-        Ok(fresh)
+        self.remembered(
+            &self.recent_storylines,
+            (lang, limit),
+            store.shown_storylines(lang, limit),
+        )
+        .await
     }
 
     /// Records the store's generation, clearing the cache if it moved on.
@@ -545,6 +601,49 @@ mod tests {
     use super::*;
     use axum::routing::get;
     use tower::ServiceExt;
+
+    /// A remembered value is read once per content generation, read again after the cache
+    /// is cleared, and a full memo answers without keeping more.
+    #[tokio::test]
+    async fn listing_facts_are_read_once_per_generation() {
+        let cache = PageCache::default();
+        let tag = |t: &str| (Language::En, Listing::Tag(t.to_string()));
+        let read = |total: u64| async move {
+            Ok(ListingFacts {
+                total,
+                years: vec![(2026, 0)],
+            })
+        };
+        let first = cache
+            .remembered(&cache.listing_facts, tag("gas"), read(7))
+            .await
+            .expect("read");
+        let again = cache
+            .remembered(&cache.listing_facts, tag("gas"), read(8))
+            .await
+            .expect("kept");
+        // The kept value answers: the second read is never awaited.
+        assert_eq!((first.total, again.total), (7, 7));
+        cache.clear();
+        let after = cache
+            .remembered(&cache.listing_facts, tag("gas"), read(8))
+            .await
+            .expect("read again");
+        assert_eq!(after.total, 8);
+        for i in 0..MEMO_ENTRIES {
+            cache
+                .remembered(&cache.listing_facts, tag(&format!("t{i}")), async {
+                    Ok(ListingFacts {
+                        total: 1,
+                        years: Vec::new(),
+                    })
+                })
+                .await
+                .expect("read");
+        }
+        let len = || cache.listing_facts.read().map(|m| m.len()).unwrap_or(0);
+        assert_eq!(len(), MEMO_ENTRIES);
+    }
 
     /// I1: a page over the cache's size limit is served whole, uncached, never as an empty 500.
     #[tokio::test]

@@ -441,19 +441,37 @@ async fn sitemap_lists_every_page_with_alternates_and_robots_names_it() {
             assert!(locs.contains(&url), "{url} missing from the sitemap");
         }
     }
-    // Weekly overviews and storylines are listed too.
+    // Weekly overviews and storylines are listed too; a storyline only where it has more
+    // than one commentary (every Russian one of the sample has one), though its page answers.
     assert!(locs.contains(&"/en/weeks/2026-w42".to_string()), "{locs:?}");
     let storyline = app
         .archive
         .store
-        .recent_storylines(Language::Ru, 1)
+        .recent_storylines(Language::En, 1)
         .await
         .expect("storylines")[0]
         .id;
     assert!(
-        locs.contains(&format!("/ru/storylines/{storyline}")),
+        locs.contains(&format!("/en/storylines/{storyline}")),
         "{locs:?}"
     );
+    let ru_article = app
+        .archive
+        .store
+        .feed_articles(Language::Ru, &trendwatch_store::Listing::All, 1)
+        .await
+        .expect("articles")
+        .remove(0);
+    let lonely = app
+        .archive
+        .store
+        .storyline_of(ru_article.id)
+        .await
+        .expect("store")
+        .expect("threaded");
+    let lonely_url = format!("/ru/storylines/{lonely}");
+    assert!(!locs.contains(&lonely_url), "{locs:?}");
+    assert_eq!(app.get(&lonely_url).await.status, StatusCode::OK);
     for loc in &locs {
         assert_eq!(app.get(loc).await.status, StatusCode::OK, "{loc}");
     }

@@ -859,6 +859,10 @@ async fn an_editor_curates_storyline_and_similar_list_from_the_desk() {
         .location;
     let desk_page = get(&app, &ed, &format!("/desk/articles/{id}")).await.doc();
     let before = attrs(&desk_page, "#current-storyline", "href").remove(0);
+    assert!(
+        attrs(&app.page(&public).await, "a", "href").contains(&before),
+        "the public page links the storyline the threader chose"
+    );
     // Analysts do not curate.
     assert_eq!(
         post(
@@ -882,11 +886,14 @@ async fn an_editor_curates_storyline_and_similar_list_from_the_desk() {
     let desk_page = get(&app, &ed, &format!("/desk/articles/{id}")).await.doc();
     let after_link = attrs(&desk_page, "#current-storyline", "href").remove(0);
     assert_ne!(before, after_link, "a new storyline");
-    let page = app.page(&public).await;
+    // The new storyline has one commentary: the public page links no storyline now (one of
+    // one commentary would repeat it), and the new storyline's page holds the article.
+    let links = attrs(&app.page(&public).await, "a", "href");
     assert!(
-        attrs(&page, "a", "href").contains(&after_link),
-        "the public page links the new storyline"
+        !links.contains(&before) && !links.contains(&after_link),
+        "the public page follows the move: {links:?}"
     );
+    assert!(attrs(&app.page(&after_link).await, "a", "href").contains(&public));
 
     // Pin an article of another topic first in its similar list.
     let society = app.page("/en/topics/society").await;

@@ -210,7 +210,10 @@ pub(crate) fn render(
     } = parts;
     let a = &article.content;
     let lang = a.lang;
-    let storyline = storyline.map(|s| StorylineCard::new(&s, lang, &state.site));
+    // A storyline of one commentary is not linked: its page would repeat this one.
+    let storyline = storyline
+        .filter(|s| s.is_shown())
+        .map(|s| StorylineCard::new(&s, lang, &state.site));
     let other_editions = if translations.is_empty() {
         trendwatch_core::Language::ALL
             .iter()

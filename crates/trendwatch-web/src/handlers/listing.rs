@@ -32,31 +32,57 @@ pub struct YearLink {
     pub url: String,
 }
 
-/// The year links of a listing whose page `n` lives at `page_url(n)`: each leads to the page
-/// holding the year's newest commentary, at that commentary (`#y2025`).
-pub async fn year_links(
+/// One page of a paged archive (a topic's, a tag's, an author's): its commentaries, the
+/// number of pages and the year links.
+pub struct ArchivePage {
+    pub items: Vec<trendwatch_core::article::ArticleSummary>,
+    pub total: u64,
+    pub pages: u64,
+    pub years: Vec<YearLink>,
+}
+
+/// Page `page` of `listing` in `lang`, whose page `n` lives at `page_url(n)`. The listing's
+/// size and years come from the page cache (one pass over the listing per content
+/// generation, not one per page); each year link leads to the page holding the year's
+/// newest commentary, at that commentary (`#y2025`).
+pub async fn archive_page(
     state: &AppState,
     lang: Language,
     listing: &Listing,
-    per_page: u64,
+    page: u64,
     page_url: impl Fn(u64) -> String,
-) -> Result<Vec<YearLink>, WebError> {
-    let years = state
-        .store
-        .listing_years(lang, listing)
+) -> Result<ArchivePage, WebError> {
+    let err = |e| WebError::store(lang, &state.site, e);
+    let per_page = state.site.page_size.max(1);
+    let facts = state
+        .cache
+        .listing_facts(&*state.store, lang, listing)
         .await
-        .map_err(|e| WebError::store(lang, &state.site, e))?;
+        .map_err(err)?;
+    let items = state
+        .store
+        .listing_items(lang, listing, (page - 1) * per_page, per_page)
+        .await
+        .map_err(err)?;
     // One year is nothing to jump between.
-    if years.len() < 2 {
-        return Ok(Vec::new());
-    }
-    Ok(years
-        .into_iter()
-        .map(|(year, before)| YearLink {
-            year,
-            url: format!("{}#y{year}", page_url(before / per_page + 1)),
-        })
-        .collect())
+    let years = if facts.years.len() < 2 {
+        Vec::new()
+    } else {
+        facts
+            .years
+            .iter()
+            .map(|&(year, before)| YearLink {
+                year,
+                url: format!("{}#y{year}", page_url(before / per_page + 1)),
+            })
+            .collect()
+    };
+    Ok(ArchivePage {
+        items,
+        total: facts.total,
+        pages: facts.total.div_ceil(per_page).max(1),
+        years,
+    })
 }
 
 /// `/{lang}/tags/{tag}`.
@@ -126,13 +152,8 @@ async fn render(
     let lang = lang_of(&state, &lang)?;
     let t = crate::i18n::strings(lang);
     let err = |e| WebError::store(lang, &state.site, e);
-    let per_page = state.site.page_size.max(1);
-    let result = state
-        .store
-        .listing(lang, &listing, (page - 1) * per_page, per_page)
-        .await
-        .map_err(err)?;
-    let pages = result.total.div_ceil(per_page).max(1);
+    let result = archive_page(&state, lang, &listing, page, |n| url_of(lang, &listing, n)).await?;
+    let pages = result.pages;
     // A tag or author without commentaries in this edition is no page.
     if result.total == 0 || page > pages {
         return Err(WebError::NotFound(lang, state.site.clone()));
@@ -155,10 +176,6 @@ async fn render(
         }
         _ => None,
     };
-    let years = year_links(&state, lang, &listing, per_page, |n| {
-        url_of(lang, &listing, n)
-    })
-    .await?;
     let self_url = url_of(lang, &listing, page);
     let title = if page > 1 {
         format!("{heading} — {} {page}", t.page)
@@ -171,7 +188,7 @@ async fn render(
         l: Layout::new(&state.site, lang, &title, self_url, Vec::new(), None),
         heading,
         cards: crate::views::archive_cards(&result.items, &state.site),
-        years,
+        years: result.years,
         track_record_url,
         page,
         pages,

@@ -57,14 +57,12 @@ async fn render(
     let lang = lang_of(&state, &lang)?;
     let not_found = || WebError::NotFound(lang, state.site.clone());
     let t = state.site.topics.by_slug(&topic).ok_or_else(not_found)?;
-    let per_page = state.site.page_size.max(1);
     let listing = trendwatch_store::Listing::Topic(t.slug.clone());
-    let result = state
-        .store
-        .listing(lang, &listing, (page - 1) * per_page, per_page)
-        .await
-        .map_err(|e| WebError::store(lang, &state.site, e))?;
-    let pages = result.total.div_ceil(per_page).max(1);
+    let result = super::listing::archive_page(&state, lang, &listing, page, |n| {
+        topic_url(lang, &t.slug, n)
+    })
+    .await?;
+    let pages = result.pages;
     if page > pages {
         return Err(not_found());
     }
@@ -73,10 +71,6 @@ async fn render(
     } else {
         format!("/topics/{}/page/{page}", t.slug)
     };
-    let years = super::listing::year_links(&state, lang, &listing, per_page, |n| {
-        topic_url(lang, &t.slug, n)
-    })
-    .await?;
     let topic_name = t.name(lang).to_string();
     let title = if page > 1 {
         format!("{topic_name} — {} {page}", crate::i18n::strings(lang).page)
@@ -98,7 +92,7 @@ async fn render(
         .with_feeds(&format!("{}/", topic_url(lang, &t.slug, 1)), &topic_name),
         topic_name,
         cards: crate::views::archive_cards(&result.items, &state.site),
-        years,
+        years: result.years,
         page,
         pages,
         newer_url: (page > 1).then(|| topic_url(lang, &t.slug, page - 1)),
