@@ -538,6 +538,10 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
     if req.method() != Method::GET && req.method() != Method::HEAD {
         return next.run(req).await;
     }
+    // An export asks for each page once: keeping them would only fill memory.
+    if state.static_copy {
+        return next.run(req).await;
+    }
     if has_session(req.headers()) {
         let mut resp = next.run(req).await;
         resp.headers_mut().insert(header::CACHE_CONTROL, NO_STORE);

@@ -261,7 +261,10 @@ async fn fetch_and_write(
     };
     let path = dir.join(&file);
     if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).with_context(|| format!("{}", parent.display()))?;
+        // Most pages land in a folder an earlier page made (`en/articles/`).
+        if !parent.is_dir() {
+            std::fs::create_dir_all(parent).with_context(|| format!("{}", parent.display()))?;
+        }
     }
     std::fs::write(&path, &content).with_context(|| format!("{}", path.display()))?;
     Ok(Fetched::Written {

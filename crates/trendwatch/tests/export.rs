@@ -306,7 +306,7 @@ async fn export_served_by_nginx_has_every_page_and_no_broken_link() {
         .and_then(|a| a.value().attr("href").map(str::to_string))
         .expect("an article on the home page");
     let live_doc = live.page(&article).await;
-    let copy_url = format!("{base}{}/", article);
+    let copy_url = format!("{base}{article}.html");
     let copy_doc = copy_page(&client, &copy_url).await;
     assert_eq!(text(&copy_doc, "h1"), text(&live_doc, "h1"));
     assert_eq!(
@@ -316,14 +316,14 @@ async fn export_served_by_nginx_has_every_page_and_no_broken_link() {
 
     // Search says plainly that it needs the live site, in both languages.
     for lang in ["en", "ru"] {
-        let doc = copy_page(&client, &format!("{base}/{lang}/search/")).await;
+        let doc = copy_page(&client, &format!("{base}/{lang}/search.html")).await;
         assert_eq!(doc.select(&sel("form.search-form")).count(), 0);
         assert!(!text(&doc, ".search-static").is_empty());
     }
 
     // An unknown address gets the site's own "not found" page from the static server.
     let missing = client
-        .get(format!("{base}/en/no-such-page/"))
+        .get(format!("{base}/en/no-such-page.html"))
         .send()
         .await
         .expect("get");
