@@ -185,11 +185,12 @@ async fn csv_download_has_one_row_per_topic_and_week() {
     );
     // The balance looks back a full window even when the view starts later: security's
     // W42 balance is the mean of W38..W42 (0, −1, 0, −1, −1), not of W40..W42 alone.
-    // Russian edition: its own series.
+    // Russian edition: its own series, of the weeks it has (one unchanged and two worsened
+    // commentaries in the window: the mean of 0, −1, −1).
     let ru = app
         .get("/ru/dynamics.csv?topic=security&from=2026-W42&to=2026-W42")
         .await;
-    assert_eq!(ru.body.lines().nth(1), Some("security,2026-W42,2026-10-12,2026-10-18,worsened,-1,-0.5,/ru/articles/ucheniya-zheleznyy-khrebet-nachalis-s-bolshim-kontingentom-chem-obyavlyalos"));
+    assert_eq!(ru.body.lines().nth(1), Some("security,2026-W42,2026-10-12,2026-10-18,worsened,-1,-0.667,/ru/articles/ucheniya-zheleznyy-khrebet-nachalis-s-bolshim-kontingentom-chem-obyavlyalos"));
 }
 
 #[tokio::test]

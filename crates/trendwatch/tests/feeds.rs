@@ -442,7 +442,7 @@ async fn sitemap_lists_every_page_with_alternates_and_robots_names_it() {
         }
     }
     // Weekly overviews and storylines are listed too; a storyline only where it has more
-    // than one commentary (every Russian one of the sample has one), though its page answers.
+    // than one commentary (that of the newest Russian one has one), though its page answers.
     assert!(locs.contains(&"/en/weeks/2026-w42".to_string()), "{locs:?}");
     let storyline = app
         .archive
