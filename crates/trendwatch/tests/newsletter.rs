@@ -405,14 +405,7 @@ async fn a_digest_send_killed_half_way_resumes_without_sending_anyone_twice() {
     let Some(mut smtp) = SmtpSink::start() else {
         return;
     };
-    // Links are not followed here; the address only has to be configured.
-    let config = format!(
-        "{}\n[site]\nbase_url = \"http://monitor.example\"\n",
-        smtp.config().replace("per_second = 200", "per_second = 40")
-    );
-    let archive = TestArchive::fresh_with_config(&config).await;
-    let sample = trendwatch::sample::extract(archive.dir.path()).expect("extract sample");
-    assert!(archive.import(&[sample]).await.rejected.is_empty());
+    let archive = sample_archive_mailing(&smtp, 40).await;
     let store = archive.store.clone();
     const READERS: usize = 30;
     let week = confirmed_readers(&store, "reader", READERS).await;
@@ -473,12 +466,7 @@ async fn a_digest_send_killed_half_way_resumes_without_sending_anyone_twice() {
             _ => break,
         }
     }
-    let mut per_reader: BTreeMap<String, usize> = BTreeMap::new();
-    for m in &received {
-        *per_reader
-            .entry(m["rcpt"][0].as_str().expect("rcpt").to_string())
-            .or_default() += 1;
-    }
+    let per_reader = messages_per_reader(&received);
     assert!(
         per_reader.values().all(|n| *n == 1),
         "nobody twice: {per_reader:?}"
@@ -489,6 +477,31 @@ async fn a_digest_send_killed_half_way_resumes_without_sending_anyone_twice() {
     let output = String::from_utf8_lossy(&second.stdout).to_string()
         + &String::from_utf8_lossy(&second.stderr);
     assert!(!output.contains("@example.org"), "{output}");
+}
+
+/// The sample archive, with e-mail to `smtp` at `per_second` messages a second and a public
+/// address (links are not followed; the address only has to be configured).
+async fn sample_archive_mailing(smtp: &SmtpSink, per_second: u32) -> TestArchive {
+    let config = format!(
+        "{}\n[site]\nbase_url = \"http://monitor.example\"\n",
+        smtp.config()
+            .replace("per_second = 200", &format!("per_second = {per_second}"))
+    );
+    let archive = TestArchive::fresh_with_config(&config).await;
+    let sample = trendwatch::sample::extract(archive.dir.path()).expect("extract sample");
+    assert!(archive.import(&[sample]).await.rejected.is_empty());
+    archive
+}
+
+/// How many of `received` went to each address.
+fn messages_per_reader(received: &[Value]) -> BTreeMap<String, usize> {
+    let mut per_reader: BTreeMap<String, usize> = BTreeMap::new();
+    for m in received {
+        *per_reader
+            .entry(m["rcpt"][0].as_str().expect("rcpt").to_string())
+            .or_default() += 1;
+    }
+    per_reader
 }
 
 /// Subscribes and confirms `count` English readers (`{prefix}NN@example.org`, every topic);
@@ -540,13 +553,7 @@ async fn a_node_stands_by_while_the_cli_sends_a_digest_and_takes_over_when_it_is
         return;
     };
     // The CLI sends four messages a second.
-    let config = format!(
-        "{}\n[site]\nbase_url = \"http://monitor.example\"\n",
-        smtp.config().replace("per_second = 200", "per_second = 4")
-    );
-    let archive = TestArchive::fresh_with_config(&config).await;
-    let sample = trendwatch::sample::extract(archive.dir.path()).expect("extract sample");
-    assert!(archive.import(&[sample]).await.rejected.is_empty());
+    let archive = sample_archive_mailing(&smtp, 4).await;
     let store = archive.store.clone();
     const READERS: usize = 12;
     let week = confirmed_readers(&store, "standby", READERS).await;
@@ -634,12 +641,7 @@ async fn a_node_stands_by_while_the_cli_sends_a_digest_and_takes_over_when_it_is
         "the node sent the rest: {} messages, {at_kill} before the kill",
         received.len()
     );
-    let mut per_reader: BTreeMap<String, usize> = BTreeMap::new();
-    for m in &received {
-        *per_reader
-            .entry(m["rcpt"][0].as_str().expect("rcpt").to_string())
-            .or_default() += 1;
-    }
+    let per_reader = messages_per_reader(&received);
     assert!(
         per_reader.values().all(|n| *n == 1),
         "nobody twice: {per_reader:?}"
