@@ -267,10 +267,7 @@ pub const STORYLINE_COLUMNS: &str = "t.storyline_id, s.title, COALESCE(t.title, 
      t.articles, t.first_period, t.last_period, t.latest_status, t.topics";
 
 /// The tables [`STORYLINE_COLUMNS`] come from, for summaries by storyline.
-/// The condition on `storyline_stats` of storylines readers are pointed to
-/// ([`trendwatch_core::storyline::SHOWN_FROM_ARTICLES`]), as the partial index
-/// `storyline_stats_shown` has it.
-pub const SHOWN: &str = "articles >= 2";
+pub use trendwatch_store::SHOWN_STORYLINES_SQL as SHOWN;
 
 const STORYLINE_FROM: &str = "FROM storyline_stats t JOIN storylines s ON s.id = t.storyline_id";
 

@@ -448,7 +448,7 @@ impl Newsletter {
     pub async fn run(&self, id: i64) -> Result<DigestSend, DigestError> {
         let mailer = self.mailer.clone().ok_or(DigestError::Off)?;
         let lock_name = format!("digest-send-{id}");
-        let mut said_waiting = false;
+        let mut standing_by: Option<StandingBy> = None;
         let mut lock = loop {
             if let Some(lock) = self.store.try_lock_job(&lock_name).await? {
                 break lock;
@@ -459,25 +459,19 @@ impl Newsletter {
                 .await?
                 .ok_or(DigestError::NoSuchSend(id))?;
             if send.finished() {
-                if said_waiting {
-                    metrics::gauge!("digest_sends_standing_by").decrement(1.0);
-                }
                 return Ok(send);
             }
-            if !said_waiting {
+            if standing_by.is_none() {
                 tracing::info!(
                     send = id,
                     "digest: another process is sending this digest; this one takes over if \
                      that process stops"
                 );
-                metrics::gauge!("digest_sends_standing_by").increment(1.0);
-                said_waiting = true;
+                standing_by = Some(StandingBy::new());
             }
             tokio::time::sleep(TAKE_OVER_CHECK).await;
         };
-        if said_waiting {
-            metrics::gauge!("digest_sends_standing_by").decrement(1.0);
-        }
+        drop(standing_by);
         let done = self.run_holding(id, mailer, &mut lock).await;
         lock.release().await;
         done
@@ -596,6 +590,23 @@ impl Newsletter {
             Some(m) => send_with_retries(m.as_ref(), email).await,
             None => Err(MailError::Permanent("e-mail is not configured".into())),
         }
+    }
+}
+
+/// This process's count in the `digest_sends_standing_by` gauge while it waits for a send
+/// another process holds; dropped (the wait over, or the task stopped) it is taken back.
+struct StandingBy;
+
+impl StandingBy {
+    fn new() -> StandingBy {
+        metrics::gauge!("digest_sends_standing_by").increment(1.0);
+        StandingBy
+    }
+}
+
+impl Drop for StandingBy {
+    fn drop(&mut self) {
+        metrics::gauge!("digest_sends_standing_by").decrement(1.0);
     }
 }
 

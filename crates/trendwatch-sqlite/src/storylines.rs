@@ -339,10 +339,7 @@ fn summaries_of(
     Ok(out)
 }
 
-/// The condition on `storyline_stats` of storylines readers are pointed to
-/// ([`trendwatch_core::storyline::SHOWN_FROM_ARTICLES`]), written as the partial index
-/// `storyline_stats_shown` has it, so that the lists below read that index.
-pub const SHOWN: &str = "articles >= 2";
+pub use trendwatch_store::SHOWN_STORYLINES_SQL as SHOWN;
 
 /// The storylines of `lang`, the most recently active first; `shown_only`: only those
 /// readers are pointed to.

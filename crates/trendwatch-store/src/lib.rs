@@ -45,6 +45,12 @@ impl StoreError {
 
 pub use trendwatch_core::archive_rules::WriteError;
 
+/// The condition on `storyline_stats` that picks the storylines readers are pointed to
+/// ([`trendwatch_core::storyline::SHOWN_FROM_ARTICLES`]). Each backend's partial index
+/// `storyline_stats_shown` is written with the same text, which queries must repeat word for
+/// word for the index to serve them.
+pub const SHOWN_STORYLINES_SQL: &str = "articles >= 2";
+
 /// A job lock this process holds (see [`Store::try_lock_job`]); released when dropped.
 pub struct JobLock(Box<dyn HeldJobLock>);
 
@@ -926,4 +932,18 @@ pub trait Store: Send + Sync + 'static {
         delivery: &Delivery,
         at: time::OffsetDateTime,
     ) -> Result<(), StoreError>;
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_shown_storylines_condition_follows_the_domain_rule() {
+        assert_eq!(
+            super::SHOWN_STORYLINES_SQL,
+            format!(
+                "articles >= {}",
+                trendwatch_core::storyline::SHOWN_FROM_ARTICLES
+            )
+        );
+    }
 }

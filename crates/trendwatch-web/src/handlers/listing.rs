@@ -59,11 +59,17 @@ pub async fn archive_page(
         .listing_facts(&*state.store, lang, listing)
         .await
         .map_err(err)?;
-    let items = state
-        .store
-        .listing_items(lang, listing, (page - 1) * per_page, per_page)
-        .await
-        .map_err(err)?;
+    let pages = facts.total.div_ceil(per_page).max(1);
+    // Past the last page there is nothing to read (and an offset scan to avoid).
+    let items = if page > pages {
+        Vec::new()
+    } else {
+        state
+            .store
+            .listing_items(lang, listing, (page - 1) * per_page, per_page)
+            .await
+            .map_err(err)?
+    };
     // One year is nothing to jump between.
     let years = if facts.years.len() < 2 {
         Vec::new()
@@ -80,7 +86,7 @@ pub async fn archive_page(
     Ok(ArchivePage {
         items,
         total: facts.total,
-        pages: facts.total.div_ceil(per_page).max(1),
+        pages,
         years,
     })
 }
