@@ -1162,7 +1162,7 @@ impl Store for PgStore {
         let found = sqlx::query(AssertSqlSafe(format!(
             "SELECT storyline_id, lang, last_published_at FROM storyline_stats \
              WHERE {} ORDER BY storyline_id, lang",
-            storylines::SHOWN
+            trendwatch_store::SHOWN_STORYLINES_SQL
         )))
         .fetch_all(&self.pool)
         .await

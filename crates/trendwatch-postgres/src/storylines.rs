@@ -267,7 +267,7 @@ pub const STORYLINE_COLUMNS: &str = "t.storyline_id, s.title, COALESCE(t.title, 
      t.articles, t.first_period, t.last_period, t.latest_status, t.topics";
 
 /// The tables [`STORYLINE_COLUMNS`] come from, for summaries by storyline.
-pub use trendwatch_store::SHOWN_STORYLINES_SQL as SHOWN;
+use trendwatch_store::SHOWN_STORYLINES_SQL as SHOWN;
 
 const STORYLINE_FROM: &str = "FROM storyline_stats t JOIN storylines s ON s.id = t.storyline_id";
 

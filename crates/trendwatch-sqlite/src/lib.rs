@@ -799,7 +799,7 @@ impl Store for SqliteStore {
                 .prepare_cached(&format!(
                     "SELECT storyline_id, lang, last_published_at FROM storyline_stats \
                      WHERE {} ORDER BY storyline_id, lang",
-                    storylines::SHOWN
+                    trendwatch_store::SHOWN_STORYLINES_SQL
                 ))?
                 .query_map([], |r| {
                     Ok(SitemapStoryline {

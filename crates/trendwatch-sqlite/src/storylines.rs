@@ -339,7 +339,7 @@ fn summaries_of(
     Ok(out)
 }
 
-pub use trendwatch_store::SHOWN_STORYLINES_SQL as SHOWN;
+use trendwatch_store::SHOWN_STORYLINES_SQL as SHOWN;
 
 /// The storylines of `lang`, the most recently active first; `shown_only`: only those
 /// readers are pointed to.
