@@ -23,6 +23,7 @@ pub mod throttle;
 pub mod uploads;
 pub mod views;
 mod xml;
+pub mod zero_copy;
 
 use axum::http::HeaderValue;
 use axum::routing::get;
@@ -410,6 +411,12 @@ pub fn router(state: AppState) -> Router {
         .merge(api)
         .with_state(state)
         .layer(axum::middleware::from_fn(request_id::layer))
+}
+
+/// What the server asks before routing a request: a page kept in the page cache is answered
+/// straight away (see [`cache::answer_early`]), everything else goes to [`router`].
+pub fn shortcut(state: AppState) -> server::Shortcut {
+    std::sync::Arc::new(move |req| cache::answer_early(&state, req))
 }
 
 /// The metrics alone, for a listener only operators reach (`[metrics] listen`).

@@ -9,7 +9,7 @@
 
 use crate::AppState;
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
@@ -48,15 +48,21 @@ pub async fn record(req: Request, next: Next) -> Response {
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_string(), |m| m.as_str().to_string());
-    let method = req.method().as_str().to_string();
+    let method = req.method().clone();
     let started = Instant::now();
     let response = next.run(req).await;
-    let status = response.status().as_u16().to_string();
-    metrics::counter!("http_requests_total", "route" => route.clone(), "method" => method, "status" => status)
+    count(&route, &method, response.status(), started);
+    response
+}
+
+/// Counts one answered request of `route` and records its duration since `started` (for
+/// [`record`], and for pages answered from the cache before routing).
+pub fn count(route: &str, method: &Method, status: StatusCode, started: Instant) {
+    let route = route.to_string();
+    metrics::counter!("http_requests_total", "route" => route.clone(), "method" => method.as_str().to_string(), "status" => status.as_u16().to_string())
         .increment(1);
     metrics::histogram!("http_request_duration_seconds", "route" => route)
         .record(started.elapsed().as_secs_f64());
-    response
 }
 
 /// The metrics in Prometheus's text format, with the gauges read at scrape time.
@@ -81,6 +87,7 @@ pub async fn render(state: &AppState) -> Response {
     metrics::gauge!("page_cache_pages").set(pages as f64);
     metrics::gauge!("page_cache_hits").set(hits as f64);
     metrics::gauge!("page_cache_misses").set(misses as f64);
+    metrics::gauge!("page_bytes_sent_without_copy").set(crate::zero_copy::bytes_sent() as f64);
     (
         [
             (header::CONTENT_TYPE, "text/plain; version=0.0.4"),

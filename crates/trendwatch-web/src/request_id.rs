@@ -42,6 +42,13 @@ pub async fn layer(mut req: Request, next: Next) -> Response {
     resp
 }
 
+/// What [`layer`] adds to a response, for one answered before the router (a page from the
+/// cache, see [`crate::cache::answer_early`]): a new request id and the security headers.
+pub fn mark(resp: &mut Response) {
+    crate::security_headers::add(resp);
+    resp.headers_mut().insert(X_REQUEST_ID, next_id());
+}
+
 tokio::task_local! {
     /// The id of the request being served, for the error page to show it.
     static CURRENT: String;

@@ -16,6 +16,7 @@
 
 use axum::extract::ConnectInfo;
 use axum::Router;
+use futures_util::future::Either;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use serde::{Deserialize, Serialize};
@@ -87,12 +88,18 @@ impl ConnectionCount {
     }
 }
 
+/// Answers a request before the router when it can (see [`crate::shortcut`]); `None` sends
+/// it on to the router.
+pub type Shortcut =
+    Arc<dyn Fn(&hyper::Request<Incoming>) -> Option<axum::response::Response> + Send + Sync>;
+
 /// Serves `router` on `listener` until `shutdown` completes, then lets open requests finish
 /// for at most the grace period and drops what is left. Each request carries the peer's
-/// address as [`ConnectInfo`].
+/// address as [`ConnectInfo`]. A `shortcut` is asked first and its answers skip the router.
 pub async fn serve(
     listener: TcpListener,
     router: Router,
+    shortcut: Option<Shortcut>,
     limits: ServerLimits,
     open: ConnectionCount,
     shutdown: impl Future<Output = ()> + Send,
@@ -131,11 +138,18 @@ pub async fn serve(
         };
         let _ = stream.set_nodelay(true);
         let app = router.clone();
+        let shortcut = shortcut.clone();
         let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
+            if let Some(resp) = shortcut.as_ref().and_then(|answer| answer(&req)) {
+                return Either::Left(std::future::ready(Ok::<_, std::convert::Infallible>(resp)));
+            }
             req.extensions_mut().insert(ConnectInfo(peer));
-            app.clone().oneshot(req)
+            Either::Right(app.clone().oneshot(req))
         });
-        let conn = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
+        let conn = graceful.watch(builder.serve_connection(
+            TokioIo::new(crate::zero_copy::Connection::new(stream)),
+            service,
+        ));
         let open = open.clone();
         open.0.fetch_add(1, Ordering::SeqCst);
         connections.spawn(async move {

@@ -65,6 +65,7 @@ async fn metrics_are_served_only_with_the_token_on_the_public_listener() {
         "route=\"unmatched\",method=\"GET\",status=\"404\"",
         "http_request_duration_seconds_bucket{route=\"/{lang}/articles/{slug}\"",
         "page_cache_hits ",
+        "page_bytes_sent_without_copy ",
         "store_generation ",
         "search_index_generation_lag 0",
         // How many are busy depends on the moment.
@@ -75,6 +76,17 @@ async fn metrics_are_served_only_with_the_token_on_the_public_listener() {
         assert!(body.contains(expected), "metrics have {expected}:\n{body}");
     }
     assert!(!body.contains(&article), "no addresses in labels");
+    // The hit was answered before routing and is counted all the same.
+    let article_hits: f64 = body
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix(
+                "http_requests_total{route=\"/{lang}/articles/{slug}\",method=\"GET\",status=\"200\"} ",
+            )
+        })
+        .and_then(|v| v.parse().ok())
+        .expect("the article route's count");
+    assert!(article_hits >= 2.0, "a miss and a hit: {article_hits}");
     if app.archive.database.is_none() {
         // SQLite: four readers and the writer.
         assert!(body.contains("store_connections 5"), "{body}");
