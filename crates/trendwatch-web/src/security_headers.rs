@@ -45,13 +45,17 @@ const PARSED: [(HeaderName, HeaderValue); 4] = [
     ),
 ];
 
-/// Adds [`HEADERS`] to a response (called by the outermost layer,
-/// [`crate::request_id::layer`], for every response).
-pub fn add(resp: &mut Response) {
-    let h = resp.headers_mut();
+/// Adds [`HEADERS`] to a header map (for responses built ahead, as the page cache's are).
+pub fn insert(h: &mut axum::http::HeaderMap) {
     for (name, value) in PARSED {
         h.insert(name, value);
     }
+}
+
+/// Adds [`HEADERS`] to a response (called by the outermost layer,
+/// [`crate::request_id::layer`], for every response).
+pub fn add(resp: &mut Response) {
+    insert(resp.headers_mut());
     // Some browsers sniff a missing type even with nosniff; every body says what it is.
     let has_body = axum::body::HttpBody::size_hint(resp.body()).exact() != Some(0);
     let h = resp.headers_mut();

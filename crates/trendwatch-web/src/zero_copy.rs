@@ -33,7 +33,7 @@ use tokio::net::TcpStream;
 
 /// Bodies smaller than this are written the usual way: for them one `writev` of head and
 /// body costs less than a `send` and a `sendfile`.
-pub const MIN_BODY: usize = 4096;
+pub const MIN_BODY: usize = 32 * 1024;
 
 /// Alignment of each body in the file, so that releasing a body frees whole pages.
 const PAGE: u64 = 4096;
