@@ -170,7 +170,9 @@ impl Connection {
         Connection { stream }
     }
 
-    /// Sends `count` bytes of the arena from `offset`, corked behind nothing.
+    /// Sends `count` bytes of the arena from `offset`. (`sendfile` has no `MSG_NOSIGNAL`: a
+    /// peer that has gone would raise SIGPIPE, which Rust programs ignore from the start, so
+    /// it comes back as the error `EPIPE` and ends the connection.)
     #[cfg(target_os = "linux")]
     fn poll_send_file(
         &self,
