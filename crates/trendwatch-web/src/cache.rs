@@ -562,7 +562,10 @@ fn respond(state: &AppState, page: &CachedPage, req_headers: &HeaderMap) -> Resp
         None => (Encoding::Identity, page.body.clone()),
     };
     let headers = page.headers(encoding);
-    let etag = headers.get(header::ETAG).cloned().unwrap_or_else(|| page.etag.clone());
+    let etag = headers
+        .get(header::ETAG)
+        .cloned()
+        .unwrap_or_else(|| page.etag.clone());
     if matches_etag(req_headers, &etag) {
         let mut resp = StatusCode::NOT_MODIFIED.into_response();
         let h = resp.headers_mut();
