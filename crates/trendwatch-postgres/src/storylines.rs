@@ -266,9 +266,9 @@ pub async fn storyline_of(c: &mut PgConnection, article_id: i64) -> R<Option<i64
 pub const STORYLINE_COLUMNS: &str = "t.storyline_id, s.title, COALESCE(t.title, t.latest_title), \
      t.articles, t.first_period, t.last_period, t.latest_status, t.topics";
 
-/// The tables [`STORYLINE_COLUMNS`] come from, for summaries by storyline.
 use trendwatch_store::SHOWN_STORYLINES_SQL as SHOWN;
 
+/// The tables [`STORYLINE_COLUMNS`] come from, for summaries by storyline.
 const STORYLINE_FROM: &str = "FROM storyline_stats t JOIN storylines s ON s.id = t.storyline_id";
 
 /// Joins [`STORYLINE_COLUMNS`] of the storyline of `articles a` in its own language, or NULLs.

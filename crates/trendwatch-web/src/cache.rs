@@ -555,6 +555,8 @@ fn variant_etag(etag: &HeaderValue, encoding: Encoding) -> HeaderValue {
         .unwrap_or_else(|_| etag.clone())
 }
 
+/// The answer to a request for a kept page: 304 when the client's copy is current, else the
+/// page in the best coding the client accepts; with the security headers either way.
 fn respond(state: &AppState, page: &CachedPage, req_headers: &HeaderMap) -> Response {
     let wanted = negotiate(req_headers);
     let (encoding, body) = match page.encoded(wanted, &state.cache.compressions) {
@@ -572,6 +574,7 @@ fn respond(state: &AppState, page: &CachedPage, req_headers: &HeaderMap) -> Resp
         h.insert(header::ETAG, etag);
         h.insert(header::CACHE_CONTROL, page.cache_control.clone());
         h.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+        crate::security_headers::insert(h);
         return resp;
     }
     let mut resp = Response::new(Body::from(body));
@@ -600,6 +603,7 @@ pub fn answer_early<B>(state: &AppState, req: &axum::http::Request<B>) -> Option
     let page = state
         .cache
         .get(req.uri().path_and_query().map_or("", |p| p.as_str()))?;
+    // `respond` has set the security headers; what the outer layer adds besides is the id.
     let mut resp = respond(state, &page, req.headers());
     crate::request_id::mark(&mut resp);
     if let Some(started) = started {

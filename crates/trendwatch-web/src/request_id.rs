@@ -42,10 +42,10 @@ pub async fn layer(mut req: Request, next: Next) -> Response {
     resp
 }
 
-/// What [`layer`] adds to a response, for one answered before the router (a page from the
-/// cache, see [`crate::cache::answer_early`]): a new request id and the security headers.
+/// Gives a response answered before the router (a page from the cache, see
+/// [`crate::cache::answer_early`], which already carries the security headers) a new
+/// request id, as [`layer`] does for every other.
 pub fn mark(resp: &mut Response) {
-    crate::security_headers::add(resp);
     resp.headers_mut().insert(X_REQUEST_ID, next_id());
 }
 
