@@ -409,8 +409,37 @@ pub fn router(state: AppState) -> Router {
     };
     pages
         .merge(api)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            refuse_nul,
+        ))
         .with_state(state)
         .layer(axum::middleware::from_fn(request_id::layer))
+}
+
+/// Middleware: an address whose path or query holds a NUL byte (`%00`) is no page of this
+/// site and answers 404 before any handler reads it. No name, slug or search text the site
+/// keeps can contain NUL (PostgreSQL's text cannot hold it, and it refused such a parameter
+/// with an error, so `/en/track-record/authors/%00` answered 500 there).
+async fn refuse_nul(
+    state: axum::extract::State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let uri = req.uri().clone();
+    let raw = uri.path_and_query().map_or("", |p| p.as_str());
+    if !raw
+        .as_bytes()
+        .windows(3)
+        .any(|w| w.eq_ignore_ascii_case(b"%00"))
+    {
+        return next.run(req).await;
+    }
+    if uri.path().starts_with("/api/") {
+        return axum::http::StatusCode::NOT_FOUND.into_response();
+    }
+    handlers::not_found(state, uri).await
 }
 
 /// What the server asks before routing a request: a page kept in the page cache is answered
