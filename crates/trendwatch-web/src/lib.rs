@@ -418,7 +418,8 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Middleware: an address whose path or query holds a NUL byte (`%00`) is no page of this
-/// site and answers 404 before any handler reads it. No name, slug or search text the site
+/// site and answers 404 (400 with the API's error body under `/api/`) before any handler
+/// reads it. No name, slug or search text the site
 /// keeps can contain NUL (PostgreSQL's text cannot hold it, and it refused such a parameter
 /// with an error, so `/en/track-record/authors/%00` answered 500 there).
 async fn refuse_nul(
@@ -437,7 +438,12 @@ async fn refuse_nul(
         return next.run(req).await;
     }
     if uri.path().starts_with("/api/") {
-        return axum::http::StatusCode::NOT_FOUND.into_response();
+        // Every API operation documents 400 for a parameter it cannot read.
+        return handlers::api::ApiError::new(
+            axum::http::StatusCode::BAD_REQUEST,
+            "the address holds a NUL byte (%00), which no parameter may contain",
+        )
+        .into_response();
     }
     handlers::not_found(state, uri).await
 }
