@@ -73,17 +73,45 @@ fn with_policy<S: Clone + Send + Sync + 'static>(
 /// on plain HTTP (where browsers refuse the prefix).
 pub const SESSION_COOKIES: [&str; 2] = ["__Host-trendwatch-session", "trendwatch-session"];
 
+/// A request's header fields, however they were read: hyper's map, or the fields the
+/// connection reads itself before hyper (see [`crate::connection`]).
+pub trait HeaderFields {
+    /// The values of the fields named `name` (given in lower case) that are visible ASCII
+    /// text, as `HeaderValue::to_str` reads them.
+    fn values<'s>(&'s self, name: &'static str) -> impl Iterator<Item = &'s str> + 's;
+}
+
+impl HeaderFields for HeaderMap {
+    fn values<'s>(&'s self, name: &'static str) -> impl Iterator<Item = &'s str> + 's {
+        self.get_all(name).iter().filter_map(|v| v.to_str().ok())
+    }
+}
+
+impl HeaderFields for [httparse::Header<'_>] {
+    fn values<'s>(&'s self, name: &'static str) -> impl Iterator<Item = &'s str> + 's {
+        self.iter()
+            .filter(move |f| f.name.eq_ignore_ascii_case(name))
+            .filter(|f| {
+                f.value
+                    .iter()
+                    .all(|&b| b == b'\t' || (32..127).contains(&b))
+            })
+            .filter_map(|f| std::str::from_utf8(f.value).ok())
+    }
+}
+
 /// The value of the session cookie a request carries, if any.
-pub fn session_cookie_value(headers: &HeaderMap) -> Option<&str> {
+pub fn session_cookie_value<H: HeaderFields + ?Sized>(headers: &H) -> Option<&str> {
     cookie_value(headers, &SESSION_COOKIES)
 }
 
 /// The value of the first cookie the request carries under one of `names`.
-pub fn cookie_value<'h>(headers: &'h HeaderMap, names: &[&str]) -> Option<&'h str> {
+pub fn cookie_value<'h, H: HeaderFields + ?Sized>(
+    headers: &'h H,
+    names: &[&str],
+) -> Option<&'h str> {
     headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
+        .values("cookie")
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.split_once('='))
         .find(|(name, _)| names.contains(&name.trim()))
@@ -91,7 +119,7 @@ pub fn cookie_value<'h>(headers: &'h HeaderMap, names: &[&str]) -> Option<&'h st
 }
 
 /// Whether a request carries a session cookie.
-pub fn has_session(headers: &HeaderMap) -> bool {
+pub fn has_session<H: HeaderFields + ?Sized>(headers: &H) -> bool {
     session_cookie_value(headers).is_some()
 }
 
@@ -139,16 +167,11 @@ impl Encoding {
 
 /// The best coding a request's `Accept-Encoding` allows: Brotli, then gzip, then the body as
 /// it is. A coding given `q=0` is refused, and `*` stands for any coding not named.
-pub fn negotiate(headers: &HeaderMap) -> Encoding {
+pub fn negotiate<H: HeaderFields + ?Sized>(headers: &H) -> Encoding {
     let mut br = None;
     let mut gzip = None;
     let mut any = None;
-    for item in headers
-        .get_all(header::ACCEPT_ENCODING)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-    {
+    for item in headers.values("accept-encoding").flat_map(|v| v.split(',')) {
         let mut parts = item.split(';');
         let name = parts.next().unwrap_or("").trim().to_ascii_lowercase();
         let q = parts
@@ -224,6 +247,8 @@ pub struct CachedPage {
     /// included, built on first use: a kept page is answered tens of thousands of times a
     /// second, and building these on each answer showed in its profile.
     headers: [OnceLock<HeaderMap>; 3],
+    /// The same as an HTTP/1.1 head without the date and request id (see [`answer_head`]).
+    raw_heads: [OnceLock<Vec<u8>>; 3],
 }
 
 /// A compressed form of a page, kept for sending without a copy like the page itself.
@@ -250,17 +275,20 @@ impl CachedPage {
             gzip: OnceLock::new(),
             brotli: OnceLock::new(),
             headers: Default::default(),
+            raw_heads: Default::default(),
         }
+    }
+
+    /// The head of a 200 answer with a body of `length` bytes in `encoding`, status line
+    /// to the length, built once.
+    fn raw_head(&self, encoding: Encoding, length: usize) -> &[u8] {
+        self.raw_heads[encoding as usize]
+            .get_or_init(|| serialize_head(StatusCode::OK, self.headers(encoding), Some(length)))
     }
 
     /// The headers of a 200 answer with the body in `encoding`.
     fn headers(&self, encoding: Encoding) -> &HeaderMap {
-        let slot = match encoding {
-            Encoding::Identity => 0,
-            Encoding::Gzip => 1,
-            Encoding::Brotli => 2,
-        };
-        self.headers[slot].get_or_init(|| {
+        self.headers[encoding as usize].get_or_init(|| {
             let mut h = HeaderMap::with_capacity(12);
             if encoding != Encoding::Identity {
                 h.insert(
@@ -534,11 +562,9 @@ fn etag_for(body: &[u8]) -> HeaderValue {
         .unwrap_or_else(|_| HeaderValue::from_static("\"0\""))
 }
 
-fn matches_etag(headers: &HeaderMap, etag: &HeaderValue) -> bool {
+fn matches_etag<H: HeaderFields + ?Sized>(headers: &H, etag: &HeaderValue) -> bool {
     headers
-        .get_all(header::IF_NONE_MATCH)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
+        .values("if-none-match")
         .flat_map(|v| v.split(','))
         .map(|v| v.trim().trim_start_matches("W/"))
         .any(|v| v == "*" || v.as_bytes() == etag.as_bytes())
@@ -555,61 +581,132 @@ fn variant_etag(etag: &HeaderValue, encoding: Encoding) -> HeaderValue {
         .unwrap_or_else(|_| etag.clone())
 }
 
+/// What a kept page answers one request with.
+enum Choice {
+    /// 304: the client's copy, with this ETag, is current.
+    NotModified(HeaderValue),
+    /// The page in `encoding`.
+    Page { encoding: Encoding, body: Bytes },
+}
+
 /// The answer to a request for a kept page: 304 when the client's copy is current, else the
-/// page in the best coding the client accepts; with the security headers either way.
-fn respond(state: &AppState, page: &CachedPage, req_headers: &HeaderMap) -> Response {
+/// page in the best coding the client accepts.
+fn choose<H: HeaderFields + ?Sized>(
+    state: &AppState,
+    page: &CachedPage,
+    req_headers: &H,
+) -> Choice {
     let wanted = negotiate(req_headers);
     let (encoding, body) = match page.encoded(wanted, &state.cache.compressions) {
         Some(bytes) => (wanted, bytes),
         None => (Encoding::Identity, page.body.clone()),
     };
-    let headers = page.headers(encoding);
-    let etag = headers
+    let etag = page
+        .headers(encoding)
         .get(header::ETAG)
         .cloned()
         .unwrap_or_else(|| page.etag.clone());
     if matches_etag(req_headers, &etag) {
-        let mut resp = StatusCode::NOT_MODIFIED.into_response();
-        let h = resp.headers_mut();
-        h.insert(header::ETAG, etag);
-        h.insert(header::CACHE_CONTROL, page.cache_control.clone());
-        h.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
-        crate::security_headers::insert(h);
-        return resp;
+        Choice::NotModified(etag)
+    } else {
+        Choice::Page { encoding, body }
     }
-    let mut resp = Response::new(Body::from(body));
-    *resp.headers_mut() = headers.clone();
-    resp
 }
 
-/// Answers a request from the cache before it reaches the router, when it can: a GET or
-/// HEAD without a session whose page is kept. `None` sends the request on its usual way
-/// (the router, where [`layer`] renders and keeps it).
-///
-/// This is [`layer`]'s hit path taken out of the router: routing, the middleware stack and
-/// their boxed futures cost about a fifth of the CPU of a cached page under load (perf, wrk
-/// on the article page), which is what the page needs to keep up with nginx serving the
-/// same file. The answer is the one the router would give: the same headers, the request
-/// id and security headers of [`crate::request_id::layer`], and the request counted in the
-/// metrics under the route that rendered the page.
-pub fn answer_early<B>(state: &AppState, req: &axum::http::Request<B>) -> Option<Response> {
-    if req.method() != Method::GET && req.method() != Method::HEAD {
-        return None;
+/// The headers of a 304 answer for `page`, security headers included.
+fn not_modified_headers(page: &CachedPage, etag: HeaderValue) -> HeaderMap {
+    let mut h = HeaderMap::with_capacity(10);
+    h.insert(header::ETAG, etag);
+    h.insert(header::CACHE_CONTROL, page.cache_control.clone());
+    h.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    crate::security_headers::insert(&mut h);
+    h
+}
+
+/// [`choose`]'s answer as a response, with the security headers either way.
+fn respond(state: &AppState, page: &CachedPage, req_headers: &HeaderMap) -> Response {
+    match choose(state, page, req_headers) {
+        Choice::NotModified(etag) => {
+            let mut resp = StatusCode::NOT_MODIFIED.into_response();
+            *resp.headers_mut() = not_modified_headers(page, etag);
+            resp
+        }
+        Choice::Page { encoding, body } => {
+            let mut resp = Response::new(Body::from(body));
+            *resp.headers_mut() = page.headers(encoding).clone();
+            resp
+        }
     }
-    if state.static_copy || has_session(req.headers()) {
+}
+
+/// An HTTP/1.1 response head: the status line, `headers` and, when given, the length; the
+/// connection adds the date, the request id and the empty line
+/// ([`crate::connection::finish_head`]).
+fn serialize_head(status: StatusCode, headers: &HeaderMap, length: Option<usize>) -> Vec<u8> {
+    let mut out = Vec::with_capacity(640);
+    out.extend_from_slice(b"HTTP/1.1 ");
+    out.extend_from_slice(status.as_str().as_bytes());
+    out.push(b' ');
+    out.extend_from_slice(status.canonical_reason().unwrap_or("").as_bytes());
+    out.extend_from_slice(b"\r\n");
+    for (name, value) in headers {
+        out.extend_from_slice(name.as_str().as_bytes());
+        out.extend_from_slice(b": ");
+        out.extend_from_slice(value.as_bytes());
+        out.extend_from_slice(b"\r\n");
+    }
+    if let Some(length) = length {
+        let _ = write!(out, "content-length: {length}\r\n");
+    }
+    out
+}
+
+/// Answers a request head the connection read itself (see [`crate::connection`]) when a kept
+/// page answers it: a GET or HEAD without a session. `None` sends the request to hyper and
+/// the router (where [`layer`] renders and keeps the page).
+///
+/// This is [`layer`]'s hit path without hyper's request and response objects, the router or
+/// the middleware: under wrk they cost more CPU than the page itself, and were what kept
+/// a kept page below nginx serving the same file. The answer is the one the router gives:
+/// the same headers (built once per page and coding), a request id and the date, and the
+/// request counted in the metrics under the route that rendered the page.
+pub fn answer_head(
+    state: &AppState,
+    head: &crate::connection::Head<'_>,
+) -> Option<crate::connection::Answer> {
+    if state.static_copy || has_session(head.headers) {
         return None;
     }
     let started = state.record_requests.then(std::time::Instant::now);
-    let page = state
-        .cache
-        .get(req.uri().path_and_query().map_or("", |p| p.as_str()))?;
-    // `respond` has set the security headers; what the outer layer adds besides is the id.
-    let mut resp = respond(state, &page, req.headers());
-    crate::request_id::mark(&mut resp);
+    let page = state.cache.get(head.target)?;
+    let (status, mut bytes, body) = match choose(state, &page, head.headers) {
+        Choice::NotModified(etag) => {
+            let headers = not_modified_headers(&page, etag);
+            (
+                StatusCode::NOT_MODIFIED,
+                serialize_head(StatusCode::NOT_MODIFIED, &headers, None),
+                None,
+            )
+        }
+        Choice::Page { encoding, body } => {
+            let raw = page.raw_head(encoding, body.len());
+            (
+                StatusCode::OK,
+                raw.to_vec(),
+                (!head.head_only).then_some(body),
+            )
+        }
+    };
+    crate::connection::finish_head(&mut bytes, crate::request_id::next_id().as_bytes());
     if let Some(started) = started {
-        crate::observability::count(&page.route, req.method(), resp.status(), started);
+        let method = if head.head_only {
+            Method::HEAD
+        } else {
+            Method::GET
+        };
+        crate::observability::count(&page.route, &method, status, started);
     }
-    Some(resp)
+    Some(crate::connection::Answer { head: bytes, body })
 }
 
 /// Middleware: answers GET and HEAD of shared routes from the cache, fills it on a miss with

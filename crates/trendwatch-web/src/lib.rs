@@ -7,6 +7,7 @@
 pub mod cache;
 pub mod charts;
 pub mod config;
+pub mod connection;
 pub mod emails;
 pub mod error;
 pub mod feeds;
@@ -448,10 +449,11 @@ async fn refuse_nul(
     handlers::not_found(state, uri).await
 }
 
-/// What the server asks before routing a request: a page kept in the page cache is answered
-/// straight away (see [`cache::answer_early`]), everything else goes to [`router`].
-pub fn shortcut(state: AppState) -> server::Shortcut {
-    std::sync::Arc::new(move |req| cache::answer_early(&state, req))
+/// What each connection asks about a request head before hyper reads it: a page kept in
+/// the page cache is answered straight away (see [`cache::answer_head`]), everything else
+/// goes through hyper to [`router`].
+pub fn kept_pages(state: AppState) -> connection::Answerer {
+    std::sync::Arc::new(move |head| cache::answer_head(&state, head))
 }
 
 /// The metrics alone, for a listener only operators reach (`[metrics] listen`).

@@ -17,7 +17,7 @@ use tracing::Instrument;
 /// The header's name, checked at compile time rather than parsed on every request.
 const X_REQUEST_ID: axum::http::HeaderName = axum::http::HeaderName::from_static("x-request-id");
 
-fn next_id() -> HeaderValue {
+pub(crate) fn next_id() -> HeaderValue {
     static NEXT: AtomicU64 = AtomicU64::new(0);
     static SEED: OnceLock<RandomState> = OnceLock::new();
     let n = NEXT.fetch_add(1, Ordering::Relaxed);
@@ -40,13 +40,6 @@ pub async fn layer(mut req: Request, next: Next) -> Response {
     crate::security_headers::add(&mut resp);
     resp.headers_mut().insert(X_REQUEST_ID, id);
     resp
-}
-
-/// Gives a response answered before the router (a page from the cache, see
-/// [`crate::cache::answer_early`], which already carries the security headers) a new
-/// request id, as [`layer`] does for every other.
-pub fn mark(resp: &mut Response) {
-    resp.headers_mut().insert(X_REQUEST_ID, next_id());
 }
 
 tokio::task_local! {

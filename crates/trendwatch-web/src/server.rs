@@ -4,11 +4,12 @@
 //! `axum::serve` has no header-read timeout, no bound on open connections and no deadline on
 //! graceful shutdown; a probe with 1,100 half-sent requests made every normal request time
 //! out, and SIGTERM left the server running while any client held a connection. This loop
-//! uses hyper's own connection builder (which has the header-read timeout) and adds:
+//! uses hyper's own connection builder behind [`crate::connection::Connection`] and adds:
 //! - a bound on open connections: past it the loop stops accepting, so further clients wait
 //!   in the kernel's backlog, costing no file descriptor, until a connection closes;
-//! - the header-read timeout, which also closes keep-alive connections left idle (hyper
-//!   starts it whenever it waits for the next request's head);
+//! - the header-read timeout, which also closes keep-alive connections left idle (the
+//!   connection starts it whenever it waits for the next request's head);
+//! - kept pages answered by the connection itself, before hyper;
 //! - graceful shutdown with a deadline: open requests may finish, then every connection is
 //!   dropped.
 //!
@@ -16,9 +17,9 @@
 
 use axum::extract::ConnectInfo;
 use axum::Router;
-use futures_util::future::Either;
+use futures_util::TryFutureExt;
 use hyper::body::Incoming;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::TokioIo;
 use serde::{Deserialize, Serialize};
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -88,18 +89,14 @@ impl ConnectionCount {
     }
 }
 
-/// Answers a request before the router when it can (see [`crate::shortcut`]); `None` sends
-/// it on to the router.
-pub type Shortcut =
-    Arc<dyn Fn(&hyper::Request<Incoming>) -> Option<axum::response::Response> + Send + Sync>;
-
 /// Serves `router` on `listener` until `shutdown` completes, then lets open requests finish
 /// for at most the grace period and drops what is left. Each request carries the peer's
-/// address as [`ConnectInfo`]. A `shortcut` is asked first and its answers skip the router.
+/// address as [`ConnectInfo`]. Each connection asks `answerer` first about every request
+/// head (see [`crate::kept_pages`]); its answers skip hyper and the router.
 pub async fn serve(
     listener: TcpListener,
     router: Router,
-    shortcut: Option<Shortcut>,
+    answerer: Option<crate::connection::Answerer>,
     limits: ServerLimits,
     open: ConnectionCount,
     shutdown: impl Future<Output = ()> + Send,
@@ -108,10 +105,8 @@ pub async fn serve(
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut connections = JoinSet::new();
     let mut builder = hyper::server::conn::http1::Builder::new();
-    builder
-        .timer(TokioTimer::new())
-        .header_read_timeout(limits.header_read_timeout())
-        .keep_alive(true);
+    // No header-read timeout here: the connection keeps it (see `crate::connection`).
+    builder.keep_alive(true);
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         // Finished connections are reaped so the set does not grow with the site's uptime.
@@ -138,16 +133,22 @@ pub async fn serve(
         };
         let _ = stream.set_nodelay(true);
         let app = router.clone();
-        let shortcut = shortcut.clone();
+        let handback = crate::connection::Handback::default();
+        let signal = handback.clone();
         let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
-            if let Some(resp) = shortcut.as_ref().and_then(|answer| answer(&req)) {
-                return Either::Left(std::future::ready(Ok::<_, std::convert::Infallible>(resp)));
-            }
             req.extensions_mut().insert(ConnectInfo(peer));
-            Either::Right(app.clone().oneshot(req))
+            let signal = signal.clone();
+            app.clone()
+                .oneshot(req)
+                .map_ok(move |resp| resp.map(|body| signal.wrap(body)))
         });
         let conn = graceful.watch(builder.serve_connection(
-            TokioIo::new(crate::zero_copy::Connection::new(stream)),
+            TokioIo::new(crate::connection::Connection::new(
+                stream,
+                answerer.clone(),
+                limits.header_read_timeout(),
+                handback,
+            )),
             service,
         ));
         let open = open.clone();

@@ -6,8 +6,8 @@
 //! profile under load (6%), and for a 3 MB sitemap it halves the throughput, while nginx,
 //! serving the same bytes from a file with `sendfile`, skips it. So a kept page's body
 //! ([`Kept`]) is also written once into an in-memory file (one `memfd` for the process, each
-//! body at a page-aligned offset), and the connection ([`Connection`]) recognises the body's
-//! bytes when hyper asks it to write them and sends them from that file instead.
+//! body at a page-aligned offset), and the connection ([`crate::connection`]) recognises the body's
+//! bytes when it is asked to write them and sends them from that file instead.
 //!
 //! hyper gives a connection plain byte slices, so bodies are recognised by address: each
 //! kept body's memory range is registered while it is kept. This is sound because a slice
@@ -23,12 +23,9 @@
 
 use bytes::Bytes;
 use std::collections::BTreeMap;
-use std::io::IoSlice;
-use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock, RwLock};
 use std::task::{Context, Poll};
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 
 /// Bodies smaller than this are written the usual way: for them one `writev` of head and
@@ -93,8 +90,12 @@ fn register() -> &'static RwLock<BTreeMap<usize, Range>> {
 
 /// Where `slice` lies in the arena, if it lies wholly inside a kept body.
 fn find(slice: &[u8]) -> Option<u64> {
+    locate(&*register().read().ok()?, slice)
+}
+
+/// Where `slice` lies in the arena, by `register`.
+fn locate(register: &BTreeMap<usize, Range>, slice: &[u8]) -> Option<u64> {
     let start = slice.as_ptr() as usize;
-    let register = register().read().ok()?;
     let (&base, range) = register.range(..=start).next_back()?;
     let end = base.checked_add(range.len)?;
     (start.checked_add(slice.len())? <= end).then(|| range.offset + (start - base) as u64)
@@ -157,126 +158,85 @@ impl Drop for Kept {
     }
 }
 
-/// A client connection that sends kept bodies from the arena (see the module's text) and
-/// everything else as an ordinary socket does.
-#[derive(Debug)]
-pub struct Connection {
-    stream: TcpStream,
+/// Whether `slice` lies inside a kept body (and so can be sent by [`poll_send_kept`]).
+pub fn is_kept(slice: &[u8]) -> bool {
+    !slice.is_empty() && arena().is_some() && find(slice).is_some()
 }
 
-impl Connection {
-    /// Wraps an accepted connection.
-    pub fn new(stream: TcpStream) -> Connection {
-        Connection { stream }
-    }
-
-    /// Sends `count` bytes of the arena from `offset`. (`sendfile` has no `MSG_NOSIGNAL`: a
-    /// peer that has gone would raise SIGPIPE, which Rust programs ignore from the start, so
-    /// it comes back as the error `EPIPE` and ends the connection.)
+/// Sends `slice` from the arena when it lies inside a kept body; `None` when it does not
+/// (write it the usual way). The register stays locked for reading during the `sendfile`,
+/// so a body dropped meanwhile cannot have its pages released under the send.
+/// (`sendfile` has no `MSG_NOSIGNAL`: a peer that has gone would raise SIGPIPE, which Rust
+/// programs ignore from the start, so it comes back as the error `EPIPE`.)
+pub fn poll_send_kept(
+    stream: &TcpStream,
+    cx: &mut Context<'_>,
+    slice: &[u8],
+) -> Option<Poll<std::io::Result<usize>>> {
     #[cfg(target_os = "linux")]
-    fn poll_send_file(
-        &self,
-        cx: &mut Context<'_>,
-        offset: u64,
-        count: usize,
-    ) -> Poll<std::io::Result<usize>> {
-        let Some(arena) = arena() else {
-            return Poll::Ready(Err(std::io::Error::other("no arena")));
-        };
+    {
+        let arena = arena()?;
+        if slice.is_empty() {
+            return None;
+        }
         loop {
-            std::task::ready!(self.stream.poll_write_ready(cx))?;
+            let ready = stream.poll_write_ready(cx);
+            let register = register().read().ok()?;
+            let offset = locate(&register, slice)?;
+            match ready {
+                Poll::Pending => return Some(Poll::Pending),
+                Poll::Ready(Err(e)) => return Some(Poll::Ready(Err(e))),
+                Poll::Ready(Ok(())) => {}
+            }
             let mut at = offset;
-            match self.stream.try_io(tokio::io::Interest::WRITABLE, || {
+            match stream.try_io(tokio::io::Interest::WRITABLE, || {
                 Ok(rustix::fs::sendfile(
-                    &self.stream,
+                    stream,
                     &arena.file,
                     Some(&mut at),
-                    count,
+                    slice.len(),
                 )?)
             }) {
                 Ok(n) => {
                     SENT.fetch_add(n as u64, Ordering::Relaxed);
-                    return Poll::Ready(Ok(n));
+                    return Some(Poll::Ready(Ok(n)));
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
-                Err(e) => return Poll::Ready(Err(e)),
+                Err(e) => return Some(Poll::Ready(Err(e))),
             }
         }
     }
-
-    /// Sends `head` with `MSG_MORE`, so that it leaves in one packet with the body sent next.
-    #[cfg(target_os = "linux")]
-    fn poll_send_more(&self, cx: &mut Context<'_>, head: &[u8]) -> Poll<std::io::Result<usize>> {
-        loop {
-            std::task::ready!(self.stream.poll_write_ready(cx))?;
-            match self.stream.try_io(tokio::io::Interest::WRITABLE, || {
-                Ok(rustix::net::send(
-                    &self.stream,
-                    head,
-                    rustix::net::SendFlags::MORE | rustix::net::SendFlags::NOSIGNAL,
-                )?)
-            }) {
-                Ok(n) => return Poll::Ready(Ok(n)),
-                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
-                Err(e) => return Poll::Ready(Err(e)),
-            }
-        }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = (stream, cx, slice);
+        None
     }
 }
 
-impl AsyncRead for Connection {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.stream).poll_read(cx, buf)
-    }
-}
-
-impl AsyncWrite for Connection {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<std::io::Result<usize>> {
-        self.poll_write_vectored(cx, &[IoSlice::new(buf)])
-    }
-
-    fn poll_write_vectored(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[IoSlice<'_>],
-    ) -> Poll<std::io::Result<usize>> {
+/// Sends `head` with `MSG_MORE`, so that it leaves in one packet with the kept body sent
+/// next.
+pub fn poll_send_more(
+    stream: &TcpStream,
+    cx: &mut Context<'_>,
+    head: &[u8],
+) -> Poll<std::io::Result<usize>> {
+    loop {
+        std::task::ready!(stream.poll_write_ready(cx))?;
         #[cfg(target_os = "linux")]
-        if arena().is_some() {
-            let mut slices = bufs.iter().filter(|b| !b.is_empty());
-            if let Some(head) = slices.next() {
-                if let Some(offset) = find(head) {
-                    return self.poll_send_file(cx, offset, head.len());
-                }
-                // A response's head followed by a kept body: the head is sent corked, and
-                // hyper, seeing it written, asks next for the body alone.
-                if let Some(body) = slices.next() {
-                    if find(body).is_some() {
-                        return self.poll_send_more(cx, head);
-                    }
-                }
-            }
+        let sent = stream.try_io(tokio::io::Interest::WRITABLE, || {
+            Ok(rustix::net::send(
+                stream,
+                head,
+                rustix::net::SendFlags::MORE | rustix::net::SendFlags::NOSIGNAL,
+            )?)
+        });
+        #[cfg(not(target_os = "linux"))]
+        let sent = stream.try_write(head);
+        match sent {
+            Ok(n) => return Poll::Ready(Ok(n)),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
+            Err(e) => return Poll::Ready(Err(e)),
         }
-        Pin::new(&mut self.stream).poll_write_vectored(cx, bufs)
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        true
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.stream).poll_flush(cx)
-    }
-
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.stream).poll_shutdown(cx)
     }
 }
 
@@ -285,21 +245,18 @@ mod tests {
     use super::*;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-    async fn pair() -> (Connection, TcpStream) {
+    async fn pair() -> (TcpStream, TcpStream) {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
         let client = TcpStream::connect(listener.local_addr().expect("addr"));
         let (client, accepted) = tokio::join!(client, listener.accept());
-        (
-            Connection::new(accepted.expect("accept").0),
-            client.expect("connect"),
-        )
+        (accepted.expect("accept").0, client.expect("connect"))
     }
 
     /// A head and a kept 3 MB body arrive byte for byte, the body from the arena, through
     /// partial sends (the reader is slower than the socket's buffers); a body no longer kept
-    /// is written the usual way.
+    /// is not sent from the arena.
     #[tokio::test]
     async fn a_kept_body_is_sent_from_the_arena_byte_for_byte() {
         let body = Bytes::from(
@@ -308,12 +265,9 @@ mod tests {
                 .collect::<Vec<u8>>(),
         );
         let kept = Kept::new(&body).expect("kept (Linux has memfd)");
-        assert!(
-            find(&body[10..20]).is_some(),
-            "a slice inside the body is found"
-        );
+        assert!(is_kept(&body[10..20]), "a slice inside the body is found");
         assert!(Kept::new(&Bytes::from_static(b"small")).is_none());
-        let (mut server, mut client) = pair().await;
+        let (server, mut client) = pair().await;
         let before = bytes_sent();
         let head = b"HTTP/1.1 200 OK\r\ncontent-length: 3000000\r\n\r\n".to_vec();
         let expected: Vec<u8> = head.iter().chain(body.iter()).copied().collect();
@@ -322,26 +276,34 @@ mod tests {
             client.read_exact(&mut got).await.expect("read");
             assert!(got == expected, "the bytes received are the bytes sent");
         });
-        let mut rest: &[u8] = &body;
         let mut head_left: &[u8] = &head;
-        while !head_left.is_empty() || !rest.is_empty() {
-            let n = server
-                .write_vectored(&[IoSlice::new(head_left), IoSlice::new(rest)])
+        while !head_left.is_empty() {
+            let n = std::future::poll_fn(|cx| poll_send_more(&server, cx, head_left))
                 .await
-                .expect("write");
-            let from_head = n.min(head_left.len());
-            head_left = &head_left[from_head..];
-            rest = &rest[n - from_head..];
+                .expect("head");
+            head_left = &head_left[n..];
+        }
+        let mut rest: &[u8] = &body;
+        while !rest.is_empty() {
+            let n = std::future::poll_fn(|cx| {
+                poll_send_kept(&server, cx, rest).expect("the body is kept")
+            })
+            .await
+            .expect("body");
+            rest = &rest[n..];
         }
         reader.await.expect("reader");
         assert!(bytes_sent() - before >= body.len() as u64);
 
         drop(kept);
         assert!(
-            find(&body[10..20]).is_none(),
+            !is_kept(&body[10..20]),
             "a body no longer kept is not found"
         );
         let (mut server, mut client) = pair().await;
+        let waker = std::task::Waker::noop();
+        let mut cx = Context::from_waker(waker);
+        assert!(poll_send_kept(&server, &mut cx, &body[..5000]).is_none());
         server.write_all(&body[..5000]).await.expect("write");
         let mut got = vec![0u8; 5000];
         client.read_exact(&mut got).await.expect("read");

@@ -224,17 +224,24 @@ pub async fn start(
         None => (None, None),
     };
     let router = trendwatch_web::router(state.clone());
-    let shortcut = trendwatch_web::shortcut(state.clone());
+    let kept_pages = trendwatch_web::kept_pages(state.clone());
     let (tx, rx) = oneshot::channel::<()>();
     let connections = trendwatch_web::server::ConnectionCount::default();
     let open = connections.clone();
     let server = tokio::spawn(async move {
-        trendwatch_web::server::serve(listener, router, Some(shortcut), limits, open, async move {
-            tokio::select! {
-                _ = rx => {}
-                _ = shutdown_signal() => {}
-            }
-        })
+        trendwatch_web::server::serve(
+            listener,
+            router,
+            Some(kept_pages),
+            limits,
+            open,
+            async move {
+                tokio::select! {
+                    _ = rx => {}
+                    _ = shutdown_signal() => {}
+                }
+            },
+        )
         .await
     });
     Ok(RunningApp {
