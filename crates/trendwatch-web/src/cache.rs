@@ -237,10 +237,10 @@ pub struct CachedPage {
     cache_control: HeaderValue,
     body: Bytes,
     /// The route pattern that rendered it (`/{lang}/articles/{slug}`), for the request
-    /// metrics of answers given before routing (see [`answer_early`]).
+    /// metrics of answers given by the connection itself (see [`answer_head`]).
     route: Arc<str>,
     /// The body kept for sending without a copy (see [`crate::zero_copy`]).
-    _kept: Option<zero_copy::Kept>,
+    kept: Option<Arc<zero_copy::Kept>>,
     gzip: OnceLock<Option<Compressed>>,
     brotli: OnceLock<Option<Compressed>>,
     /// The headers of a 200 answer in each coding (identity, gzip, Brotli), security headers
@@ -255,7 +255,7 @@ pub struct CachedPage {
 #[derive(Debug)]
 struct Compressed {
     bytes: Bytes,
-    _kept: Option<zero_copy::Kept>,
+    kept: Option<Arc<zero_copy::Kept>>,
 }
 
 impl CachedPage {
@@ -269,7 +269,7 @@ impl CachedPage {
             etag: etag_for(&body),
             content_type,
             cache_control,
-            _kept: zero_copy::Kept::new(&body),
+            kept: zero_copy::Kept::new(&body).map(Arc::new),
             body,
             route,
             gzip: OnceLock::new(),
@@ -307,7 +307,7 @@ impl CachedPage {
 
     /// The body in `encoding`, compressed on first use and kept; `None` when the page is
     /// sent as it is (small, already compressed, or the encoder failed).
-    fn encoded(&self, encoding: Encoding, compressions: &AtomicU64) -> Option<Bytes> {
+    fn encoded(&self, encoding: Encoding, compressions: &AtomicU64) -> Option<&Compressed> {
         let (slot, encode): (_, Encoder) = match encoding {
             Encoding::Identity => return None,
             Encoding::Gzip => (&self.gzip, gzip),
@@ -322,7 +322,7 @@ impl CachedPage {
                 Ok(bytes) if bytes.len() < self.body.len() => {
                     let bytes = Bytes::from(bytes);
                     Some(Compressed {
-                        _kept: zero_copy::Kept::new(&bytes),
+                        kept: zero_copy::Kept::new(&bytes).map(Arc::new),
                         bytes,
                     })
                 }
@@ -334,7 +334,6 @@ impl CachedPage {
             }
         })
         .as_ref()
-        .map(|c| c.bytes.clone())
     }
 }
 
@@ -586,7 +585,11 @@ enum Choice {
     /// 304: the client's copy, with this ETag, is current.
     NotModified(HeaderValue),
     /// The page in `encoding`.
-    Page { encoding: Encoding, body: Bytes },
+    Page {
+        encoding: Encoding,
+        body: Bytes,
+        kept: Option<Arc<zero_copy::Kept>>,
+    },
 }
 
 /// The answer to a request for a kept page: 304 when the client's copy is current, else the
@@ -597,9 +600,9 @@ fn choose<H: HeaderFields + ?Sized>(
     req_headers: &H,
 ) -> Choice {
     let wanted = negotiate(req_headers);
-    let (encoding, body) = match page.encoded(wanted, &state.cache.compressions) {
-        Some(bytes) => (wanted, bytes),
-        None => (Encoding::Identity, page.body.clone()),
+    let (encoding, body, kept) = match page.encoded(wanted, &state.cache.compressions) {
+        Some(c) => (wanted, c.bytes.clone(), c.kept.clone()),
+        None => (Encoding::Identity, page.body.clone(), page.kept.clone()),
     };
     let etag = page
         .headers(encoding)
@@ -609,7 +612,11 @@ fn choose<H: HeaderFields + ?Sized>(
     if matches_etag(req_headers, &etag) {
         Choice::NotModified(etag)
     } else {
-        Choice::Page { encoding, body }
+        Choice::Page {
+            encoding,
+            body,
+            kept,
+        }
     }
 }
 
@@ -631,7 +638,7 @@ fn respond(state: &AppState, page: &CachedPage, req_headers: &HeaderMap) -> Resp
             *resp.headers_mut() = not_modified_headers(page, etag);
             resp
         }
-        Choice::Page { encoding, body } => {
+        Choice::Page { encoding, body, .. } => {
             let mut resp = Response::new(Body::from(body));
             *resp.headers_mut() = page.headers(encoding).clone();
             resp
@@ -679,34 +686,37 @@ pub fn answer_head(
     }
     let started = state.record_requests.then(std::time::Instant::now);
     let page = state.cache.get(head.target)?;
-    let (status, mut bytes, body) = match choose(state, &page, head.headers) {
+    let mut answer = match choose(state, &page, head.headers) {
         Choice::NotModified(etag) => {
             let headers = not_modified_headers(&page, etag);
-            (
-                StatusCode::NOT_MODIFIED,
-                serialize_head(StatusCode::NOT_MODIFIED, &headers, None),
-                None,
-            )
+            crate::connection::Answer {
+                status: StatusCode::NOT_MODIFIED,
+                head: serialize_head(StatusCode::NOT_MODIFIED, &headers, None),
+                body: None,
+                kept: None,
+            }
         }
-        Choice::Page { encoding, body } => {
-            let raw = page.raw_head(encoding, body.len());
-            (
-                StatusCode::OK,
-                raw.to_vec(),
-                (!head.head_only).then_some(body),
-            )
-        }
+        Choice::Page {
+            encoding,
+            body,
+            kept,
+        } => crate::connection::Answer {
+            status: StatusCode::OK,
+            head: page.raw_head(encoding, body.len()).to_vec(),
+            body: (!head.head_only).then_some(body),
+            kept: kept.filter(|_| !head.head_only),
+        },
     };
-    crate::connection::finish_head(&mut bytes, crate::request_id::next_id().as_bytes());
+    crate::connection::finish_head(&mut answer.head, crate::request_id::next_id().as_bytes());
     if let Some(started) = started {
         let method = if head.head_only {
             Method::HEAD
         } else {
             Method::GET
         };
-        crate::observability::count(&page.route, &method, status, started);
+        crate::observability::count(&page.route, &method, answer.status, started);
     }
-    Some(crate::connection::Answer { head: bytes, body })
+    Some(answer)
 }
 
 /// Middleware: answers GET and HEAD of shared routes from the cache, fills it on a miss with

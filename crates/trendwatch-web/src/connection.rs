@@ -59,10 +59,15 @@ pub struct Head<'a> {
 /// A complete answer: the response head (status line to the blank line) and the body.
 #[derive(Debug)]
 pub struct Answer {
+    /// The status the head names (for the metrics).
+    pub status: hyper::StatusCode,
     /// Status line and header fields, ending with the empty line.
     pub head: Vec<u8>,
     /// The body, if any (none for HEAD and 304).
     pub body: Option<Bytes>,
+    /// The body's copy in the in-memory file, when it has one: it is then sent from there
+    /// without a copy, and kept there until sent.
+    pub kept: Option<Arc<zero_copy::Kept>>,
 }
 
 /// Answers a request head with ready bytes, or `None` to let hyper and the router serve it.
@@ -243,21 +248,22 @@ impl Connection {
         while let Some(out) = self.outbox.front_mut() {
             let head = &out.answer.head;
             let body: &[u8] = out.answer.body.as_deref().unwrap_or(&[]);
+            let kept = out.answer.kept.as_deref();
             let n = if out.sent < head.len() {
                 let rest = &head[out.sent..];
                 if body.is_empty() {
                     ready!(Pin::new(&mut self.stream).poll_write(cx, rest))?
-                } else if zero_copy::is_kept(body) {
+                } else if kept.is_some() {
                     ready!(zero_copy::poll_send_more(&self.stream, cx, rest))?
                 } else {
                     ready!(Pin::new(&mut self.stream)
                         .poll_write_vectored(cx, &[IoSlice::new(rest), IoSlice::new(body)]))?
                 }
             } else {
-                let rest = &body[out.sent - head.len()..];
-                match zero_copy::poll_send_kept(&self.stream, cx, rest) {
-                    Some(sent) => ready!(sent)?,
-                    None => ready!(Pin::new(&mut self.stream).poll_write(cx, rest))?,
+                let from = out.sent - head.len();
+                match kept {
+                    Some(kept) => ready!(kept.poll_send(&self.stream, cx, from))?,
+                    None => ready!(Pin::new(&mut self.stream).poll_write(cx, &body[from..]))?,
                 }
             };
             if n == 0 {
@@ -426,6 +432,8 @@ impl AsyncRead for Connection {
                 Ok(Parsed::Partial) if this.pending_input().len() >= MAX_HEAD => {
                     this.outbox.push_back(Outgoing {
                         answer: Answer {
+                            status: hyper::StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                            kept: None,
                             head: b"HTTP/1.1 431 Request Header Fields Too Large\r\n\
                                     content-length: 0\r\nconnection: close\r\n\r\n"
                                 .to_vec(),
@@ -568,8 +576,10 @@ mod tests {
                 format!("HTTP/1.1 200 OK\r\ncontent-length: {}\r\n", body.len()).into_bytes();
             finish_head(&mut out, b"test");
             Some(Answer {
+                status: hyper::StatusCode::OK,
                 head: out,
                 body: (!head.head_only).then(|| Bytes::from(body)),
+                kept: None,
             })
         });
         tokio::spawn(async move {

@@ -56,7 +56,7 @@ pub async fn record(req: Request, next: Next) -> Response {
 }
 
 /// Counts one answered request of `route` and records its duration since `started` (for
-/// [`record`], and for pages answered from the cache before routing).
+/// [`record`], and for pages the connection answers itself, see [`crate::connection`]).
 pub fn count(route: &str, method: &Method, status: StatusCode, started: Instant) {
     let route = route.to_string();
     metrics::counter!("http_requests_total", "route" => route.clone(), "method" => method.as_str().to_string(), "status" => status.as_u16().to_string())

@@ -141,6 +141,20 @@ impl Kept {
     }
 }
 
+impl Kept {
+    /// Sends the kept body from byte `from` on, from the arena: as much as the socket takes.
+    /// The caller holds this `Kept`, so its pages cannot be released during the send.
+    pub fn poll_send(
+        &self,
+        stream: &TcpStream,
+        cx: &mut Context<'_>,
+        from: usize,
+    ) -> Poll<std::io::Result<usize>> {
+        let count = self.bytes.len().saturating_sub(from);
+        poll_send_from_arena(stream, cx, self.offset + from as u64, count)
+    }
+}
+
 impl Drop for Kept {
     fn drop(&mut self) {
         if let Ok(mut register) = register().write() {
@@ -166,50 +180,57 @@ pub fn is_kept(slice: &[u8]) -> bool {
 /// Sends `slice` from the arena when it lies inside a kept body; `None` when it does not
 /// (write it the usual way). The register stays locked for reading during the `sendfile`,
 /// so a body dropped meanwhile cannot have its pages released under the send.
-/// (`sendfile` has no `MSG_NOSIGNAL`: a peer that has gone would raise SIGPIPE, which Rust
-/// programs ignore from the start, so it comes back as the error `EPIPE`.)
 pub fn poll_send_kept(
     stream: &TcpStream,
     cx: &mut Context<'_>,
     slice: &[u8],
 ) -> Option<Poll<std::io::Result<usize>>> {
+    if slice.is_empty() || arena().is_none() {
+        return None;
+    }
+    let register = register().read().ok()?;
+    let offset = locate(&register, slice)?;
+    Some(poll_send_from_arena(stream, cx, offset, slice.len()))
+}
+
+/// Sends `count` bytes of the arena from `offset`. (`sendfile` has no `MSG_NOSIGNAL`: a
+/// peer that has gone would raise SIGPIPE, which Rust programs ignore from the start, so it
+/// comes back as the error `EPIPE`.)
+fn poll_send_from_arena(
+    stream: &TcpStream,
+    cx: &mut Context<'_>,
+    offset: u64,
+    count: usize,
+) -> Poll<std::io::Result<usize>> {
     #[cfg(target_os = "linux")]
     {
-        let arena = arena()?;
-        if slice.is_empty() {
-            return None;
-        }
+        let Some(arena) = arena() else {
+            return Poll::Ready(Err(std::io::Error::other("no in-memory file")));
+        };
         loop {
-            let ready = stream.poll_write_ready(cx);
-            let register = register().read().ok()?;
-            let offset = locate(&register, slice)?;
-            match ready {
-                Poll::Pending => return Some(Poll::Pending),
-                Poll::Ready(Err(e)) => return Some(Poll::Ready(Err(e))),
-                Poll::Ready(Ok(())) => {}
-            }
+            std::task::ready!(stream.poll_write_ready(cx))?;
             let mut at = offset;
             match stream.try_io(tokio::io::Interest::WRITABLE, || {
                 Ok(rustix::fs::sendfile(
                     stream,
                     &arena.file,
                     Some(&mut at),
-                    slice.len(),
+                    count,
                 )?)
             }) {
                 Ok(n) => {
                     SENT.fetch_add(n as u64, Ordering::Relaxed);
-                    return Some(Poll::Ready(Ok(n)));
+                    return Poll::Ready(Ok(n));
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
-                Err(e) => return Some(Poll::Ready(Err(e))),
+                Err(e) => return Poll::Ready(Err(e)),
             }
         }
     }
     #[cfg(not(target_os = "linux"))]
     {
-        let _ = (stream, cx, slice);
-        None
+        let _ = (stream, cx, offset, count);
+        Poll::Ready(Err(std::io::ErrorKind::Unsupported.into()))
     }
 }
 

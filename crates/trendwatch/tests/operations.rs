@@ -76,7 +76,7 @@ async fn metrics_are_served_only_with_the_token_on_the_public_listener() {
         assert!(body.contains(expected), "metrics have {expected}:\n{body}");
     }
     assert!(!body.contains(&article), "no addresses in labels");
-    // The hit was answered before routing and is counted all the same.
+    // The hit was answered by the connection, before hyper and the router, and is counted all the same.
     let article_hits: f64 = body
         .lines()
         .find_map(|l| {

@@ -462,12 +462,13 @@ async fn pages_revalidate_with_304_and_change_with_content() {
     assert_eq!(ico.headers["location"], "/favicon.svg");
 }
 
-/// A kept page is answered before routing (issue 13 §7, throughput against nginx) with
-/// what the router would answer: the same body, ETag and headers, security headers and a
-/// request id of its own; and a kept body of [`trendwatch_web::zero_copy::MIN_BODY`] or
-/// more (here the sample archive's Atom feed) leaves from the in-memory file, without a copy.
+/// A kept page is answered by the connection itself, before hyper and the router (issue 13
+/// §7, throughput against nginx), with what the router answered when it rendered the page:
+/// the same body, ETag and headers, security headers and a request id of its own; and a
+/// kept body of [`trendwatch_web::zero_copy::MIN_BODY`] or more (here the sample archive's
+/// Atom feed) leaves from the in-memory file, without a copy.
 #[tokio::test]
-async fn kept_pages_are_answered_the_same_before_routing_and_sent_without_a_copy() {
+async fn kept_pages_are_answered_the_same_before_hyper_and_sent_without_a_copy() {
     let archive = TestArchive::fresh().await;
     let sample = trendwatch::sample::extract(archive.dir.path()).expect("extract sample");
     assert!(archive.import(&[sample]).await.rejected.is_empty());
