@@ -1,10 +1,15 @@
 //! `trendwatch backup` and `trendwatch restore`: a site's data in one tar file, taken while
 //! the site keeps running, and brought back into a new data directory.
 //!
-//! A backup holds the store's consistent snapshot ([`Store::snapshot`]), the configuration
-//! file when there is one, and `MANIFEST.json` (format version, time, what is inside). The
-//! search index is not packed: it is derived from the database and rebuilt at the first
-//! start after a restore.
+//! A backup holds the store's consistent snapshot ([`Store::snapshot`]), the images uploaded
+//! from the desk (`uploads/`), the configuration file when there is one, and
+//! `MANIFEST.json` (format version, time, what is inside). The search index is not packed:
+//! it is derived from the database and rebuilt at the first start after a restore.
+//!
+//! The uploads are listed after the snapshot is taken. An upload is written (under a
+//! temporary name, then renamed) before any article can name it, and is never changed
+//! afterwards, so every image the snapshot's articles show is in the backup; one uploaded
+//! during the backup may be in it too, unused, which is harmless.
 
 use crate::config::{Config, CONFIG_FILE};
 use anyhow::{bail, Context};
@@ -12,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use trendwatch_store::Store;
+use trendwatch_web::uploads;
 
 /// The backup format this build writes and reads.
 pub const BACKUP_FORMAT: u32 = 1;
@@ -19,6 +25,15 @@ pub const BACKUP_FORMAT: u32 = 1;
 const MANIFEST: &str = "MANIFEST.json";
 /// The database inside a backup of a PostgreSQL archive (`pg_dump --format=custom`).
 const PG_DUMP: &str = trendwatch_postgres::DUMP_FILE;
+/// The folder of uploaded images inside a backup, as inside the data directory.
+const UPLOADS: &str = "uploads";
+
+/// The uploaded image an entry of a backup names (`uploads/<name>`), if it is one: only names
+/// the upload itself gives are taken, so no entry can point outside the folder.
+fn upload_entry(name: &str) -> Option<&str> {
+    let file = name.strip_prefix(UPLOADS)?.strip_prefix('/')?;
+    uploads::is_upload_name(file).map(|_| file)
+}
 
 /// What a backup says about itself.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -76,6 +91,26 @@ async fn write_backup(
     if config_file.is_file() {
         files.push((CONFIG_FILE.to_string(), config_file));
     }
+    // After the snapshot (see the module's text); temporary files of uploads under way
+    // (`.<name>.tmp`) do not have an upload's name and are left out.
+    let upload_dir = uploads::dir(&config.data_dir);
+    let mut images: Vec<(String, PathBuf)> = match std::fs::read_dir(&upload_dir) {
+        Ok(entries) => entries
+            .filter_map(|e| e.ok())
+            .filter_map(|e| {
+                let name = e.file_name().to_str()?.to_string();
+                uploads::is_upload_name(&name)?;
+                Some((format!("{UPLOADS}/{name}"), e.path()))
+            })
+            .collect(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => {
+            return Err(anyhow::Error::new(e)
+                .context(format!("{}: cannot list the uploads", upload_dir.display())))
+        }
+    };
+    images.sort();
+    files.extend(images);
     let manifest = Manifest {
         format: BACKUP_FORMAT,
         created: time::OffsetDateTime::now_utc()
@@ -135,18 +170,22 @@ pub fn restore(file: &Path, data_dir: &Path) -> anyhow::Result<Manifest> {
                     file.display()
                 )
             })?);
-        } else if name == trendwatch_sqlite::DB_FILE || name == CONFIG_FILE {
+        } else if name == trendwatch_sqlite::DB_FILE
+            || name == CONFIG_FILE
+            || upload_entry(&name).is_some()
+        {
             names.push(name);
         } else if name == PG_DUMP {
             bail!(
                 "{}: a backup of a PostgreSQL archive: unpack it (tar -xf) and restore its \
                  {PG_DUMP} into an empty database with `pg_restore --no-owner --dbname URL \
-                 {PG_DUMP}`; its {CONFIG_FILE} goes into the data directory (docs/deployment.md)",
+                 {PG_DUMP}`; its {CONFIG_FILE} and {UPLOADS}/ go into the data directory (docs/deployment.md)",
                 file.display()
             );
         } else {
             bail!(
-                "{}: unexpected entry {name:?}: a backup holds {MANIFEST}, {} and {CONFIG_FILE}",
+                "{}: unexpected entry {name:?}: a backup holds {MANIFEST}, {}, {CONFIG_FILE} \
+                 and images under {UPLOADS}/",
                 file.display(),
                 trendwatch_sqlite::DB_FILE
             );
@@ -200,8 +239,18 @@ fn extract(
         if name == MANIFEST {
             continue;
         }
-        let partial = data_dir.join(format!(".{name}.restoring"));
-        partials.push((partial.clone(), data_dir.join(&name)));
+        // Names were checked in the first pass: the database, the configuration, or an
+        // upload's own name under `uploads/`.
+        let (dir, file) = match upload_entry(&name) {
+            Some(file) => {
+                let dir = uploads::dir(data_dir);
+                std::fs::create_dir_all(&dir)?;
+                (dir, file.to_string())
+            }
+            None => (data_dir.to_path_buf(), name.clone()),
+        };
+        let partial = dir.join(format!(".{file}.restoring"));
+        partials.push((partial.clone(), dir.join(&file)));
         let mut out = std::fs::File::create(&partial)?;
         std::io::copy(&mut entry, &mut out)?;
         out.sync_all()?;
