@@ -691,6 +691,7 @@ pub fn answer_head(
             let headers = not_modified_headers(&page, etag);
             crate::connection::Answer {
                 status: StatusCode::NOT_MODIFIED,
+                // Made with room for the date and request id (see `serialize_head`).
                 head: serialize_head(StatusCode::NOT_MODIFIED, &headers, None),
                 body: None,
                 kept: None,
@@ -702,7 +703,7 @@ pub fn answer_head(
             kept,
         } => crate::connection::Answer {
             status: StatusCode::OK,
-            head: page.raw_head(encoding, body.len()).to_vec(),
+            head: crate::connection::head_from(page.raw_head(encoding, body.len())),
             body: (!head.head_only).then_some(body),
             kept: kept.filter(|_| !head.head_only),
         },

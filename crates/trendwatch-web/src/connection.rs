@@ -294,14 +294,15 @@ impl Connection {
         }
     }
 
-    /// Gives hyper up to `left` bytes of the request it serves.
+    /// Gives hyper what is left of the request it serves (see [`Mode::Hyper`]).
     fn poll_to_hyper(
         &mut self,
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
-        left: Option<u64>,
-        keep: bool,
     ) -> Poll<std::io::Result<()>> {
+        let Mode::Hyper { left, keep } = self.mode else {
+            return Poll::Ready(Ok(()));
+        };
         if left == Some(0) {
             // The rest belongs to the next request: it waits until hyper has answered
             // (`poll_flush` sees the handback and wakes the task).
@@ -418,7 +419,7 @@ impl AsyncRead for Connection {
             ready!(this.poll_send_outbox(cx))?;
             match this.mode {
                 Mode::Ended => return Poll::Ready(Ok(())),
-                Mode::Hyper { left, keep } => return this.poll_to_hyper(cx, buf, left, keep),
+                Mode::Hyper { .. } => return this.poll_to_hyper(cx, buf),
                 Mode::Front => {}
             }
             let (len, body, keep) = match parse(this.pending_input(), this.answerer.as_ref()) {
@@ -462,18 +463,15 @@ impl AsyncRead for Connection {
                     }
                     return Poll::Pending;
                 }
-                // hyper answers an invalid head (400) and closes.
+                // An invalid head: hyper gets everything, answers 400 and closes.
                 Err(()) => (0, None, false),
             };
             this.waiting_since = None;
-            // An invalid head (`len` 0) gives hyper everything.
-            let left = if len == 0 {
-                None
-            } else {
-                body.map(|b| len as u64 + b)
+            this.mode = Mode::Hyper {
+                left: body.map(|b| len as u64 + b),
+                keep,
             };
-            this.mode = Mode::Hyper { left, keep };
-            return this.poll_to_hyper(cx, buf, left, keep);
+            return this.poll_to_hyper(cx, buf);
         }
         // Many answers in a row (pipelining): let other connections have a turn.
         cx.waker().wake_by_ref();
@@ -525,6 +523,17 @@ impl AsyncWrite for Connection {
         ready!(self.poll_send_outbox(cx))?;
         Pin::new(&mut self.stream).poll_shutdown(cx)
     }
+}
+
+/// Bytes [`finish_head`] adds: the date line, the request id line and the empty line.
+const HEAD_END: usize = 80;
+
+/// A buffer for a response head that starts with `start`, with room for [`finish_head`]
+/// (a kept page is answered tens of thousands of times a second: one allocation each).
+pub fn head_from(start: &[u8]) -> Vec<u8> {
+    let mut head = Vec::with_capacity(start.len() + HEAD_END);
+    head.extend_from_slice(start);
+    head
 }
 
 /// Ends a response head made elsewhere: adds the date (as hyper does, made once a second
